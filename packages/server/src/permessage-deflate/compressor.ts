@@ -1,0 +1,116 @@
+/**
+ * One direction of compression for one connection: raw DEFLATE with a sync flush per message
+ * (RFC 7692 section 7.2.1).
+ */
+import { constants, createDeflateRaw, type DeflateRaw } from 'node:zlib';
+
+/** Settings of one compressor, fixed by the negotiation. */
+export interface CompressorConfig {
+  /** LZ77 window, 8..15. zlib cannot do 8 for raw deflate; Node asks for 9, which still only emits
+   * distances a 256-byte window can resolve (checked against Python's zlib in the tests). */
+  windowBits: number;
+  level: number;
+  memLevel: number;
+  /** True when every message must start from an empty window (no context takeover). */
+  noContextTakeover: boolean;
+}
+
+/** The empty stored block a sync flush ends with; section 7.2.1 strips it from the wire. */
+const TAIL = [0x00, 0x00, 0xff, 0xff] as const;
+
+function ignore(): void {
+  // A closed stream may still report an error for work it was doing; nobody waits for it any more.
+}
+
+/**
+ * Compresses whole messages one at a time. The zlib stream is created on first use and, without
+ * context takeover, closed again after each message, so an idle connection holds no zlib memory.
+ */
+export class Compressor {
+  private stream: DeflateRaw | undefined;
+  private abort: ((error: Error) => void) | undefined;
+
+  constructor(private readonly config: CompressorConfig) {}
+
+  /** True while a zlib stream (and its ~300 KiB of state) is allocated. */
+  get allocated(): boolean {
+    return this.stream !== undefined;
+  }
+
+  /**
+   * Compresses one message and returns it without the trailing 0x00 0x00 0xff 0xff.
+   * Calls must not overlap: the caller serialises them (the window is shared between messages).
+   */
+  compress(data: Uint8Array): Promise<Uint8Array> {
+    const stream = this.open();
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let length = 0;
+      const onData = (chunk: Buffer): void => {
+        chunks.push(chunk);
+        length += chunk.length;
+      };
+      const settle = (error: Error | undefined): void => {
+        if (this.abort !== settle) return;
+        stream.off('data', onData);
+        stream.off('error', settle);
+        this.abort = undefined;
+        if (error) {
+          this.close();
+          reject(error);
+          return;
+        }
+        const out = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
+        if (this.config.noContextTakeover) this.close();
+        resolve(stripTail(out));
+      };
+      stream.on('data', onData);
+      stream.on('error', settle);
+      this.abort = settle;
+      // The stream's default flush is Z_SYNC_FLUSH, so this single write both compresses and flushes:
+      // one trip through the thread pool instead of a write and a flush.
+      stream.write(data, (error) => settle(error ?? undefined));
+    });
+  }
+
+  /** Frees the zlib stream; a compression in progress rejects. */
+  dispose(): void {
+    this.abort?.(new Error('permessage-deflate compressor disposed'));
+    this.close();
+  }
+
+  private open(): DeflateRaw {
+    if (this.stream) return this.stream;
+    const stream = createDeflateRaw({
+      windowBits: this.config.windowBits,
+      level: this.config.level,
+      memLevel: this.config.memLevel,
+      flush: constants.Z_SYNC_FLUSH,
+    });
+    stream.on('error', ignore);
+    this.stream = stream;
+    return stream;
+  }
+
+  private close(): void {
+    const stream = this.stream;
+    this.stream = undefined;
+    stream?.close();
+  }
+}
+
+function stripTail(data: Buffer): Buffer {
+  const n = data.length;
+  if (
+    n >= 4 &&
+    data[n - 4] === TAIL[0] &&
+    data[n - 3] === TAIL[1] &&
+    data[n - 2] === TAIL[2] &&
+    data[n - 1] === TAIL[3]
+  ) {
+    return data.subarray(0, n - 4);
+  }
+  // Unreachable with Z_SYNC_FLUSH, which always ends on an empty stored block; sending the data whole
+  // would still inflate correctly, so there is no reason to fail.
+  return data;
+}

@@ -1,0 +1,107 @@
+/**
+ * One direction of decompression for one connection (RFC 7692 section 7.2.2), bounded by the message
+ * size limit while it runs.
+ */
+import { constants, createInflateRaw, type InflateRaw } from 'node:zlib';
+import { corruptData, messageTooBig } from './contract.js';
+
+/** Settings of one decompressor, fixed by the negotiation. */
+export interface DecompressorConfig {
+  /** The peer's LZ77 window, 8..15: the inflater needs no more than that. */
+  windowBits: number;
+  /** True when the peer starts every message from an empty window. */
+  noContextTakeover: boolean;
+}
+
+/** Section 7.2.2: the receiver appends the empty stored block the sender stripped. */
+const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+
+function ignore(): void {
+  // A stream closed mid-way (bomb, dispose) may still report an error; nobody waits for it any more.
+}
+
+/**
+ * Inflates whole messages one at a time, counting output as zlib produces it (one chunk of
+ * `chunkSize` bytes per trip through the thread pool): past `maxSize` it closes the stream at once
+ * and rejects with ProtocolError(1009), so a bomb costs at most the limit plus one chunk.
+ */
+export class Decompressor {
+  private stream: InflateRaw | undefined;
+  private abort: ((error: Error) => void) | undefined;
+
+  constructor(private readonly config: DecompressorConfig) {}
+
+  /** True while a zlib stream is allocated. */
+  get allocated(): boolean {
+    return this.stream !== undefined;
+  }
+
+  /** Inflates one message given as its frames' payloads. Calls must not overlap. */
+  decompress(fragments: readonly Uint8Array[], maxSize: number): Promise<Uint8Array> {
+    const input = withTail(fragments);
+    const stream = this.open();
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let length = 0;
+      const settle = (error: Error | undefined): void => {
+        if (this.abort !== settle) return;
+        this.abort = undefined;
+        stream.off('data', onData);
+        stream.off('error', onError);
+        if (error) {
+          // The window is now out of step with the peer's: the connection is failing anyway.
+          this.close();
+          reject(error);
+          return;
+        }
+        // A final block (BFINAL) ends zlib's stream: later input would be ignored, so start afresh.
+        if (this.config.noContextTakeover || stream.readableEnded || stream.writableEnded) this.close();
+        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length));
+      };
+      const onData = (chunk: Buffer): void => {
+        length += chunk.length;
+        if (length > maxSize) settle(messageTooBig(maxSize));
+        else chunks.push(chunk);
+      };
+      const onError = (error: Error): void => settle(corruptData(error.message));
+      stream.on('data', onData);
+      stream.on('error', onError);
+      this.abort = settle;
+      stream.write(input, (error) => settle(error ? corruptData(error.message) : undefined));
+    });
+  }
+
+  /** Frees the zlib stream; a decompression in progress rejects. */
+  dispose(): void {
+    this.abort?.(new Error('permessage-deflate decompressor disposed'));
+    this.close();
+  }
+
+  private open(): InflateRaw {
+    if (this.stream) return this.stream;
+    const stream = createInflateRaw({ windowBits: this.config.windowBits, flush: constants.Z_SYNC_FLUSH });
+    stream.on('error', ignore);
+    this.stream = stream;
+    return stream;
+  }
+
+  private close(): void {
+    const stream = this.stream;
+    this.stream = undefined;
+    stream?.close();
+  }
+}
+
+/** One buffer holding every fragment and the tail: one zlib write instead of one per fragment. */
+function withTail(fragments: readonly Uint8Array[]): Buffer {
+  let total = TAIL.length;
+  for (const fragment of fragments) total += fragment.length;
+  const input = Buffer.allocUnsafe(total);
+  let offset = 0;
+  for (const fragment of fragments) {
+    input.set(fragment, offset);
+    offset += fragment.length;
+  }
+  input.set(TAIL, offset);
+  return input;
+}

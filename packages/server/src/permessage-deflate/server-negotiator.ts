@@ -1,0 +1,76 @@
+/**
+ * The server side of permessage-deflate negotiation (RFC 7692 sections 5 and 7.1).
+ */
+import type { ExtensionOffer, ServerExtensionNegotiator } from './contract.js';
+import { PerMessageDeflate, type DeflatePlan } from './deflate-extension.js';
+import { resolveDeflateOptions, type PerMessageDeflateOptions, type ResolvedDeflateOptions } from './options.js';
+import { EXTENSION_NAME, formatDeflateParams, parseDeflateParams, type DeflateParams } from './params.js';
+
+/**
+ * Accepts the first permessage-deflate offer it can honour, in the client's order. An offer with an
+ * unknown, malformed or repeated parameter is skipped, as section 5 requires; so is one that a
+ * `'refuse'` option rules out. Keep one instance per server: its connections share its zlib limiter.
+ */
+export class PerMessageDeflateServer implements ServerExtensionNegotiator {
+  readonly name = EXTENSION_NAME;
+  /** The options after defaults. */
+  readonly options: ResolvedDeflateOptions;
+
+  /** @throws TypeError or RangeError on a bad option. */
+  constructor(options?: PerMessageDeflateOptions) {
+    this.options = resolveDeflateOptions(options);
+  }
+
+  accept(offers: readonly ExtensionOffer[]): { response: ExtensionOffer; extension: PerMessageDeflate } | undefined {
+    for (const offer of offers) {
+      if (offer.name !== EXTENSION_NAME) continue;
+      const parsed = parseDeflateParams(offer.params, 'offer');
+      if (!parsed.ok) continue;
+      const plan = this.plan(parsed.params);
+      if (plan) return { response: formatDeflateParams(plan.agreed), extension: new PerMessageDeflate(plan) };
+    }
+    return undefined;
+  }
+
+  /** The configuration answering one valid offer, or undefined to decline it. */
+  private plan(offer: DeflateParams): DeflatePlan | undefined {
+    const o = this.options;
+    if (offer.serverNoContextTakeover && o.serverNoContextTakeover === 'refuse') return undefined;
+    if (offer.clientNoContextTakeover && o.clientNoContextTakeover === 'refuse') return undefined;
+    if (offer.serverMaxWindowBits !== undefined && o.serverMaxWindowBits === 'refuse') return undefined;
+    if (offer.clientMaxWindowBits !== undefined && o.clientMaxWindowBits === 'refuse') return undefined;
+
+    // 7.1.1.1: accepting server_no_context_takeover means echoing it; the server may also add it alone.
+    const serverNoContextTakeover = offer.serverNoContextTakeover || o.serverNoContextTakeover === 'request';
+    // 7.1.1.2: the client's flag is a hint; echo it so the agreed state is explicit, or impose it.
+    const clientNoContextTakeover = offer.clientNoContextTakeover || o.clientNoContextTakeover === 'request';
+
+    // 7.1.2.1: answer with the offered value or a smaller one; a server may lower its window unasked.
+    const serverCap = o.serverMaxWindowBits === 'refuse' ? 15 : o.serverMaxWindowBits;
+    const serverBits = Math.min(serverCap, offer.serverMaxWindowBits ?? 15);
+    const serverMaxWindowBits = offer.serverMaxWindowBits !== undefined || serverBits < 15 ? serverBits : undefined;
+
+    // 7.1.2.2: only when offered may the response carry client_max_window_bits, never above the offer.
+    let clientMaxWindowBits: number | undefined;
+    let clientBits = 15;
+    if (offer.clientMaxWindowBits !== undefined) {
+      const offered = offer.clientMaxWindowBits === true ? 15 : offer.clientMaxWindowBits;
+      const clientCap = o.clientMaxWindowBits === 'refuse' ? 15 : o.clientMaxWindowBits;
+      clientBits = Math.min(clientCap, offered);
+      if (clientBits < 15 || offer.clientMaxWindowBits !== true) clientMaxWindowBits = clientBits;
+    }
+
+    return {
+      agreed: { serverNoContextTakeover, clientNoContextTakeover, serverMaxWindowBits, clientMaxWindowBits },
+      deflate: {
+        windowBits: serverBits,
+        level: o.level,
+        memLevel: o.memLevel,
+        noContextTakeover: serverNoContextTakeover,
+      },
+      inflate: { windowBits: clientBits, noContextTakeover: clientNoContextTakeover },
+      threshold: o.threshold,
+      limiter: o.limiter,
+    };
+  }
+}
