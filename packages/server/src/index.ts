@@ -1,1 +1,30 @@
-export {};
+/**
+ * @wsts/server: the Node binding of the @wsts/protocol codec - a WebSocket server, the per-connection
+ * adapter shared with the client, and the seed's API.
+ */
+export { WebSocketServer } from './websocket-server.js';
+export type {
+  AuthorizationInfo,
+  AuthorizationResult,
+  HandshakeRejection,
+  WebSocketServerEvents,
+  WebSocketServerOptions,
+} from './websocket-server.js';
+export { WebSocketConnection } from './websocket-connection.js';
+export type {
+  SendCallback,
+  SendOptions,
+  WebSocketConnectionEvents,
+  WebSocketConnectionOptions,
+  WebSocketConnectionState,
+  WebSocketData,
+} from './websocket-connection.js';
+export { WebSocketMessage } from './websocket-message.js';
+export { ConnectionError, type ConnectionErrorCode } from './errors.js';
+export { DEFAULTS } from './defaults.js';
+export { secureRandom } from './random.js';
+export { rejectHandshake, writeHttpResponse, type HeaderList } from './http-response.js';
+export type { PerMessageDeflateOptions } from './extensions-option.js';
+// The seed's API (README: "The OCaml seed, name by name").
+export { handleServer, type Handler, type Send } from './seed.js';
+export { isWebSocketUpgrade, upgrade, HandshakeError, ProtocolError } from '@wsts/protocol';

@@ -1,0 +1,24 @@
+/**
+ * Safe defaults for every limit, in one place so the README table and the code cannot drift apart.
+ * Every value has a knob of the same name in the server / connection options.
+ */
+export const DEFAULTS = {
+  /** Largest message (after reassembly and decompression) accepted, in bytes; larger ones fail with 1009. */
+  maxMessageSize: 64 * 1024 * 1024,
+  /**
+   * Bytes we accept to hold for a peer that does not read. Past this, the connection is terminated.
+   * A single message larger than this is still accepted when nothing else is buffered, so that the
+   * message-size limit, not this cap, decides the largest message one can send.
+   */
+  maxBufferedAmount: 16 * 1024 * 1024,
+  /** Milliseconds allowed for the opening handshake (request headers plus the authorization hook). */
+  handshakeTimeout: 10_000,
+  /** Milliseconds allowed for the closing handshake before the socket is destroyed. */
+  closeTimeout: 10_000,
+  /** Milliseconds between heartbeat pings on a server; 0 turns the heartbeat off. */
+  heartbeatInterval: 30_000,
+  /** Bytes held by a running async decode (inflate) above which we stop reading the socket. */
+  maxBufferedIncoming: 1024 * 1024,
+  /** Messages queued for a slow async-iterator consumer above which we stop reading the socket. */
+  iteratorHighWaterMark: 64,
+} as const;

@@ -1,0 +1,472 @@
+import { Buffer } from 'node:buffer';
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { Connection, type ConnectionEvent, type Extension, type ProtocolError } from '@wsts/protocol';
+import { DEFAULTS } from './defaults.js';
+import { ConnectionError } from './errors.js';
+import { HeartbeatGroup, type HeartbeatMember } from './heartbeat.js';
+import { MessageQueue } from './message-iterator.js';
+import { secureRandom } from './random.js';
+import { WebSocketMessage } from './websocket-message.js';
+
+/** Anything `send` accepts. Strings go out as text, everything else as binary unless told otherwise. */
+export type WebSocketData = string | Uint8Array | ArrayBuffer | ArrayBufferView;
+
+/** Options for {@link WebSocketConnection.send}. */
+export interface SendOptions {
+  /** Frame type. Default: false for strings, true for bytes. Bytes sent as text must be valid UTF-8. */
+  binary?: boolean;
+}
+
+/** Called once the message's bytes were handed to the kernel, or with the reason they never will be. */
+export type SendCallback = (error?: Error) => void;
+
+/** Options of a {@link WebSocketConnection}. Every limit has a safe default (see `DEFAULTS`). */
+export interface WebSocketConnectionOptions {
+  /** 'server' expects masked frames and sends unmasked ones; 'client' the other way round. */
+  role: 'server' | 'client';
+  /** The subprotocol agreed in the handshake (shown by `protocol`). */
+  protocol?: string | undefined;
+  /** Live extensions agreed in the handshake, in negotiation order. Disposed when the connection ends. */
+  extensions?: readonly Extension[] | undefined;
+  /** The `Sec-WebSocket-Extensions` value agreed in the handshake (shown by `extensions`). */
+  extensionsHeader?: string | undefined;
+  /** Largest incoming message in bytes (after decompression). Default 64 MiB. Larger ones fail with 1009. */
+  maxMessageSize?: number | undefined;
+  /**
+   * Cap on bytes queued for a peer that does not read (default 16 MiB). A `send` that would pass it
+   * terminates the connection instead of growing memory. One message is always accepted when nothing
+   * is queued, so the largest message you can send is bounded by your own data, not by this cap.
+   */
+  maxBufferedAmount?: number | undefined;
+  /** Milliseconds the closing handshake may take before the socket is destroyed. Default 10 s. */
+  closeTimeout?: number | undefined;
+  /**
+   * Ping every this many milliseconds and terminate when no traffic at all (a pong or anything else)
+   * arrived since the previous ping. Default 0 (off) for a bare connection; servers pass their own.
+   */
+  heartbeatInterval?: number | undefined;
+  /** @internal A shared heartbeat timer (used by `WebSocketServer`); overrides `heartbeatInterval`. */
+  heartbeatGroup?: HeartbeatGroup | undefined;
+  /** Answer pings automatically. Default true. */
+  autoPong?: boolean | undefined;
+  /** Mask source for the client role. Default: a pooled `crypto.randomFillSync`. */
+  random?: ((bytes: Uint8Array) => void) | undefined;
+}
+
+/** The typed events of a {@link WebSocketConnection}. */
+export interface WebSocketConnectionEvents {
+  /** A complete message. `data` is a view, not a copy: keep it or copy it as you like. */
+  message: [data: Buffer, isBinary: boolean];
+  ping: [data: Buffer];
+  pong: [data: Buffer];
+  /**
+   * The TCP connection is gone. `code`/`reason` come from the peer's close frame (1005 when it had no
+   * code), or 1006 when no close frame arrived. `wasClean` is true only when both close frames were
+   * exchanged and no error occurred. Emitted exactly once.
+   */
+  close: [code: number, reason: string, wasClean: boolean];
+  /**
+   * A protocol violation by the peer (`ProtocolError`, its `code` was sent in our close frame), a socket
+   * error, or a `ConnectionError` (buffer overflow, heartbeat or close timeout). Only emitted when a
+   * listener exists: an unobserved peer error must not crash a server.
+   */
+  error: [error: Error];
+}
+
+/** `readyState`-like view of the connection. */
+export type WebSocketConnectionState = 'open' | 'closing' | 'closed';
+
+function noop(): void {}
+
+function toBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function toBytes(data: Exclude<WebSocketData, string>): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return new Uint8Array(data);
+}
+
+/**
+ * One WebSocket connection over an already-upgraded socket (`net.Socket`, `tls.TLSSocket` or any
+ * Duplex), for either role. The server creates one per accepted client; the client side (`connect()`,
+ * the WHATWG `WebSocket`) builds on the same class, so both roles share one adapter.
+ *
+ * Create it right after the HTTP upgrade, passing the `head` bytes Node handed over with the socket;
+ * they are fed to the codec before anything read later.
+ */
+export class WebSocketConnection
+  extends EventEmitter<WebSocketConnectionEvents>
+  implements HeartbeatMember, AsyncIterable<WebSocketMessage>
+{
+  /** The subprotocol agreed in the handshake, or '' when none. */
+  readonly protocol: string;
+  /** The negotiated `Sec-WebSocket-Extensions` value, or '' when none. */
+  readonly extensions: string;
+  /** Which side of the connection we are. */
+  readonly role: 'server' | 'client';
+
+  private readonly codec: Connection;
+  private readonly extensionList: readonly Extension[];
+  private readonly maxBufferedAmount: number;
+  private readonly closeTimeout: number;
+  private readonly heartbeatGroup: HeartbeatGroup | undefined;
+  private readonly ownHeartbeat: boolean;
+
+  /** Payload bytes passed to `send` whose write has not completed yet. */
+  private pending = 0;
+  private corked = false;
+  private paused = false;
+  private alive = true;
+  private finished = false;
+  private closeTimer: NodeJS.Timeout | undefined;
+  private peerCode: number | undefined;
+  private peerReason = '';
+  private failure: Error | undefined;
+  private queues: MessageQueue[] = [];
+
+  constructor(
+    /** The upgraded socket. Exposed for remote address, TLS details and the like. */
+    readonly socket: Duplex,
+    head: Uint8Array | undefined,
+    options: WebSocketConnectionOptions,
+  ) {
+    super();
+    this.role = options.role;
+    this.protocol = options.protocol ?? '';
+    this.extensions = options.extensionsHeader ?? '';
+    this.extensionList = options.extensions ?? [];
+    this.maxBufferedAmount = options.maxBufferedAmount ?? DEFAULTS.maxBufferedAmount;
+    this.closeTimeout = options.closeTimeout ?? DEFAULTS.closeTimeout;
+    this.codec = new Connection({
+      role: options.role,
+      maxMessageSize: options.maxMessageSize ?? DEFAULTS.maxMessageSize,
+      autoPong: options.autoPong ?? true,
+      extensions: this.extensionList,
+      random: options.role === 'client' ? (options.random ?? secureRandom) : undefined,
+      onWrite: this.write,
+      onEvent: this.onEvent,
+    });
+
+    const interval = options.heartbeatInterval ?? 0;
+    if (options.heartbeatGroup !== undefined) {
+      this.heartbeatGroup = options.heartbeatGroup;
+      this.ownHeartbeat = false;
+    } else if (interval > 0) {
+      // A bare connection (e.g. a client) owns a one-member group.
+      this.heartbeatGroup = new HeartbeatGroup(interval);
+      this.ownHeartbeat = true;
+    } else {
+      this.heartbeatGroup = undefined;
+      this.ownHeartbeat = false;
+    }
+    this.heartbeatGroup?.add(this);
+
+    const socketLike = socket as Partial<{ setNoDelay(v: boolean): void; setTimeout(ms: number): void }>;
+    // Small frames must not wait for Nagle; we already batch writes per tick with cork/uncork.
+    socketLike.setNoDelay?.(true);
+    // The HTTP server may have armed an idle timeout on the socket; WebSocket liveness is the heartbeat's job.
+    socketLike.setTimeout?.(0);
+
+    socket.on('error', this.onSocketError);
+    socket.on('close', this.onSocketClose);
+    socket.on('end', this.onSocketEnd);
+    // The head bytes were read before the socket was ours; they precede anything read later. Both the
+    // head and the first 'data' event are deferred by one tick, in that order, so that the creator can
+    // attach listeners before the first message is emitted.
+    if (head !== undefined && head.length > 0) {
+      process.nextTick(() => {
+        if (!this.finished) this.onData(head);
+      });
+    }
+    socket.on('data', this.onData);
+  }
+
+  /** 'open' until a close frame was sent or received, 'closing' during the closing handshake, then 'closed'. */
+  get state(): WebSocketConnectionState {
+    return this.finished ? 'closed' : this.codec.state;
+  }
+
+  /** Payload bytes accepted by `send` and not yet handed to the kernel (WHATWG `bufferedAmount`). */
+  get bufferedAmount(): number {
+    return this.pending;
+  }
+
+  /**
+   * Sends one message. Resolves when its bytes were handed to the kernel, rejects with a
+   * `ConnectionError` when they never will be (connection closing/closed, buffer cap exceeded).
+   * The promise never causes an unhandled rejection when ignored; `callback` is the alternative.
+   */
+  send(data: WebSocketData, callback?: SendCallback): Promise<void>;
+  send(data: WebSocketData, options?: SendOptions, callback?: SendCallback): Promise<void>;
+  send(
+    data: WebSocketData,
+    optionsOrCallback?: SendOptions | SendCallback,
+    maybeCallback?: SendCallback,
+  ): Promise<void> {
+    let options: SendOptions | undefined;
+    let callback: SendCallback | undefined;
+    if (typeof optionsOrCallback === 'function') callback = optionsOrCallback;
+    else {
+      options = optionsOrCallback;
+      callback = maybeCallback;
+    }
+    let payload: Uint8Array;
+    let binary: boolean;
+    if (typeof data === 'string') {
+      // Encode once here: we need the byte length for accounting anyway.
+      payload = Buffer.from(data, 'utf8');
+      binary = options?.binary ?? false;
+    } else {
+      payload = toBytes(data);
+      binary = options?.binary ?? true;
+    }
+    if (this.finished || this.codec.state !== 'open') {
+      return this.refuse(new ConnectionError('ERR_NOT_OPEN', `cannot send: the connection is ${this.state}`), callback);
+    }
+    const size = payload.byteLength;
+    if (this.pending > 0 && this.pending + size > this.maxBufferedAmount) {
+      const error = this.overflow(size);
+      return this.refuse(error, callback);
+    }
+    this.pending += size;
+    const promise = new Promise<void>((resolve, reject) => {
+      this.codec.send(payload, binary, (error) => {
+        this.pending -= size;
+        if (callback !== undefined) callback(error);
+        if (error === undefined) resolve();
+        else reject(error);
+      });
+    });
+    // WHY: fire-and-forget sends are normal; an ignored rejection must not kill the process.
+    promise.catch(noop);
+    return promise;
+  }
+
+  /** Sends a ping (payload at most 125 bytes). A 'pong' event follows when the peer answers. */
+  ping(data?: Uint8Array | string): void {
+    if (this.finished || this.codec.state !== 'open') throw new ConnectionError('ERR_NOT_OPEN', `cannot ping: the connection is ${this.state}`);
+    this.codec.ping(data);
+  }
+
+  /** Sends an unsolicited pong (or a manual answer when `autoPong` is off). */
+  pong(data?: Uint8Array | string): void {
+    if (this.finished || this.codec.state !== 'open') throw new ConnectionError('ERR_NOT_OPEN', `cannot pong: the connection is ${this.state}`);
+    this.codec.pong(data);
+  }
+
+  /**
+   * Starts the closing handshake (RFC 6455 section 7). Throws `RangeError`/`TypeError` for a code that
+   * may not be sent or a reason longer than 123 UTF-8 bytes. Does nothing when already closing. The
+   * socket is destroyed if the peer does not complete the handshake within `closeTimeout`.
+   */
+  close(code?: number, reason?: string): void {
+    if (this.finished || this.codec.state !== 'open') return;
+    this.codec.close(code, reason);
+    this.armCloseTimer();
+  }
+
+  /** Destroys the socket at once, without a closing handshake. 'close' follows with 1006. */
+  terminate(): void {
+    this.socket.destroy();
+  }
+
+  /** Messages as an async iterator; ends when the connection closes. Reading is paused while you lag. */
+  messages(): AsyncIterableIterator<WebSocketMessage> {
+    const queue = new MessageQueue(
+      DEFAULTS.iteratorHighWaterMark,
+      (q) => {
+        this.queues = this.queues.filter((other) => other !== q);
+        this.updateFlow();
+      },
+      () => this.updateFlow(),
+    );
+    if (this.finished) queue.end();
+    else this.queues.push(queue);
+    return queue;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<WebSocketMessage> {
+    return this.messages();
+  }
+
+  /** @internal Called by the heartbeat timer. */
+  heartbeat(): void {
+    if (this.finished) return;
+    if (!this.alive) {
+      this.fatal(new ConnectionError('ERR_HEARTBEAT_TIMEOUT', 'no traffic from the peer within a heartbeat interval'));
+      return;
+    }
+    this.alive = false;
+    if (this.codec.state === 'open') this.codec.ping();
+  }
+
+  // ---- codec -> socket -------------------------------------------------------------------------
+
+  private readonly write = (chunks: Uint8Array[], done?: (error?: Error) => void): void => {
+    const socket = this.socket;
+    if (socket.destroyed || !socket.writable) {
+      if (done !== undefined) done(new ConnectionError('ERR_SOCKET_CLOSED', 'the socket is closed'));
+      return;
+    }
+    // Batch every frame written in this tick into one writev: header and payload stay separate
+    // buffers (no concatenation) and the kernel still sees one system call.
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(this.uncork);
+    }
+    let last = chunks.length - 1;
+    while (last > 0 && chunks[last]!.length === 0) last--;
+    for (let i = 0; i < last; i++) {
+      const chunk = chunks[i]!;
+      if (chunk.length > 0) socket.write(chunk);
+    }
+    if (done !== undefined) socket.write(chunks[last]!, (error) => done(error ?? undefined));
+    else {
+      socket.write(chunks[last]!);
+      // Frames the codec writes on its own (pongs, close replies) bypass `send`'s accounting; a peer
+      // that pings without reading must still hit the cap.
+      if (socket.writableLength > this.maxBufferedAmount + this.pending) this.overflow(0);
+    }
+  };
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+
+  // ---- socket -> codec -------------------------------------------------------------------------
+
+  private readonly onData = (chunk: Buffer | Uint8Array): void => {
+    this.alive = true;
+    this.codec.receive(chunk);
+    if (this.codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming) this.updateFlow();
+  };
+
+  private readonly onEvent = (event: ConnectionEvent): void => {
+    if (this.finished) return;
+    switch (event.type) {
+      case 'message': {
+        const data = toBuffer(event.data);
+        if (this.queues.length > 0) {
+          const message = new WebSocketMessage(data, event.binary);
+          for (const queue of this.queues) queue.push(message);
+        }
+        this.emit('message', data, event.binary);
+        break;
+      }
+      case 'ping':
+        this.emit('ping', toBuffer(event.data));
+        break;
+      case 'pong':
+        this.emit('pong', toBuffer(event.data));
+        break;
+      case 'close':
+        this.peerCode = event.code;
+        this.peerReason = event.reason;
+        this.armCloseTimer();
+        break;
+      case 'fail':
+        this.failure = event.error;
+        this.emitError(event.error as ProtocolError);
+        // The codec already wrote our close frame with the error's code; end() flushes it first.
+        this.socket.end();
+        this.armCloseTimer();
+        break;
+      case 'closed':
+        // RFC 6455 section 7.1.1: the server closes TCP first; the client waits for it (timer armed).
+        if (this.role === 'server') this.socket.end();
+        this.armCloseTimer();
+        break;
+    }
+    if (this.paused || this.queues.length > 0) this.updateFlow();
+  };
+
+  /** Pauses reading while an async decode holds too much or an iterator consumer lags; resumes after. */
+  private updateFlow(): void {
+    let stop = this.codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming;
+    for (const queue of this.queues) if (queue.full) stop = true;
+    if (stop && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (!stop && this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private readonly onSocketEnd = (): void => {
+    // A Duplex created with allowHalfOpen would otherwise leave our side open forever.
+    if (!this.socket.writableEnded) this.socket.end();
+  };
+
+  private readonly onSocketError = (error: Error): void => {
+    if (this.failure === undefined) this.failure = error;
+    this.emitError(error);
+  };
+
+  private readonly onSocketClose = (): void => {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
+    if (this.heartbeatGroup !== undefined) {
+      this.heartbeatGroup.delete(this);
+      if (this.ownHeartbeat) this.heartbeatGroup.stop();
+    }
+    for (const extension of this.extensionList) {
+      try {
+        extension.dispose();
+      } catch {
+        // Disposal is best effort: the connection is gone either way.
+      }
+    }
+    for (const queue of this.queues) queue.end();
+    this.queues = [];
+    const clean = this.failure === undefined && this.peerCode !== undefined && this.codec.state === 'closed';
+    this.emit('close', this.peerCode ?? 1006, this.peerCode === undefined ? '' : this.peerReason, clean);
+  };
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  private armCloseTimer(): void {
+    if (this.closeTimer !== undefined || this.finished) return;
+    this.closeTimer = setTimeout(() => {
+      if (this.finished) return;
+      if (this.failure === undefined) {
+        this.failure = new ConnectionError('ERR_CLOSE_TIMEOUT', `closing handshake not completed within ${this.closeTimeout} ms`);
+      }
+      this.socket.destroy();
+    }, this.closeTimeout);
+    // A pending close must not keep a process alive that is otherwise done.
+    this.closeTimer.unref();
+  }
+
+  private overflow(size: number): ConnectionError {
+    const error = new ConnectionError(
+      'ERR_BUFFER_OVERFLOW',
+      `the peer is not reading: ${this.pending + this.socket.writableLength + size} bytes would be buffered, cap is ${this.maxBufferedAmount}`,
+    );
+    this.fatal(error);
+    return error;
+  }
+
+  private fatal(error: Error): void {
+    if (this.failure === undefined) this.failure = error;
+    this.emitError(error);
+    this.socket.destroy();
+  }
+
+  private refuse(error: Error, callback: SendCallback | undefined): Promise<void> {
+    if (callback !== undefined) process.nextTick(callback, error);
+    const promise = Promise.reject(error);
+    promise.catch(noop);
+    return promise;
+  }
+
+  private emitError(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+}

@@ -1,0 +1,331 @@
+import { EventEmitter } from 'node:events';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import {
+  HandshakeError,
+  isWebSocketUpgrade,
+  upgrade,
+  type Extension,
+  type ServerExtensionNegotiator,
+} from '@wsts/protocol';
+import { DEFAULTS } from './defaults.js';
+import { perMessageDeflateNegotiators, type PerMessageDeflateOptions } from './extensions-option.js';
+import { HeartbeatGroup } from './heartbeat.js';
+import { rejectHandshake, writeHttpResponse } from './http-response.js';
+import { attachToHttpServer, detachFromHttpServer, pathOf } from './upgrade-router.js';
+import { WebSocketConnection } from './websocket-connection.js';
+
+/** A refusal from the `authorize` hook: the HTTP status, a human-readable reason, extra headers. */
+export interface HandshakeRejection {
+  status: number;
+  reason?: string;
+  headers?: readonly (readonly [string, string])[];
+}
+
+/**
+ * What `authorize` may return: `true`/`undefined` to accept, `false` for 401, or a rejection.
+ * Throwing (or rejecting) refuses with 500 and emits the error on the server.
+ */
+export type AuthorizationResult = boolean | undefined | void | HandshakeRejection;
+
+/** What the `authorize` hook learns about a handshake besides the request itself. */
+export interface AuthorizationInfo {
+  /** The `Origin` header (browsers always send it), or undefined. */
+  origin: string | undefined;
+  /** True when the request came over TLS. */
+  secure: boolean;
+}
+
+/** Options of a {@link WebSocketServer}. Exactly one of `port`, `server` or `noServer` is required. */
+export interface WebSocketServerOptions {
+  /** Listen on this port (0 = any free port), with a server of our own. */
+  port?: number;
+  /** Host to listen on with `port`. Default: Node's default (all interfaces). */
+  host?: string;
+  /** With `port`: serve wss with these TLS options (key, cert...) instead of plain ws. */
+  tls?: https.ServerOptions;
+  /** Attach to an existing `http.Server`/`https.Server`. Several WebSocketServers may share one by `path`. */
+  server?: http.Server | https.Server;
+  /** Handle nothing by itself: call `handleUpgrade` from your own 'upgrade' listener. */
+  noServer?: boolean;
+  /** Only accept upgrades for this exact path (query ignored). Default: any path. */
+  path?: string;
+  /** Picks one of the client's subprotocols (in the client's order), or undefined for none. */
+  selectProtocol?: (offered: readonly string[], request: http.IncomingMessage) => string | undefined;
+  /**
+   * Async gate run after the request is known to be a valid WebSocket handshake and before the 101:
+   * check Origin, cookies, tokens. See {@link AuthorizationResult}. Bounded by `handshakeTimeout`.
+   */
+  authorize?: (request: http.IncomingMessage, info: AuthorizationInfo) => AuthorizationResult | Promise<AuthorizationResult>;
+  /** permessage-deflate (RFC 7692). Default off until the deflate module lands; true or options to enable. */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** Further extension negotiators, after permessage-deflate, in order of preference. */
+  extensions?: readonly ServerExtensionNegotiator[];
+  /** Track connections in `clients` (needed for `close()` to close them). Default true. */
+  clientTracking?: boolean;
+  /** Largest incoming message in bytes. Default 64 MiB; larger ones fail with 1009. */
+  maxMessageSize?: number;
+  /** Cap on bytes buffered for a client that does not read. Default 16 MiB; past it the client is terminated. */
+  maxBufferedAmount?: number;
+  /**
+   * Milliseconds allowed for the opening handshake. With our own server (`port`) this also drops a
+   * client that trickles its request headers. Default 10 s.
+   */
+  handshakeTimeout?: number;
+  /** Milliseconds allowed for the closing handshake before the socket is destroyed. Default 10 s. */
+  closeTimeout?: number;
+  /** Milliseconds between heartbeat pings; a client silent for a whole interval is terminated. 0 = off. Default 30 s. */
+  heartbeatInterval?: number;
+  /** Answer pings automatically. Default true. */
+  autoPong?: boolean;
+}
+
+/** Typed events of a {@link WebSocketServer}. */
+export interface WebSocketServerEvents {
+  /** A client completed the handshake (not emitted for `handleUpgrade` calls: the callback gets it). */
+  connection: [connection: WebSocketConnection, request: http.IncomingMessage];
+  /** The 101 response headers are about to be written; push to `headers` to add some. */
+  headers: [headers: [string, string][], request: http.IncomingMessage];
+  /** Our own server is listening. */
+  listening: [];
+  /** A server-level error: listen failure, a throwing `authorize` hook. */
+  error: [error: Error];
+  /** `close()` finished: no client left. */
+  close: [];
+}
+
+/**
+ * A WebSocket server. Accepts upgrades on its own port, on an existing HTTP(S) server, or from your
+ * code through {@link WebSocketServer.handleUpgrade}; hands out one {@link WebSocketConnection} per client.
+ */
+export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
+  /** Connected clients (when `clientTracking` is on). */
+  readonly clients = new Set<WebSocketConnection>();
+  /** The HTTP(S) server accepting upgrades, or undefined with `noServer`. */
+  readonly httpServer: http.Server | https.Server | undefined;
+  /** The path filter, if any. */
+  readonly path: string | undefined;
+
+  private readonly options: WebSocketServerOptions;
+  private readonly negotiators: readonly ServerExtensionNegotiator[];
+  private readonly heartbeatGroup: HeartbeatGroup;
+  private readonly handshakeTimeout: number;
+  private readonly ownsServer: boolean;
+  /** Sockets between the TCP accept / 'upgrade' and the 101, so `close()` can drop them. */
+  private readonly handshaking = new Set<Duplex>();
+  private closing: Promise<void> | undefined;
+  /** Own-server sockets whose first request head has not arrived yet, with their drop timer. */
+  private readonly requestTimers = new Map<Duplex, NodeJS.Timeout>();
+
+  constructor(options: WebSocketServerOptions) {
+    super();
+    const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true];
+    if (modes.filter(Boolean).length !== 1) {
+      throw new TypeError('WebSocketServer needs exactly one of the options port, server or noServer');
+    }
+    this.options = options;
+    this.path = options.path;
+    this.handshakeTimeout = options.handshakeTimeout ?? DEFAULTS.handshakeTimeout;
+    this.heartbeatGroup = new HeartbeatGroup(options.heartbeatInterval ?? DEFAULTS.heartbeatInterval);
+    this.negotiators = [...perMessageDeflateNegotiators(options.perMessageDeflate), ...(options.extensions ?? [])];
+
+    if (options.port !== undefined) {
+      const server =
+        options.tls !== undefined
+          ? https.createServer({ handshakeTimeout: this.handshakeTimeout, ...options.tls })
+          : http.createServer();
+      this.httpServer = server;
+      this.ownsServer = true;
+      // Drop clients that trickle their request: the timer runs from TCP (or TLS) accept until the
+      // request head is complete ('upgrade' or 'request'), where the handshake timer takes over.
+      // prependListener: the trickle watch must end before any handler runs.
+      server.on(options.tls !== undefined ? 'secureConnection' : 'connection', (socket: Socket) => this.watchUntilRequest(socket));
+      server.prependListener('request', (request: http.IncomingMessage) => this.requestHeadSeen(request.socket));
+      server.prependListener('upgrade', (request: http.IncomingMessage) => this.requestHeadSeen(request.socket));
+      server.on('request', answerPlainRequest);
+      server.on('error', (error) => this.emit('error', error));
+      attachToHttpServer(server, this);
+      server.listen(options.port, options.host, () => this.emit('listening'));
+    } else if (options.server !== undefined) {
+      this.httpServer = options.server;
+      this.ownsServer = false;
+      attachToHttpServer(options.server, this);
+    } else {
+      this.httpServer = undefined;
+      this.ownsServer = false;
+    }
+  }
+
+  /** The listening address of the underlying server (null before it listens). */
+  address(): AddressInfo | string | null {
+    return this.httpServer?.address() ?? null;
+  }
+
+  /** True when this server handles upgrades for `request`'s path. */
+  shouldHandle(request: http.IncomingMessage): boolean {
+    return this.path === undefined || pathOf(request.url) === this.path;
+  }
+
+  /**
+   * Runs the whole server handshake on a socket Node handed to an 'upgrade' listener: method and
+   * header checks (405, 400, 426 + `Sec-WebSocket-Version: 13`), subprotocol and extension negotiation,
+   * the `authorize` hook, then the 101. `callback` receives the open connection; on refusal the socket
+   * gets the HTTP error and is closed, and `callback` is not called.
+   */
+  handleUpgrade(
+    request: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    callback: (connection: WebSocketConnection, request: http.IncomingMessage) => void,
+  ): void {
+    void this.runHandshake(request, socket, head, callback);
+  }
+
+  /**
+   * Stops accepting, sends 1001 (Going Away) to every client and resolves once all are gone (each is
+   * destroyed after `closeTimeout` at the latest). Closes the HTTP server only if we created it.
+   */
+  close(): Promise<void> {
+    if (this.closing !== undefined) return this.closing;
+    this.closing = (async () => {
+      if (this.httpServer !== undefined) detachFromHttpServer(this.httpServer, this);
+      for (const socket of this.handshaking) socket.destroy();
+      this.handshaking.clear();
+      for (const socket of this.requestTimers.keys()) socket.destroy();
+      const gone: Promise<void>[] = [];
+      for (const client of this.clients) {
+        if (client.state === 'closed') continue;
+        gone.push(new Promise((resolve) => client.once('close', () => resolve())));
+        client.close(1001, 'server shutting down');
+      }
+      const serverClosed =
+        this.ownsServer && this.httpServer !== undefined && this.httpServer.listening
+          ? new Promise<void>((resolve) => this.httpServer!.close(() => resolve()))
+          : Promise.resolve();
+      await Promise.all(gone);
+      this.heartbeatGroup.stop();
+      await serverClosed;
+      this.emit('close');
+    })();
+    return this.closing;
+  }
+
+  private watchUntilRequest(socket: Socket): void {
+    if (this.handshakeTimeout <= 0) return;
+    const timer = setTimeout(() => socket.destroy(), this.handshakeTimeout);
+    timer.unref();
+    this.requestTimers.set(socket, timer);
+    socket.once('close', () => this.requestHeadSeen(socket));
+  }
+
+  /** The request head on `socket` is complete (or the socket is gone): stop the trickle timer. */
+  private requestHeadSeen(socket: Duplex): void {
+    const timer = this.requestTimers.get(socket);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this.requestTimers.delete(socket);
+    }
+  }
+
+  private async runHandshake(
+    request: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    callback: (connection: WebSocketConnection, request: http.IncomingMessage) => void,
+  ): Promise<void> {
+    // Until the connection owns the socket, a reset by the client must not become an uncaught error.
+    socket.on('error', swallow);
+    if (this.closing !== undefined) {
+      rejectHandshake(socket, 503, 'The server is shutting down');
+      return;
+    }
+    this.handshaking.add(socket);
+    const timer = setTimeout(() => socket.destroy(), this.handshakeTimeout > 0 ? this.handshakeTimeout : 2 ** 31 - 1);
+    timer.unref();
+    let extensions: Extension[] = [];
+    const finish = (): void => {
+      clearTimeout(timer);
+      this.handshaking.delete(socket);
+      socket.off('error', swallow);
+    };
+    try {
+      if (request.method !== 'GET') {
+        return rejectHandshake(socket, 405, `Method ${request.method ?? ''} not allowed: a WebSocket handshake is a GET`, [['Allow', 'GET']]);
+      }
+      if (!isWebSocketUpgrade(request.headers)) {
+        return rejectHandshake(socket, 400, 'Not a WebSocket handshake: expected Upgrade: websocket and Connection: upgrade');
+      }
+      const selectProtocol = this.options.selectProtocol;
+      let result: ReturnType<typeof upgrade>;
+      try {
+        result = upgrade(request.headers, {
+          selectProtocol: selectProtocol === undefined ? undefined : (offered) => selectProtocol(offered, request),
+          extensions: this.negotiators,
+        });
+      } catch (error) {
+        if (error instanceof HandshakeError) return rejectHandshake(socket, error.status, error.message, error.headers);
+        throw error;
+      }
+      if (!result.ok) return rejectHandshake(socket, result.status, result.reason, result.headers);
+      extensions = result.extensions;
+
+      const authorize = this.options.authorize;
+      if (authorize !== undefined) {
+        const origin = request.headers.origin;
+        const verdict = await authorize(request, {
+          origin,
+          secure: (request.socket as Partial<{ encrypted: boolean }>).encrypted === true,
+        });
+        if (verdict === false) return rejectHandshake(socket, 401, 'Unauthorized');
+        if (typeof verdict === 'object' && verdict !== null) {
+          return rejectHandshake(socket, verdict.status, verdict.reason ?? http.STATUS_CODES[verdict.status] ?? 'Rejected', verdict.headers ?? []);
+        }
+      }
+      if (socket.destroyed || !socket.writable) return; // timed out or gone during authorize
+      if (this.closing !== undefined) return rejectHandshake(socket, 503, 'The server is shutting down');
+
+      const headers = result.headers;
+      this.emit('headers', headers, request);
+      writeHttpResponse(socket, 101, headers);
+      const connection = new WebSocketConnection(socket, head, {
+        role: 'server',
+        protocol: result.protocol,
+        extensions,
+        extensionsHeader: headers.find(([name]) => name.toLowerCase() === 'sec-websocket-extensions')?.[1],
+        maxMessageSize: this.options.maxMessageSize,
+        maxBufferedAmount: this.options.maxBufferedAmount,
+        closeTimeout: this.options.closeTimeout,
+        autoPong: this.options.autoPong,
+        heartbeatGroup: this.heartbeatGroup,
+      });
+      extensions = []; // owned by the connection now
+      if (this.options.clientTracking !== false) {
+        this.clients.add(connection);
+        connection.once('close', () => this.clients.delete(connection));
+      }
+      finish();
+      callback(connection, request);
+    } catch (error) {
+      if (!socket.destroyed) rejectHandshake(socket, 500, 'Internal Server Error');
+      this.emit('error', error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      finish();
+      for (const extension of extensions) extension.dispose();
+    }
+  }
+}
+
+function swallow(): void {}
+
+/** Our own server's answer to plain HTTP requests: this port speaks WebSocket only. */
+function answerPlainRequest(request: http.IncomingMessage, response: http.ServerResponse): void {
+  const get = request.method === 'GET' || request.method === 'HEAD';
+  response.writeHead(get ? 400 : 405, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    Connection: 'close',
+    ...(get ? {} : { Allow: 'GET' }),
+  });
+  response.end(get ? 'Expected a WebSocket handshake (Upgrade: websocket)\n' : `Method ${request.method ?? ''} not allowed\n`);
+}
