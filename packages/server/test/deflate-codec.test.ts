@@ -1,0 +1,277 @@
+import { execFileSync } from 'node:child_process';
+import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import {
+  PerMessageDeflate,
+  PerMessageDeflateClient,
+  PerMessageDeflateServer,
+  ZlibLimiter,
+  type PerMessageDeflateOptions,
+} from '../src/permessage-deflate/index.js';
+
+type Params = [string, string | true][];
+const MiB = 1024 * 1024;
+const bytes = (...values: number[]) => Uint8Array.from(values);
+const text = (data: Uint8Array) => Buffer.from(data).toString('utf8');
+const hex = (data: Uint8Array) => Buffer.from(data).toString('hex');
+
+/** A server-side extension as negotiated for a client offer with these parameters. */
+function serverExtension(params: Params = [], options: PerMessageDeflateOptions = {}): PerMessageDeflate {
+  const result = new PerMessageDeflateServer({ threshold: 0, ...options }).accept([
+    { name: 'permessage-deflate', params },
+  ]);
+  if (!result) throw new Error('offer declined');
+  return result.extension;
+}
+
+/** RFC 7692 section 7.2.3: the payloads of its examples. */
+const HELLO = bytes(0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00);
+const HELLO_AGAIN_SHARED_WINDOW = bytes(0xf2, 0x00, 0x11, 0x00, 0x00);
+
+describe('RFC 7692 section 7.2.3 examples', () => {
+  it('7.2.3.1: a message compressed in one frame', async () => {
+    const ext = serverExtension();
+    expect(text(await ext.decode([HELLO], true, 1024))).toBe('Hello');
+    ext.dispose();
+  });
+
+  it('7.2.3.1: a message split over two frames', async () => {
+    const ext = serverExtension();
+    const out = await ext.decode([bytes(0xf2, 0x48, 0xcd), bytes(0xc9, 0xc9, 0x07, 0x00)], true, 1024);
+    expect(text(out)).toBe('Hello');
+    ext.dispose();
+  });
+
+  it('7.2.3.2: the second "Hello" refers to the first one with context takeover', async () => {
+    const ext = serverExtension();
+    expect(text(await ext.decode([HELLO], true, 1024))).toBe('Hello');
+    expect(text(await ext.decode([HELLO_AGAIN_SHARED_WINDOW], true, 1024))).toBe('Hello');
+    ext.dispose();
+  });
+
+  it('7.2.3.2: we compress "Hello" twice to exactly the RFC bytes, with and without takeover', async () => {
+    const shared = serverExtension();
+    const hello = new TextEncoder().encode('Hello');
+    expect(await shared.encode(hello, false)).toEqual({ data: expect.anything(), rsv1: true });
+    const second = await shared.encode(hello, false);
+    expect(hex(second.data)).toBe(hex(HELLO_AGAIN_SHARED_WINDOW));
+    shared.dispose();
+
+    const fresh = serverExtension([['server_no_context_takeover', true]]);
+    for (let i = 0; i < 3; i++) {
+      const encoded = await fresh.encode(hello, false);
+      expect(encoded.rsv1).toBe(true);
+      expect(hex(encoded.data)).toBe(hex(HELLO));
+    }
+    fresh.dispose();
+  });
+
+  it('7.2.3.3: a stored (uncompressed) DEFLATE block', async () => {
+    const ext = serverExtension();
+    const stored = bytes(0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00);
+    expect(text(await ext.decode([stored], true, 1024))).toBe('Hello');
+    ext.dispose();
+  });
+
+  it('7.2.3.4: a block with BFINAL set, then the next message still inflates', async () => {
+    const ext = serverExtension();
+    const final = bytes(0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00);
+    expect(text(await ext.decode([final], true, 1024))).toBe('Hello');
+    expect(text(await ext.decode([HELLO], true, 1024))).toBe('Hello');
+    ext.dispose();
+  });
+
+  it('7.2.3.5: two DEFLATE blocks in one message', async () => {
+    const ext = serverExtension();
+    const twoBlocks = bytes(0xf2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xff, 0xff, 0xca, 0xc9, 0xc9, 0x07, 0x00);
+    expect(text(await ext.decode([twoBlocks], true, 1024))).toBe('Hello');
+    ext.dispose();
+  });
+
+  it('7.2.3.6: an empty message compresses to a single 0x00 and back', async () => {
+    const ext = serverExtension();
+    const encoded = await ext.encode(new Uint8Array(0), true);
+    expect(hex(encoded.data)).toBe('00');
+    expect((await ext.decode([encoded.data], true, 1024)).length).toBe(0);
+    ext.dispose();
+  });
+});
+
+describe('compression', () => {
+  const sample = Buffer.from('{"kind":"update","values":[1,2,3,4,5],"note":"hello hello hello"}\n'.repeat(200));
+
+  it('round-trips through an independent inflater, the tail stripped and added back', async () => {
+    const ext = serverExtension();
+    const encoded = await ext.encode(sample, false);
+    expect(encoded.rsv1).toBe(true);
+    expect(encoded.data.length).toBeLessThan(sample.length / 10);
+    const tail = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+    expect(Buffer.from(encoded.data.subarray(-4)).equals(tail)).toBe(false);
+    expect(inflateRawSync(Buffer.concat([encoded.data, tail]), { finishFlush: constants.Z_SYNC_FLUSH }).equals(sample)).toBe(true);
+    ext.dispose();
+  });
+
+  it('leaves messages under the threshold uncompressed, synchronously', () => {
+    const ext = serverExtension([], { threshold: 1024 });
+    const small = new Uint8Array(1023).fill(65);
+    expect(ext.encode(small, false)).toEqual({ data: small, rsv1: false });
+    ext.dispose();
+  });
+
+  it('passes messages without RSV1 through untouched', () => {
+    const ext = serverExtension();
+    expect(text(ext.decode([bytes(0x48, 0x69), bytes(0x21)], false, 1024) as Uint8Array)).toBe('Hi!');
+    ext.dispose();
+  });
+
+  it('keeps message order in both directions when many are in flight', async () => {
+    const sender = serverExtension();
+    const receiver = new PerMessageDeflateClient({ threshold: 0 }).accept({ name: 'permessage-deflate', params: [] });
+    const messages = Array.from({ length: 50 }, (_, i) => Buffer.from(`message ${i} `.repeat(i * 10 + 1)));
+    const encoded = await Promise.all(messages.map((m) => sender.encode(m, false)));
+    const decoded = await Promise.all(encoded.map((e) => receiver.decode([e.data], e.rsv1, MiB)));
+    expect(decoded.map(text)).toEqual(messages.map((m) => m.toString()));
+    sender.dispose();
+    receiver.dispose();
+  });
+
+  it('frees zlib memory after each message without context takeover, keeps it with', async () => {
+    const fresh = serverExtension([['server_no_context_takeover', true], ['client_no_context_takeover', true]]);
+    const encoded = await fresh.encode(sample, false);
+    await fresh.decode([encoded.data], true, MiB);
+    expect(fresh.zlibAllocated).toEqual({ deflate: false, inflate: false });
+    fresh.dispose();
+    const shared = serverExtension();
+    await shared.decode([(await shared.encode(sample, false)).data], true, MiB);
+    expect(shared.zlibAllocated).toEqual({ deflate: true, inflate: true });
+    shared.dispose();
+    expect(shared.zlibAllocated).toEqual({ deflate: false, inflate: false });
+  });
+
+  it('compresses with an 8-bit window that Python zlib inflates with wbits -8', async () => {
+    const ext = serverExtension([['server_max_window_bits', '8']]);
+    expect(ext.agreed.serverMaxWindowBits).toBe(8);
+    // Repeats at distances between 256 and 512 bytes: a 9-bit window would reach them.
+    const unit = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 7919) % 251));
+    const data = Buffer.concat([unit, unit, unit, Buffer.from('tail '.repeat(100))]);
+    const parts: string[] = [];
+    for (let i = 0; i < 3; i++) parts.push(hex((await ext.encode(data, true)).data));
+    ext.dispose();
+    const script = [
+      'import sys, zlib',
+      'd = zlib.decompressobj(-8)',
+      'for h in sys.argv[1:]:',
+      '    sys.stdout.write(d.decompress(bytes.fromhex(h) + b"\\x00\\x00\\xff\\xff").hex() + "\\n")',
+    ].join('\n');
+    const out = execFileSync('/usr/bin/python3', ['-c', script, ...parts], { encoding: 'utf8', timeout: 20_000 });
+    expect(out.trim().split('\n')).toEqual([hex(data), hex(data), hex(data)]);
+  });
+
+  it('inflates a message sent in many small fragments', async () => {
+    const ext = serverExtension();
+    const big = Buffer.from(Array.from({ length: 20000 }, (_, i) => `line ${i}: ${(i * 31) % 97}\n`).join(''));
+    const compressed = deflateRawSync(big, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    const fragments: Uint8Array[] = [];
+    for (let i = 0; i < compressed.length; i += 7) fragments.push(compressed.subarray(i, i + 7));
+    expect(fragments.length).toBeGreaterThan(1000);
+    const out = await ext.decode(fragments, true, 64 * MiB);
+    expect(Buffer.from(out).equals(big)).toBe(true);
+    ext.dispose();
+  });
+
+  it('rejects corrupt data with 1007', async () => {
+    const ext = serverExtension();
+    await expect(ext.decode([bytes(0xff, 0xff, 0xff, 0xff)], true, 1024)).rejects.toMatchObject({ code: 1007 });
+    ext.dispose();
+  });
+});
+
+describe('decompression bomb', () => {
+  /** About 1 MiB of compressed zeros that inflates to 1 GiB. */
+  function bomb(): Buffer {
+    const block = deflateRawSync(Buffer.alloc(16 * MiB), { finishFlush: constants.Z_SYNC_FLUSH });
+    return Buffer.concat(Array.from({ length: 64 }, () => block));
+  }
+
+  it('stops at the limit with 1009, promptly and without inflating the rest', async () => {
+    const payload = bomb();
+    expect(payload.length).toBeLessThan(2 * MiB);
+    const ext = serverExtension();
+    const before = process.memoryUsage();
+    const started = performance.now();
+    await expect(ext.decode([payload], true, 4 * MiB)).rejects.toMatchObject({ code: 1009 });
+    const elapsed = performance.now() - started;
+    const after = process.memoryUsage();
+    // Inflating 1 GiB takes seconds and a GiB; stopping at 4 MiB takes milliseconds and a few MiB.
+    expect(elapsed).toBeLessThan(2000);
+    expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(64 * MiB);
+    expect(ext.zlibAllocated.inflate).toBe(false);
+    ext.dispose();
+  });
+
+  it('counts the limit on the inflated size, exactly', async () => {
+    const ext = serverExtension();
+    const data = Buffer.alloc(100_000, 1);
+    const compressed = deflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    await expect(ext.decode([compressed], true, 99_999)).rejects.toMatchObject({ code: 1009 });
+    ext.dispose();
+    const ok = serverExtension();
+    expect((await ok.decode([compressed], true, 100_000)).length).toBe(100_000);
+    ok.dispose();
+  });
+});
+
+describe('zlib limiter', () => {
+  it('runs at most `concurrency` jobs at once, in order', async () => {
+    const limiter = new ZlibLimiter(2);
+    let running = 0;
+    let peak = 0;
+    const order: number[] = [];
+    const job = (i: number) => async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 5));
+      order.push(i);
+      running--;
+      return i;
+    };
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => limiter.run(job(i))));
+    expect(results).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(peak).toBe(2);
+    expect(limiter.active).toBe(0);
+    expect(limiter.pending).toBe(0);
+  });
+
+  it('frees the slot when a job throws or rejects', async () => {
+    const limiter = new ZlibLimiter(1);
+    await expect(limiter.run(() => { throw new Error('sync'); })).rejects.toThrow('sync');
+    await expect(limiter.run(() => Promise.reject(new Error('async')))).rejects.toThrow('async');
+    await expect(limiter.run(async () => 1)).resolves.toBe(1);
+  });
+
+  it('bounds the zlib work of many connections compressing at once', async () => {
+    const limiter = new ZlibLimiter(3);
+    let peak = 0;
+    const watch = setInterval(() => (peak = Math.max(peak, limiter.active)), 0);
+    const server = new PerMessageDeflateServer({ threshold: 0, limiter });
+    const extensions = Array.from({ length: 40 }, () => server.accept([{ name: 'permessage-deflate', params: [] }])!.extension);
+    const data = Buffer.from('abc'.repeat(5000));
+    await Promise.all(extensions.map((e) => e.encode(data, false)));
+    clearInterval(watch);
+    expect(peak).toBeLessThanOrEqual(3);
+    expect(limiter.active).toBe(0);
+    extensions.forEach((e) => e.dispose());
+  });
+
+  it('settles work that is queued when the connection is disposed', async () => {
+    const limiter = new ZlibLimiter(1);
+    const ext = serverExtension([], { limiter });
+    const data = Buffer.alloc(1 * MiB, 7);
+    const first = ext.encode(data, true);
+    const second = ext.encode(data, true);
+    ext.dispose();
+    await expect(first).rejects.toThrow(/disposed/);
+    await expect(second).rejects.toThrow(/disposed/);
+    expect(limiter.active).toBe(0);
+  });
+});
