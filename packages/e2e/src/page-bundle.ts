@@ -1,0 +1,42 @@
+import { build, type Metafile } from 'esbuild';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** A browser bundle plus esbuild's record of which files went into it. */
+export interface BrowserBundle {
+  readonly code: string;
+  readonly inputs: readonly string[];
+}
+
+/**
+ * Bundles one module for the browser as an IIFE. `platform: 'browser'` makes any `node:` import a build
+ * error, which is what the zero-dependency check relies on. `globalName` exposes its exports.
+ */
+export async function bundleForBrowser(entry: string, globalName?: string): Promise<BrowserBundle> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: ['es2022'],
+    metafile: true,
+    logLevel: 'silent',
+    ...(globalName === undefined ? {} : { globalName }),
+  });
+  const output = result.outputFiles[0];
+  if (output === undefined) throw new Error(`esbuild produced no output for ${entry}`);
+  return { code: output.text, inputs: inputsOf(result.metafile) };
+}
+
+function inputsOf(metafile: Metafile): string[] {
+  return Object.keys(metafile.inputs);
+}
+
+/** The scenario code every engine runs (src/page/main.ts). */
+export function pageEntry(): string {
+  // Works from src/ under vitest (TypeScript) and would from a compiled copy alike: esbuild reads the .ts.
+  return join(here, 'page', 'main.ts');
+}

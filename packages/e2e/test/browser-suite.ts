@@ -1,0 +1,133 @@
+/**
+ * The one test body every engine runs. An engine's test file is a single call:
+ * `defineBrowserSuite('chromium')`. Launch failures fail every test of that engine (never a skip).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES, type BrowserSession, type EngineName } from '../src/engines/index.js';
+import { bundleForBrowser, pageEntry } from '../src/page-bundle.js';
+import { runScenario } from '../src/page-client.js';
+import { startServer, type ServerProcess } from '../src/server-process.js';
+import { pageHtml, startStaticServer, type StaticServer } from '../src/static-server.js';
+import { createTestCertificate, type TestCertificate } from '../src/tls-cert.js';
+import type { CloseInfo, EchoVerdict } from '../src/page/index.js';
+
+/** Sizes from issue 6: empty, the 7-bit length limit and one past it, 64 KiB (64-bit length), 16 MiB. */
+export const ECHO_SIZES = [0, 125, 126, 64 * 1024, 16 * 1024 * 1024] as const;
+const BURST_COUNT = 1_000;
+
+export function defineBrowserSuite(engine: EngineName): void {
+  describe(engine, () => {
+    let session: BrowserSession | undefined;
+    let pages: StaticServer | undefined;
+    let certificate: TestCertificate | undefined;
+
+    const browser = (): BrowserSession => {
+      if (session === undefined) throw new Error(`${engine} did not start (see the first failure)`);
+      return session;
+    };
+
+    beforeAll(async () => {
+      certificate = await createTestCertificate();
+      const bundle = await bundleForBrowser(pageEntry());
+      pages = await startStaticServer(
+        new Map([
+          ['/', { body: pageHtml(['/page.js']), type: 'text/html; charset=utf-8' }],
+          ['/page.js', { body: bundle.code, type: 'text/javascript; charset=utf-8' }],
+        ]),
+      );
+      session = await ENGINES[engine]({ tls: certificate });
+      console.log(`[${engine}] ${session.description}`);
+      await session.open(`${pages.origin}/`);
+    }, 120_000);
+
+    afterAll(async () => {
+      await session?.close();
+      await pages?.close();
+      await certificate?.dispose();
+    }, 60_000);
+
+    it('launches, loads the page bundle and evaluates in it', async ({ task }) => {
+      task.meta.engineRoute = browser().description;
+      const names = JSON.parse(await browser().evaluate('JSON.stringify(globalThis.wstsE2E.scenarios)', 10_000)) as string[];
+      expect(names).toContain('echoSizes');
+      const agent = JSON.parse(await browser().evaluate('JSON.stringify(navigator.userAgent)', 10_000)) as string;
+      expect(agent.length).toBeGreaterThan(0);
+    });
+
+    describe('example server (the seed)', () => {
+      let example: ServerProcess | undefined;
+      beforeAll(async () => {
+        example = await startServer('example', ['--port', '0', '--host', '127.0.0.1']);
+      }, 30_000);
+      afterAll(async () => {
+        await example?.stop();
+      });
+
+      it('welcomes, thanks every message (multi-byte too) and prints the seed lines', async () => {
+        const server = example!;
+        const messages = ['hello', 'héllo wörld', '€ 中文 😀 𝄞', ''];
+        const from = server.lines.length;
+        const result = await runScenario<{ welcome: string; replies: string[]; close: CloseInfo }>(browser(), 'exampleSession', {
+          url: server.url,
+          messages,
+        });
+        expect(result.welcome).toBe('Welcome to my websocket!');
+        expect(result.replies).toEqual(messages.map((m) => `Thanks, I got [${m}]`));
+        expect(result.close.wasClean).toBe(true);
+        let at = from;
+        for (const message of messages) at = (await server.waitForLine(`Received message: ${message}`, 10_000, at)) + 1;
+        await server.waitForLine('Connection closed', 10_000, at);
+      });
+    });
+
+    describe('echo server', () => {
+      let echo: ServerProcess | undefined;
+      beforeAll(async () => {
+        echo = await startServer('echo', ['--port', '0', '--no-deflate']);
+      }, 30_000);
+      afterAll(async () => {
+        await echo?.stop();
+      });
+
+      for (const kind of ['text', 'arraybuffer', 'blob'] as const) {
+        it(`echoes ${kind} of ${ECHO_SIZES.join(', ')} bytes exactly`, async () => {
+          const result = await runScenario<{ verdicts: EchoVerdict[]; close: CloseInfo }>(browser(), 'echoSizes', {
+            url: echo!.url,
+            kind,
+            sizes: ECHO_SIZES,
+          });
+          const expectedKind = kind === 'text' ? 'text' : kind;
+          expect(result.verdicts).toEqual(
+            ECHO_SIZES.map((size) => ({ size, sentKind: kind, receivedKind: expectedKind, receivedSize: size, firstDifference: -1 })),
+          );
+          expect(result.close).toMatchObject({ code: 1000, wasClean: true });
+        });
+      }
+
+      it(`keeps ${BURST_COUNT} messages sent in a burst in order`, async () => {
+        const result = await runScenario<{ received: number; outOfOrder: number[] }>(browser(), 'burst', { url: echo!.url, count: BURST_COUNT });
+        expect(result).toMatchObject({ received: BURST_COUNT, outOfOrder: [] });
+      });
+
+      it('delivers the server close code and reason (4000, "bye") with wasClean true', async () => {
+        const result = await runScenario<{ close: CloseInfo; events: string[] }>(browser(), 'serverCloses', { url: echo!.url, code: 4000, reason: 'bye' });
+        expect(result.close).toEqual({ code: 4000, reason: 'bye', wasClean: true });
+        expect(result.events).toEqual(['open', 'close:4000']);
+      });
+
+      it('sends the page close code and reason to the server, which answers with the same code', async () => {
+        const result = await runScenario<{ close: CloseInfo; events: string[] }>(browser(), 'pageCloses', {
+          url: echo!.url,
+          code: 4001,
+          reason: 'page says bye',
+        });
+        expect(result.close).toMatchObject({ code: 4001, wasClean: true });
+      });
+
+      it('reports wasClean false and 1006 when the server destroys the socket', async () => {
+        const result = await runScenario<{ close: CloseInfo; events: string[] }>(browser(), 'serverTerminates', { url: echo!.url });
+        expect(result.close).toMatchObject({ code: 1006, wasClean: false });
+      });
+    });
+  });
+}

@@ -1,0 +1,3 @@
+import { defineBrowserSuite } from './browser-suite.js';
+
+defineBrowserSuite('firefox');
