@@ -1,0 +1,104 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import type { ClientExtensionNegotiator, HeadersInput } from '@wsts/protocol';
+import type { PerMessageDeflateOptions } from '../extensions-option.js';
+
+/** Default for {@link ClientOptions.handshakeTimeout}: long enough for a slow TLS handshake, short
+ * enough that a silent server does not hold a caller forever. */
+export const DEFAULT_HANDSHAKE_TIMEOUT = 30_000;
+/** Default for {@link ClientOptions.maxRedirects}: browsers never follow redirects for WebSockets. */
+export const DEFAULT_MAX_REDIRECTS = 0;
+
+/** Options for the Node client, shared by `connect()` and `new WebSocket(url, protocols, options)`. */
+export interface ClientOptions {
+  /** Extra request headers (Authorization, Cookie...). Handshake headers are set by the client. */
+  headers?: HeadersInput;
+  /** Value of the `Origin` header (browsers always send one; Node sends none unless set). */
+  origin?: string;
+  /** Milliseconds for the whole opening handshake (DNS, TCP, TLS, redirects, response). Default 30000. */
+  handshakeTimeout?: number;
+  /** How many HTTP redirects (301/302/303/307/308) to follow. Default 0: a redirect fails the connection. */
+  maxRedirects?: number;
+  /** wss: trusted CA certificates, replacing Node's default list (e.g. for a self-signed server). */
+  ca?: string | Buffer | (string | Buffer)[];
+  /** wss: verify the server's certificate. Default true; set false only for tests. */
+  rejectUnauthorized?: boolean;
+  /** wss: further TLS options (client certificate, servername, ciphers...) passed to `tls.connect`. */
+  tls?: TlsConnectionOptions;
+  /**
+   * Offer permessage-deflate (RFC 7692). `true` uses the defaults; an object tunes it. Plugged in from
+   * src/permessage-deflate/ when available.
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** Further extension negotiators to offer, after permessage-deflate. */
+  extensions?: readonly ClientExtensionNegotiator[];
+  /** Largest incoming message in bytes (after decompression); larger ones fail with 1009. Default 64 MiB. */
+  maxMessageSize?: number;
+  /** Cap on bytes queued for a server that does not read; past it the connection is dropped. Default 16 MiB. */
+  maxBufferedAmount?: number;
+  /** Milliseconds the closing handshake may take before the socket is destroyed. Default 10 s. */
+  closeTimeout?: number;
+  /** Ping every this many milliseconds and drop the connection when nothing came back. Default 0 (off). */
+  heartbeatInterval?: number;
+  /** Cancels the opening handshake. */
+  signal?: AbortSignal;
+}
+
+/** Options for `connect()`: {@link ClientOptions} plus the subprotocols to offer. */
+export interface ConnectOptions extends ClientOptions {
+  /** Subprotocols to offer, in order of preference. */
+  protocols?: string | readonly string[];
+}
+
+/** {@link ClientOptions} with defaults applied and headers flattened to pairs. */
+export interface ResolvedClientOptions {
+  readonly protocols: readonly string[];
+  readonly headers: readonly [string, string][];
+  readonly handshakeTimeout: number;
+  readonly maxRedirects: number;
+  readonly ca: string | Buffer | (string | Buffer)[] | undefined;
+  readonly rejectUnauthorized: boolean;
+  readonly tls: TlsConnectionOptions;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Flattens any accepted header shape to [name, value] pairs (arrays become repeated headers). */
+export function toHeaderPairs(input: HeadersInput | undefined): [string, string][] {
+  if (input === undefined) return [];
+  const pairs: [string, string][] = [];
+  if (Symbol.iterator in input) {
+    for (const [name, value] of input as Iterable<readonly [string, string]>) pairs.push([name, value]);
+    return pairs;
+  }
+  for (const [name, value] of Object.entries(input as Record<string, string | string[] | undefined>)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) pairs.push([name, v]);
+    else pairs.push([name, value]);
+  }
+  return pairs;
+}
+
+function checkNonNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a finite number >= 0, got ${value}`);
+  return value;
+}
+
+/** Applies defaults and checks the numeric knobs. */
+export function resolveClientOptions(options: ClientOptions, protocols: readonly string[]): ResolvedClientOptions {
+  const headers = toHeaderPairs(options.headers);
+  if (options.origin !== undefined) {
+    const withoutOrigin = headers.filter(([name]) => name.toLowerCase() !== 'origin');
+    withoutOrigin.push(['Origin', options.origin]);
+    headers.length = 0;
+    headers.push(...withoutOrigin);
+  }
+  return {
+    protocols,
+    headers,
+    handshakeTimeout: checkNonNegative('handshakeTimeout', options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT),
+    maxRedirects: Math.floor(checkNonNegative('maxRedirects', options.maxRedirects ?? DEFAULT_MAX_REDIRECTS)),
+    ca: options.ca,
+    rejectUnauthorized: options.rejectUnauthorized ?? true,
+    tls: options.tls ?? {},
+    signal: options.signal,
+  };
+}

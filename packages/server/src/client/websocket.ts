@@ -1,0 +1,364 @@
+import { Buffer } from 'node:buffer';
+import type { WebSocketConnection } from '../websocket-connection.js';
+import { clientConnection } from './connect.js';
+import { WebSocketConnectError } from './errors.js';
+import { CloseEvent, ErrorEvent, MessageEvent, type WebSocketMessageEvent } from './events.js';
+import { clientExtensionNegotiators } from './extensions-option.js';
+import { openUpgrade, type OpenedUpgrade } from './open-upgrade.js';
+import { resolveClientOptions, type ClientOptions } from './options.js';
+import { InvalidInputError, parseProtocols, parseWebSocketUrl } from './url.js';
+
+/**
+ * How binary messages are delivered: `'arraybuffer'` (our default), `'blob'`, or `'nodebuffer'` (a Node
+ * `Buffer`, our extension: no copy).
+ */
+export type BinaryType = 'arraybuffer' | 'blob' | 'nodebuffer';
+
+/** Anything {@link WebSocket.send} accepts. */
+export type WebSocketSendData = string | ArrayBufferLike | ArrayBufferView | Blob;
+
+/** Event handler attribute type (`onopen` and friends). */
+export type WebSocketEventHandler<E extends Event = Event> = ((this: WebSocket, event: E) => unknown) | null;
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSING = 2;
+const CLOSED = 3;
+type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSING | typeof CLOSED;
+
+const BINARY_TYPES: ReadonlySet<string> = new Set(['arraybuffer', 'blob', 'nodebuffer']);
+
+/** WebIDL `[Clamp] unsigned short`: clamp to the range, round half to even. */
+function clampUnsignedShort(value: unknown): number {
+  const n = Number(value);
+  if (Number.isNaN(n)) return 0;
+  const clamped = Math.min(Math.max(n, 0), 65535);
+  const floor = Math.floor(clamped);
+  const fraction = clamped - floor;
+  if (fraction > 0.5) return floor + 1;
+  if (fraction < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/** Bytes of `data` as a private copy: the caller may reuse its buffer once `send` returns. */
+function copyBytes(data: ArrayBufferLike | ArrayBufferView): Buffer {
+  if (ArrayBuffer.isView(data)) return Buffer.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  return Buffer.from(new Uint8Array(data));
+}
+
+function byteLength(data: WebSocketSendData): number {
+  if (typeof data === 'string') return Buffer.byteLength(data, 'utf8');
+  if (data instanceof Blob) return data.size;
+  return data.byteLength;
+}
+
+/**
+ * The WHATWG `WebSocket` (https://websockets.spec.whatwg.org/) for Node, so the same program runs in a
+ * browser and in Node. Built on {@link WebSocketConnection}, the connection class the server uses.
+ *
+ * Deviations, both deliberate: `binaryType` defaults to `'arraybuffer'` (reading a `Blob` is async and
+ * rarely wanted in Node) and also accepts `'nodebuffer'`; a third constructor argument takes Node-only
+ * {@link ClientOptions} (headers, TLS, timeouts), since Node has no page to take them from.
+ *
+ * @example
+ * const ws = new WebSocket('ws://127.0.0.1:8080', ['chat']);
+ * ws.onopen = () => ws.send('hello');
+ * ws.onmessage = (event) => console.log(event.data);
+ */
+export class WebSocket extends EventTarget {
+  static readonly CONNECTING = CONNECTING;
+  static readonly OPEN = OPEN;
+  static readonly CLOSING = CLOSING;
+  static readonly CLOSED = CLOSED;
+  declare readonly CONNECTING: typeof CONNECTING;
+  declare readonly OPEN: typeof OPEN;
+  declare readonly CLOSING: typeof CLOSING;
+  declare readonly CLOSED: typeof CLOSED;
+
+  #url: URL;
+  #readyState: ReadyState = CONNECTING;
+  #protocol = '';
+  #extensions = '';
+  #binaryType: BinaryType = 'arraybuffer';
+  #connection: WebSocketConnection | undefined;
+  readonly #abort = new AbortController();
+  /** Bytes passed to `send` and not yet handed to the kernel, plus everything sent after closing. */
+  #bufferedAmount = 0;
+  /** Sends waiting behind a Blob being read, so that messages keep their order. */
+  #sendQueue: Promise<void> | undefined;
+  #sendQueueLength = 0;
+  /** Set when the connection failed (error event before close). */
+  #failed = false;
+  readonly #handlers = new Map<string, { handler: WebSocketEventHandler<Event>; listener: (event: Event) => void }>();
+
+  /**
+   * Starts connecting to `url`. Throws a `SyntaxError` DOMException for a URL whose scheme is not ws:,
+   * wss:, http: or https:, for a URL with a fragment, and for subprotocols that are not unique tokens.
+   */
+  constructor(url: string | URL, protocols?: string | readonly string[], options: ClientOptions = {}) {
+    super();
+    let list: string[];
+    try {
+      this.#url = parseWebSocketUrl(url);
+      list = parseProtocols(protocols);
+    } catch (error) {
+      throw new DOMException((error as InvalidInputError).message, 'SyntaxError');
+    }
+    const signal = options.signal === undefined ? this.#abort.signal : AbortSignal.any([options.signal, this.#abort.signal]);
+    const resolved = resolveClientOptions({ ...options, signal }, list);
+    const negotiators = clientExtensionNegotiators(options.perMessageDeflate, options.extensions);
+    openUpgrade(this.#url, resolved, negotiators).then(
+      (upgrade) => this.#onUpgrade(upgrade, options),
+      (error: unknown) => this.#onConnectFailure(error),
+    );
+  }
+
+  /** The URL as parsed (http: and https: shown as ws: and wss:). */
+  get url(): string {
+    return this.#url.href;
+  }
+
+  /** CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3). */
+  get readyState(): ReadyState {
+    return this.#readyState;
+  }
+
+  /** The subprotocol the server selected, '' when none (or before open). */
+  get protocol(): string {
+    return this.#protocol;
+  }
+
+  /** The server's `Sec-WebSocket-Extensions` value, '' when none (or before open). */
+  get extensions(): string {
+    return this.#extensions;
+  }
+
+  /** Bytes queued by `send` and not yet handed to the network. */
+  get bufferedAmount(): number {
+    return this.#bufferedAmount;
+  }
+
+  /** How binary messages are delivered; invalid values are ignored, as WebIDL enumerations are. */
+  get binaryType(): BinaryType {
+    return this.#binaryType;
+  }
+
+  set binaryType(value: BinaryType) {
+    if (BINARY_TYPES.has(String(value))) this.#binaryType = String(value) as BinaryType;
+  }
+
+  get onopen(): WebSocketEventHandler<Event> {
+    return this.#getHandler('open');
+  }
+  set onopen(handler: WebSocketEventHandler<Event>) {
+    this.#setHandler('open', handler);
+  }
+  get onmessage(): WebSocketEventHandler<WebSocketMessageEvent> {
+    return this.#getHandler('message') as WebSocketEventHandler<WebSocketMessageEvent>;
+  }
+  set onmessage(handler: WebSocketEventHandler<WebSocketMessageEvent>) {
+    this.#setHandler('message', handler as WebSocketEventHandler<Event>);
+  }
+  get onerror(): WebSocketEventHandler<ErrorEvent> {
+    return this.#getHandler('error') as WebSocketEventHandler<ErrorEvent>;
+  }
+  set onerror(handler: WebSocketEventHandler<ErrorEvent>) {
+    this.#setHandler('error', handler as WebSocketEventHandler<Event>);
+  }
+  get onclose(): WebSocketEventHandler<CloseEvent> {
+    return this.#getHandler('close') as WebSocketEventHandler<CloseEvent>;
+  }
+  set onclose(handler: WebSocketEventHandler<CloseEvent>) {
+    this.#setHandler('close', handler as WebSocketEventHandler<Event>);
+  }
+
+  /**
+   * Queues `data` as one message: strings as text, everything else as binary. Throws an
+   * `InvalidStateError` DOMException while CONNECTING. After closing started the data is discarded
+   * but still counted in `bufferedAmount`, as the standard says.
+   */
+  send(data: WebSocketSendData): void {
+    if (this.#readyState === CONNECTING) {
+      throw new DOMException('cannot send before the connection is open', 'InvalidStateError');
+    }
+    const size = byteLength(data);
+    this.#bufferedAmount += size;
+    if (this.#readyState !== OPEN) return;
+    if (data instanceof Blob || this.#sendQueue !== undefined) {
+      this.#enqueue(data, size);
+      return;
+    }
+    this.#transmit(typeof data === 'string' ? data : copyBytes(data), typeof data !== 'string', size);
+  }
+
+  /**
+   * Starts the closing handshake. `code` must be 1000 or 3000-4999 (else `InvalidAccessError`) and
+   * `reason` at most 123 UTF-8 bytes (else `SyntaxError`). While CONNECTING the attempt is abandoned
+   * ('error' then 'close' with 1006 follow). Does nothing once closing.
+   */
+  close(code?: number, reason?: string): void {
+    let closeCode: number | undefined;
+    if (code !== undefined) {
+      closeCode = clampUnsignedShort(code);
+      if (closeCode !== 1000 && !(closeCode >= 3000 && closeCode <= 4999)) {
+        throw new DOMException(`close code must be 1000 or in 3000-4999, got ${closeCode}`, 'InvalidAccessError');
+      }
+    }
+    // USVString conversion: lone surrogates become U+FFFD, which Buffer's UTF-8 encoder also does.
+    const closeReason = reason === undefined ? '' : Buffer.from(String(reason), 'utf8').toString('utf8');
+    if (Buffer.byteLength(closeReason, 'utf8') > 123) {
+      throw new DOMException('close reason must be at most 123 UTF-8 bytes', 'SyntaxError');
+    }
+    if (this.#readyState === CLOSING || this.#readyState === CLOSED) return;
+    if (this.#readyState === CONNECTING) {
+      this.#readyState = CLOSING;
+      this.#abort.abort(new DOMException('WebSocket closed before the connection was established', 'AbortError'));
+      return;
+    }
+    this.#readyState = CLOSING;
+    // A reason needs a code in front of it on the wire; the standard picks 1000 when none was given.
+    if (closeCode === undefined && closeReason !== '') closeCode = 1000;
+    this.#connection?.close(closeCode, closeCode === undefined ? undefined : closeReason);
+  }
+
+  // ---- connection lifecycle ----------------------------------------------------------------------
+
+  #onUpgrade(upgrade: OpenedUpgrade, options: ClientOptions): void {
+    if (this.#readyState !== CONNECTING) {
+      // close() ran after the 101 arrived but before this callback: fail the connection as the standard
+      // says for close() while CONNECTING.
+      upgrade.socket.destroy();
+      for (const extension of upgrade.extensions) extension.dispose();
+      this.#finish(1006, '', false, true, undefined);
+      return;
+    }
+    const connection = clientConnection(upgrade, options);
+    this.#connection = connection;
+    this.#protocol = upgrade.protocol;
+    this.#extensions = upgrade.extensionsHeader;
+    connection.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
+    connection.on('error', (error) => {
+      this.#failed = true;
+      this.#lastError = error;
+    });
+    connection.on('close', (code, reason, wasClean) => {
+      this.#finish(code, reason, wasClean, this.#failed || code === 1006, this.#lastError);
+    });
+    this.#readyState = OPEN;
+    this.dispatchEvent(new Event('open'));
+  }
+
+  #lastError: Error | undefined;
+
+  #onConnectFailure(error: unknown): void {
+    this.#finish(1006, '', false, true, error);
+  }
+
+  /**
+   * The standard's "the WebSocket connection is closed": CLOSED, then 'error' when the connection
+   * failed or ended without a close frame (as browsers and undici do), then 'close'.
+   */
+  #finish(code: number, reason: string, wasClean: boolean, failed: boolean, error: unknown): void {
+    if (this.#readyState === CLOSED) return;
+    this.#readyState = CLOSED;
+    if (failed) {
+      const message =
+        error instanceof WebSocketConnectError || error instanceof Error ? error.message : 'connection closed abnormally';
+      this.dispatchEvent(new ErrorEvent('error', { error, message }));
+    }
+    this.dispatchEvent(new CloseEvent('close', { code, reason, wasClean }));
+  }
+
+  #onMessage(data: Buffer, isBinary: boolean): void {
+    // Messages that arrive once close() was called are dropped, as the standard says.
+    if (this.#readyState !== OPEN) return;
+    let payload: string | ArrayBuffer | Blob | Buffer;
+    if (!isBinary) payload = data.toString('utf8');
+    else if (this.#binaryType === 'nodebuffer') payload = data;
+    else if (this.#binaryType === 'blob') payload = new Blob([data]);
+    else payload = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+    this.dispatchEvent(new MessageEvent('message', { data: payload, origin: this.#url.origin }));
+  }
+
+  // ---- sending -----------------------------------------------------------------------------------
+
+  #transmit(payload: string | Buffer, binary: boolean, size: number): void {
+    const connection = this.#connection;
+    if (connection === undefined || this.#readyState !== OPEN) return;
+    connection.send(payload, { binary }).then(
+      () => {
+        this.#bufferedAmount -= size;
+      },
+      () => {
+        // The connection is ending and its 'close' event reports why; the bytes stay counted.
+      },
+    );
+  }
+
+  /** Sends `data` after every earlier queued send (a Blob must be read first, asynchronously). */
+  #enqueue(data: WebSocketSendData, size: number): void {
+    this.#sendQueueLength += 1;
+    const previous = this.#sendQueue ?? Promise.resolve();
+    this.#sendQueue = previous
+      .then(async () => {
+        const payload =
+          typeof data === 'string'
+            ? data
+            : data instanceof Blob
+              ? Buffer.from(await data.arrayBuffer())
+              : copyBytes(data);
+        this.#transmit(payload, typeof data !== 'string', size);
+      })
+      .catch(() => {
+        // A Blob that cannot be read: nothing sensible to send; the bytes stay counted.
+      })
+      .finally(() => {
+        this.#sendQueueLength -= 1;
+        if (this.#sendQueueLength === 0) this.#sendQueue = undefined;
+      });
+  }
+
+  // ---- event handler attributes ------------------------------------------------------------------
+
+  #getHandler(type: string): WebSocketEventHandler<Event> {
+    return this.#handlers.get(type)?.handler ?? null;
+  }
+
+  /**
+   * Event handler attributes keep the position of the first assignment among the listeners (setting
+   * another function later does not move it); setting null removes it.
+   */
+  #setHandler(type: string, handler: WebSocketEventHandler<Event>): void {
+    const entry = this.#handlers.get(type);
+    if (typeof handler !== 'function') {
+      if (entry !== undefined) {
+        this.removeEventListener(type, entry.listener);
+        this.#handlers.delete(type);
+      }
+      return;
+    }
+    if (entry !== undefined) {
+      entry.handler = handler;
+      return;
+    }
+    const record = {
+      handler,
+      listener: (event: Event): void => {
+        const current = record.handler;
+        if (typeof current === 'function') current.call(this, event);
+      },
+    };
+    this.#handlers.set(type, record);
+    this.addEventListener(type, record.listener);
+  }
+}
+
+// The constants also live on the prototype, as WebIDL constants do.
+for (const [name, value] of [
+  ['CONNECTING', CONNECTING],
+  ['OPEN', OPEN],
+  ['CLOSING', CLOSING],
+  ['CLOSED', CLOSED],
+] as const) {
+  Object.defineProperty(WebSocket.prototype, name, { value, enumerable: true });
+}
