@@ -1,1 +1,37 @@
-export {};
+/**
+ * @wsts/protocol: a sans-I/O RFC 6455 codec. Bytes in, events out; no dependencies, no I/O, no timers.
+ * @packageDocumentation
+ */
+
+export { CloseCode, HandshakeError, isValidCloseCode, ProtocolError } from './errors.js';
+export { getHeaderValues, type HeadersInput, isToken } from './headers.js';
+export { computeAccept, WEBSOCKET_GUID } from './accept.js';
+export { sha1 } from './sha1.js';
+export { isWebSocketUpgrade, upgrade, type ServerHandshakeOptions, type UpgradeResult } from './handshake-server.js';
+export {
+  acceptClientHandshake,
+  createClientHandshake,
+  type ClientHandshake,
+  type ClientHandshakeOptions,
+  type ClientHandshakeResult,
+} from './handshake-client.js';
+export type {
+  ClientExtensionNegotiator,
+  EncodedMessage,
+  Extension,
+  ExtensionOffer,
+  ServerExtensionNegotiator,
+} from './extension.js';
+export { formatExtensionHeader, parseExtensionHeader } from './extension-header.js';
+export { FrameDecoder, type FrameDecoderOptions, type FrameSink, Opcode, RSV1, RSV2, RSV3 } from './frame-decoder.js';
+export { encodeFrame, encodeFrameHeader } from './frame-encoder.js';
+export { applyMask, maskCopy } from './mask.js';
+export { isValidUtf8, Utf8Validator } from './utf8.js';
+export { decodeClosePayload, encodeClosePayload, MAX_CLOSE_REASON_BYTES, type CloseStatus } from './close.js';
+export {
+  Connection,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  type ConnectionEvent,
+  type ConnectionOptions,
+  type ConnectionState,
+} from './connection.js';

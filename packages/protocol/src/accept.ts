@@ -1,0 +1,15 @@
+/** `Sec-WebSocket-Accept` computation (RFC 6455 section 4.2.2 step 5.4). @module */
+
+import { utf8Encoder } from './text.js';
+import { base64Encode } from './base64.js';
+import { sha1 } from './sha1.js';
+
+/** The GUID RFC 6455 appends to the client's key before hashing. */
+export const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+const encoder = utf8Encoder;
+
+/** base64(SHA-1(key + GUID)): the value the server must answer a `Sec-WebSocket-Key` with. */
+export function computeAccept(key: string): string {
+  return base64Encode(sha1(encoder.encode(key + WEBSOCKET_GUID)));
+}

@@ -1,0 +1,607 @@
+/**
+ * One WebSocket connection as a state machine: bytes in through {@link Connection.receive}, events out
+ * through `onEvent`, bytes for the wire through `onWrite`. No I/O, no timers.
+ * @module
+ */
+
+import { utf8Encoder } from './text.js';
+import { decodeClosePayload, encodeClosePayload, truncateUtf8 } from './close.js';
+import {
+  CloseCode,
+  invalidPayload,
+  isValidCloseCode,
+  messageTooBig,
+  ProtocolError,
+  protocolViolation,
+  toProtocolError,
+} from './errors.js';
+import { disposeAll, type EncodedMessage, type Extension } from './extension.js';
+import { FrameDecoder, type FrameSink, Opcode, RSV1 } from './frame-decoder.js';
+import { encodeFrameHeader } from './frame-encoder.js';
+import { maskCopy } from './mask.js';
+import { isValidUtf8, Utf8Validator } from './utf8.js';
+
+/** What happened on the connection, in wire order. */
+export type ConnectionEvent =
+  /** A complete data message; text has been validated as UTF-8 (decode it lazily). */
+  | { type: 'message'; binary: boolean; data: Uint8Array }
+  | { type: 'ping'; data: Uint8Array }
+  | { type: 'pong'; data: Uint8Array }
+  /** The peer's close frame (1005 when it had no code); our reply is already written if we had not sent one. */
+  | { type: 'close'; code: number; reason: string }
+  /** A protocol error: a close frame with `error.code` was written; the adapter should end TCP now. */
+  | { type: 'fail'; error: ProtocolError }
+  /** Both close frames exchanged: a server ends TCP now; a client waits for the server's FIN (with a timeout). */
+  | { type: 'closed' };
+
+/** `'open'`, `'closing'` once a close frame was sent or received, `'closed'` after both or a failure. */
+export type ConnectionState = 'open' | 'closing' | 'closed';
+
+/** Options for {@link Connection}. */
+export interface ConnectionOptions {
+  role: 'server' | 'client';
+  /** Largest message accepted, checked from frame headers before buffering (1009). Default 64 MiB. */
+  maxMessageSize?: number;
+  /** Answer every ping with a pong automatically. Default true. */
+  autoPong?: boolean;
+  /** Extensions negotiated in the handshake, in negotiated order. */
+  extensions?: readonly Extension[];
+  /** Fills bytes with cryptographically secure random values; required for role 'client' (masks). */
+  random?: (bytes: Uint8Array) => void;
+  /** Split outgoing data messages into frames of at most this many payload bytes. Default: never split. */
+  fragmentSize?: number;
+  /** Bytes for the wire, in order; header and payload as separate chunks. `done` follows the last frame of a send. */
+  onWrite: (chunks: Uint8Array[], done?: (error?: Error) => void) => void;
+  /** Events, in order. Exceptions thrown here are rethrown to the caller after the connection's state is consistent. */
+  onEvent: (event: ConnectionEvent) => void;
+}
+
+/** 64 MiB. */
+export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
+
+type InboundTask =
+  | { kind: 'event'; event: ConnectionEvent }
+  | { kind: 'decode'; fragments: Uint8Array[]; rsv1: boolean; binary: boolean; size: number };
+
+type OutboundTask =
+  | { kind: 'data'; data: Uint8Array; binary: boolean; done: ((error?: Error) => void) | undefined }
+  | { kind: 'close'; payload: Uint8Array };
+
+const encoder = utf8Encoder;
+const EMPTY = new Uint8Array(0);
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown }).then === 'function';
+}
+
+function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+function toBytes(data: Uint8Array | string | undefined): Uint8Array {
+  if (data === undefined) return EMPTY;
+  return typeof data === 'string' ? encoder.encode(data) : data;
+}
+
+/** Outgoing extension chain, in negotiated order; stays synchronous unless an extension goes async. */
+function runEncode(extensions: readonly Extension[], index: number, message: EncodedMessage, binary: boolean): EncodedMessage | Promise<EncodedMessage> {
+  let data = message.data;
+  let rsv1 = message.rsv1;
+  for (let i = index; i < extensions.length; i++) {
+    const result = extensions[i]!.encode(data, binary);
+    if (isPromise(result)) {
+      const carried = rsv1;
+      return result.then((m) => runEncode(extensions, i + 1, { data: m.data, rsv1: carried || m.rsv1 }, binary));
+    }
+    data = result.data;
+    rsv1 = rsv1 || result.rsv1;
+  }
+  return { data, rsv1 };
+}
+
+/** Incoming extension chain, in reverse negotiated order (the last applied on send is undone first). */
+function runDecode(extensions: readonly Extension[], index: number, fragments: readonly Uint8Array[], rsv1: boolean, maxSize: number): Uint8Array | Promise<Uint8Array> {
+  let current = fragments;
+  for (let i = index; i >= 0; i--) {
+    const result = extensions[i]!.decode(current, rsv1, maxSize);
+    if (isPromise(result)) return result.then((data) => runDecode(extensions, i - 1, [data], rsv1, maxSize));
+    current = [result];
+  }
+  if (current.length === 1) return current[0]!;
+  let total = 0;
+  for (const part of current) total += part.length;
+  return concat(current, total);
+}
+
+const notOpen = (): Error => new Error('WebSocket is not open: a close frame was already sent or the connection failed');
+
+/**
+ * One connection, server or client role. Feed it bytes with {@link receive}; it never throws on input
+ * (protocol errors become a `fail` event). Sending validates arguments and throws RangeError/TypeError on
+ * caller mistakes only.
+ */
+export class Connection {
+  /** Which side of the connection this is. */
+  readonly role: 'server' | 'client';
+  /** Bytes of received messages held while an async extension decode runs (pause reading above a mark). */
+  bufferedIncoming = 0;
+
+  private readonly maxMessageSize: number;
+  /** Limit for a message's on-the-wire size when RSV1 says an extension will transform it. */
+  private readonly transformedLimit: number;
+  private readonly autoPong: boolean;
+  private readonly extensions: readonly Extension[];
+  private readonly random: ((bytes: Uint8Array) => void) | undefined;
+  private readonly fragmentSize: number;
+  private readonly onWrite: ConnectionOptions['onWrite'];
+  private readonly onEvent: ConnectionOptions['onEvent'];
+  private readonly decoder: FrameDecoder;
+  private readonly sink: FrameSink;
+  /** Text is validated frame by frame as it arrives when no extension can transform payloads. */
+  private readonly validateIncrementally: boolean;
+  private readonly utf8 = new Utf8Validator();
+
+  // Masking keys are drawn from a pool so the random source is called once per 256 frames, not per frame.
+  private readonly maskPool = new Uint8Array(1024);
+  private maskPoolOffset = 1024;
+
+  // Current frame and message being received.
+  private frameOpcode = 0;
+  private frameFin = false;
+  /** Opcode of the message in progress (TEXT/BINARY), 0 when none. */
+  private messageOpcode = 0;
+  private messageRsv1 = false;
+  private messageSize = 0;
+  private fragments: Uint8Array[] = [];
+
+  // Closing handshake.
+  private closeQueued = false;
+  private closeWritten = false;
+  private closeReceived = false;
+  /** Both closes exchanged ('closed' emitted or queued). */
+  private finished = false;
+  /** Failed or destroyed. */
+  private terminated = false;
+
+  // Inbound events held behind an async decode, and outbound messages behind an async encode.
+  private inbound: InboundTask[] = [];
+  private inboundHead = 0;
+  private inboundBusy = false;
+  private outbound: OutboundTask[] = [];
+  private outboundHead = 0;
+  private outboundBusy = false;
+
+  // A throw from onEvent is held until the connection is consistent, then rethrown.
+  private userErrorPending = false;
+  private userError: unknown = undefined;
+
+  constructor(options: ConnectionOptions) {
+    this.role = options.role;
+    if (options.role !== 'server' && options.role !== 'client') throw new TypeError(`Invalid role ${String(options.role)}`);
+    if (options.role === 'client' && typeof options.random !== 'function') {
+      throw new TypeError('A client connection needs a random source for masking keys');
+    }
+    const max = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    if (!(max >= 0)) throw new RangeError(`Invalid maxMessageSize ${max}`);
+    const fragmentSize = options.fragmentSize ?? Infinity;
+    if (!(fragmentSize >= 1)) throw new RangeError(`Invalid fragmentSize ${fragmentSize}`);
+    this.maxMessageSize = max;
+    // Deflate can expand incompressible data slightly (5 bytes per 64 KiB stored block); allow for it.
+    this.transformedLimit = max === Infinity ? Infinity : max + Math.ceil(max / 4096) + 64;
+    this.autoPong = options.autoPong ?? true;
+    this.extensions = options.extensions ?? [];
+    this.random = options.random;
+    this.fragmentSize = fragmentSize;
+    this.onWrite = options.onWrite;
+    this.onEvent = options.onEvent;
+    this.validateIncrementally = this.extensions.length === 0;
+    let allowedRsv = 0;
+    for (const extension of this.extensions) if (extension.rsv1) allowedRsv |= RSV1;
+    this.decoder = new FrameDecoder({ role: options.role, allowedRsv });
+    this.sink = {
+      frameStart: (fin, rsv, opcode, length) => this.frameStart(fin, rsv, opcode, length),
+      frameData: (chunk) => this.frameData(chunk),
+      frameEnd: (payload) => this.frameEnd(payload),
+    };
+  }
+
+  /** `'open'`, `'closing'` (a close frame sent or received), or `'closed'`. */
+  get state(): ConnectionState {
+    if (this.finished || this.terminated) return 'closed';
+    if (this.closeQueued || this.closeReceived) return 'closing';
+    return 'open';
+  }
+
+  /**
+   * Feeds bytes from the wire. The connection takes ownership of `bytes`: payloads are unmasked in place
+   * and handed out as subarrays. Never throws on bad input; ignored after a close frame or a failure.
+   */
+  receive(bytes: Uint8Array): void {
+    if (this.terminated || this.closeReceived || this.decoder.stopped) return;
+    try {
+      this.decoder.push(bytes, this.sink);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.fail(error);
+    }
+    this.rethrowUserError();
+  }
+
+  /** Sends a data message (a string is UTF-8 encoded). After close(), `done` gets an error and nothing is sent. */
+  send(data: Uint8Array | string, binary: boolean, done?: (error?: Error) => void): void {
+    if (this.closeQueued || this.terminated) {
+      if (done) void Promise.resolve().then(() => done(notOpen()));
+      return;
+    }
+    const bytes = typeof data === 'string' ? encoder.encode(data) : data;
+    if (this.extensions.length === 0) {
+      this.writeMessage(binary ? Opcode.BINARY : Opcode.TEXT, bytes, false, done);
+      return;
+    }
+    this.outbound.push({ kind: 'data', data: bytes, binary, done });
+    this.pumpOutbound();
+    this.rethrowUserError();
+  }
+
+  /** Sends a ping (at most 125 bytes). Returns false when nothing may be sent any more. */
+  ping(data?: Uint8Array | string): boolean {
+    return this.control(Opcode.PING, toBytes(data));
+  }
+
+  /** Sends an unsolicited pong (at most 125 bytes). Returns false when nothing may be sent any more. */
+  pong(data?: Uint8Array | string): boolean {
+    return this.control(Opcode.PONG, toBytes(data));
+  }
+
+  /**
+   * Starts the closing handshake: no data is sent after this. Without a code the close frame is empty.
+   * Throws RangeError for a code that may not be sent or a reason over 123 bytes, TypeError for a reason
+   * without a code. Does nothing when a close frame was already sent.
+   */
+  close(code?: number, reason?: string): void {
+    if (this.closeQueued || this.terminated || this.finished) return;
+    const payload = encodeClosePayload(code, reason);
+    this.queueClose(payload);
+    this.rethrowUserError();
+  }
+
+  /**
+   * Ends the connection without a closing handshake (the transport went away): releases extensions and
+   * fails pending sends. No events are emitted.
+   */
+  destroy(): void {
+    if (this.terminated) return;
+    this.terminated = true;
+    this.decoder.stop();
+    this.dropQueues();
+    disposeAll(this.extensions);
+  }
+
+  // ---- receiving -------------------------------------------------------------------------------
+
+  private frameStart(fin: boolean, rsv: number, opcode: number, length: number): void {
+    this.frameOpcode = opcode;
+    this.frameFin = fin;
+    if (opcode >= 8) return; // control frames: the decoder has checked everything they need
+    if (opcode === Opcode.CONTINUATION) {
+      if (this.messageOpcode === 0) throw protocolViolation('Continuation frame without a message in progress');
+      if ((rsv & RSV1) !== 0) throw protocolViolation('RSV1 set on a continuation frame');
+    } else {
+      if (this.messageOpcode !== 0) throw protocolViolation('New data frame while a fragmented message is in progress');
+      this.messageOpcode = opcode;
+      this.messageRsv1 = (rsv & RSV1) !== 0;
+      this.messageSize = 0;
+      if (opcode === Opcode.TEXT && this.validateIncrementally) this.utf8.reset();
+    }
+    const limit = this.messageRsv1 ? this.transformedLimit : this.maxMessageSize;
+    if (this.messageSize + length > limit) {
+      throw messageTooBig(`Message exceeds the ${this.maxMessageSize}-byte limit`);
+    }
+  }
+
+  private frameData(chunk: Uint8Array): void {
+    if (this.frameOpcode < 8 && this.messageOpcode === Opcode.TEXT && this.validateIncrementally && this.utf8.push(chunk) !== -1) {
+      throw invalidPayload('Invalid UTF-8 in a text message');
+    }
+  }
+
+  private frameEnd(payload: Uint8Array): void {
+    const opcode = this.frameOpcode;
+    if (opcode >= 8) {
+      this.control_(opcode, payload);
+      return;
+    }
+    this.messageSize += payload.length;
+    if (!this.frameFin) {
+      this.fragments.push(payload);
+      return;
+    }
+    const messageOpcode = this.messageOpcode;
+    const binary = messageOpcode === Opcode.BINARY;
+    this.messageOpcode = 0;
+    let fragments: Uint8Array[] | undefined;
+    if (this.fragments.length > 0) {
+      fragments = this.fragments;
+      fragments.push(payload);
+      this.fragments = [];
+    }
+    if (this.validateIncrementally) {
+      if (!binary && !this.utf8.end()) throw invalidPayload('Text message ends inside a UTF-8 sequence');
+      const data = fragments === undefined ? payload : concat(fragments, this.messageSize);
+      this.emit({ type: 'message', binary, data });
+      return;
+    }
+    const size = this.messageSize;
+    this.bufferedIncoming += size;
+    this.inbound.push({ kind: 'decode', fragments: fragments ?? [payload], rsv1: this.messageRsv1, binary, size });
+    this.drainInbound();
+  }
+
+  /** A received control frame. */
+  private control_(opcode: number, payload: Uint8Array): void {
+    if (opcode === Opcode.PING) {
+      if (this.autoPong && !this.closeQueued) this.writeFrame(Opcode.PONG, true, 0, payload, undefined);
+      this.emit({ type: 'ping', data: payload });
+    } else if (opcode === Opcode.PONG) {
+      this.emit({ type: 'pong', data: payload });
+    } else {
+      const status = decodeClosePayload(payload); // throws 1002/1007 for a malformed close
+      this.decoder.stop(); // nothing after a close frame is read
+      if (!this.closeQueued) {
+        // Echo the peer's code (RFC 6455 section 5.5.1); an empty close is answered with an empty one.
+        this.queueClose(status.code === CloseCode.NO_STATUS ? EMPTY : encodeClosePayload(status.code));
+      }
+      // Set only now so that writing the reply above cannot emit 'closed' ahead of 'close'.
+      this.closeReceived = true;
+      this.emit({ type: 'close', code: status.code, reason: status.reason });
+      this.maybeFinish();
+    }
+  }
+
+  // ---- event delivery --------------------------------------------------------------------------
+
+  private emit(event: ConnectionEvent): void {
+    if (this.inboundBusy || this.inboundHead < this.inbound.length) {
+      this.inbound.push({ kind: 'event', event });
+      return;
+    }
+    this.deliver(event);
+  }
+
+  private deliver(event: ConnectionEvent): void {
+    try {
+      this.onEvent(event);
+    } catch (error) {
+      if (!this.userErrorPending) {
+        this.userErrorPending = true;
+        this.userError = error;
+      }
+    }
+  }
+
+  private rethrowUserError(): void {
+    if (!this.userErrorPending) return;
+    const error = this.userError;
+    this.userErrorPending = false;
+    this.userError = undefined;
+    throw error;
+  }
+
+  /** Delivers held inbound events in order, running extension decodes one message at a time. */
+  private drainInbound(): void {
+    while (!this.inboundBusy && !this.terminated && this.inboundHead < this.inbound.length) {
+      const task = this.inbound[this.inboundHead++]!;
+      if (task.kind === 'event') {
+        this.deliver(task.event);
+        if (task.event.type === 'closed') disposeAll(this.extensions);
+        continue;
+      }
+      let result: Uint8Array | Promise<Uint8Array>;
+      try {
+        result = runDecode(this.extensions, this.extensions.length - 1, task.fragments, task.rsv1, this.maxMessageSize);
+      } catch (error) {
+        this.fail(toProtocolError(error, CloseCode.INVALID_PAYLOAD));
+        return;
+      }
+      if (isPromise(result)) {
+        this.inboundBusy = true;
+        result.then(
+          (data) => {
+            this.inboundBusy = false;
+            if (this.terminated) return;
+            this.bufferedIncoming -= task.size;
+            this.decoded(task.binary, data);
+            this.drainInbound();
+            this.rethrowUserError();
+          },
+          (error: unknown) => {
+            this.inboundBusy = false;
+            this.fail(toProtocolError(error, CloseCode.INVALID_PAYLOAD));
+            this.rethrowUserError();
+          },
+        );
+        return;
+      }
+      this.bufferedIncoming -= task.size;
+      this.decoded(task.binary, result);
+    }
+    if (this.inboundHead === this.inbound.length) {
+      this.inbound = [];
+      this.inboundHead = 0;
+    }
+  }
+
+  private decoded(binary: boolean, data: Uint8Array): void {
+    if (data.length > this.maxMessageSize) {
+      this.fail(messageTooBig(`Message exceeds the ${this.maxMessageSize}-byte limit`));
+    } else if (!binary && !isValidUtf8(data)) {
+      this.fail(invalidPayload('Invalid UTF-8 in a text message'));
+    } else {
+      this.deliver({ type: 'message', binary, data });
+    }
+  }
+
+  // ---- sending ---------------------------------------------------------------------------------
+
+  private control(opcode: number, payload: Uint8Array): boolean {
+    if (payload.length > 125) throw new RangeError('Control frame payload must be at most 125 bytes');
+    if (this.closeQueued || this.terminated) return false;
+    this.writeFrame(opcode, true, 0, payload, undefined);
+    return true;
+  }
+
+  private queueClose(payload: Uint8Array): void {
+    this.closeQueued = true;
+    if (this.outboundBusy || this.outboundHead < this.outbound.length) {
+      this.outbound.push({ kind: 'close', payload });
+      return;
+    }
+    this.writeClose(payload);
+  }
+
+  private writeClose(payload: Uint8Array): void {
+    this.writeFrame(Opcode.CLOSE, true, 0, payload, undefined);
+    this.closeWritten = true;
+    this.maybeFinish();
+  }
+
+  private maybeFinish(): void {
+    if (this.finished || this.terminated || !this.closeWritten || !this.closeReceived) return;
+    this.finished = true;
+    if (this.inboundBusy || this.inboundHead < this.inbound.length) {
+      this.inbound.push({ kind: 'event', event: { type: 'closed' } });
+      return;
+    }
+    this.deliver({ type: 'closed' });
+    disposeAll(this.extensions);
+  }
+
+  /** Runs queued outgoing messages through the extensions, one at a time, keeping their order. */
+  private pumpOutbound(): void {
+    while (!this.outboundBusy && !this.terminated && this.outboundHead < this.outbound.length) {
+      const task = this.outbound[this.outboundHead++]!;
+      if (task.kind === 'close') {
+        this.writeClose(task.payload);
+        continue;
+      }
+      let result: EncodedMessage | Promise<EncodedMessage>;
+      try {
+        result = runEncode(this.extensions, 0, { data: task.data, rsv1: false }, task.binary);
+      } catch (error) {
+        this.failSend(task, error);
+        return;
+      }
+      if (isPromise(result)) {
+        this.outboundBusy = true;
+        result.then(
+          (message) => {
+            this.outboundBusy = false;
+            if (this.terminated) {
+              task.done?.(notOpen());
+              return;
+            }
+            this.writeMessage(task.binary ? Opcode.BINARY : Opcode.TEXT, message.data, message.rsv1, task.done);
+            this.pumpOutbound();
+            this.rethrowUserError();
+          },
+          (error: unknown) => {
+            this.outboundBusy = false;
+            this.failSend(task, error);
+            this.rethrowUserError();
+          },
+        );
+        return;
+      }
+      this.writeMessage(task.binary ? Opcode.BINARY : Opcode.TEXT, result.data, result.rsv1, task.done);
+    }
+    if (this.outboundHead === this.outbound.length) {
+      this.outbound = [];
+      this.outboundHead = 0;
+    }
+  }
+
+  private failSend(task: { done: ((error?: Error) => void) | undefined }, error: unknown): void {
+    const protocolError = toProtocolError(error, CloseCode.INTERNAL_ERROR);
+    task.done?.(protocolError);
+    this.fail(protocolError);
+  }
+
+  private writeMessage(opcode: number, payload: Uint8Array, rsv1: boolean, done: ((error?: Error) => void) | undefined): void {
+    const rsv = rsv1 ? RSV1 : 0;
+    const size = this.fragmentSize;
+    if (payload.length <= size) {
+      this.writeFrame(opcode, true, rsv, payload, done);
+      return;
+    }
+    let offset = 0;
+    let first = true;
+    while (offset < payload.length) {
+      const end = Math.min(offset + size, payload.length);
+      const fin = end === payload.length;
+      this.writeFrame(first ? opcode : Opcode.CONTINUATION, fin, first ? rsv : 0, payload.subarray(offset, end), fin ? done : undefined);
+      first = false;
+      offset = end;
+    }
+  }
+
+  private writeFrame(opcode: number, fin: boolean, rsv: number, payload: Uint8Array, done: ((error?: Error) => void) | undefined): void {
+    if (this.role === 'client') {
+      const mask = this.nextMask();
+      const header = encodeFrameHeader(opcode, fin, rsv, payload.length, mask);
+      this.onWrite(payload.length === 0 ? [header] : [header, maskCopy(payload, mask)], done);
+      return;
+    }
+    const header = encodeFrameHeader(opcode, fin, rsv, payload.length);
+    this.onWrite(payload.length === 0 ? [header] : [header, payload], done);
+  }
+
+  private nextMask(): Uint8Array {
+    if (this.maskPoolOffset + 4 > this.maskPool.length) {
+      this.random!(this.maskPool);
+      this.maskPoolOffset = 0;
+    }
+    const mask = this.maskPool.subarray(this.maskPoolOffset, this.maskPoolOffset + 4);
+    this.maskPoolOffset += 4;
+    return mask;
+  }
+
+  // ---- failure ---------------------------------------------------------------------------------
+
+  /** Fails the connection: writes a close frame with the error's code (if none was written) and emits `fail`. */
+  private fail(error: ProtocolError): void {
+    if (this.terminated || this.finished) return;
+    this.terminated = true;
+    this.decoder.stop();
+    this.dropQueues();
+    if (!this.closeWritten) {
+      const code = isValidCloseCode(error.code) ? error.code : CloseCode.PROTOCOL_ERROR;
+      this.closeWritten = true;
+      this.closeQueued = true;
+      this.writeFrame(Opcode.CLOSE, true, 0, encodeClosePayload(code, truncateUtf8(error.message)), undefined);
+    }
+    disposeAll(this.extensions);
+    this.deliver({ type: 'fail', error });
+  }
+
+  private dropQueues(): void {
+    const pending = this.outbound.slice(this.outboundHead);
+    this.outbound = [];
+    this.outboundHead = 0;
+    this.inbound = [];
+    this.inboundHead = 0;
+    this.bufferedIncoming = 0;
+    this.fragments = [];
+    for (const task of pending) {
+      if (task.kind === 'data' && task.done) {
+        const done = task.done;
+        void Promise.resolve().then(() => done(notOpen()));
+      }
+    }
+  }
+}

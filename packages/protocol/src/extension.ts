@@ -1,0 +1,65 @@
+/**
+ * The extension interface: negotiation during the handshake, then per-message transforms. The codec
+ * knows nothing about compression; permessage-deflate (RFC 7692) plugs in through these types.
+ * @module
+ */
+
+/** One element of a `Sec-WebSocket-Extensions` header: a name and its parameters, in order. */
+export interface ExtensionOffer {
+  name: string;
+  /** `[name, value]`, or `[name, true]` for a parameter without a value. Duplicates are preserved. */
+  params: [string, string | true][];
+}
+
+/** An outgoing message after an extension's transform. */
+export interface EncodedMessage {
+  data: Uint8Array;
+  /** Whether RSV1 is set on the first frame of the message. */
+  rsv1: boolean;
+}
+
+/** A negotiated, live extension attached to one connection. */
+export interface Extension {
+  readonly name: string;
+  /** Claims RSV1 on the first frame of data messages (RSV2/RSV3 stay errors). */
+  readonly rsv1: boolean;
+  /** Outgoing data message. May be async (zlib). Returns the payload and whether RSV1 is set on frame 1. */
+  encode(data: Uint8Array, binary: boolean): EncodedMessage | Promise<EncodedMessage>;
+  /**
+   * Incoming data message, as its frames' payloads in order. `rsv1` is the first frame's bit.
+   * Must throw/reject ProtocolError(1009) as soon as the output passes maxSize.
+   */
+  decode(fragments: readonly Uint8Array[], rsv1: boolean, maxSize: number): Uint8Array | Promise<Uint8Array>;
+  /** Release resources (zlib streams). Called once when the connection ends. */
+  dispose(): void;
+}
+
+/** Server side of the negotiation for one extension name. */
+export interface ServerExtensionNegotiator {
+  readonly name: string;
+  /**
+   * All offers with this name, in client order. Return the accepted response and the live extension,
+   * or undefined to decline. Throw HandshakeError to fail the handshake.
+   */
+  accept(offers: readonly ExtensionOffer[]): { response: ExtensionOffer; extension: Extension } | undefined;
+}
+
+/** Client side of the negotiation for one extension name. */
+export interface ClientExtensionNegotiator {
+  readonly name: string;
+  /** The offers to put in the request, in order of preference. */
+  offer(): ExtensionOffer[];
+  /** The server's response for this extension; throw HandshakeError when unacceptable. */
+  accept(response: ExtensionOffer): Extension;
+}
+
+/** Releases extensions created during a handshake that failed later on. */
+export function disposeAll(extensions: readonly Extension[]): void {
+  for (const extension of extensions) {
+    try {
+      extension.dispose();
+    } catch {
+      // Disposal is best effort: a failing dispose must not mask the error being reported.
+    }
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * Incremental frame decoder (RFC 6455 section 5.2). The parser state lives in plain fields so any
+ * chunking - one byte per call or many frames per call - yields the same frames. Every header rule that
+ * does not depend on message context is enforced here; message sequencing is the Connection's job.
+ * @module
+ */
+
+import { messageTooBig, protocolViolation } from './errors.js';
+import { applyMask } from './mask.js';
+
+/** Frame opcodes (RFC 6455 section 5.2). */
+export const Opcode = {
+  CONTINUATION: 0x0,
+  TEXT: 0x1,
+  BINARY: 0x2,
+  CLOSE: 0x8,
+  PING: 0x9,
+  PONG: 0xa,
+} as const;
+
+/** RSV bit values as used in `rsv` arguments (bits 6..4 of the first header byte, shifted down). */
+export const RSV1 = 4;
+export const RSV2 = 2;
+export const RSV3 = 1;
+
+/** Receives decoded frames. Any method may throw a ProtocolError to stop decoding. */
+export interface FrameSink {
+  /** A complete, validated header; `length` is the payload length. Called before any payload is held. */
+  frameStart(fin: boolean, rsv: number, opcode: number, length: number): void;
+  /** The next piece of the current frame's payload, already unmasked (not called for empty payloads). */
+  frameData(chunk: Uint8Array): void;
+  /** The whole payload: a subarray of the input when it arrived in one chunk, else an assembled copy. */
+  frameEnd(payload: Uint8Array): void;
+}
+
+/** Options for {@link FrameDecoder}. */
+export interface FrameDecoderOptions {
+  /** 'server' requires masked frames (from a client); 'client' forbids them. */
+  role: 'server' | 'client';
+  /** RSV bits a negotiated extension claims (RSV1 = 4); any other bit set is a 1002. Default 0. */
+  allowedRsv?: number;
+  /** Largest payload accepted, checked from the header (1009). Default: no limit beyond 2^53 - 1. */
+  maxPayload?: number;
+}
+
+const HEADER = 0;
+const PAYLOAD = 1;
+const STOPPED = 2;
+
+const EMPTY = new Uint8Array(0);
+
+/** Header size implied by the second header byte. */
+function headerSize(b1: number): number {
+  const len7 = b1 & 0x7f;
+  return 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (b1 & 0x80 ? 4 : 0);
+}
+
+/**
+ * Push-style frame decoder. Server-side unmasking happens in place on the received bytes and payloads
+ * are handed out as subarrays, so the caller gives up ownership of each chunk passed to {@link push}.
+ */
+export class FrameDecoder {
+  private readonly expectMasked: boolean;
+  private readonly allowedRsv: number;
+  private readonly maxPayload: number;
+
+  private state = HEADER;
+  /** Header bytes gathered so far when a header straddles chunks. */
+  private readonly header = new Uint8Array(14);
+  private headerLength = 0;
+
+  // Current frame.
+  private fin = false;
+  private rsv = 0;
+  private opcode = 0;
+  private masked = false;
+  private readonly mask = new Uint8Array(4);
+  private payloadLength = 0;
+  /** Payload bytes of the current frame consumed so far. */
+  private received = 0;
+  /** Assembly buffer for a payload spread over several chunks (grown geometrically up to the length). */
+  private assembly: Uint8Array = EMPTY;
+
+  constructor(options: FrameDecoderOptions) {
+    this.expectMasked = options.role === 'server';
+    this.allowedRsv = options.allowedRsv ?? 0;
+    this.maxPayload = options.maxPayload ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  /** Stops decoding: later input, and the rest of the current chunk, are ignored. */
+  stop(): void {
+    this.state = STOPPED;
+    this.assembly = EMPTY;
+  }
+
+  /** Whether {@link stop} was called or a protocol error ended decoding. */
+  get stopped(): boolean {
+    return this.state === STOPPED;
+  }
+
+  /** Bytes of a partially received frame held by the decoder. */
+  get bufferedBytes(): number {
+    return this.state === PAYLOAD ? this.received : this.headerLength;
+  }
+
+  /**
+   * Decodes `chunk`, calling `sink` for every frame event. Throws the ProtocolError of the first violation
+   * (or whatever the sink throws); the decoder is stopped afterwards.
+   */
+  push(chunk: Uint8Array, sink: FrameSink): void {
+    try {
+      this.run(chunk, sink);
+    } catch (error) {
+      this.stop();
+      throw error;
+    }
+  }
+
+  private run(chunk: Uint8Array, sink: FrameSink): void {
+    const length = chunk.length;
+    let pos = 0;
+    while (pos < length) {
+      const state = this.state;
+      if (state === HEADER) {
+        if (this.headerLength === 0 && length - pos >= 2) {
+          // Fast path: the whole header is in this chunk.
+          const b0 = chunk[pos]!;
+          const b1 = chunk[pos + 1]!;
+          this.checkFirstBytes(b0, b1);
+          const size = headerSize(b1);
+          if (length - pos >= size) {
+            this.parseHeader(chunk, pos, sink);
+            pos += size;
+            continue;
+          }
+        }
+        // Slow path: gather the header byte by byte across chunks.
+        const gathered = this.header;
+        gathered[this.headerLength++] = chunk[pos++]!;
+        if (this.headerLength < 2) continue;
+        if (this.headerLength === 2) this.checkFirstBytes(gathered[0]!, gathered[1]!);
+        if (this.headerLength === headerSize(gathered[1]!)) {
+          this.headerLength = 0;
+          this.parseHeader(gathered, 0, sink);
+        }
+        continue;
+      }
+      if (state !== PAYLOAD) return; // stopped, possibly by the sink during this chunk
+
+      const remaining = this.payloadLength - this.received;
+      const available = length - pos;
+      if (this.received === 0 && available >= remaining) {
+        // The whole payload is inside this chunk: hand out a subarray, no copy.
+        const payload = chunk.subarray(pos, pos + remaining);
+        pos += remaining;
+        if (this.masked) applyMask(payload, this.mask, 0);
+        this.state = HEADER;
+        sink.frameData(payload);
+        sink.frameEnd(payload);
+        continue;
+      }
+      const take = available < remaining ? available : remaining;
+      const part = chunk.subarray(pos, pos + take);
+      pos += take;
+      if (this.masked) applyMask(part, this.mask, this.received);
+      this.append(part);
+      this.received += take;
+      sink.frameData(part);
+      if (this.received === this.payloadLength) {
+        const payload = this.assembly.length === this.payloadLength ? this.assembly : this.assembly.subarray(0, this.payloadLength);
+        this.assembly = EMPTY;
+        this.state = HEADER;
+        sink.frameEnd(payload);
+      }
+    }
+  }
+
+  private append(part: Uint8Array): void {
+    const needed = this.received + part.length;
+    if (needed > this.assembly.length) {
+      // Grow geometrically but never past the declared length, so memory follows bytes actually received.
+      const size = Math.min(this.payloadLength, Math.max(needed, this.assembly.length * 2, 4096));
+      const grown = new Uint8Array(size);
+      grown.set(this.assembly.subarray(0, this.received));
+      this.assembly = grown;
+    }
+    this.assembly.set(part, this.received);
+  }
+
+  /** Rules decidable from the first two bytes, checked as soon as they arrive. */
+  private checkFirstBytes(b0: number, b1: number): void {
+    const rsv = (b0 >> 4) & 7;
+    const opcode = b0 & 0x0f;
+    if ((opcode >= 3 && opcode <= 7) || opcode >= 0xb) {
+      throw protocolViolation(`Reserved opcode 0x${opcode.toString(16)}`);
+    }
+    if (opcode >= 8) {
+      if ((b0 & 0x80) === 0) throw protocolViolation('Fragmented control frame');
+      if ((b1 & 0x7f) > 125) throw protocolViolation('Control frame payload longer than 125 bytes');
+      if (rsv !== 0) throw protocolViolation('RSV bits set on a control frame');
+    } else if ((rsv & ~this.allowedRsv) !== 0) {
+      throw protocolViolation(`RSV bits 0x${rsv.toString(16)} set without a negotiated extension`);
+    }
+    if ((b1 & 0x80) === 0) {
+      if (this.expectMasked) throw protocolViolation('Unmasked frame from a client');
+    } else if (!this.expectMasked) {
+      throw protocolViolation('Masked frame from a server');
+    }
+  }
+
+  private parseHeader(bytes: Uint8Array, at: number, sink: FrameSink): void {
+    const b0 = bytes[at]!;
+    const b1 = bytes[at + 1]!;
+    let length = b1 & 0x7f;
+    let next = at + 2;
+    if (length === 126) {
+      length = (bytes[at + 2]! << 8) | bytes[at + 3]!;
+      next += 2;
+    } else if (length === 127) {
+      const high = ((bytes[at + 2]! << 24) | (bytes[at + 3]! << 16) | (bytes[at + 4]! << 8) | bytes[at + 5]!) >>> 0;
+      const low = ((bytes[at + 6]! << 24) | (bytes[at + 7]! << 16) | (bytes[at + 8]! << 8) | bytes[at + 9]!) >>> 0;
+      if (high >= 0x80000000) throw protocolViolation('64-bit payload length with the most significant bit set');
+      // Beyond 2^53 a length cannot be represented exactly, and no limit allows it anyway.
+      if (high >= 0x200000) throw messageTooBig('Frame payload length too large');
+      length = high * 0x100000000 + low;
+      next += 8;
+    }
+    if (length > this.maxPayload) throw messageTooBig(`Frame payload of ${length} bytes exceeds the ${this.maxPayload}-byte limit`);
+    this.fin = (b0 & 0x80) !== 0;
+    this.rsv = (b0 >> 4) & 7;
+    this.opcode = b0 & 0x0f;
+    this.masked = (b1 & 0x80) !== 0;
+    if (this.masked) {
+      const mask = this.mask;
+      mask[0] = bytes[next]!;
+      mask[1] = bytes[next + 1]!;
+      mask[2] = bytes[next + 2]!;
+      mask[3] = bytes[next + 3]!;
+    }
+    this.payloadLength = length;
+    this.received = 0;
+    sink.frameStart(this.fin, this.rsv, this.opcode, length);
+    if (this.state === STOPPED) return;
+    if (length === 0) {
+      sink.frameEnd(EMPTY);
+    } else {
+      this.state = PAYLOAD;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Header access that accepts Node's `IncomingHttpHeaders`, a WHATWG `Headers`, a `Map` or a list of pairs.
+ * @module
+ */
+
+/** Request or response headers in any of the usual shapes; names are matched case-insensitively. */
+export type HeadersInput =
+  | Record<string, string | string[] | undefined>
+  | Iterable<readonly [string, string]>;
+
+function isIterable(headers: HeadersInput): headers is Iterable<readonly [string, string]> {
+  return typeof (headers as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
+}
+
+/** Every value of header `name` (each occurrence separately; Node and WHATWG may pre-join them). */
+export function getHeaderValues(headers: HeadersInput, name: string): string[] {
+  const wanted = name.toLowerCase();
+  const out: string[] = [];
+  if (isIterable(headers)) {
+    for (const [key, value] of headers) if (key.toLowerCase() === wanted) out.push(value);
+    return out;
+  }
+  for (const key of Object.keys(headers)) {
+    if (key.toLowerCase() !== wanted) continue;
+    const value = headers[key];
+    if (value === undefined) continue;
+    if (typeof value === 'string') out.push(value);
+    else out.push(...value);
+  }
+  return out;
+}
+
+/** Header entries as `[name, value]` pairs, arrays flattened. */
+export function headerEntries(headers: HeadersInput): [string, string][] {
+  const out: [string, string][] = [];
+  if (isIterable(headers)) {
+    for (const [key, value] of headers) out.push([key, value]);
+    return out;
+  }
+  for (const key of Object.keys(headers)) {
+    const value = headers[key];
+    if (value === undefined) continue;
+    if (typeof value === 'string') out.push([key, value]);
+    else for (const v of value) out.push([key, v]);
+  }
+  return out;
+}
+
+/** Splits comma-separated list values (RFC 7230 section 7), trimming whitespace and dropping empties. */
+export function splitList(values: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const value of values) {
+    for (const part of value.split(',')) {
+      const item = part.trim();
+      if (item !== '') out.push(item);
+    }
+  }
+  return out;
+}
+
+/** Whether a comma-separated list header contains `token` (ASCII case-insensitive). */
+export function listHasToken(values: readonly string[], token: string): boolean {
+  const wanted = token.toLowerCase();
+  for (const item of splitList(values)) if (item.toLowerCase() === wanted) return true;
+  return false;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Whether `value` is an RFC 7230 `token` (subprotocol names and extension names must be). */
+export function isToken(value: string): boolean {
+  return TOKEN.test(value);
+}

@@ -1,0 +1,45 @@
+/**
+ * RFC 6455 section 5.3 masking: XOR with a 4-byte key, 32 bits at a time.
+ * @module
+ */
+
+// Scratch space to build the rotated mask word in platform byte order, whatever that order is.
+const wordBytes = new Uint8Array(4);
+const word = new Uint32Array(wordBytes.buffer);
+
+/** Below this many bytes a plain byte loop beats setting up a 32-bit view. */
+const WORD_THRESHOLD = 32;
+
+/**
+ * XORs `data` in place with `mask`; `offset` is the position of `data[0]` within the frame payload (the
+ * key is applied cyclically from the payload's first byte). Bytes before the first 4-byte-aligned address
+ * are done one by one so the bulk can use an aligned Uint32Array view.
+ */
+export function applyMask(data: Uint8Array, mask: Uint8Array, offset = 0): void {
+  const length = data.length;
+  let i = 0;
+  if (length >= WORD_THRESHOLD) {
+    const misalignment = data.byteOffset & 3;
+    const head = misalignment === 0 ? 0 : 4 - misalignment;
+    for (; i < head; i++) data[i] = data[i]! ^ mask[(offset + i) & 3]!;
+    const words = (length - i) >>> 2;
+    const view = new Uint32Array(data.buffer, data.byteOffset + i, words);
+    const start = offset + i;
+    wordBytes[0] = mask[start & 3]!;
+    wordBytes[1] = mask[(start + 1) & 3]!;
+    wordBytes[2] = mask[(start + 2) & 3]!;
+    wordBytes[3] = mask[(start + 3) & 3]!;
+    const key = word[0]!;
+    for (let w = 0; w < words; w++) view[w] = view[w]! ^ key;
+    i += words << 2;
+  }
+  for (; i < length; i++) data[i] = data[i]! ^ mask[(offset + i) & 3]!;
+}
+
+/** A masked copy of `data` (the caller's bytes are never touched): what a client puts on the wire. */
+export function maskCopy(data: Uint8Array, mask: Uint8Array): Uint8Array {
+  const out = new Uint8Array(data.length);
+  out.set(data);
+  applyMask(out, mask, 0);
+  return out;
+}

@@ -1,0 +1,147 @@
+import { createHash, webcrypto } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  acceptClientHandshake,
+  computeAccept,
+  createClientHandshake,
+  HandshakeError,
+  isWebSocketUpgrade,
+  sha1,
+  upgrade,
+} from '../src/index.js';
+
+const random = (bytes: Uint8Array): void => {
+  webcrypto.getRandomValues(bytes);
+};
+
+const request = (extra: Record<string, string> = {}): Record<string, string> => ({
+  host: 'example.com',
+  upgrade: 'websocket',
+  connection: 'Upgrade',
+  'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+  'sec-websocket-version': '13',
+  ...extra,
+});
+
+describe('computeAccept / sha1', () => {
+  it('matches the RFC 6455 section 1.3 example', () => {
+    // The RFC's own worked example (section 1.3).
+    expect(computeAccept('dGhlIHNhbXBsZSBub25jZQ==')).toBe('s3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
+  });
+
+  it('agrees with node:crypto SHA-1 on inputs around block boundaries', () => {
+    for (const length of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000]) {
+      const data = new Uint8Array(length);
+      random(data);
+      expect(Buffer.from(sha1(data)).toString('hex')).toBe(createHash('sha1').update(data).digest('hex'));
+    }
+  });
+});
+
+describe('server handshake', () => {
+  it('accepts a valid request and answers with the accept value', () => {
+    const result = upgrade(request());
+    expect(result).toEqual({
+      ok: true,
+      headers: [
+        ['Upgrade', 'websocket'],
+        ['Connection', 'Upgrade'],
+        ['Sec-WebSocket-Accept', 's3pPLMBiTxaQ9kYGzzhZRbK+xOo='],
+      ],
+      protocol: undefined,
+      extensions: [],
+    });
+  });
+
+  it('detects upgrades case-insensitively with Connection token lists', () => {
+    expect(isWebSocketUpgrade({ Upgrade: 'WebSocket', Connection: 'keep-alive, Upgrade' })).toBe(true);
+    expect(isWebSocketUpgrade([['UPGRADE', 'websocket'], ['connection', 'keep-alive,upgrade']])).toBe(true);
+    expect(isWebSocketUpgrade({ upgrade: 'websocket', connection: 'keep-alive' })).toBe(false);
+    expect(isWebSocketUpgrade({ upgrade: 'h2c', connection: 'upgrade' })).toBe(false);
+    expect(isWebSocketUpgrade(new Headers({ upgrade: 'websocket', connection: 'Upgrade' }))).toBe(true);
+  });
+
+  it('answers a missing or other version with 426 and Sec-WebSocket-Version: 13', () => {
+    for (const version of ['8', '', '13, 8']) {
+      const result = upgrade(request({ 'sec-websocket-version': version }));
+      expect(result).toMatchObject({ ok: false, status: 426, headers: [['Sec-WebSocket-Version', '13']] });
+    }
+    const { 'sec-websocket-version': _, ...withoutVersion } = request();
+    expect(upgrade(withoutVersion)).toMatchObject({ ok: false, status: 426 });
+  });
+
+  it('rejects keys that are not base64 of 16 bytes with 400', () => {
+    for (const key of ['', 'abc', 'dGhlIHNhbXBsZSBub25jZQ', 'dGhlIHNhbXBsZSBub25jZXM=', 'AAAAAAAAAAAAAAAAAAAAAAAA']) {
+      expect(upgrade(request({ 'sec-websocket-key': key }))).toMatchObject({ ok: false, status: 400 });
+    }
+  });
+
+  it('rejects missing Upgrade, Connection or Host with 400 and a reason', () => {
+    const result = upgrade(request({ upgrade: 'h2c' }));
+    expect(result).toMatchObject({ ok: false, status: 400 });
+    if (!result.ok) expect(result.reason).toMatch(/Upgrade/);
+    expect(upgrade(request({ connection: 'keep-alive' }))).toMatchObject({ ok: false, status: 400 });
+    const { host: _, ...withoutHost } = request();
+    expect(upgrade(withoutHost)).toMatchObject({ ok: false, status: 400 });
+  });
+
+  it('lets the caller pick a subprotocol among those offered', () => {
+    const result = upgrade(request({ 'sec-websocket-protocol': 'chat, superchat' }), {
+      selectProtocol: (offered) => {
+        expect(offered).toEqual(['chat', 'superchat']);
+        return 'superchat';
+      },
+    });
+    expect(result).toMatchObject({ ok: true, protocol: 'superchat' });
+    if (result.ok) expect(result.headers).toContainEqual(['Sec-WebSocket-Protocol', 'superchat']);
+    expect(() => upgrade(request({ 'sec-websocket-protocol': 'chat' }), { selectProtocol: () => 'other' })).toThrow(TypeError);
+    expect(upgrade(request({ 'sec-websocket-protocol': 'a b' }))).toMatchObject({ ok: false, status: 400 });
+  });
+});
+
+describe('client handshake', () => {
+  it('builds the request headers from a random source', () => {
+    const handshake = createClientHandshake({
+      host: 'example.com:8080',
+      path: '/chat?x=1',
+      protocols: ['chat'],
+      headers: { Origin: 'http://example.com' },
+      random: (bytes) => bytes.fill(7),
+    });
+    expect(handshake.key).toBe(Buffer.alloc(16, 7).toString('base64'));
+    expect(handshake.headers).toEqual([
+      ['Host', 'example.com:8080'],
+      ['Upgrade', 'websocket'],
+      ['Connection', 'Upgrade'],
+      ['Sec-WebSocket-Key', handshake.key],
+      ['Sec-WebSocket-Version', '13'],
+      ['Sec-WebSocket-Protocol', 'chat'],
+      ['Origin', 'http://example.com'],
+    ]);
+    expect(() => createClientHandshake({ host: 'h', path: '/', protocols: ['a', 'a'], random })).toThrow(TypeError);
+    expect(() => createClientHandshake({ host: 'h', path: '/', headers: { 'Sec-WebSocket-Key': 'x' }, random })).toThrow(TypeError);
+  });
+
+  it('round-trips with the server and validates the response', () => {
+    const handshake = createClientHandshake({ host: 'h', path: '/', protocols: ['a', 'b'], random });
+    const result = upgrade(handshake.headers, { selectProtocol: (offered) => offered[1] });
+    if (!result.ok) throw new Error(result.reason);
+    expect(acceptClientHandshake(handshake, 101, result.headers)).toEqual({ protocol: 'b', extensions: [] });
+
+    const expectError = (status: number, headers: [string, string][], pattern: RegExp): void => {
+      let error: unknown;
+      try {
+        acceptClientHandshake(handshake, status, headers);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(HandshakeError);
+      expect((error as Error).message).toMatch(pattern);
+    };
+    expectError(200, result.headers, /200/);
+    expectError(101, result.headers.map(([k, v]) => [k, k === 'Sec-WebSocket-Accept' ? 'x' + v : v]), /Accept/);
+    expectError(101, result.headers.map(([k, v]) => [k, k === 'Sec-WebSocket-Protocol' ? 'c' : v]), /not offered/);
+    expectError(101, [...result.headers, ['Sec-WebSocket-Extensions', 'permessage-deflate']], /not offered/);
+    expectError(101, result.headers.filter(([k]) => k !== 'Upgrade'), /Upgrade/);
+  });
+});
