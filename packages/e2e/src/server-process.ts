@@ -6,8 +6,11 @@ import { stopProcess, track } from './processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** packages/server/dist/bin, where turbo's build puts the example and echo servers. */
-export const SERVER_BIN_DIR = resolve(here, '../../server/dist/bin');
+/**
+ * packages/server/dist/bin, where turbo's build puts the example and echo servers.
+ * `WSTS_E2E_SERVER_BIN_DIR` points the suite at other builds of the same two bins (same CLI).
+ */
+export const SERVER_BIN_DIR = process.env['WSTS_E2E_SERVER_BIN_DIR'] ?? resolve(here, '../../server/dist/bin');
 
 /** Absolute path of a server bin, e.g. "echo" -> .../dist/bin/echo.js. */
 export function serverBin(name: 'example' | 'echo'): string {

@@ -25,6 +25,11 @@ export class SocketProbe {
   constructor(url: string, protocols?: string | string[], binaryType: BinaryType = 'arraybuffer') {
     this.ws = protocols === undefined ? new WebSocket(url) : new WebSocket(url, protocols);
     this.ws.binaryType = binaryType;
+    // Recorders first: promise continuations run between listeners, so a scenario awaiting `closed` must
+    // find the close already recorded.
+    this.ws.addEventListener('open', () => this.events.push('open'));
+    this.ws.addEventListener('error', () => this.events.push('error'));
+    this.ws.addEventListener('close', (event) => this.events.push(`close:${event.code}`));
     this.opened = new Promise((resolve, reject) => {
       this.ws.addEventListener('open', () => resolve());
       this.ws.addEventListener('close', (event) => reject(new Error(`closed before open: ${event.code} ${event.reason}`)));
@@ -34,9 +39,6 @@ export class SocketProbe {
     this.closed = new Promise((resolve) => {
       this.ws.addEventListener('close', (event) => resolve({ code: event.code, reason: event.reason, wasClean: event.wasClean }));
     });
-    this.ws.addEventListener('open', () => this.events.push('open'));
-    this.ws.addEventListener('error', () => this.events.push('error'));
-    this.ws.addEventListener('close', (event) => this.events.push(`close:${event.code}`));
     this.ws.addEventListener('message', (event: MessageEvent<Received>) => {
       this.events.push('message');
       const waiter = this.waiter;
