@@ -1,0 +1,323 @@
+/**
+ * Our client against independent servers: the `ws` package, Debian's python3-websockets, a raw TCP
+ * peer that inspects our frames byte by byte, our own WebSocketServer, and wss with a certificate
+ * generated here.
+ */
+import { once } from 'node:events';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { generate } from 'selfsigned';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer as WsServer } from 'ws';
+import { WebSocketServer } from '../src/websocket-server.js';
+import type { WebSocketConnection } from '../src/websocket-connection.js';
+import { connect, WebSocket, WebSocketConnectError } from '../src/client/index.js';
+import {
+  startPythonEcho,
+  startRawServer,
+  startWsEcho,
+  switchingProtocols,
+  type RunningPeer,
+} from './fixtures/client-peers.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+function track<T extends RunningPeer>(peer: T): T {
+  cleanups.push(() => peer.close());
+  return peer;
+}
+function trackConnection(connection: WebSocketConnection): WebSocketConnection {
+  cleanups.push(() => connection.terminate());
+  return connection;
+}
+
+/** Next message of a connection, as text or bytes. */
+async function nextMessage(connection: WebSocketConnection): Promise<{ data: Buffer; binary: boolean }> {
+  const [data, binary] = (await once(connection, 'message')) as [Buffer, boolean];
+  return { data: Buffer.from(data), binary };
+}
+
+/** The 'close' event's arguments. (Not `events.once`: it rejects when 'error' comes first.) */
+function closeEvent(connection: WebSocketConnection): Promise<[number, string, boolean]> {
+  return new Promise((resolve) => connection.once('close', (...args) => resolve(args)));
+}
+
+/** Runs the common echo checks of `connect()` against any echo server. */
+async function echoChecks(url: string): Promise<void> {
+  const connection = trackConnection(await connect(url));
+  expect(connection.role).toBe('client');
+  await connection.send('hello');
+  expect(await nextMessage(connection)).toEqual({ data: Buffer.from('hello'), binary: false });
+  await connection.send(new Uint8Array([0, 1, 2, 255]));
+  expect(await nextMessage(connection)).toEqual({ data: Buffer.from([0, 1, 2, 255]), binary: true });
+  // Larger than one TCP segment and than the 16-bit length form: exercises the 64-bit length and reassembly.
+  const big = Buffer.alloc(300_000);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+  await connection.send(big);
+  expect((await nextMessage(connection)).data.equals(big)).toBe(true);
+  // Order across many small messages, read through the async iterator.
+  const iterator = connection.messages();
+  const count = 200;
+  for (let i = 0; i < count; i++) void connection.send(`m${i}`);
+  for (let i = 0; i < count; i++) {
+    const { value } = await iterator.next();
+    expect(value?.text).toBe(`m${i}`);
+  }
+  const closed = closeEvent(connection);
+  connection.close(1000, 'bye');
+  const [code, , wasClean] = await closed;
+  expect(code).toBe(1000);
+  expect(wasClean).toBe(true);
+}
+
+describe('connect() against the ws package', { timeout: 20_000 }, () => {
+  it('echoes text, binary, a 300 KB message and 200 ordered messages, then closes cleanly', async () => {
+    const echo = track(await startWsEcho());
+    await echoChecks(echo.url);
+  });
+
+  it('reports the close code and reason the server sends', async () => {
+    const echo = track(await startWsEcho());
+    const connection = trackConnection(await connect(echo.url));
+    const closed = closeEvent(connection);
+    await connection.send('close:4321:server says bye');
+    expect(await closed).toEqual([4321, 'server says bye', true]);
+  });
+
+  it('gets pongs for its pings, and the server sees the close code and reason it sends', async () => {
+    const echo = track(await startWsEcho());
+    const seen = new Promise<[number, string]>((resolve) => {
+      echo.server.on('connection', (socket) => socket.on('close', (code, reason) => resolve([code, reason.toString()])));
+    });
+    const connection = trackConnection(await connect(echo.url));
+    const pong = once(connection, 'pong');
+    connection.ping('are you there');
+    expect(Buffer.from(((await pong) as [Buffer])[0]).toString()).toBe('are you there');
+    connection.close(4000, 'client done');
+    expect(await seen).toEqual([4000, 'client done']);
+  });
+
+  it('lets the server pick a subprotocol and shows it', async () => {
+    const echo = track(await startWsEcho({ handleProtocols: (offered) => (offered.has('v2') ? 'v2' : false) }));
+    const connection = trackConnection(await connect(echo.url, { protocols: ['v1', 'v2'] }));
+    expect(connection.protocol).toBe('v2');
+  });
+
+  it('fails with 1006 and wasClean=false when the server drops TCP', async () => {
+    const echo = track(await startWsEcho());
+    const connection = trackConnection(await connect(echo.url));
+    const closed = closeEvent(connection);
+    await connection.send('terminate');
+    expect(await closed).toEqual([1006, '', false]);
+  });
+});
+
+describe('client frames on the wire', { timeout: 10_000 }, () => {
+  it('masks every frame with a fresh random key and leaves the caller\'s buffer untouched', async () => {
+    const frames: { masked: boolean; mask: string; payload: Buffer }[] = [];
+    let gotAll: () => void = () => {};
+    const all = new Promise<void>((resolve) => (gotAll = resolve));
+    const server = track(
+      await startRawServer((request) => {
+        request.socket.write(switchingProtocols(request));
+        let buffer: Buffer = request.rest;
+        const parse = (): void => {
+          // Small unfragmented frames only: 7-bit length, mask always checked.
+          while (buffer.length >= 2) {
+            const second = buffer[1]!;
+            const length = second & 0x7f;
+            const masked = (second & 0x80) !== 0;
+            const headerLength = 2 + (masked ? 4 : 0);
+            if (buffer.length < headerLength + length) return;
+            const mask = buffer.subarray(2, 6);
+            const payload = Buffer.from(buffer.subarray(headerLength, headerLength + length));
+            for (let i = 0; i < payload.length; i++) payload[i]! ^= mask[i % 4]!;
+            frames.push({ masked, mask: mask.toString('hex'), payload });
+            buffer = buffer.subarray(headerLength + length);
+            if (frames.length === 20) gotAll();
+          }
+        };
+        parse();
+        request.socket.on('data', (chunk: Buffer) => {
+          buffer = Buffer.concat([buffer, chunk]);
+          parse();
+        });
+      }),
+    );
+    const connection = trackConnection(await connect(server.url));
+    const data = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+    for (let i = 0; i < 20; i++) await connection.send(data);
+    await all;
+    expect(Array.from(data)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(frames.every((frame) => frame.masked)).toBe(true);
+    expect(frames.every((frame) => frame.payload.equals(Buffer.from(data)))).toBe(true);
+    // 20 independent 32-bit keys: a repeat would mean the key is not fresh per frame.
+    expect(new Set(frames.map((frame) => frame.mask)).size).toBe(20);
+  });
+
+  it('fails the connection with 1002 when the server sends a masked frame, and the WHATWG class reports error then 1006', async () => {
+    const server = track(
+      await startRawServer((request) => {
+        request.socket.write(switchingProtocols(request));
+        // A text frame "hi" with the MASK bit set: servers must not mask (RFC 6455 section 5.1).
+        request.socket.write(Buffer.from([0x81, 0x82, 1, 2, 3, 4, 0x68 ^ 1, 0x69 ^ 2]));
+      }),
+    );
+    const connection = trackConnection(await connect(server.url));
+    const errors: Error[] = [];
+    connection.on('error', (error) => errors.push(error));
+    const [code, , wasClean] = await closeEvent(connection);
+    expect(code).toBe(1006);
+    expect(wasClean).toBe(false);
+    expect(errors[0]).toMatchObject({ name: 'ProtocolError', code: 1002 });
+
+    const ws = new WebSocket(server.url);
+    const events: string[] = [];
+    await new Promise<void>((resolve) => {
+      ws.onopen = () => events.push('open');
+      ws.onmessage = () => events.push('message');
+      ws.onerror = () => events.push('error');
+      ws.onclose = (event) => {
+        events.push(`close ${event.code} ${event.wasClean}`);
+        resolve();
+      };
+    });
+    expect(events).toEqual(['open', 'error', 'close 1006 false']);
+  });
+});
+
+describe('against Debian python3-websockets', { timeout: 30_000 }, () => {
+  it('connect() echoes and closes cleanly', async () => {
+    const python = track(await startPythonEcho());
+    await echoChecks(python.url);
+  });
+
+  it('negotiates the subprotocol python supports and reports python\'s close code', async () => {
+    const python = track(await startPythonEcho(['chat']));
+    const connection = trackConnection(await connect(python.url, { protocols: ['superchat', 'chat'] }));
+    expect(connection.protocol).toBe('chat');
+    const closed = closeEvent(connection);
+    await connection.send('close:4002:from python');
+    expect(await closed).toEqual([4002, 'from python', true]);
+  });
+
+  it('the WHATWG class exchanges messages with python', async () => {
+    const python = track(await startPythonEcho());
+    const ws = new WebSocket(python.url);
+    ws.binaryType = 'nodebuffer';
+    const received: unknown[] = [];
+    await new Promise<void>((resolve, reject) => {
+      ws.onerror = (event) => reject(event.error);
+      ws.onopen = () => {
+        ws.send('text from WHATWG');
+        ws.send(new Uint8Array([5, 6, 7]));
+      };
+      ws.onmessage = (event) => {
+        received.push(event.data);
+        if (received.length === 2) ws.close(1000, 'done');
+      };
+      ws.onclose = (event) => {
+        received.push(`close ${event.code} ${event.reason} ${event.wasClean}`);
+        resolve();
+      };
+    });
+    expect(received).toEqual(['text from WHATWG', Buffer.from([5, 6, 7]), 'close 1000 done true']);
+  });
+});
+
+describe('against our own WebSocketServer', { timeout: 20_000 }, () => {
+  async function startOwnEcho(): Promise<RunningPeer & { server: WebSocketServer }> {
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1', selectProtocol: (offered) => offered.at(-1) });
+    await once(server, 'listening');
+    server.on('connection', (connection) => {
+      connection.on('message', (data, isBinary) => {
+        const text = isBinary ? '' : data.toString();
+        const command = /^close:(\d+):(.*)$/s.exec(text);
+        if (command) connection.close(Number(command[1]), command[2]);
+        else void connection.send(data, { binary: isBinary });
+      });
+    });
+    const port = (server.address() as AddressInfo).port;
+    return { server, port, url: `ws://127.0.0.1:${port}/`, close: () => server.close() };
+  }
+
+  it('connect() echoes and closes cleanly', async () => {
+    const own = track(await startOwnEcho());
+    await echoChecks(own.url);
+  });
+
+  it('the server-side connection and the client-side connection are the same class', async () => {
+    const own = track(await startOwnEcho());
+    const serverSide = once(own.server, 'connection');
+    const client = trackConnection(await connect(own.url, { protocols: ['a', 'b'] }));
+    const [server] = (await serverSide) as [WebSocketConnection];
+    expect(Object.getPrototypeOf(client)).toBe(Object.getPrototypeOf(server));
+    expect([client.role, server.role]).toEqual(['client', 'server']);
+    expect(client.protocol).toBe('b');
+  });
+});
+
+describe('wss', { timeout: 30_000 }, () => {
+  async function startTlsEcho(): Promise<RunningPeer & { cert: string }> {
+    const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+      keyType: 'ec',
+      algorithm: 'sha256',
+      extensions: [
+        { name: 'basicConstraints', cA: true },
+        { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
+      ],
+    });
+    const httpsServer = https.createServer({ key: pems.private, cert: pems.cert });
+    const wss = new WsServer({ server: httpsServer });
+    wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })));
+    httpsServer.listen(0, '127.0.0.1');
+    await once(httpsServer, 'listening');
+    const port = (httpsServer.address() as AddressInfo).port;
+    return {
+      cert: pems.cert,
+      port,
+      url: `wss://localhost:${port}/`,
+      close: () =>
+        new Promise<void>((resolve) => {
+          for (const client of wss.clients) client.terminate();
+          wss.close();
+          httpsServer.close(() => resolve());
+        }),
+    };
+  }
+
+  it('connects with the server\'s certificate as `ca`, refuses an unknown certificate, and connects with rejectUnauthorized=false', async () => {
+    const tls = track(await startTlsEcho());
+    const trusted = trackConnection(await connect(tls.url, { ca: tls.cert }));
+    await trusted.send('over tls');
+    expect((await nextMessage(trusted)).data.toString()).toBe('over tls');
+    trusted.close();
+
+    const refused = await connect(tls.url).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(WebSocketConnectError);
+    expect((refused as WebSocketConnectError).kind).toBe('network');
+    expect((refused as WebSocketConnectError).message).toMatch(/self[- ]signed|certificate/i);
+
+    const insecure = trackConnection(await connect(tls.url, { rejectUnauthorized: false }));
+    await insecure.send('insecure but encrypted');
+    expect((await nextMessage(insecure)).data.toString()).toBe('insecure but encrypted');
+    insecure.close();
+  });
+
+  it('the WHATWG class works over wss with `ca`', async () => {
+    const tls = track(await startTlsEcho());
+    const ws = new WebSocket(tls.url, undefined, { ca: tls.cert });
+    const data = await new Promise<unknown>((resolve, reject) => {
+      ws.onerror = (event) => reject(event.error);
+      ws.onopen = () => ws.send('tls text');
+      ws.onmessage = (event) => resolve(event.data);
+    });
+    expect(data).toBe('tls text');
+    ws.close();
+  });
+});
