@@ -28,3 +28,25 @@ export type { PerMessageDeflateOptions } from './extensions-option.js';
 // The seed's API (README: "The OCaml seed, name by name").
 export { handleServer, type Handler, type Send } from './seed.js';
 export { isWebSocketUpgrade, upgrade, HandshakeError, ProtocolError } from '@wsts/protocol';
+// The Node client (README "## Client"): connect() gives the same WebSocketConnection; WebSocket is the WHATWG class.
+export {
+  connect,
+  WebSocket,
+  CloseEvent,
+  ErrorEvent,
+  WebSocketConnectError,
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  DEFAULT_MAX_REDIRECTS,
+} from './client/index.js';
+export type {
+  BinaryType,
+  ClientOptions,
+  CloseEventInit,
+  ConnectErrorDetails,
+  ConnectFailure,
+  ConnectOptions,
+  ErrorEventInit,
+  WebSocketEventHandler,
+  WebSocketMessageEvent,
+  WebSocketSendData,
+} from './client/index.js';
