@@ -8,7 +8,7 @@ import { CloseEvent, WebSocket } from '../src/client/index.js';
 import { freePort, startWsEcho, type RunningPeer } from './fixtures/client-peers.js';
 import { runEventScript, type ScriptSocketConstructor } from './fixtures/event-script.js';
 
-let echo: RunningPeer;
+let echo: Awaited<ReturnType<typeof startWsEcho>>;
 let failUrl: string;
 beforeAll(async () => {
   echo = await startWsEcho();
@@ -50,5 +50,161 @@ describe('event script: ours against undici', { timeout: 30_000 }, () => {
     expect(ours.some((line) => line.startsWith('echo close code=4001'))).toBe(true);
     expect(ours.some((line) => line.startsWith('refused close code=1006'))).toBe(true);
     expect(ours.filter((line) => line.includes('timeout'))).toEqual([]);
+  });
+});
+
+describe('WHATWG WebSocket details', { timeout: 10_000 }, () => {
+  /** Resolves with the first event of `type`. */
+  function next<T extends Event = Event>(ws: WebSocket, type: string): Promise<T> {
+    return new Promise((resolve) => ws.addEventListener(type, (event) => resolve(event as T), { once: true }));
+  }
+
+  it('has the standard constants on the class and the instance, and our defaults before open', async () => {
+    const ws = new WebSocket(echo.url.replace('ws:', 'http:'));
+    expect([WebSocket.CONNECTING, WebSocket.OPEN, WebSocket.CLOSING, WebSocket.CLOSED]).toEqual([0, 1, 2, 3]);
+    expect([ws.CONNECTING, ws.OPEN, ws.CLOSING, ws.CLOSED]).toEqual([0, 1, 2, 3]);
+    expect(ws.url).toBe(echo.url);
+    expect(ws.readyState).toBe(WebSocket.CONNECTING);
+    expect(ws.binaryType).toBe('arraybuffer');
+    expect([ws.protocol, ws.extensions, ws.bufferedAmount]).toEqual(['', '', 0]);
+    expect([ws.onopen, ws.onmessage, ws.onerror, ws.onclose]).toEqual([null, null, null, null]);
+    expect(ws).toBeInstanceOf(EventTarget);
+    await next(ws, 'open');
+    ws.close();
+    await next(ws, 'close');
+  });
+
+  it('delivers MessageEvents with the origin and binary data as Buffer with binaryType "nodebuffer"', async () => {
+    const ws = new WebSocket(echo.url);
+    ws.binaryType = 'nodebuffer';
+    await next(ws, 'open');
+    ws.send(new Uint8Array([1, 2]));
+    const event = await next<Event & { data: unknown; origin: string }>(ws, 'message');
+    expect(event).toBeInstanceOf(Event);
+    expect(event.type).toBe('message');
+    expect(event.origin).toBe(new URL(echo.url).origin);
+    expect(Buffer.isBuffer(event.data)).toBe(true);
+    expect(event.data).toEqual(Buffer.from([1, 2]));
+    const closed = next<CloseEvent>(ws, 'close');
+    ws.close(1000);
+    const close = await closed;
+    expect(close).toBeInstanceOf(CloseEvent);
+    expect([close.code, close.reason, close.wasClean]).toEqual([1000, '', true]);
+  });
+
+  it('sends close code and reason as given: a 123-byte reason passes, a reason alone gets code 1000, codes are clamped', async () => {
+    const own = await startWsEcho();
+    const seen: [number, string][] = [];
+    const collected = new Promise<void>((resolve) => {
+      own.server.on('connection', (socket) => {
+        socket.on('close', (code, reason) => {
+          seen.push([code, reason.toString()]);
+          if (seen.length === 3) resolve();
+        });
+      });
+    });
+    const reason123 = '\u20ac'.repeat(41);
+    const cases: [number | undefined, string][] = [
+      [3000, reason123],
+      [undefined, 'reason only'],
+      [1000.4, ''],
+    ];
+    for (const [code, reason] of cases) {
+      const ws = new WebSocket(own.url);
+      await next(ws, 'open');
+      ws.close(code, reason);
+      expect(ws.readyState).toBe(WebSocket.CLOSING);
+      await next(ws, 'close');
+    }
+    await collected;
+    await own.close();
+    expect(seen.sort()).toEqual([
+      [1000, ''],
+      [1000, 'reason only'],
+      [3000, reason123],
+    ].sort());
+  });
+
+  it('counts queued bytes in bufferedAmount and drains it to 0', async () => {
+    const ws = new WebSocket(echo.url);
+    await next(ws, 'open');
+    const big = new Uint8Array(2 * 1024 * 1024);
+    ws.send(big);
+    ws.send('four');
+    expect(ws.bufferedAmount).toBe(big.length + 4);
+    const deadline = Date.now() + 5000;
+    while (ws.bufferedAmount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(ws.bufferedAmount).toBe(0);
+    ws.close();
+    await next(ws, 'close');
+  });
+
+  it('drops messages that arrive after close() was called', async () => {
+    const ws = new WebSocket(echo.url);
+    await next(ws, 'open');
+    const received: unknown[] = [];
+    ws.onmessage = (event) => {
+      received.push(event.data);
+      ws.close();
+    };
+    ws.send('first');
+    ws.send('second');
+    ws.send('third');
+    await next(ws, 'close');
+    expect(received).toEqual(['first']);
+  });
+
+  it('sends custom headers and Origin given in the third argument', async () => {
+    const headers = new Promise<Record<string, string | string[] | undefined>>((resolve) => {
+      echo.server.once('connection', (_socket, request) => resolve(request.headers));
+    });
+    const ws = new WebSocket(echo.url, ['chat'], { origin: 'https://app.example', headers: { 'X-Token': 'abc' } });
+    const got = await headers;
+    expect(got.origin).toBe('https://app.example');
+    expect(got['x-token']).toBe('abc');
+    expect(got['sec-websocket-protocol']).toBe('chat');
+    await next(ws, 'open');
+    ws.close();
+    await next(ws, 'close');
+  });
+
+  it('keeps an event handler attribute at the position of its first assignment, and null removes it', async () => {
+    const ws = new WebSocket(echo.url);
+    const calls: string[] = [];
+    ws.addEventListener('open', () => calls.push('a'));
+    ws.onopen = () => calls.push('first handler');
+    ws.addEventListener('open', () => calls.push('b'));
+    ws.onopen = () => calls.push('second handler');
+    const handler = ws.onopen;
+    expect(typeof handler).toBe('function');
+    ws.onmessage = () => calls.push('message');
+    ws.onmessage = null;
+    expect(ws.onmessage).toBe(null);
+    await next(ws, 'open');
+    ws.send('x');
+    await next(ws, 'message');
+    expect(calls).toEqual(['a', 'second handler', 'b']);
+    ws.close();
+    await next(ws, 'close');
+  });
+
+  it('throws SyntaxError DOMExceptions for a bad URL or subprotocol list, before any I/O', () => {
+    const cases: [string, () => unknown][] = [
+      ['scheme', () => new WebSocket('mailto:x@y')],
+      ['fragment', () => new WebSocket('ws://127.0.0.1/a#b')],
+      ['protocol token', () => new WebSocket('ws://127.0.0.1/', ['a,b'])],
+      ['empty protocol', () => new WebSocket('ws://127.0.0.1/', [''])],
+      ['duplicate protocol', () => new WebSocket('ws://127.0.0.1/', ['x', 'x'])],
+    ];
+    for (const [, make] of cases) {
+      let caught: unknown;
+      try {
+        make();
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(DOMException);
+      expect((caught as DOMException).name).toBe('SyntaxError');
+    }
   });
 });
