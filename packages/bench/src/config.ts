@@ -1,0 +1,71 @@
+import { KiB, MiB } from './report/units.js';
+
+/** Everything a run does, derived from the command line. */
+export interface BenchConfig {
+  quick: boolean;
+  suites: Set<SuiteName>;
+  codec: { frameSizes: number[]; maskSizes: number[]; utf8Sizes: number[]; rounds: number; roundMs: number };
+  echo: { cases: [number, number][]; warmupMs: number; durationMs: number; maxMessages: number };
+  deflateEcho: { cases: [number, number][] };
+  scale: { connections: number };
+  out: string | undefined;
+}
+
+export type SuiteName = 'codec' | 'echo' | 'scale' | 'deflate';
+const ALL_SUITES: SuiteName[] = ['codec', 'echo', 'scale', 'deflate'];
+
+const SIZES = [16, KiB, 64 * KiB, MiB];
+const CONNECTIONS = [1, 64, 1000];
+
+export const USAGE = `usage: pnpm bench [--quick] [--only codec,echo,scale,deflate] [--duration MS] [--connections N] [--out FILE]
+  --quick          reduced set, under two minutes (what CI runs)
+  --only LIST      run only these suites
+  --duration MS    measured phase of each echo case (default 4000, quick 400)
+  --connections N  idle connections for the scale rows (default 10000, quick 1000)
+  --out FILE       where to write the JSON (default results/<date>.json)`;
+
+function positive(flag: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} needs a positive integer, got ${value}`);
+  return n;
+}
+
+/** Parses argv (without node and script). Throws with a message naming the bad flag. */
+export function parseArgs(argv: readonly string[]): BenchConfig {
+  // `pnpm bench -- --quick` forwards a literal "--"; ignore it.
+  const args = argv.filter((a) => a !== '--');
+  const quick = args.includes('--quick');
+  const config: BenchConfig = quick
+    ? {
+        quick,
+        suites: new Set(ALL_SUITES),
+        codec: { frameSizes: SIZES, maskSizes: SIZES, utf8Sizes: [KiB, 64 * KiB], rounds: 3, roundMs: 20 },
+        echo: { cases: [[16, 1], [16, 64], [KiB, 64], [64 * KiB, 1], [MiB, 1], [16, 1000]], warmupMs: 150, durationMs: 400, maxMessages: 2_000_000 },
+        deflateEcho: { cases: [[KiB, 64]] },
+        scale: { connections: 1000 },
+        out: undefined,
+      }
+    : {
+        quick,
+        suites: new Set(ALL_SUITES),
+        codec: { frameSizes: SIZES, maskSizes: SIZES, utf8Sizes: [KiB, 64 * KiB], rounds: 7, roundMs: 150 },
+        echo: { cases: SIZES.flatMap((s) => CONNECTIONS.map((c): [number, number] => [s, c])), warmupMs: 1000, durationMs: 4000, maxMessages: 50_000_000 },
+        deflateEcho: { cases: SIZES.flatMap((s) => CONNECTIONS.map((c): [number, number] => [s, c])) },
+        scale: { connections: 10_000 },
+        out: undefined,
+      };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--quick') continue;
+    if (a === '--only') {
+      const list = (args[++i] ?? '').split(',').filter(Boolean);
+      for (const s of list) if (!ALL_SUITES.includes(s as SuiteName)) throw new Error(`--only: unknown suite "${s}"`);
+      config.suites = new Set(list as SuiteName[]);
+    } else if (a === '--duration') config.echo.durationMs = positive(a, args[++i]);
+    else if (a === '--connections') config.scale.connections = positive(a, args[++i]);
+    else if (a === '--out') config.out = args[++i];
+    else if (a === '--help' || a === '-h') throw new Error(USAGE);
+    else throw new Error(`unknown argument "${a}"\n${USAGE}`);
+  }
+  return config;
+}

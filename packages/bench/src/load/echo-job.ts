@@ -1,0 +1,39 @@
+/** The messages between the orchestrator and the echo load generator process. */
+export interface EchoJob {
+  port: number;
+  /** Payload bytes per message. */
+  size: number;
+  connections: number;
+  /** Messages in flight per connection (closed loop: a reply lets the next message go). */
+  window: number;
+  warmupMs: number;
+  durationMs: number;
+  /** The measured phase also ends once this many replies were counted. */
+  maxMessages: number;
+  /** Offer permessage-deflate and send pre-compressed messages. */
+  deflate: boolean;
+  connectTimeoutMs: number;
+}
+
+export interface EchoResult {
+  ok: boolean;
+  error?: string;
+  messages: number;
+  seconds: number;
+  msgPerSec: number;
+  /** Payload megabytes per second echoed (uncompressed size, one direction). */
+  mbPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  window: number;
+  connectMs: number;
+  /** Whether the server accepted permessage-deflate on every connection. */
+  deflateNegotiated: boolean;
+}
+
+/** Messages in flight per connection: enough to keep the server busy, bounded in bytes overall. */
+export function windowFor(frameBytes: number, connections: number): number {
+  const perConnection = Math.floor((256 * 1024) / frameBytes);
+  const overall = Math.floor((64 * 1024 * 1024) / (frameBytes * connections));
+  return Math.max(1, Math.min(16, perConnection, overall));
+}

@@ -1,0 +1,265 @@
+/**
+ * The echo load generator, run in its own process (forked by the orchestrator, one job per process).
+ *
+ * Built so that it is not the bottleneck: raw TCP sockets, each message a pre-built masked frame (a batch
+ * of them is one pre-built buffer, so refilling the window is one write of a subarray), replies parsed
+ * only as far as frame boundaries, and latency from one timestamp per message kept in a ring per socket.
+ */
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { constants, deflateRawSync } from 'node:zlib';
+import { percentileSorted } from '../report/stats.js';
+import { openMany, openWebSocket, sourceAddress } from '../wire/handshake.js';
+import { asciiPayload, BENCH_MASK, buildFrame, OPCODE_BINARY, OPCODE_TEXT, textPayload } from '../wire/frames.js';
+import type { EchoJob, EchoResult } from './echo-job.js';
+
+/** Latencies kept for percentiles; past this, reservoir sampling keeps a uniform sample. */
+const MAX_SAMPLES = 400_000;
+
+class Recorder {
+  readonly samples = new Float64Array(MAX_SAMPLES);
+  count = 0;
+  seen = 0;
+  add(ms: number): void {
+    this.seen++;
+    if (this.count < MAX_SAMPLES) this.samples[this.count++] = ms;
+    else {
+      const j = Math.floor(Math.random() * this.seen);
+      if (j < MAX_SAMPLES) this.samples[j] = ms;
+    }
+  }
+  sorted(): Float64Array {
+    return this.samples.slice(0, this.count).sort();
+  }
+}
+
+interface Shared {
+  measuring: boolean;
+  sending: boolean;
+  counted: number;
+  maxMessages: number;
+  recorder: Recorder;
+  onLimit: () => void;
+  error: Error | undefined;
+  inFlight: number;
+  onDrained: (() => void) | undefined;
+}
+
+/** One client socket: sends pre-built frames, counts whole reply messages. */
+class EchoClient {
+  private readonly header = new Uint8Array(14);
+  private headerLen = 0;
+  private headerNeed = 2;
+  private payloadLeft = 0;
+  private opcode = 0;
+  private fin = false;
+  private readonly sentAt: Float64Array;
+  private head = 0;
+  private tail = 0;
+  private pending = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly batch: Buffer,
+    private readonly frameBytes: number,
+    private readonly window: number,
+    private readonly shared: Shared,
+  ) {
+    this.sentAt = new Float64Array(window);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (error: Error) => {
+      shared.error ??= error;
+    });
+    socket.on('close', () => {
+      if (shared.sending) shared.error ??= new Error('server closed a connection during the run');
+    });
+  }
+
+  start(leftover: Buffer): void {
+    if (leftover.length > 0) this.onData(leftover);
+    this.send(this.window);
+  }
+
+  private send(count: number): void {
+    const now = performance.now();
+    for (let i = 0; i < count; i++) {
+      this.sentAt[this.tail] = now;
+      this.tail = (this.tail + 1) % this.window;
+    }
+    this.pending += count;
+    this.shared.inFlight += count;
+    if (this.batch.length >= count * this.frameBytes) {
+      this.socket.write(this.batch.subarray(0, count * this.frameBytes));
+    } else {
+      // Large frames: the batch holds one frame, written once per message (no copy either way).
+      this.socket.cork();
+      for (let i = 0; i < count; i++) this.socket.write(this.batch);
+      this.socket.uncork();
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    const shared = this.shared;
+    let replies = 0;
+    let i = 0;
+    const len = chunk.length;
+    while (i < len) {
+      if (this.payloadLeft > 0) {
+        const take = Math.min(this.payloadLeft, len - i);
+        i += take;
+        this.payloadLeft -= take;
+        if (this.payloadLeft === 0 && this.frameEnded()) replies++;
+        continue;
+      }
+      this.header[this.headerLen++] = chunk[i++]!;
+      if (this.headerLen === 2) {
+        const b1 = this.header[1]!;
+        const len7 = b1 & 0x7f;
+        this.headerNeed = 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (b1 & 0x80 ? 4 : 0);
+      }
+      if (this.headerLen >= 2 && this.headerLen === this.headerNeed) {
+        const h = this.header;
+        this.opcode = h[0]! & 0x0f;
+        this.fin = (h[0]! & 0x80) !== 0;
+        const len7 = h[1]! & 0x7f;
+        let payload = len7;
+        if (len7 === 126) payload = (h[2]! << 8) | h[3]!;
+        else if (len7 === 127) payload = (h[6]! * 2 ** 24 + ((h[7]! << 16) | (h[8]! << 8) | h[9]!)) + h[5]! * 2 ** 32;
+        this.headerLen = 0;
+        this.headerNeed = 2;
+        this.payloadLeft = payload;
+        if (payload === 0 && this.frameEnded()) replies++;
+      }
+    }
+    if (replies > 0) {
+      const now = performance.now();
+      for (let r = 0; r < replies; r++) {
+        const sent = this.sentAt[this.head]!;
+        this.head = (this.head + 1) % this.window;
+        if (shared.measuring) {
+          shared.recorder.add(now - sent);
+          if (++shared.counted >= shared.maxMessages) shared.onLimit();
+        }
+      }
+      this.pending -= replies;
+      shared.inFlight -= replies;
+      if (shared.sending) this.send(replies);
+      else if (shared.inFlight === 0) shared.onDrained?.();
+    }
+  }
+
+  /** A frame's payload is consumed: true when it completed a data message (the echo of one of ours). */
+  private frameEnded(): boolean {
+    const op = this.opcode;
+    if (op === 0x8) {
+      this.shared.error ??= new Error('server sent a close frame during the run');
+      return false;
+    }
+    if (op >= 0x8) return false; // ping/pong: not ours to count
+    return this.fin;
+  }
+}
+
+/** The frame every message is: payload masked with a fixed key; compressed first when deflate is on. */
+function messageFrame(job: EchoJob): Buffer {
+  if (!job.deflate) return buildFrame(asciiPayload(job.size), { opcode: OPCODE_BINARY, mask: BENCH_MASK });
+  // permessage-deflate (RFC 7692 7.2.1): raw deflate, sync-flushed, minus the trailing 00 00 ff ff. With
+  // client_no_context_takeover every message is compressed alone, so one pre-built frame stays valid.
+  const compressed = deflateRawSync(textPayload(job.size), { finishFlush: constants.Z_SYNC_FLUSH });
+  return buildFrame(compressed.subarray(0, compressed.length - 4), { opcode: OPCODE_TEXT, mask: BENCH_MASK, rsv1: true });
+}
+
+export async function runEchoJob(job: EchoJob): Promise<EchoResult> {
+  const frame = messageFrame(job);
+  const batchCount = frame.length * job.window <= 1024 * 1024 ? job.window : 1;
+  const batch = Buffer.concat(Array.from({ length: batchCount }, () => frame));
+  const sockets: Socket[] = [];
+  const result: EchoResult = { ok: false, messages: 0, seconds: 0, msgPerSec: 0, mbPerSec: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, window: job.window, connectMs: 0, deflateNegotiated: job.deflate };
+  const shared: Shared = {
+    measuring: false,
+    sending: false,
+    counted: 0,
+    maxMessages: job.maxMessages,
+    recorder: new Recorder(),
+    onLimit: () => {},
+    error: undefined,
+    inFlight: 0,
+    onDrained: undefined,
+  };
+  try {
+    const t0 = performance.now();
+    const opened = await openMany(job.connections, 128, async (i) => {
+      const o = await openWebSocket({ port: job.port, deflate: job.deflate, localAddress: sourceAddress(i, job.connections), timeoutMs: job.connectTimeoutMs });
+      sockets.push(o.socket);
+      return o;
+    });
+    result.connectMs = performance.now() - t0;
+    if (job.deflate && !opened.every((o) => o.deflate)) {
+      result.deflateNegotiated = false;
+      throw new Error('the server did not accept permessage-deflate');
+    }
+    const clients = opened.map((o) => ({ client: new EchoClient(o.socket, batch, frame.length, job.window, shared), leftover: o.leftover }));
+    shared.sending = true;
+    for (const { client, leftover } of clients) client.start(leftover);
+
+    await waitPhase(job.warmupMs, shared, false);
+    shared.measuring = true;
+    shared.counted = 0;
+    const start = performance.now();
+    await waitPhase(job.durationMs, shared, true);
+    const end = performance.now();
+    shared.measuring = false;
+    shared.sending = false;
+    if (shared.error) throw shared.error;
+    result.messages = shared.counted;
+    result.seconds = (end - start) / 1000;
+    result.msgPerSec = result.messages / result.seconds;
+    result.mbPerSec = (result.messages * job.size) / result.seconds / 1e6;
+    const sorted = shared.recorder.sorted();
+    result.p50Ms = percentileSorted(sorted, 50);
+    result.p99Ms = percentileSorted(sorted, 99);
+    if (result.messages === 0) throw new Error('no reply arrived during the measured phase');
+    // Let the replies still in flight come back (bounded), so the server is idle before the next row.
+    if (shared.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5000);
+        shared.onDrained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    result.ok = true;
+  } catch (error) {
+    result.ok = false;
+    result.error = (error as Error).message;
+  } finally {
+    shared.sending = false;
+    for (const s of sockets) s.destroy();
+  }
+  return result;
+}
+
+/** Waits `ms`, or less when a socket failed or (when `stopOnLimit`) the message limit was reached. */
+function waitPhase(ms: number, shared: Shared, stopOnLimit: boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const finish = (): void => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      shared.onLimit = () => {};
+      resolve();
+    };
+    const timer = setTimeout(finish, ms);
+    const poll = setInterval(() => {
+      if (shared.error) finish();
+    }, 50);
+    if (stopOnLimit) shared.onLimit = finish;
+  });
+}
+
+// Run as a forked child: one job in, one result out, then exit.
+process.once('message', (job: EchoJob) => {
+  void runEchoJob(job).then((result) => {
+    process.send?.(result, () => process.exit(0));
+  });
+});

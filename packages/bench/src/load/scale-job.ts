@@ -1,0 +1,9 @@
+/** Messages between the orchestrator and the scale load generator process. */
+export type ScaleRequest =
+  | { type: 'open'; port: number; count: number; concurrency: number; deflate: boolean; timeoutMs: number }
+  | { type: 'close' };
+
+export type ScaleReply =
+  | { type: 'opened'; ok: true; count: number; ms: number; handshakesPerSec: number; deflateNegotiated: boolean }
+  | { type: 'opened'; ok: false; error: string }
+  | { type: 'closed' };

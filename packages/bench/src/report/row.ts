@@ -1,0 +1,43 @@
+/** One line of the results: one case, one metric, the figure of every contender measured on it. */
+export interface Row {
+  /** Section of the table, e.g. "codec: frame decode" or "echo". */
+  section: string;
+  /** What was run, e.g. "1 KiB" or "16 B x 64 conns". */
+  case: string;
+  /** What was measured, e.g. "MB/s" or "p99 ms". */
+  metric: string;
+  /** Whether a larger figure is the better one (throughput) or a smaller one (latency, memory). */
+  better: 'higher' | 'lower';
+  /** Contender id -> median figure; null when that contender could not run this case. */
+  values: Record<string, number | null>;
+  /** Contender the bar is measured against (the README's "ws with native add-ons"). */
+  bar: string;
+  /** Ours against the bar: ours/bar when higher is better, bar/ours when lower is better (>= 1 is as good or better). */
+  ratio: number | null;
+  /** Every contender produced a figure. */
+  completed: boolean;
+  /** Why a contender did not complete, when it did not. */
+  error?: string;
+  /** "ours" was a stand-in (ws in our slot) because our package had not landed yet. */
+  placeholder?: boolean;
+  /** Per-contender raw samples (rounds), kept in the JSON for whoever wants to look at the spread. */
+  samples?: Record<string, number[]>;
+}
+
+/** Ours against another contender, oriented so that >= 1 means ours is at least as good. */
+export function advantage(ours: number | null | undefined, other: number | null | undefined, better: 'higher' | 'lower'): number | null {
+  if (ours === null || ours === undefined || other === null || other === undefined) return null;
+  if (!Number.isFinite(ours) || !Number.isFinite(other) || ours <= 0 || other <= 0) return null;
+  return better === 'higher' ? ours / other : other / ours;
+}
+
+/** Builds a row, computing completion and the ratio against the bar. */
+export function makeRow(fields: Omit<Row, 'ratio' | 'completed'> & { completed?: boolean }): Row {
+  const values = Object.values(fields.values);
+  const completed = (fields.completed ?? true) && values.length > 0 && values.every((v) => v !== null && Number.isFinite(v));
+  return {
+    ...fields,
+    completed,
+    ratio: advantage(fields.values['ours'], fields.values[fields.bar], fields.better),
+  };
+}

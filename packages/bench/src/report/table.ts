@@ -1,0 +1,63 @@
+import { advantage, type Row } from './row.js';
+import { formatNumber } from './units.js';
+
+/** Display names of contender ids, in the column order they appear. */
+export const CONTENDER_NAMES: Record<string, string> = {
+  ours: 'ours',
+  ws: 'ws',
+  'ws-js': 'ws (no add-ons)',
+  bufferutil: 'bufferutil',
+  'ws-js-unmask': 'ws pure-JS',
+  'utf-8-validate': 'utf-8-validate',
+  'buffer-isutf8': 'Buffer.isUtf8',
+  textdecoder: 'TextDecoder fatal',
+};
+
+function pad(cells: string[], widths: number[]): string {
+  return `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+}
+
+/**
+ * Renders rows as one Markdown table per section, so the same text prints to a terminal and pastes into
+ * the README. Every non-ours contender gets its figure and a ratio column ("ours vs X", >= 1 = ours as
+ * good or better).
+ */
+export function renderTables(rows: readonly Row[]): string {
+  const sections = [...new Set(rows.map((r) => r.section))];
+  const out: string[] = [];
+  for (const section of sections) {
+    const sectionRows = rows.filter((r) => r.section === section);
+    const ids: string[] = [];
+    for (const r of sectionRows) for (const id of Object.keys(r.values)) if (!ids.includes(id)) ids.push(id);
+    ids.sort((a, b) => (a === 'ours' ? -1 : b === 'ours' ? 1 : 0));
+    const others = ids.filter((id) => id !== 'ours');
+    const header = [
+      'case',
+      'metric',
+      ...ids.map((id) => CONTENDER_NAMES[id] ?? id),
+      ...others.map((id) => `vs ${CONTENDER_NAMES[id] ?? id}`),
+    ];
+    const body = sectionRows.map((r) => [
+      r.case + (r.placeholder ? ' *' : ''),
+      r.metric,
+      ...ids.map((id) => (id in r.values ? formatNumber(r.values[id]) : '')),
+      ...others.map((id) => {
+        if (!(id in r.values)) return '';
+        const a = advantage(r.values['ours'], r.values[id], r.better);
+        return a === null ? (r.completed ? '-' : 'FAILED') : `${a.toFixed(2)}x`;
+      }),
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+    out.push(`### ${section}`, '');
+    out.push(pad(header, widths));
+    out.push(`|${widths.map((w, i) => (i < 2 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+    for (const b of body) out.push(pad(b, widths));
+    const failed = sectionRows.filter((r) => !r.completed);
+    for (const r of failed) out.push(`FAILED: ${r.case} ${r.metric}: ${r.error ?? 'a contender produced no figure'}`);
+    out.push('');
+  }
+  if (rows.some((r) => r.placeholder)) {
+    out.push('* our package had not landed when this ran: `ws` stood in the "ours" slot for these rows.', '');
+  }
+  return out.join('\n');
+}

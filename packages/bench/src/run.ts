@@ -1,0 +1,91 @@
+/**
+ * `pnpm bench [--quick]`: runs the suites, prints one table per section, writes every row as JSON under
+ * results/, and exits non-zero if any row did not complete (speed never fails a run: only missing figures).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, USAGE, type BenchConfig } from './config.js';
+import { loadOurProtocol } from './ours.js';
+import { machineInfo } from './report/machine.js';
+import type { Row } from './report/row.js';
+import { renderTables } from './report/table.js';
+import { runCodecSuite } from './suites/codec-suite.js';
+import { runEchoSuite } from './suites/echo-suite.js';
+import { runScaleSuite } from './suites/scale-suite.js';
+
+const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+/** A failed suite becomes one incomplete row, so the rest of the run still reports. */
+function failedSuite(section: string, error: unknown): Row {
+  return { section, case: 'suite', metric: '-', better: 'higher', values: {}, bar: 'ws', ratio: null, completed: false, error: (error as Error).stack ?? String(error) };
+}
+
+async function main(config: BenchConfig): Promise<number> {
+  const started = new Date();
+  const machine = machineInfo();
+  log(`bench ${config.quick ? '(quick) ' : ''}on ${machine.cpuCount} x ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverage}`);
+  const protocol = await loadOurProtocol();
+  const rows: Row[] = [];
+  if (config.suites.has('codec')) {
+    log('codec micro-benchmarks');
+    try {
+      rows.push(...runCodecSuite(protocol, { ...config.codec, log }));
+    } catch (error) {
+      rows.push(failedSuite('codec', error));
+    }
+  }
+  if (config.suites.has('echo')) {
+    log('echo throughput');
+    rows.push(...(await runEchoSuite({ ...config.echo, deflate: false, log }).catch((e: unknown) => [failedSuite('echo', e)])));
+  }
+  if (config.suites.has('scale')) {
+    log(`scale: ${config.scale.connections} idle connections`);
+    rows.push(...(await runScaleSuite({ ...config.scale, deflate: false, log }).catch((e: unknown) => [failedSuite('scale', e)])));
+  }
+  if (config.suites.has('deflate')) {
+    log('echo and scale with permessage-deflate');
+    rows.push(...(await runEchoSuite({ ...config.echo, ...config.deflateEcho, deflate: true, log }).catch((e: unknown) => [failedSuite('echo deflate', e)])));
+    rows.push(...(await runScaleSuite({ connections: Math.min(config.scale.connections, 1000), deflate: true, log }).catch((e: unknown) => [failedSuite('scale deflate', e)])));
+  }
+  const finished = new Date();
+  const report = {
+    date: started.toISOString(),
+    seconds: (finished.getTime() - started.getTime()) / 1000,
+    quick: config.quick,
+    machine,
+    ratioNote: 'ratio = ours/bar when higher is better, bar/ours when lower is better; >= 1 means ours is as good or better',
+    rows,
+  };
+  const out = config.out ? resolve(config.out) : resolve(packageDir, 'results', `${started.toISOString().replace(/[:.]/g, '-')}${config.quick ? '-quick' : ''}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`\n${renderTables(rows)}\n`);
+  process.stdout.write(`machine: ${machine.cpuCount} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.platform} ${machine.kernel}, Node ${machine.node}; ${report.date}; ${report.seconds.toFixed(0)} s\n`);
+  process.stdout.write(`results: ${out}\n`);
+  const incomplete = rows.filter((r) => !r.completed);
+  if (incomplete.length > 0) {
+    process.stderr.write(`${incomplete.length} row(s) did not complete\n`);
+    return 1;
+  }
+  return 0;
+}
+
+let config: BenchConfig;
+try {
+  config = parseArgs(process.argv.slice(2));
+} catch (error) {
+  const message = (error as Error).message;
+  process.stderr.write(`${message}\n`);
+  process.exit(message === USAGE ? 0 : 2);
+}
+main(config).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

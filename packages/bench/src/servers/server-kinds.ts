@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** How to start one of the servers under test. */
+export interface ServerKind {
+  /** Contender id in the results: "ours", "ws" (with its native add-ons), "ws-js" (without). */
+  id: string;
+  label: string;
+  script: string;
+  args: string[];
+  env: Record<string, string>;
+  /** `ws` stands in for ours because our echo server has not been built yet. */
+  placeholder: boolean;
+}
+
+const wsEcho = fileURLToPath(new URL('./ws-echo.js', import.meta.url));
+/** Our echo server, reached through the workspace link so it is the built @wsts/server the bench depends on. */
+export const ourEcho = fileURLToPath(new URL('../../node_modules/@wsts/server/dist/bin/echo.js', import.meta.url));
+
+/** The servers compared, in the order they are driven for every case. */
+export function serverKinds(options: { deflate: boolean; withoutAddons: boolean }): ServerKind[] {
+  const wsArgs = ['--port', '0', ...(options.deflate ? ['--deflate'] : [])];
+  const haveOurs = existsSync(ourEcho);
+  const kinds: ServerKind[] = [
+    haveOurs
+      ? { id: 'ours', label: '@wsts/server echo', script: ourEcho, args: ['--port', '0', ...(options.deflate ? [] : ['--no-deflate'])], env: {}, placeholder: false }
+      : { id: 'ours', label: 'ws echo (placeholder for ours)', script: wsEcho, args: wsArgs, env: {}, placeholder: true },
+    { id: 'ws', label: 'ws echo (native add-ons)', script: wsEcho, args: wsArgs, env: {}, placeholder: false },
+  ];
+  if (options.withoutAddons) {
+    kinds.push({ id: 'ws-js', label: 'ws echo (no add-ons)', script: wsEcho, args: wsArgs, env: { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' }, placeholder: false });
+  }
+  return kinds;
+}

@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { ServerKind } from './server-kinds.js';
+
+const gcHook = new URL('./gc-hook.js', import.meta.url).href;
+
+/** A server under test, running in its own process. */
+export interface RunningServer {
+  kind: ServerKind;
+  port: number;
+  pid: number;
+  /** Forces a GC in the server and returns its resident set size in bytes, as the OS reports it. */
+  collectAndMeasure(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Resident set size of a process from /proc (Linux); undefined where there is no /proc. */
+function procRss(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The parent's environment minus ws's add-on switches, plus the kind's own: only "ws-js" turns them off. */
+function serverEnv(kind: ServerKind): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env['WS_NO_BUFFER_UTIL'];
+  delete env['WS_NO_UTF_8_VALIDATE'];
+  return { ...env, ...kind.env };
+}
+
+/** Starts a server and resolves once it printed `listening on ws://127.0.0.1:N` (bounded by a timeout). */
+export function startServer(kind: ServerKind, timeoutMs = 15_000): Promise<RunningServer> {
+  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', '--import', gcHook, kind.script, ...kind.args], {
+    env: serverEnv(kind),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const waiters: ((line: string) => boolean)[] = [];
+  lines.on('line', (line) => {
+    for (let i = 0; i < waiters.length; i++) {
+      if (waiters[i]!(line)) {
+        waiters.splice(i, 1);
+        return;
+      }
+    }
+  });
+  function waitLine(pattern: RegExp, ms: number, what: string): Promise<RegExpExecArray> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${kind.label}: no "${what}" line within ${ms} ms; stderr: ${stderr.trim()}`)), ms);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${kind.label} exited (${code}) before "${what}"; stderr: ${stderr.trim()}`));
+      });
+      waiters.push((line) => {
+        const m = pattern.exec(line);
+        if (!m) return false;
+        clearTimeout(timer);
+        resolve(m);
+        return true;
+      });
+    });
+  }
+  return waitLine(/listening on ws:\/\/127\.0\.0\.1:(\d+)/, timeoutMs, 'listening on').then((m) => {
+    const pid = child.pid!;
+    return {
+      kind,
+      port: Number(m[1]),
+      pid,
+      async collectAndMeasure() {
+        const done = waitLine(/^bench-gc-done rss=(\d+) gc=(\w+)/, 30_000, 'bench-gc-done');
+        process.kill(pid, 'SIGUSR2');
+        const line = await done;
+        if (line[2] !== 'yes') throw new Error(`${kind.label}: gc() was not exposed`);
+        return procRss(pid) ?? Number(line[1]);
+      },
+      stop() {
+        return new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+          child.once('exit', () => {
+            clearTimeout(kill);
+            lines.close();
+            resolve();
+          });
+          child.kill('SIGTERM');
+        });
+      },
+    };
+  });
+}

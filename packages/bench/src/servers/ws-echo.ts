@@ -1,0 +1,24 @@
+/**
+ * The `ws` echo server the benches compare against: what a ws user writes, nothing tuned.
+ * `node ws-echo.js --port 0 [--deflate]`; prints `listening on ws://127.0.0.1:N` like ours does.
+ * Whether ws uses its native add-ons is decided by the environment (WS_NO_BUFFER_UTIL=1,
+ * WS_NO_UTF_8_VALIDATE=1 turn them off), which the orchestrator sets per server.
+ */
+import { WebSocketServer } from 'ws';
+
+const args = process.argv.slice(2);
+const portIndex = args.indexOf('--port');
+const port = portIndex >= 0 ? Number(args[portIndex + 1]) : 0;
+const deflate = args.includes('--deflate');
+
+const server = new WebSocketServer({ host: '127.0.0.1', port, perMessageDeflate: deflate, maxPayload: 64 * 1024 * 1024 });
+server.on('connection', (socket) => {
+  socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
+  socket.on('error', () => {});
+});
+server.on('listening', () => {
+  const address = server.address();
+  const actual = typeof address === 'string' ? address : address.port;
+  process.stdout.write(`listening on ws://127.0.0.1:${actual}\n`);
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));

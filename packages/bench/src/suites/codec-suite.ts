@@ -1,0 +1,27 @@
+import { runFrameBenches } from '../codec/frame-bench.js';
+import { runMaskBenches } from '../codec/mask-bench.js';
+import { runUtf8Benches } from '../codec/utf8-bench.js';
+import type { OurProtocol } from '../ours.js';
+import type { Row } from '../report/row.js';
+
+export interface CodecSuiteOptions {
+  frameSizes: readonly number[];
+  maskSizes: readonly number[];
+  utf8Sizes: readonly number[];
+  rounds: number;
+  roundMs: number;
+  log: (line: string) => void;
+}
+
+/** The in-process codec micro-benchmarks: frames, unmasking, UTF-8 validation. */
+export function runCodecSuite(protocol: Partial<OurProtocol>, options: CodecSuiteOptions): Row[] {
+  const { rounds, roundMs } = options;
+  const rows: Row[] = [];
+  options.log('  frame decode / encode');
+  rows.push(...runFrameBenches(protocol, { sizes: options.frameSizes, rounds, roundMs }));
+  options.log('  unmask');
+  rows.push(...runMaskBenches(protocol, { sizes: options.maskSizes, rounds, roundMs }));
+  options.log('  UTF-8 validation');
+  rows.push(...runUtf8Benches(protocol, { sizes: options.utf8Sizes, rounds, roundMs }));
+  return rows;
+}

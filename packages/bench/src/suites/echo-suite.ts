@@ -1,0 +1,82 @@
+import { forkWorker, nextMessage, reap } from '../load/fork-worker.js';
+import { windowFor, type EchoJob, type EchoResult } from '../load/echo-job.js';
+import { makeRow, type Row } from '../report/row.js';
+import { formatSize } from '../report/units.js';
+import { startServer, type RunningServer } from '../servers/server-process.js';
+import { serverKinds } from '../servers/server-kinds.js';
+import { headerLength } from '../wire/frames.js';
+
+export interface EchoSuiteOptions {
+  /** [payload size, connection count] pairs, run in this order. */
+  cases: readonly (readonly [number, number])[];
+  warmupMs: number;
+  durationMs: number;
+  maxMessages: number;
+  deflate: boolean;
+  log: (line: string) => void;
+}
+
+async function runJob(job: EchoJob): Promise<EchoResult> {
+  const worker = forkWorker('echo-worker');
+  try {
+    worker.send(job);
+    const budget = job.connectTimeoutMs + job.warmupMs + job.durationMs + 20_000;
+    return await nextMessage<EchoResult>(worker, budget, `echo ${formatSize(job.size)} x ${job.connections}`);
+  } finally {
+    await reap(worker);
+  }
+}
+
+/**
+ * Echo throughput and latency: every server under test runs in its own process for the whole suite,
+ * and for each case the same load generator (a fresh process per job) drives each server in turn, so
+ * the servers see the same load under the same machine conditions, one at a time.
+ */
+export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
+  const kinds = serverKinds({ deflate: options.deflate, withoutAddons: !options.deflate });
+  const section = options.deflate ? 'echo, permessage-deflate (compressible text)' : 'echo (binary, no compression)';
+  const servers: RunningServer[] = [];
+  const rows: Row[] = [];
+  try {
+    for (const kind of kinds) servers.push(await startServer(kind));
+    const placeholder = servers.some((s) => s.kind.placeholder);
+    for (const [size, connections] of options.cases) {
+      const results: Record<string, EchoResult> = {};
+      const window = windowFor(size + headerLength(size, true), connections);
+      for (const server of servers) {
+        const job: EchoJob = {
+          port: server.port,
+          size,
+          connections,
+          window,
+          warmupMs: options.warmupMs,
+          durationMs: options.durationMs,
+          maxMessages: options.maxMessages,
+          deflate: options.deflate,
+          connectTimeoutMs: 30_000,
+        };
+        const result = await runJob(job).catch((error: Error): EchoResult => ({
+          ok: false, error: error.message, messages: 0, seconds: 0, msgPerSec: 0, mbPerSec: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, window, connectMs: 0, deflateNegotiated: false,
+        }));
+        results[server.kind.id] = result;
+        options.log(
+          `  echo ${formatSize(size)} x ${connections} conns, window ${window}: ${server.kind.label}: ` +
+            (result.ok ? `${Math.round(result.msgPerSec)} msg/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms` : `FAILED ${result.error}`),
+        );
+      }
+      const errors = Object.entries(results).filter(([, r]) => !r.ok).map(([id, r]) => `${id}: ${r.error}`);
+      const pick = (f: (r: EchoResult) => number): Record<string, number | null> =>
+        Object.fromEntries(Object.entries(results).map(([id, r]) => [id, r.ok ? f(r) : null]));
+      const common = { section, case: `${formatSize(size)} x ${connections} conn${connections === 1 ? '' : 's'}`, bar: 'ws', placeholder, ...(errors.length ? { error: errors.join('; ') } : {}) };
+      rows.push(
+        makeRow({ ...common, metric: 'msg/s', better: 'higher', values: pick((r) => r.msgPerSec) }),
+        makeRow({ ...common, metric: 'MB/s', better: 'higher', values: pick((r) => r.mbPerSec) }),
+        makeRow({ ...common, metric: 'p50 ms', better: 'lower', values: pick((r) => r.p50Ms) }),
+        makeRow({ ...common, metric: 'p99 ms', better: 'lower', values: pick((r) => r.p99Ms) }),
+      );
+    }
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+  return rows;
+}
