@@ -321,3 +321,42 @@ describe('wss', { timeout: 30_000 }, () => {
     ws.close();
   });
 });
+
+describe('permessage-deflate through the client options', { timeout: 20_000 }, () => {
+  const text = 'compressible '.repeat(500);
+
+  it('negotiates with ws and round-trips a large text message; the WHATWG class shows the header', async () => {
+    const echo = track(await startWsEcho({ perMessageDeflate: true }));
+    const connection = trackConnection(await connect(echo.url, { perMessageDeflate: true }));
+    expect(connection.extensions).toMatch(/^permessage-deflate/);
+    await connection.send(text);
+    expect((await nextMessage(connection)).data.toString()).toBe(text);
+    connection.close();
+
+    const ws = new WebSocket(echo.url, [], { perMessageDeflate: true });
+    const data = await new Promise<unknown>((resolve, reject) => {
+      ws.onerror = (event) => reject(event.error);
+      ws.onopen = () => ws.send(text);
+      ws.onmessage = (event) => resolve(event.data);
+    });
+    expect(ws.extensions).toMatch(/^permessage-deflate/);
+    expect(data).toBe(text);
+    ws.close();
+  });
+
+  it('negotiates with python3-websockets (which enables it by default)', async () => {
+    const python = track(await startPythonEcho());
+    const connection = trackConnection(await connect(python.url, { perMessageDeflate: true }));
+    expect(connection.extensions).toMatch(/^permessage-deflate/);
+    await connection.send(text);
+    expect((await nextMessage(connection)).data.toString()).toBe(text);
+    connection.close();
+  });
+
+  it('offers nothing with perMessageDeflate: false', async () => {
+    const echo = track(await startWsEcho({ perMessageDeflate: true }));
+    const connection = trackConnection(await connect(echo.url, { perMessageDeflate: false }));
+    expect(connection.extensions).toBe('');
+    connection.close();
+  });
+});

@@ -1,17 +1,18 @@
 import type { ClientExtensionNegotiator } from '@wsts/protocol';
-import type { PerMessageDeflateOptions } from '../extensions-option.js';
+import { clientDeflateNegotiators, type PerMessageDeflateOptions } from '../permessage-deflate/index.js';
 
 /**
  * The client's extension negotiators, in offer order: permessage-deflate first (when enabled), then the
  * caller's own `extensions`.
  *
- * WIRING POINT for permessage-deflate (src/permessage-deflate/): return the client negotiator for
- * `perMessageDeflate` here. Until it is wired the option is accepted and nothing is offered.
+ * DEFAULT SWITCH (owned by the permessage-deflate engineer, like the server's in
+ * src/extensions-option.ts): `undefined` is off for now; turning it on by default means treating
+ * `undefined` like `true` here.
  */
 export function clientExtensionNegotiators(
   perMessageDeflate: boolean | PerMessageDeflateOptions | undefined,
   extensions: readonly ClientExtensionNegotiator[] | undefined,
 ): ClientExtensionNegotiator[] {
-  void perMessageDeflate;
-  return [...(extensions ?? [])];
+  const deflate = perMessageDeflate === undefined || perMessageDeflate === false ? [] : clientDeflateNegotiators(perMessageDeflate);
+  return [...deflate, ...(extensions ?? [])];
 }
