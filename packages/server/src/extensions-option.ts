@@ -1,20 +1,18 @@
 import type { ServerExtensionNegotiator } from '@wsts/protocol';
+import { serverDeflateNegotiators, type PerMessageDeflateOptions } from './permessage-deflate/index.js';
+
+export type { PerMessageDeflateOptions };
 
 /**
- * The `perMessageDeflate` server option, resolved to negotiators.
+ * The `perMessageDeflate` server option, resolved to negotiators: `true` or options turn
+ * permessage-deflate on, `false` turns it off.
  *
- * WIRING POINT for the permessage-deflate engineer (src/permessage-deflate/): replace the
- * `PerMessageDeflateOptions` placeholder with your options type and return your server negotiator
- * here. Until then the option is accepted and ignored (deflate off).
+ * DEFAULT SWITCH (owned by the permessage-deflate engineer): `undefined` is off for now; turning it
+ * on by default means treating `undefined` like `true` here.
  */
-export interface PerMessageDeflateOptions {
-  readonly [option: string]: unknown;
-}
-
-/** Negotiators for the `perMessageDeflate` option; `undefined` means the default. */
 export function perMessageDeflateNegotiators(
   option: boolean | PerMessageDeflateOptions | undefined,
 ): ServerExtensionNegotiator[] {
-  void option;
-  return [];
+  if (option === undefined || option === false) return [];
+  return serverDeflateNegotiators(option);
 }
