@@ -275,3 +275,17 @@ describe('zlib limiter', () => {
     expect(limiter.active).toBe(0);
   });
 });
+
+describe('empty messages', () => {
+  it('compress to 0x00 even after earlier messages (context takeover)', async () => {
+    const ext = serverExtension();
+    const receiver = serverExtension();
+    for (const message of ['first message', '', 'x', '', '']) {
+      const encoded = await ext.encode(Buffer.from(message), false);
+      expect(encoded.data.length).toBeGreaterThan(0);
+      expect(text(await receiver.decode([encoded.data], true, 1024))).toBe(message);
+    }
+    ext.dispose();
+    receiver.dispose();
+  });
+});

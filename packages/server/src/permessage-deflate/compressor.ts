@@ -99,8 +99,15 @@ export class Compressor {
   }
 }
 
+/** Section 7.2.3.6: an empty stored block, which is what an empty message compresses to. */
+const EMPTY_BLOCK = Buffer.from([0x00]);
+
 function stripTail(data: Buffer): Buffer {
   const n = data.length;
+  // zlib emits nothing for a sync flush with no new input after an earlier flush (an empty message
+  // with context takeover); an empty payload would make the receiver read its appended tail as a
+  // broken stored block, so send the one-byte empty block instead.
+  if (n === 0) return EMPTY_BLOCK;
   if (
     n >= 4 &&
     data[n - 4] === TAIL[0] &&
