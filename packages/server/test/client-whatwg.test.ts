@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket as UndiciWebSocket } from 'undici';
 import { CloseEvent, WebSocket } from '../src/client/index.js';
-import { freePort, startWsEcho, type RunningPeer } from './fixtures/client-peers.js';
+import { freePort, startWsEcho } from './fixtures/client-peers.js';
+import { startBin } from './helpers/bins.js';
 import { runEventScript, type ScriptSocketConstructor } from './fixtures/event-script.js';
 
 let echo: Awaited<ReturnType<typeof startWsEcho>>;
@@ -50,6 +51,19 @@ describe('event script: ours against undici', { timeout: 30_000 }, () => {
     expect(ours.some((line) => line.startsWith('echo close code=4001'))).toBe(true);
     expect(ours.some((line) => line.startsWith('refused close code=1006'))).toBe(true);
     expect(ours.filter((line) => line.includes('timeout'))).toEqual([]);
+  });
+
+  it('records the same sequence against our own echo server (dist/bin/echo.js, the one e2e drives browsers at)', async () => {
+    const bin = await startBin('echo', ['--port', '0', '--host', '127.0.0.1']);
+    try {
+      const url = `${bin.url}/`;
+      const theirs = await runEventScript(UndiciWebSocket as unknown as ScriptSocketConstructor, url, failUrl);
+      const ours = await runEventScript(WebSocket as unknown as ScriptSocketConstructor, url, failUrl);
+      expect(ours).toEqual(undiciAsStandard(theirs));
+      expect(ours.filter((line) => line.includes('timeout'))).toEqual([]);
+    } finally {
+      await bin.stop();
+    }
   });
 });
 
