@@ -5,7 +5,7 @@
  */
 
 import { utf8Encoder } from './text.js';
-import { decodeClosePayload, encodeClosePayload, truncateUtf8 } from './close.js';
+import { type CloseStatus, decodeClosePayload, encodeClosePayload, truncateUtf8 } from './close.js';
 import {
   CloseCode,
   invalidPayload,
@@ -61,7 +61,8 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 
 type InboundTask =
   | { kind: 'event'; event: ConnectionEvent }
-  | { kind: 'decode'; fragments: Uint8Array[]; rsv1: boolean; binary: boolean; size: number };
+  | { kind: 'decode'; fragments: Uint8Array[]; rsv1: boolean; binary: boolean; size: number }
+  | { kind: 'close'; status: CloseStatus };
 
 type OutboundTask =
   | { kind: 'data'; data: Uint8Array; binary: boolean; done: ((error?: Error) => void) | undefined }
@@ -164,7 +165,9 @@ export class Connection {
   private closeQueued = false;
   private closeWritten = false;
   private closeReceived = false;
-  /** Both closes exchanged ('closed' emitted or queued). */
+  /** Both closes exchanged and the 'closed' event queued or delivered. */
+  private closedQueued = false;
+  /** The 'closed' event was delivered. */
   private finished = false;
   /** Failed or destroyed. */
   private terminated = false;
@@ -353,15 +356,26 @@ export class Connection {
     } else {
       const status = decodeClosePayload(payload); // throws 1002/1007 for a malformed close
       this.decoder.stop(); // nothing after a close frame is read
-      if (!this.closeQueued) {
-        // Echo the peer's code (RFC 6455 section 5.5.1); an empty close is answered with an empty one.
-        this.queueClose(status.code === CloseCode.NO_STATUS ? EMPTY : encodeClosePayload(status.code));
+      if (this.inboundBusy || this.inboundHead < this.inbound.length) {
+        // Messages before the close are still being decoded: take the close in its turn, so the
+        // application can still answer them before our close reply goes out (as a sequential reader would).
+        this.inbound.push({ kind: 'close', status });
+        return;
       }
-      // Set only now so that writing the reply above cannot emit 'closed' ahead of 'close'.
-      this.closeReceived = true;
-      this.emit({ type: 'close', code: status.code, reason: status.reason });
-      this.maybeFinish();
+      this.peerClosed(status);
     }
+  }
+
+  /** The peer's close frame, in event order: reply (unless we closed first), report, maybe finish. */
+  private peerClosed(status: CloseStatus): void {
+    if (!this.closeQueued) {
+      // Echo the peer's code (RFC 6455 section 5.5.1); an empty close is answered with an empty one.
+      this.queueClose(status.code === CloseCode.NO_STATUS ? EMPTY : encodeClosePayload(status.code));
+    }
+    // Set only now so that writing the reply above cannot emit 'closed' ahead of 'close'.
+    this.closeReceived = true;
+    this.deliver({ type: 'close', code: status.code, reason: status.reason });
+    this.maybeFinish();
   }
 
   // ---- event delivery --------------------------------------------------------------------------
@@ -398,8 +412,12 @@ export class Connection {
     while (!this.inboundBusy && !this.terminated && this.inboundHead < this.inbound.length) {
       const task = this.inbound[this.inboundHead++]!;
       if (task.kind === 'event') {
-        this.deliver(task.event);
-        if (task.event.type === 'closed') disposeAll(this.extensions);
+        if (task.event.type === 'closed') this.deliverClosed();
+        else this.deliver(task.event);
+        continue;
+      }
+      if (task.kind === 'close') {
+        this.peerClosed(task.status);
         continue;
       }
       let result: Uint8Array | Promise<Uint8Array>;
@@ -472,12 +490,18 @@ export class Connection {
   }
 
   private maybeFinish(): void {
-    if (this.finished || this.terminated || !this.closeWritten || !this.closeReceived) return;
-    this.finished = true;
+    if (this.closedQueued || this.terminated || !this.closeWritten || !this.closeReceived) return;
+    this.closedQueued = true;
     if (this.inboundBusy || this.inboundHead < this.inbound.length) {
       this.inbound.push({ kind: 'event', event: { type: 'closed' } });
       return;
     }
+    this.deliverClosed();
+  }
+
+  /** The 'closed' event; the state turns 'closed' with it, not before, so state and events agree. */
+  private deliverClosed(): void {
+    this.finished = true;
     this.deliver({ type: 'closed' });
     disposeAll(this.extensions);
   }
