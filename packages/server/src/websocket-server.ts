@@ -158,6 +158,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     }
   }
 
+  /** The port the underlying server listens on (the real one when you asked for 0), or undefined. */
+  get port(): number | undefined {
+    const address = this.httpServer?.address();
+    return typeof address === 'object' && address !== null ? address.port : undefined;
+  }
+
   /** The listening address of the underlying server (null before it listens). */
   address(): AddressInfo | string | null {
     return this.httpServer?.address() ?? null;

@@ -19,8 +19,14 @@ export function binPath(name: 'example' | 'echo'): string {
 }
 
 /** Spawns `dist/bin/<name>.js` and waits for its `listening on ws[s]://HOST:PORT` line. */
-export async function startBin(name: 'example' | 'echo', args: string[], timeoutMs = 10_000): Promise<RunningBin> {
-  const child = spawn(process.execPath, [binPath(name), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+export function startBin(name: 'example' | 'echo', args: string[], timeoutMs = 10_000): Promise<RunningBin> {
+  return startNode(binPath(name), args, timeoutMs);
+}
+
+/** Spawns `node file ...args` and waits for its `listening on ws[s]://HOST:PORT` line. */
+export async function startNode(file: string, args: string[], timeoutMs = 10_000): Promise<RunningBin> {
+  const name = file;
+  const child = spawn(process.execPath, [file, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters: { line: string; resolve: () => void }[] = [];
   let partial = '';

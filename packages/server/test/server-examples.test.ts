@@ -1,0 +1,124 @@
+/**
+ * Runs the server examples the README quotes (examples/server-*.ts) as real Node processes: each is
+ * type-checked against the package's public types, transpiled with its `@wsts/server` import pointed
+ * at dist/, started on a free port, then driven by the `ws` client.
+ */
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import ts from 'typescript';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startNode, type RunningBin } from './helpers/bins.js';
+import { rawRequest, upgradeRequest } from './helpers/raw.js';
+import { within } from './helpers/servers.js';
+
+const examplesDir = fileURLToPath(new URL('../examples/', import.meta.url));
+const distIndex = pathToFileURL(fileURLToPath(new URL('../dist/index.js', import.meta.url))).href;
+const EXAMPLES = ['server-echo.ts', 'server-attach.ts', 'server-no-server.ts'];
+
+let workDir = '';
+beforeAll(() => {
+  workDir = mkdtempSync(join(tmpdir(), 'wsts-server-examples-'));
+});
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+function transpile(name: string): string {
+  const source = readFileSync(join(examplesDir, name), 'utf8').replaceAll("'@wsts/server'", JSON.stringify(distIndex));
+  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+  const file = join(workDir, name.replace(/\.ts$/, '.mjs'));
+  writeFileSync(file, outputText);
+  return file;
+}
+
+async function message(client: WebSocket): Promise<string> {
+  const [data] = (await within(once(client, 'message'), 5000, 'message')) as [Buffer];
+  return data.toString();
+}
+
+describe('server examples', { timeout: 30_000 }, () => {
+  let running: RunningBin | undefined;
+  afterEach(async () => {
+    // SIGTERM: every example shuts down cleanly and exits 0.
+    if (running !== undefined) expect(await running.stop('SIGTERM')).toBe(0);
+    running = undefined;
+  });
+
+  it("type-check against the package's public types", () => {
+    const program = ts.createProgram(
+      EXAMPLES.map((name) => join(examplesDir, name)),
+      {
+        strict: true,
+        noEmit: true,
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        target: ts.ScriptTarget.ES2022,
+        types: ['node'],
+        skipLibCheck: true,
+      },
+    );
+    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    expect(diagnostics).toEqual([]);
+  });
+
+  it('server-echo.ts echoes with the async iterator and logs connects/disconnects', async () => {
+    running = await startNode(transpile('server-echo.ts'), ['0']);
+    const client = new WebSocket(`${running.url}/hello`);
+    await within(once(client, 'open'), 5000, 'open');
+    const reply = message(client);
+    client.send('echo me');
+    expect(await reply).toBe('echo me');
+    const closed = once(client, 'close');
+    client.close(1000);
+    await within(closed, 5000, 'close');
+    await running.waitForLine('disconnected, 0 left');
+    expect(running.lines).toContain('connected: /hello');
+  });
+
+  it('server-attach.ts: token and origin checks, subprotocol, broadcast, a second path, plain HTTP', async () => {
+    running = await startNode(transpile('server-attach.ts'), ['0']);
+    const port = running.port;
+    const noToken = await rawRequest(port, upgradeRequest(port, {}, 'GET', '/chat'));
+    expect(noToken.status).toBe(401);
+    noToken.socket.destroy();
+    const badOrigin = await rawRequest(port, upgradeRequest(port, { Origin: 'https://evil.example' }, 'GET', '/chat?token=secret'));
+    expect(badOrigin.status).toBe(403);
+    badOrigin.socket.destroy();
+
+    const a = new WebSocket(`${running.url}/chat?token=secret`, ['chat.v1']);
+    const b = new WebSocket(`${running.url}/chat?token=secret`, ['chat.v1'], { origin: 'https://chat.example' });
+    await within(Promise.all([once(a, 'open'), once(b, 'open')]), 5000, 'chat open');
+    expect(a.protocol).toBe('chat.v1');
+    const atB = message(b);
+    const atA = message(a);
+    a.send('hi all');
+    expect(await atB).toBe('hi all');
+    expect(await atA).toBe('hi all');
+
+    const clock = new WebSocket(`${running.url}/time`);
+    expect(new Date(await message(clock)).getTime()).toBeGreaterThan(0);
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('plain HTTP still works here\n');
+    for (const c of [a, b, clock]) c.close();
+  });
+
+  it('server-no-server.ts: handleUpgrade behind a cookie check, 1 MiB message limit', async () => {
+    running = await startNode(transpile('server-no-server.ts'), ['0']);
+    const port = running.port;
+    const refused = await rawRequest(port, upgradeRequest(port));
+    expect(refused.status).toBe(403);
+    refused.socket.destroy();
+
+    const client = new WebSocket(running.url, { headers: { Cookie: 'theme=dark; session=ok' } });
+    expect(await message(client)).toBe('hello, you are client #1');
+    const reply = message(client);
+    client.send(Buffer.alloc(1000));
+    expect(await reply).toBe('got 1000 bytes');
+    const closed = once(client, 'close') as Promise<[number, Buffer]>;
+    client.send(Buffer.alloc(2 * 1024 * 1024));
+    const [code] = await within(closed, 5000, 'close');
+    expect(code).toBe(1009);
+    await running.waitForLine('closed 1006  clean=false');
+  });
+});
