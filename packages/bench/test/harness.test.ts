@@ -1,0 +1,121 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { Receiver, WebSocketServer } from 'ws';
+import { parseArgs } from '../src/config.js';
+import { windowFor } from '../src/load/echo-job.js';
+import { advantage, makeRow } from '../src/report/row.js';
+import { median, percentileSorted } from '../src/report/stats.js';
+import { renderTables } from '../src/report/table.js';
+import { formatSize } from '../src/report/units.js';
+import { asciiPayload, BENCH_MASK, buildFrame, mixedUtf8Payload, OPCODE_BINARY, OPCODE_TEXT } from '../src/wire/frames.js';
+import { openWebSocket } from '../src/wire/handshake.js';
+
+describe('statistics', () => {
+  it('takes the median of odd and even lists', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(() => median([])).toThrow(RangeError);
+  });
+  it('reports nearest-rank percentiles that were observed', () => {
+    const sorted = Float64Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentileSorted(sorted, 50)).toBe(50);
+    expect(percentileSorted(sorted, 99)).toBe(99);
+    expect(percentileSorted(sorted, 100)).toBe(100);
+    expect(percentileSorted(new Float64Array(0), 50)).toBeNaN();
+  });
+});
+
+describe('ratios and rows', () => {
+  it('orients the ratio so that >= 1 means ours is as good or better', () => {
+    expect(advantage(200, 100, 'higher')).toBe(2);
+    expect(advantage(5, 10, 'lower')).toBe(2);
+    expect(advantage(null, 10, 'lower')).toBeNull();
+  });
+  it('marks a row with a missing figure as not completed, and the table says so', () => {
+    const ok = makeRow({ section: 's', case: '1 KiB', metric: 'MB/s', better: 'higher', bar: 'ws', values: { ours: 3, ws: 2 } });
+    const bad = makeRow({ section: 's', case: '1 MiB', metric: 'MB/s', better: 'higher', bar: 'ws', values: { ours: null, ws: 2 }, error: 'boom' });
+    expect(ok.completed).toBe(true);
+    expect(ok.ratio).toBe(1.5);
+    expect(bad.completed).toBe(false);
+    const table = renderTables([ok, bad]);
+    expect(table).toContain('1.50x');
+    expect(table).toContain('FAILED: 1 MiB MB/s: boom');
+  });
+});
+
+describe('command line', () => {
+  it('accepts --quick, a literal -- from pnpm, and --only', () => {
+    const c = parseArgs(['--', '--quick', '--only', 'codec,scale']);
+    expect(c.quick).toBe(true);
+    expect([...c.suites]).toEqual(['codec', 'scale']);
+    expect(c.scale.connections).toBe(1000);
+  });
+  it('covers the issue\'s full matrix without --quick', () => {
+    const c = parseArgs([]);
+    expect(c.echo.cases).toHaveLength(12);
+    expect(c.scale.connections).toBe(10_000);
+    expect(c.codec.frameSizes.map(formatSize)).toEqual(['16 B', '1 KiB', '64 KiB', '1 MiB']);
+  });
+  it('rejects unknown flags and suites by name', () => {
+    expect(() => parseArgs(['--fast'])).toThrow(/unknown argument "--fast"/);
+    expect(() => parseArgs(['--only', 'gpu'])).toThrow(/unknown suite "gpu"/);
+    expect(() => parseArgs(['--duration', '-1'])).toThrow(/positive integer/);
+  });
+  it('bounds the bytes in flight', () => {
+    expect(windowFor(18, 1)).toBe(16);
+    expect(windowFor(1024 * 1024 + 14, 1)).toBe(1);
+    expect(windowFor(64 * 1024 + 14, 1000)).toBe(1);
+  });
+});
+
+describe('frames built for the load generator', () => {
+  // ws's Receiver is an independent decoder: what it reads back is what the servers will read.
+  for (const size of [0, 16, 125, 126, 1024, 65535, 65536, 70000]) {
+    it(`decode with ws as the same payload (${size} bytes, masked)`, async () => {
+      const receiver = new Receiver({ isServer: true });
+      const got = new Promise<[Buffer, boolean]>((resolve) => receiver.on('message', (data: Buffer, isBinary: boolean) => resolve([data, isBinary])));
+      const payload = size % 2 ? mixedUtf8Payload(size) : asciiPayload(size);
+      receiver.write(buildFrame(payload, { opcode: size % 2 ? OPCODE_TEXT : OPCODE_BINARY, mask: BENCH_MASK }));
+      const [data, isBinary] = await got;
+      expect(isBinary).toBe(size % 2 === 0);
+      expect(Buffer.compare(data, payload)).toBe(0);
+    });
+  }
+  it('mixed text is valid UTF-8 with multi-byte sequences, of the exact length', () => {
+    const text = mixedUtf8Payload(4096);
+    expect(text.length).toBe(4096);
+    expect(Buffer.from(text.toString('utf8'), 'utf8').equals(text)).toBe(true);
+    expect(text.some((b) => b >= 0xf0)).toBe(true);
+  });
+});
+
+describe('raw handshake', () => {
+  it('opens a connection to a ws server and reports permessage-deflate', async () => {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: true });
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const plain = await openWebSocket({ port, deflate: false, timeoutMs: 5000 });
+      expect(plain.deflate).toBe(false);
+      plain.socket.destroy();
+      const deflated = await openWebSocket({ port, deflate: true, timeoutMs: 5000 });
+      expect(deflated.deflate).toBe(true);
+      deflated.socket.destroy();
+    } finally {
+      server.close();
+    }
+  });
+  it('names the status line when the server refuses', async () => {
+    const { createServer } = await import('node:http');
+    const http = createServer((_req, res) => res.writeHead(400).end());
+    http.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'));
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    try {
+      await expect(openWebSocket({ port: (http.address() as AddressInfo).port, deflate: false, timeoutMs: 5000 })).rejects.toThrow(/handshake refused: HTTP\/1.1 400/);
+    } finally {
+      http.close();
+    }
+  });
+});

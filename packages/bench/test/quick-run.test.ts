@@ -1,0 +1,71 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Row } from '../src/report/row.js';
+
+const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const RUN_BUDGET_MS = 150_000;
+
+interface Report {
+  quick: boolean;
+  machine: { node: string; cpuCount: number };
+  date: string;
+  rows: Row[];
+}
+
+/**
+ * What CI runs: `pnpm bench --quick` end to end (codec, echo, scale, deflate) on the built package.
+ * It asserts that every row completed and was written, never how fast anything was.
+ */
+describe('pnpm bench --quick', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wsts-bench-'));
+  const out = join(dir, 'quick.json');
+  let exitCode: number | null = null;
+  let output = '';
+  let report: Report;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [join(packageDir, '../../node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], { cwd: packageDir, stdio: 'inherit' });
+    const child = spawn('sh', ['bin/bench.sh', '--quick', '--out', out], { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), RUN_BUDGET_MS);
+    exitCode = await new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    clearTimeout(killer);
+    report = JSON.parse(readFileSync(out, 'utf8')) as Report;
+  }, RUN_BUDGET_MS + 60_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('exits 0 within the budget', () => {
+    if (exitCode !== 0) console.error(output);
+    expect(exitCode).toBe(0);
+  });
+
+  it('writes machine, Node version, date and every row as JSON', () => {
+    expect(report.quick).toBe(true);
+    expect(report.machine.node).toBe(process.version);
+    expect(Number.isNaN(Date.parse(report.date))).toBe(false);
+    expect(report.rows.length).toBeGreaterThan(30);
+  });
+
+  it('completes every row of every suite, with ours and ws measured side by side', () => {
+    const sections = new Set(report.rows.map((r) => r.section.split(' ')[0]!.replace(/[,:]$/, '')));
+    expect([...sections].sort()).toEqual(['codec', 'echo', 'scale']);
+    expect(report.rows.some((r) => r.section.includes('deflate'))).toBe(true);
+    const incomplete = report.rows.filter((r) => !r.completed).map((r) => `${r.section} ${r.case} ${r.metric}: ${r.error ?? ''}`);
+    expect(incomplete).toEqual([]);
+    for (const row of report.rows) {
+      expect(row.values['ours'], `${row.section} ${row.case} ${row.metric}`).toBeGreaterThan(0);
+      expect(row.values[row.bar], `${row.section} ${row.case} ${row.metric}`).toBeGreaterThan(0);
+    }
+  });
+
+  it('prints the table', () => {
+    expect(output).toContain('### echo (binary, no compression)');
+    expect(output).toContain('| case');
+  });
+});
