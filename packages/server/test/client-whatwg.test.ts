@@ -222,3 +222,33 @@ describe('WHATWG WebSocket details', { timeout: 10_000 }, () => {
     }
   });
 });
+
+describe('WHATWG WebSocket state after the server starts closing', { timeout: 10_000 }, () => {
+  it('reports CLOSING once the server\'s close frame arrived, and converts other send() arguments to strings', async () => {
+    const own = await startWsEcho();
+    try {
+      const ws = new WebSocket(own.url);
+      await new Promise((resolve) => (ws.onopen = resolve));
+      ws.send(12345 as unknown as string);
+      const echoed = await new Promise<unknown>((resolve) => (ws.onmessage = (event) => resolve(event.data)));
+      expect(echoed).toBe('12345');
+      // Hold the server's TCP close back so the CLOSING window is observable: ws waits for our close frame.
+      const states: number[] = [];
+      const closed = new Promise<void>((resolve) => (ws.onclose = () => resolve()));
+      own.server.clients.forEach((client) => client.close(4005, 'server first'));
+      await new Promise<void>((resolve) => {
+        const poll = (): void => {
+          states.push(ws.readyState);
+          if (ws.readyState !== WebSocket.OPEN) resolve();
+          else setTimeout(poll, 1);
+        };
+        poll();
+      });
+      expect(states.at(-1)).toSatisfy((state: number) => state === WebSocket.CLOSING || state === WebSocket.CLOSED);
+      await closed;
+      expect(ws.readyState).toBe(WebSocket.CLOSED);
+    } finally {
+      await own.close();
+    }
+  });
+});

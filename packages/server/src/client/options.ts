@@ -25,8 +25,8 @@ export interface ClientOptions {
   /** wss: further TLS options (client certificate, servername, ciphers...) passed to `tls.connect`. */
   tls?: TlsConnectionOptions;
   /**
-   * Offer permessage-deflate (RFC 7692). `true` uses the defaults; an object tunes it. Plugged in from
-   * src/permessage-deflate/ when available.
+   * Offer permessage-deflate (RFC 7692). Default on (as `true`); `false` turns it off; an object
+   * tunes it.
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** Further extension negotiators to offer, after permessage-deflate. */
@@ -82,6 +82,11 @@ function checkNonNegative(name: string, value: number): number {
   return value;
 }
 
+function checkPositive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a finite number > 0, got ${value}`);
+  return value;
+}
+
 /** Applies defaults and checks the numeric knobs. */
 export function resolveClientOptions(options: ClientOptions, protocols: readonly string[]): ResolvedClientOptions {
   const headers = toHeaderPairs(options.headers);
@@ -94,7 +99,7 @@ export function resolveClientOptions(options: ClientOptions, protocols: readonly
   return {
     protocols,
     headers,
-    handshakeTimeout: checkNonNegative('handshakeTimeout', options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT),
+    handshakeTimeout: checkPositive('handshakeTimeout', options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT),
     maxRedirects: Math.floor(checkNonNegative('maxRedirects', options.maxRedirects ?? DEFAULT_MAX_REDIRECTS)),
     ca: options.ca,
     rejectUnauthorized: options.rejectUnauthorized ?? true,

@@ -46,6 +46,10 @@ function copyBytes(data: ArrayBufferLike | ArrayBufferView): Buffer {
   return Buffer.from(new Uint8Array(data));
 }
 
+function isSharedArrayBuffer(data: unknown): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && data instanceof SharedArrayBuffer;
+}
+
 function byteLength(data: WebSocketSendData): number {
   if (typeof data === 'string') return Buffer.byteLength(data, 'utf8');
   if (data instanceof Blob) return data.size;
@@ -120,6 +124,8 @@ export class WebSocket extends EventTarget {
 
   /** CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3). */
   get readyState(): ReadyState {
+    // The closing handshake also starts when the server's close frame arrives; the connection knows.
+    if (this.#readyState === OPEN && this.#connection !== undefined && this.#connection.state !== 'open') return CLOSING;
     return this.#readyState;
   }
 
@@ -181,9 +187,13 @@ export class WebSocket extends EventTarget {
     if (this.#readyState === CONNECTING) {
       throw new DOMException('cannot send before the connection is open', 'InvalidStateError');
     }
+    if (!(typeof data === 'string' || data instanceof Blob || data instanceof ArrayBuffer || ArrayBuffer.isView(data) || isSharedArrayBuffer(data))) {
+      // WebIDL's union conversion: anything else becomes a string.
+      data = String(data);
+    }
     const size = byteLength(data);
     this.#bufferedAmount += size;
-    if (this.#readyState !== OPEN) return;
+    if (this.readyState !== OPEN) return;
     if (data instanceof Blob || this.#sendQueue !== undefined) {
       this.#enqueue(data, size);
       return;
@@ -270,7 +280,8 @@ export class WebSocket extends EventTarget {
   }
 
   #onMessage(data: Buffer, isBinary: boolean): void {
-    // Messages that arrive once close() was called are dropped, as the standard says.
+    // Messages that arrive once close() was called are dropped, as the standard says. (Not the getter:
+    // a message whose inflate finished after the server's close frame was parsed still precedes it.)
     if (this.#readyState !== OPEN) return;
     let payload: string | ArrayBuffer | Blob | Buffer;
     if (!isBinary) payload = data.toString('utf8');
@@ -284,7 +295,7 @@ export class WebSocket extends EventTarget {
 
   #transmit(payload: string | Buffer, binary: boolean, size: number): void {
     const connection = this.#connection;
-    if (connection === undefined || this.#readyState !== OPEN) return;
+    if (connection === undefined || this.readyState !== OPEN) return;
     connection.send(payload, { binary }).then(
       () => {
         this.#bufferedAmount -= size;
