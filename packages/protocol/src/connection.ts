@@ -179,6 +179,8 @@ export class Connection {
   private outbound: OutboundTask[] = [];
   private outboundHead = 0;
   private outboundBusy = false;
+  /** The message whose async encode is running. */
+  private outboundInFlight: (OutboundTask & { kind: 'data' }) | undefined = undefined;
 
   // A throw from onEvent is held until the connection is consistent, then rethrown.
   private userErrorPending = false;
@@ -523,18 +525,20 @@ export class Connection {
       }
       if (isPromise(result)) {
         this.outboundBusy = true;
+        this.outboundInFlight = task;
         result.then(
           (message) => {
+            // Dropped meanwhile by a failure or destroy(), which already reported it to `done`.
+            if (this.outboundInFlight !== task) return;
+            this.outboundInFlight = undefined;
             this.outboundBusy = false;
-            if (this.terminated) {
-              task.done?.(notOpen());
-              return;
-            }
             this.writeMessage(task.binary ? Opcode.BINARY : Opcode.TEXT, message.data, message.rsv1, task.done);
             this.pumpOutbound();
             this.rethrowUserError();
           },
           (error: unknown) => {
+            if (this.outboundInFlight !== task) return;
+            this.outboundInFlight = undefined;
             this.outboundBusy = false;
             this.failSend(task, error);
             this.rethrowUserError();
@@ -615,6 +619,9 @@ export class Connection {
 
   private dropQueues(): void {
     const pending = this.outbound.slice(this.outboundHead);
+    if (this.outboundInFlight) pending.unshift(this.outboundInFlight);
+    this.outboundInFlight = undefined;
+    this.outboundBusy = false;
     this.outbound = [];
     this.outboundHead = 0;
     this.inbound = [];

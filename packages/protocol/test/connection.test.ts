@@ -1,0 +1,201 @@
+/** The Connection's sending side and closing handshake, for both roles. */
+import { describe, expect, it } from 'vitest';
+import { Connection, type ConnectionEvent, encodeClosePayload, ProtocolError } from '../src/index.js';
+import { concatBytes, describeEvent, describeWritten, frame, hex } from './helpers.js';
+
+function endpoint(role: 'server' | 'client', options: { fragmentSize?: number; maxMessageSize?: number } = {}) {
+  const writes: Uint8Array[][] = [];
+  const events: string[] = [];
+  const connection = new Connection({
+    role,
+    random: (bytes) => bytes.fill(0xa5),
+    ...options,
+    onWrite: (chunks, done) => {
+      writes.push(chunks.map((c) => c.slice()));
+      done?.();
+    },
+    onEvent: (event: ConnectionEvent) => events.push(describeEvent(event)),
+  });
+  return { connection, writes, events, written: () => describeWritten(concatBytes(writes.flat()), role) };
+}
+
+describe('sending', () => {
+  it('writes the header and the payload as separate chunks; a server payload is the caller\'s bytes', () => {
+    const server = endpoint('server');
+    const data = Uint8Array.of(1, 2, 3);
+    server.connection.send(data, true);
+    expect(server.writes).toEqual([[Uint8Array.of(0x82, 3), data]]);
+    server.connection.send('hé', false);
+    expect(server.written()).toEqual(['binary:010203', `text:${hex(new TextEncoder().encode('hé'))}`]);
+  });
+
+  it('masks client payloads into a new buffer and never touches the caller\'s data', () => {
+    const client = endpoint('client');
+    const data = new Uint8Array(100).map((_, i) => i);
+    const copy = data.slice();
+    client.connection.send(data, true);
+    expect(data).toEqual(copy);
+    const [header, payload] = client.writes[0]!;
+    expect([...header!]).toEqual([0x82, 0x80 | 100, 0xa5, 0xa5, 0xa5, 0xa5]);
+    expect(payload).not.toBe(data);
+    expect(payload![0]).toBe(0 ^ 0xa5);
+    expect(client.written()).toEqual([`binary:${hex(copy)}`]);
+  });
+
+  it('splits messages into frames of fragmentSize and calls done once, after the last', () => {
+    const server = endpoint('server', { fragmentSize: 4 });
+    let calls = 0;
+    server.connection.send('0123456789', false, () => calls++);
+    expect(server.writes.map((w) => w[0]![0])).toEqual([0x01, 0x00, 0x80]);
+    expect(calls).toBe(1);
+    const receiver = endpoint('client');
+    receiver.connection.receive(concatBytes(server.writes.flat()));
+    expect(receiver.events).toEqual(['text:0123456789']);
+  });
+
+  it('sends pings and pongs up to 125 bytes and refuses longer ones', () => {
+    const server = endpoint('server');
+    expect(server.connection.ping('a')).toBe(true);
+    expect(server.connection.pong(new Uint8Array(125))).toBe(true);
+    expect(server.connection.ping()).toBe(true);
+    expect(() => server.connection.ping(new Uint8Array(126))).toThrow(RangeError);
+    expect(server.written()).toEqual(['ping:61', `pong:${'00'.repeat(125)}`, 'ping:']);
+  });
+});
+
+describe('closing handshake', () => {
+  it('validates the code and reason given to close()', () => {
+    const server = endpoint('server');
+    for (const code of [0, 999, 1004, 1005, 1006, 1015, 2000, 5000, 1000.5]) expect(() => server.connection.close(code), String(code)).toThrow(RangeError);
+    expect(() => server.connection.close(1000, 'x'.repeat(124))).toThrow(RangeError);
+    expect(() => server.connection.close(1000, 'é'.repeat(62))).toThrow(RangeError); // 124 bytes
+    expect(() => server.connection.close(undefined, 'reason')).toThrow(TypeError);
+    expect(server.writes).toEqual([]);
+    expect(server.connection.state).toBe('open');
+    server.connection.close(4000, 'é'.repeat(61));
+    expect(server.written()).toEqual(['close:4000']);
+  });
+
+  it('server closes first: no data after the close frame, then close + closed when the client answers', async () => {
+    const server = endpoint('server');
+    server.connection.close(1001, 'going away');
+    expect(server.connection.state).toBe('closing');
+    let sendError: Error | undefined;
+    server.connection.send('late', false, (error) => {
+      sendError = error;
+    });
+    expect(server.connection.ping()).toBe(false);
+    server.connection.close(1000); // ignored: a close frame was already sent
+    // Data the client sent before it saw our close is still delivered.
+    server.connection.receive(concatBytes([frame({ opcode: 1, payload: 'in flight' }), frame({ opcode: 8, payload: encodeClosePayload(1001) })]));
+    expect(server.events).toEqual(['text:in flight', 'close:1001:', 'closed']);
+    expect(server.written()).toEqual(['close:1001']);
+    expect(server.connection.state).toBe('closed');
+    await Promise.resolve();
+    expect(sendError?.message).toMatch(/not open/);
+  });
+
+  it('client closes first and the two connections complete the handshake in memory', () => {
+    const transcript: string[] = [];
+    let server!: Connection;
+    const client: Connection = new Connection({
+      role: 'client',
+      random: (b) => b.fill(1),
+      onWrite: (chunks) => server.receive(concatBytes(chunks).slice()),
+      onEvent: (e) => transcript.push(`client ${describeEvent(e)}`),
+    });
+    server = new Connection({
+      role: 'server',
+      onWrite: (chunks) => client.receive(concatBytes(chunks).slice()),
+      onEvent: (e) => transcript.push(`server ${describeEvent(e)}`),
+    });
+    client.close(1000, 'bye');
+    // Writes are delivered synchronously here, so the server's reply reaches the client while the server
+    // is still inside receive() and the client still inside close(): the client reports the server's
+    // close at once, but 'closed' only once its own close() call has finished writing.
+    expect(transcript).toEqual(['client close:1000:', 'server close:1000:bye', 'server closed', 'client closed']);
+    expect([client.state, server.state]).toEqual(['closed', 'closed']);
+  });
+
+  it('a failure writes one close frame with the code and a readable reason, then ignores input', () => {
+    const server = endpoint('server');
+    const raw: ConnectionEvent[] = [];
+    const connection = new Connection({
+      role: 'server',
+      onWrite: (chunks) => server.writes.push(chunks),
+      onEvent: (e) => raw.push(e),
+    });
+    connection.receive(frame({ opcode: 1, payload: [0xff] }));
+    connection.receive(frame({ opcode: 9 }));
+    expect(raw).toHaveLength(1);
+    const event = raw[0]!;
+    expect(event.type).toBe('fail');
+    if (event.type === 'fail') {
+      expect(event.error).toBeInstanceOf(ProtocolError);
+      expect(event.error.code).toBe(1007);
+      expect(event.error.message).toMatch(/UTF-8/);
+    }
+    const payload = server.writes[0]![1]!;
+    expect((payload[0]! << 8) | payload[1]!).toBe(1007);
+    expect(new TextDecoder().decode(payload.subarray(2))).toMatch(/UTF-8/);
+    expect(server.writes).toHaveLength(1);
+    expect(connection.state).toBe('closed');
+  });
+
+  it('destroy() releases extensions, fails pending sends and emits nothing', async () => {
+    let disposed = 0;
+    const events: ConnectionEvent[] = [];
+    const connection = new Connection({
+      role: 'server',
+      extensions: [{ name: 'x', rsv1: false, encode: () => new Promise(() => {}), decode: (f) => f[0]!, dispose: () => disposed++ }],
+      onWrite: () => {},
+      onEvent: (e) => events.push(e),
+    });
+    let error: Error | undefined;
+    connection.send('never', false, (e) => {
+      error = e;
+    });
+    connection.destroy();
+    connection.destroy();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(error).toBeInstanceOf(Error);
+    expect(disposed).toBe(1);
+    expect(events).toEqual([]);
+    expect(connection.state).toBe('closed');
+  });
+});
+
+describe('robustness', () => {
+  it('rethrows an exception from onEvent after the input was fully processed', () => {
+    const seen: string[] = [];
+    const connection = new Connection({
+      role: 'server',
+      onWrite: () => {},
+      onEvent: (e) => {
+        seen.push(describeEvent(e));
+        if (seen.length === 1) throw new Error('listener bug');
+      },
+    });
+    expect(() => connection.receive(concatBytes([frame({ opcode: 1, payload: 'a' }), frame({ opcode: 1, payload: 'b' })]))).toThrow('listener bug');
+    expect(seen).toEqual(['text:a', 'text:b']);
+    connection.receive(frame({ opcode: 1, payload: 'c' }));
+    expect(seen).toEqual(['text:a', 'text:b', 'text:c']);
+  });
+
+  it('requires a random source for clients and sane limits', () => {
+    expect(() => new Connection({ role: 'client', onWrite: () => {}, onEvent: () => {} })).toThrow(TypeError);
+    expect(() => new Connection({ role: 'server', maxMessageSize: -1, onWrite: () => {}, onEvent: () => {} })).toThrow(RangeError);
+    expect(() => new Connection({ role: 'server', fragmentSize: 0, onWrite: () => {}, onEvent: () => {} })).toThrow(RangeError);
+  });
+
+  it('hands out a single-frame payload as a subarray of the input, unmasked in place', () => {
+    const input = frame({ opcode: 2, payload: [1, 2, 3, 4, 5] });
+    const events: ConnectionEvent[] = [];
+    new Connection({ role: 'server', onWrite: () => {}, onEvent: (e) => events.push(e) }).receive(input);
+    const event = events[0]!;
+    if (event.type !== 'message') throw new Error('expected a message');
+    expect(event.data.buffer).toBe(input.buffer);
+    expect([...event.data]).toEqual([1, 2, 3, 4, 5]);
+  });
+});
