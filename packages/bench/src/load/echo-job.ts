@@ -29,7 +29,18 @@ export interface EchoResult {
   connectMs: number;
   /** Whether the server accepted permessage-deflate on every connection. */
   deflateNegotiated: boolean;
+  /** CPU the load generator used during the measured phase, as a fraction of one core. Near 1 means
+   * the generator, not the server, may have been the limit; the run logs a warning then. */
+  generatorCpu: number;
+  /** CPU the server used during the measured phase, as a fraction of one core (filled in by the orchestrator). */
+  serverCpu?: number;
+  /** Messages per second of server CPU time: robust to other work on the machine stealing cycles. */
+  msgPerServerCpuSec?: number;
 }
+
+/** What the load generator process sends back: phase marks (so the orchestrator can read the server's
+ * CPU counters at the edges of the measured phase), then the result. */
+export type EchoWorkerMessage = { type: 'phase'; phase: 'start' | 'end' } | { type: 'result'; result: EchoResult };
 
 /** Messages in flight per connection: enough to keep the server busy, bounded in bytes overall. */
 export function windowFor(frameBytes: number, connections: number): number {

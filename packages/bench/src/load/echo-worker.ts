@@ -11,7 +11,7 @@ import { constants, deflateRawSync } from 'node:zlib';
 import { percentileSorted } from '../report/stats.js';
 import { openMany, openWebSocket, sourceAddress } from '../wire/handshake.js';
 import { asciiPayload, BENCH_MASK, buildFrame, OPCODE_BINARY, OPCODE_TEXT, textPayload } from '../wire/frames.js';
-import type { EchoJob, EchoResult } from './echo-job.js';
+import type { EchoJob, EchoResult, EchoWorkerMessage } from './echo-job.js';
 
 /** Latencies kept for percentiles; past this, reservoir sampling keeps a uniform sample. */
 const MAX_SAMPLES = 400_000;
@@ -174,7 +174,7 @@ export async function runEchoJob(job: EchoJob): Promise<EchoResult> {
   const batchCount = frame.length * job.window <= 1024 * 1024 ? job.window : 1;
   const batch = Buffer.concat(Array.from({ length: batchCount }, () => frame));
   const sockets: Socket[] = [];
-  const result: EchoResult = { ok: false, messages: 0, seconds: 0, msgPerSec: 0, mbPerSec: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, window: job.window, connectMs: 0, deflateNegotiated: job.deflate };
+  const result: EchoResult = { ok: false, messages: 0, seconds: 0, msgPerSec: 0, mbPerSec: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, window: job.window, connectMs: 0, deflateNegotiated: job.deflate, generatorCpu: 0 };
   const shared: Shared = {
     measuring: false,
     sending: false,
@@ -205,9 +205,14 @@ export async function runEchoJob(job: EchoJob): Promise<EchoResult> {
     await waitPhase(job.warmupMs, shared, false);
     shared.measuring = true;
     shared.counted = 0;
+    send({ type: 'phase', phase: 'start' });
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     await waitPhase(job.durationMs, shared, true);
     const end = performance.now();
+    const cpu = process.cpuUsage(cpuStart);
+    send({ type: 'phase', phase: 'end' });
+    result.generatorCpu = (cpu.user + cpu.system) / 1000 / (end - start);
     shared.measuring = false;
     shared.sending = false;
     if (shared.error) throw shared.error;
@@ -257,9 +262,11 @@ function waitPhase(ms: number, shared: Shared, stopOnLimit: boolean): Promise<vo
   });
 }
 
+function send(message: EchoWorkerMessage, then: () => void = () => {}): void {
+  process.send?.(message, then);
+}
+
 // Run as a forked child: one job in, one result out, then exit.
 process.once('message', (job: EchoJob) => {
-  void runEchoJob(job).then((result) => {
-    process.send?.(result, () => process.exit(0));
-  });
+  void runEchoJob(job).then((result) => send({ type: 'result', result }, () => process.exit(0)));
 });

@@ -22,6 +22,8 @@ export interface Row {
   placeholder?: boolean;
   /** Per-contender raw samples (rounds), kept in the JSON for whoever wants to look at the spread. */
   samples?: Record<string, number[]>;
+  /** Per-contender raw measurements behind the figures (echo: counts, window, CPU use), JSON only. */
+  details?: Record<string, unknown>;
 }
 
 /** Ours against another contender, oriented so that >= 1 means ours is at least as good. */

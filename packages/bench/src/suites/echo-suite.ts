@@ -1,10 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { forkWorker, nextMessage, reap } from '../load/fork-worker.js';
-import { windowFor, type EchoJob, type EchoResult } from '../load/echo-job.js';
+import { windowFor, type EchoJob, type EchoResult, type EchoWorkerMessage } from '../load/echo-job.js';
 import { makeRow, type Row } from '../report/row.js';
 import { formatSize } from '../report/units.js';
 import { startServer, type RunningServer } from '../servers/server-process.js';
 import { serverKinds } from '../servers/server-kinds.js';
 import { headerLength } from '../wire/frames.js';
+
+function pct(fraction: number | undefined): string {
+  return fraction === undefined ? '?' : `${Math.round(fraction * 100)}%`;
+}
 
 export interface EchoSuiteOptions {
   /** [payload size, connection count] pairs, run in this order. */
@@ -16,12 +21,40 @@ export interface EchoSuiteOptions {
   log: (line: string) => void;
 }
 
-async function runJob(job: EchoJob): Promise<EchoResult> {
+/** CPU seconds (user + system) a process has used, from /proc; undefined where there is no /proc. */
+function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of those.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+async function runJob(job: EchoJob, serverPid: number): Promise<EchoResult> {
   const worker = forkWorker('echo-worker');
   try {
     worker.send(job);
     const budget = job.connectTimeoutMs + job.warmupMs + job.durationMs + 20_000;
-    return await nextMessage<EchoResult>(worker, budget, `echo ${formatSize(job.size)} x ${job.connections}`);
+    const what = `echo ${formatSize(job.size)} x ${job.connections}`;
+    let cpuStart: number | undefined;
+    let cpuEnd: number | undefined;
+    for (;;) {
+      const message = await nextMessage<EchoWorkerMessage>(worker, budget, what);
+      if (message.type === 'phase') {
+        if (message.phase === 'start') cpuStart = processCpuSeconds(serverPid);
+        else cpuEnd = processCpuSeconds(serverPid);
+        continue;
+      }
+      const result = message.result;
+      if (result.ok && cpuStart !== undefined && cpuEnd !== undefined && result.seconds > 0) {
+        result.serverCpu = (cpuEnd - cpuStart) / result.seconds;
+        if (cpuEnd > cpuStart) result.msgPerServerCpuSec = result.messages / (cpuEnd - cpuStart);
+      }
+      return result;
+    }
   } finally {
     await reap(worker);
   }
@@ -55,13 +88,17 @@ export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
           deflate: options.deflate,
           connectTimeoutMs: 30_000,
         };
-        const result = await runJob(job).catch((error: Error): EchoResult => ({
-          ok: false, error: error.message, messages: 0, seconds: 0, msgPerSec: 0, mbPerSec: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, window, connectMs: 0, deflateNegotiated: false,
+        const result = await runJob(job, server.pid).catch((error: Error): EchoResult => ({
+          ok: false, error: error.message, messages: 0, seconds: 0, msgPerSec: 0, mbPerSec: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, window, connectMs: 0, deflateNegotiated: false, generatorCpu: 0,
         }));
         results[server.kind.id] = result;
         options.log(
           `  echo ${formatSize(size)} x ${connections} conns, window ${window}: ${server.kind.label}: ` +
-            (result.ok ? `${Math.round(result.msgPerSec)} msg/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms` : `FAILED ${result.error}`),
+            (result.ok
+              ? `${Math.round(result.msgPerSec)} msg/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ` +
+                `server CPU ${pct(result.serverCpu)}, generator CPU ${pct(result.generatorCpu)}` +
+                (result.generatorCpu > 0.9 ? ' (WARNING: the load generator was near a full core)' : '')
+              : `FAILED ${result.error}`),
         );
       }
       const errors = Object.entries(results).filter(([, r]) => !r.ok).map(([id, r]) => `${id}: ${r.error}`);
@@ -69,7 +106,8 @@ export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
         Object.fromEntries(Object.entries(results).map(([id, r]) => [id, r.ok ? f(r) : null]));
       const common = { section, case: `${formatSize(size)} x ${connections} conn${connections === 1 ? '' : 's'}`, bar: 'ws', placeholder, ...(errors.length ? { error: errors.join('; ') } : {}) };
       rows.push(
-        makeRow({ ...common, metric: 'msg/s', better: 'higher', values: pick((r) => r.msgPerSec) }),
+        makeRow({ ...common, metric: 'msg/s', better: 'higher', values: pick((r) => r.msgPerSec), details: results }),
+        makeRow({ ...common, metric: 'msg/server-CPU-s', better: 'higher', values: pick((r) => r.msgPerServerCpuSec ?? Number.NaN) }),
         makeRow({ ...common, metric: 'MB/s', better: 'higher', values: pick((r) => r.mbPerSec) }),
         makeRow({ ...common, metric: 'p50 ms', better: 'lower', values: pick((r) => r.p50Ms) }),
         makeRow({ ...common, metric: 'p99 ms', better: 'lower', values: pick((r) => r.p99Ms) }),
