@@ -84,9 +84,23 @@ describe('client handshake failures', { timeout: 10_000 }, () => {
 
   it('rejects an extension that was not offered', async () => {
     const server = await raw((request) => {
+      request.socket.write(switchingProtocols(request, ['Sec-WebSocket-Extensions: x-webkit-deflate-frame']));
+    });
+    await expectFailure(connect(server.url), 'invalid-extension', /x-webkit-deflate-frame.*not offered/);
+  });
+
+  it('rejects permessage-deflate when the client did not offer it', async () => {
+    const server = await raw((request) => {
       request.socket.write(switchingProtocols(request, ['Sec-WebSocket-Extensions: permessage-deflate']));
     });
-    await expectFailure(connect(server.url), 'invalid-extension', /permessage-deflate.*not offered/);
+    await expectFailure(connect(server.url, { perMessageDeflate: false }), 'invalid-extension', /permessage-deflate.*not offered/);
+  });
+
+  it('rejects a permessage-deflate response with parameters we cannot accept', async () => {
+    const server = await raw((request) => {
+      request.socket.write(switchingProtocols(request, ['Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=99']));
+    });
+    await expectFailure(connect(server.url, { perMessageDeflate: true }), 'invalid-extension', /server_max_window_bits/);
   });
 
   it('rejects a redirect by default (maxRedirects 0), naming the target', async () => {
