@@ -15,8 +15,28 @@ export interface BrowserBundle {
  * error, which is what the zero-dependency check relies on. `globalName` exposes its exports.
  */
 export async function bundleForBrowser(entry: string, globalName?: string): Promise<BrowserBundle> {
+  return bundle({ entryPoints: [entry] }, entry, globalName);
+}
+
+/**
+ * Bundles the published @wsts/protocol package (its `exports`, i.e. dist/) as `globalThis.wstsProtocol`,
+ * resolved the way an app's bundler would resolve it.
+ */
+export async function bundleProtocolForBrowser(): Promise<BrowserBundle> {
+  return bundle(
+    { stdin: { contents: "export * from '@wsts/protocol';", resolveDir: join(here, '..'), sourcefile: 'protocol-entry.js', loader: 'js' } },
+    '@wsts/protocol',
+    'wstsProtocol',
+  );
+}
+
+async function bundle(
+  input: { entryPoints: string[] } | { stdin: { contents: string; resolveDir: string; sourcefile: string; loader: 'js' } },
+  what: string,
+  globalName: string | undefined,
+): Promise<BrowserBundle> {
   const result = await build({
-    entryPoints: [entry],
+    ...input,
     bundle: true,
     write: false,
     format: 'iife',
@@ -27,7 +47,7 @@ export async function bundleForBrowser(entry: string, globalName?: string): Prom
     ...(globalName === undefined ? {} : { globalName }),
   });
   const output = result.outputFiles[0];
-  if (output === undefined) throw new Error(`esbuild produced no output for ${entry}`);
+  if (output === undefined) throw new Error(`esbuild produced no output for ${what}`);
   return { code: output.text, inputs: inputsOf(result.metafile) };
 }
 

@@ -2,15 +2,16 @@
  * The one test body every engine runs. An engine's test file is a single call:
  * `defineBrowserSuite('chromium')`. Launch failures fail every test of that engine (never a skip).
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, type BrowserSession, type EngineName } from '../src/engines/index.js';
-import { bundleForBrowser, pageEntry } from '../src/page-bundle.js';
 import { runScenario } from '../src/page-client.js';
 import { startServer, type ServerProcess } from '../src/server-process.js';
-import { pageHtml, startStaticServer, type StaticServer } from '../src/static-server.js';
+import type { StaticServer } from '../src/static-server.js';
+import { startTestPage } from '../src/test-page.js';
 import { createTestCertificate, type TestCertificate } from '../src/tls-cert.js';
 import type { ObserverServer } from '../src/observer-server.js';
-import type { CloseInfo, EchoVerdict } from '../src/page/index.js';
+import type { CloseInfo, CodecReport, EchoVerdict } from '../src/page/index.js';
 
 /** Sizes from issue 6: empty, the 7-bit length limit and one past it, 64 KiB (64-bit length), 16 MiB. */
 export const ECHO_SIZES = [0, 125, 126, 64 * 1024, 16 * 1024 * 1024] as const;
@@ -32,13 +33,7 @@ export function defineBrowserSuite(engine: EngineName): void {
 
     beforeAll(async () => {
       certificate = await createTestCertificate();
-      const bundle = await bundleForBrowser(pageEntry());
-      pages = await startStaticServer(
-        new Map([
-          ['/', { body: pageHtml(['/page.js']), type: 'text/html; charset=utf-8' }],
-          ['/page.js', { body: bundle.code, type: 'text/javascript; charset=utf-8' }],
-        ]),
-      );
+      pages = await startTestPage();
       session = await ENGINES[engine]({ tls: certificate });
       console.log(`[${engine}] ${session.description}`);
       await session.open(`${pages.origin}/`);
@@ -56,6 +51,25 @@ export function defineBrowserSuite(engine: EngineName): void {
       expect(names).toContain('echoSizes');
       const agent = JSON.parse(await browser().evaluate('JSON.stringify(navigator.userAgent)', 10_000)) as string;
       expect(agent.length).toBeGreaterThan(0);
+    });
+
+    it('runs the @wsts/protocol codec, bundled for the browser, in the page', async () => {
+      const report = await runScenario<CodecReport>(browser(), 'codecRoundTrip', {});
+      // RFC 6455 section 1.3's example, checked against Node's own SHA-1 rather than a literal.
+      const rfcKey = 'dGhlIHNhbXBsZSBub25jZQ==';
+      expect(report.rfcAccept).toBe(createHash('sha1').update(`${rfcKey}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64'));
+      expect(report.handshake).toEqual({ protocol: 'chat.v1', accepted: true });
+      expect(report.echoed).toEqual([
+        { binary: false, size: 26, equal: true },
+        { binary: true, size: 70_000, equal: true },
+        { binary: true, size: 0, equal: true },
+      ]);
+      expect(report.pongs).toEqual(['are you there']);
+      expect(report.serverClose).toEqual({ code: 4321, reason: 'codec says bye' });
+      expect(report.clientClose?.code).toBe(4321);
+      expect(report.states).toEqual({ client: 'closed', server: 'closed' });
+      expect(report.invalidUtf8Code).toBe(1007);
+      expect(report.frameByteByByte).toEqual({ opcode: 2, fin: true, payload: 'byte by byte' });
     });
 
     describe('example server (the seed)', () => {

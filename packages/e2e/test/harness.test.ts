@@ -2,7 +2,7 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { bundleForBrowser, pageEntry } from '../src/page-bundle.js';
+import { bundleForBrowser, bundleProtocolForBrowser, pageEntry } from '../src/page-bundle.js';
 import { firstDifference, makeBytes, makeText, utf8Length } from '../src/page/payloads.js';
 import { pageHtml, startStaticServer } from '../src/static-server.js';
 import { createTestCertificate } from '../src/tls-cert.js';
@@ -28,6 +28,19 @@ describe('page bundle', () => {
     const bundle = await bundleForBrowser(pageEntry());
     expect(bundle.code).toContain('wstsE2E');
     expect(bundle.inputs.some((input) => input.startsWith('node:'))).toBe(false);
+  });
+});
+
+describe('@wsts/protocol browser bundle', () => {
+  it('pulls in nothing but the protocol package itself: no node: modules, no node_modules', async () => {
+    const bundle = await bundleProtocolForBrowser();
+    const files = bundle.inputs.filter((input) => input !== 'protocol-entry.js');
+    expect(files.length).toBeGreaterThan(5);
+    for (const input of files) {
+      expect(input).toMatch(/(^|\/)protocol\/dist\/[\w-]+\.js$/);
+      expect(input).not.toContain('node_modules');
+    }
+    expect(bundle.code).toContain('wstsProtocol');
   });
 });
 

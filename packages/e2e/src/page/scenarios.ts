@@ -149,3 +149,17 @@ export async function rejectedHandshake(arg: { url: string; protocols?: string[]
   const close = await probe.waitClosed(STEP_MS);
   return { close, events: probe.events, readyState: probe.ws.readyState };
 }
+
+export { codecRoundTrip } from './codec-scenario.js';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var wstsEventScript: { runEventScript: (ctor: unknown, url: string, failUrl?: string) => Promise<string[]> } | undefined;
+}
+
+/** Runs the client engineer's shared event script with the browser's own WebSocket. */
+export async function eventScript(arg: { url: string; failUrl: string }): Promise<string[]> {
+  const script = globalThis.wstsEventScript;
+  if (script === undefined) throw new Error('event-script.js (packages/server/test/fixtures/event-script.ts) is not loaded');
+  return deadline(script.runEventScript(WebSocket, arg.url, arg.failUrl), 60_000, 'event script');
+}
