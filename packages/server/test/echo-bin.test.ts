@@ -80,6 +80,15 @@ describe('echo server', { timeout: 20_000 }, () => {
     expect(code).toBe(1006);
   });
 
+  it('refuses a handshake for /reject with 403', async () => {
+    bin = await startBin('echo', ['--port', '0']);
+    const client = new WebSocket(`${bin.url}/reject`);
+    client.on('error', () => {});
+    const [, response] = (await within(once(client, 'unexpected-response'), 5000, 'refusal')) as [unknown, { statusCode: number }];
+    expect(response.statusCode).toBe(403);
+    client.terminate();
+  });
+
   it('selects the first offered subprotocol', async () => {
     bin = await startBin('echo', ['--port', '0']);
     const client = new WebSocket(bin.url, ['chat.v2', 'chat.v1']);

@@ -4,11 +4,13 @@
  * byte for byte, without decoding text. Test hooks (text messages):
  *   "close:CODE:REASON"  the server closes with that code and reason
  *   "terminate"          the server destroys the socket (no closing handshake)
- * The first subprotocol the client offers is selected.
+ * The first subprotocol the client offers is selected. A handshake for the path /reject is refused
+ * with 403 (for tests of a rejected handshake).
  *
  *   node dist/bin/echo.js [--port 0] [--host 127.0.0.1] [--no-deflate] [--tls-cert F --tls-key F]
  */
 import { readFileSync } from 'node:fs';
+import { pathOf } from '../upgrade-router.js';
 import { WebSocketServer } from '../websocket-server.js';
 import { parseServerArgs, urlHost } from './args.js';
 
@@ -30,6 +32,7 @@ const wss = new WebSocketServer({
   tls,
   perMessageDeflate: args.deflate,
   selectProtocol: (offered) => offered[0],
+  authorize: (request) => (pathOf(request.url) === '/reject' ? { status: 403, reason: 'rejected on request (/reject test hook)' } : true),
 });
 
 wss.on('connection', (connection) => {
