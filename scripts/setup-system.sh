@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives as independent peers: real browsers for the e2e
 # package and python3-websockets for interop tests. Browser downloads are impossible on our machines, so
-# the engines come from Debian. Does nothing when everything is already there.
+# the engines come from Debian. Idempotent: does nothing when everything is already there, so `pnpm test`
+# and `pnpm e2e` can run it every time.
 set -euo pipefail
 
 need=()
+# Chromium (driven by Playwright over CDP) and Firefox ESR (puppeteer over WebDriver BiDi).
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v firefox-esr >/dev/null 2>&1 || need+=(firefox-esr)
+# WebKitGTK: WebKitWebDriver plus the MiniBrowser its library ships; MiniBrowser needs an X display.
 command -v WebKitWebDriver >/dev/null 2>&1 || [ -x /usr/bin/WebKitWebDriver ] || need+=(webkit2gtk-driver)
-command -v xvfb-run >/dev/null 2>&1 || need+=(xvfb)
+if ! compgen -G '/usr/lib/*/webkit2gtk-*/MiniBrowser' >/dev/null; then
+  case " ${need[*]-} " in *' webkit2gtk-driver '*) ;; *) need+=(webkit2gtk-driver) ;; esac
+fi
+command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
+# Debian's websockets is importable only from Debian's interpreter when python3 on PATH is another one.
 python3 -c 'import websockets' >/dev/null 2>&1 || /usr/bin/python3 -c 'import websockets' >/dev/null 2>&1 || need+=(python3-websockets)
 
 if [ ${#need[@]} -eq 0 ]; then
@@ -20,5 +27,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "setup-system: installing ${need[*]} from Debian's packages"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# Another apt run (a provisioning step) may hold the dpkg lock: wait for it instead of failing.
+apt_opts=(-o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends)
+apt-get -o DPkg::Lock::Timeout=600 update -qq
+apt-get install "${apt_opts[@]}" "${need[@]}" >/dev/null

@@ -69,13 +69,16 @@ describe('event script: chromium vs our node client', () => {
   }, 60_000);
 
   it('records the same event sequence in Chromium and in our Node client', async ({ task }) => {
-    const { runEventScript } = (await import(EVENT_SCRIPT_FIXTURE)) as typeof import('../../server/test/fixtures/event-script.js');
+    // Typed here, not imported as a type: the fixture belongs to the server package's tests.
+    const { runEventScript } = (await import(EVENT_SCRIPT_FIXTURE)) as {
+      runEventScript: (ctor: unknown, url: string, failUrl?: string) => Promise<string[]>;
+    };
     const { WebSocket, source } = await loadNodeWebSocket();
     task.meta.engineRoute = `Chromium page vs Node client from ${source}`;
     // Nothing listens on failUrl: the port was free a moment ago and nobody is told about it.
     const failUrl = `ws://127.0.0.1:${await freePort()}/`;
     const inBrowser = await runScenario<string[]>(session!, 'eventScript', { url: echo!.url, failUrl });
-    const inNode = await runEventScript(WebSocket as unknown as Parameters<typeof runEventScript>[0], echo!.url, failUrl);
+    const inNode = await runEventScript(WebSocket, echo!.url, failUrl);
     const tolerated: string[] = [];
     expect(asBrowserWouldSee(inNode, tolerated)).toEqual(inBrowser);
     if (tolerated.length > 0) console.log(`[event script] tolerated known differences:\n  ${tolerated.join('\n  ')}`);
