@@ -7,12 +7,12 @@ export type { PerMessageDeflateOptions };
  * The `perMessageDeflate` server option, resolved to negotiators: `true` or options turn
  * permessage-deflate on, `false` turns it off.
  *
- * DEFAULT SWITCH (owned by the permessage-deflate engineer): `undefined` is off for now; turning it
- * on by default means treating `undefined` like `true` here.
+ * Default (`undefined`): on, like `true` — browsers offer permessage-deflate on every connection and
+ * text shrinks several times. Memory per connection is in docs/notes/deflate.md.
  */
 export function perMessageDeflateNegotiators(
   option: boolean | PerMessageDeflateOptions | undefined,
 ): ServerExtensionNegotiator[] {
-  if (option === undefined || option === false) return [];
+  if (option === false) return [];
   return serverDeflateNegotiators(option);
 }

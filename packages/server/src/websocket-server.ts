@@ -59,7 +59,7 @@ export interface WebSocketServerOptions {
    * check Origin, cookies, tokens. See {@link AuthorizationResult}. Bounded by `handshakeTimeout`.
    */
   authorize?: (request: http.IncomingMessage, info: AuthorizationInfo) => AuthorizationResult | Promise<AuthorizationResult>;
-  /** permessage-deflate (RFC 7692). Default off until the deflate module lands; true or options to enable. */
+  /** permessage-deflate (RFC 7692). Default on (as `true`); `false` turns it off; options tune it. */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** Further extension negotiators, after permessage-deflate, in order of preference. */
   extensions?: readonly ServerExtensionNegotiator[];
@@ -90,7 +90,10 @@ export interface WebSocketServerEvents {
   headers: [headers: [string, string][], request: http.IncomingMessage];
   /** Our own server is listening. */
   listening: [];
-  /** A server-level error: listen failure, a throwing `authorize` hook. */
+  /**
+   * A server-level error: a listen failure (thrown if nobody listens, like any EventEmitter), or a
+   * throwing `authorize` hook (only emitted when a listener exists; the client gets 500 either way).
+   */
   error: [error: Error];
   /** `close()` finished: no client left. */
   close: [];
@@ -315,7 +318,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       callback(connection, request);
     } catch (error) {
       if (!socket.destroyed) rejectHandshake(socket, 500, 'Internal Server Error');
-      this.emit('error', error instanceof Error ? error : new Error(String(error)));
+      // Only when observed: a throwing hook must cost one handshake, not the process.
+      if (this.listenerCount('error') > 0) this.emit('error', error instanceof Error ? error : new Error(String(error)));
     } finally {
       finish();
       for (const extension of extensions) extension.dispose();
