@@ -4,11 +4,14 @@ import { connect } from '@wsts/server';
 
 const url = process.argv[2] ?? 'ws://127.0.0.1:8000';
 const connection = await connect(url, { handshakeTimeout: 5_000 });
+// Start reading before the next await: like an EventEmitter without listeners, a connection that nobody
+// reads drops its messages, and this server greets us right away.
+const messages = connection.messages();
 
 await connection.send('Hello from Node'); // resolves once the bytes are handed to the kernel
 
 let received = 0;
-for await (const message of connection) {
+for await (const message of messages) {
   console.log(`received: ${message.text}`);
   if (++received === 2) break; // the welcome line, then the reply to our message
 }

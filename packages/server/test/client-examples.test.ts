@@ -64,6 +64,11 @@ describe('client examples', { timeout: 30_000 }, () => {
     expect(diagnostics).toEqual([]);
   });
 
+  it('are all quoted in the README (server-readme checks each quote is the file, byte for byte)', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
+    for (const name of EXAMPLES) expect(readme).toContain(`<!-- quote: examples/${name} -->`);
+  });
+
   it('client-connect.ts: the promise API talks to the seed example server', async () => {
     expect(await runExample('client-connect.ts', server.url)).toEqual([
       'received: Welcome to my websocket!',

@@ -360,3 +360,25 @@ describe('permessage-deflate through the client options', { timeout: 20_000 }, (
     connection.close();
   });
 });
+
+describe('first frames in the same packet as the 101', { timeout: 10_000 }, () => {
+  it('the WHATWG class fires open before the message that came with the response', async () => {
+    const server = track(
+      await startRawServer((request) => {
+        // One write: the 101 and an unmasked text frame "early", so Node hands the frame over as `head`.
+        request.socket.write(Buffer.concat([Buffer.from(switchingProtocols(request)), Buffer.from([0x81, 5]), Buffer.from('early')]));
+      }),
+    );
+    const ws = new WebSocket(server.url);
+    const events: string[] = [];
+    await new Promise<void>((resolve) => {
+      ws.onopen = () => events.push(`open readyState=${ws.readyState}`);
+      ws.onmessage = (event) => {
+        events.push(`message ${String(event.data)}`);
+        resolve();
+      };
+    });
+    ws.close();
+    expect(events).toEqual(['open readyState=1', 'message early']);
+  });
+});
