@@ -437,6 +437,7 @@ export class WebSocketConnection
       if (this.finished) return;
       if (this.failure === undefined) {
         this.failure = new ConnectionError('ERR_CLOSE_TIMEOUT', `closing handshake not completed within ${this.closeTimeout} ms`);
+        this.emitError(this.failure);
       }
       this.socket.destroy();
     }, this.closeTimeout);

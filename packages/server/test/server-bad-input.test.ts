@@ -247,6 +247,7 @@ describe('bad input', { timeout: 20_000 }, () => {
     const [code, , clean] = await within(closed, 5000, 'close timeout');
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect([code, clean]).toEqual([1006, false]);
+    expect(errors.map((e) => (e as ConnectionError).code)).toEqual(['ERR_CLOSE_TIMEOUT']);
     socket.destroy();
   });
 });
