@@ -101,6 +101,12 @@ describe('our server, python3-websockets client', () => {
       'permessage-deflate; client_max_window_bits=11',
     ],
     [
+      'server caps the client window at 8: answered 9, which zlib-based clients can use',
+      { client_max_window_bits: true },
+      { clientMaxWindowBits: 8, threshold: 0 },
+      'permessage-deflate; client_max_window_bits=9',
+    ],
+    [
       'all four',
       { server_no_context_takeover: true, client_no_context_takeover: true, server_max_window_bits: 12, client_max_window_bits: 9 },
       undefined,

@@ -97,6 +97,15 @@ describe('server negotiation', () => {
     expect(serverAccept([[]], { clientMaxWindowBits: 10 })).toEqual([]);
   });
 
+  it('answers 9 for a client window capped at 8 unless the client offered 8 (zlib cannot compress with 8)', () => {
+    expect(serverAccept([[['client_max_window_bits', true]]], { clientMaxWindowBits: 8 })).toEqual([
+      ['client_max_window_bits', '9'],
+    ]);
+    expect(serverAccept([[['client_max_window_bits', '8']]], { clientMaxWindowBits: 8 })).toEqual([
+      ['client_max_window_bits', '8'],
+    ]);
+  });
+
   it('imposes no context takeover when asked to', () => {
     expect(serverAccept([[]], { serverNoContextTakeover: 'request', clientNoContextTakeover: true })).toEqual([
       ['server_no_context_takeover', true],

@@ -33,7 +33,8 @@ export interface PerMessageDeflateOptions {
    * Largest LZ77 window (8..15) the client compresses with. Default 15. A client always offers
    * `client_max_window_bits` (with this value when below 15) so the server may lower it; a server
    * answers with the smaller of this and the offered value. `'refuse'`: a client does not offer it, a
-   * server declines offers that name it.
+   * server declines offers that name it. A server configured with 8 answers 9 unless the client
+   * offered 8 itself: zlib-based clients (Python's websockets) cannot compress with a 256-byte window.
    */
   clientMaxWindowBits?: number | 'refuse';
   /** Messages shorter than this many bytes are sent uncompressed (RSV1 clear). Default 1024. */

@@ -57,6 +57,9 @@ export class PerMessageDeflateServer implements ServerExtensionNegotiator {
       const offered = offer.clientMaxWindowBits === true ? 15 : offer.clientMaxWindowBits;
       const clientCap = o.clientMaxWindowBits === 'refuse' ? 15 : o.clientMaxWindowBits;
       clientBits = Math.min(clientCap, offered);
+      // zlib cannot compress raw DEFLATE with a 256-byte window: Node quietly uses 512, but clients on
+      // plain zlib (Python's websockets) fail on 8. Answer 9 unless the client itself offered 8.
+      if (clientBits === 8 && offered !== 8) clientBits = 9;
       if (clientBits < 15 || offer.clientMaxWindowBits !== true) clientMaxWindowBits = clientBits;
     }
 
