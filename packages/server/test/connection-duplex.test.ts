@@ -1,0 +1,104 @@
+import { once } from 'node:events';
+import { Duplex } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { WebSocketConnection, type WebSocketServer } from '../src/index.js';
+import { closeOf, startServer, within } from './helpers/servers.js';
+
+/** Two in-memory Duplex ends: what one writes, the other reads. No net.Socket features at all. */
+function duplexPair(): [Duplex, Duplex] {
+  const ends: Duplex[] = [];
+  const make = (index: number): Duplex =>
+    new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, callback) {
+        ends[1 - index]!.push(chunk);
+        callback();
+      },
+      final(callback) {
+        ends[1 - index]!.push(null);
+        callback();
+      },
+    });
+  ends.push(make(0), make(1));
+  return [ends[0]!, ends[1]!];
+}
+
+describe('WebSocketConnection over any Duplex', { timeout: 15_000 }, () => {
+  it('a server-role and a client-role connection talk over an in-memory pair and close cleanly', async () => {
+    const [a, b] = duplexPair();
+    const server = new WebSocketConnection(a, undefined, { role: 'server' });
+    const client = new WebSocketConnection(b, undefined, { role: 'client' });
+    const atServer: string[] = [];
+    const atClient: string[] = [];
+    server.on('message', (data, isBinary) => {
+      atServer.push(isBinary ? data.toString('hex') : data.toString());
+      void server.send(data, { binary: isBinary });
+    });
+    client.on('message', (data, isBinary) => atClient.push(isBinary ? data.toString('hex') : data.toString()));
+    await client.send('über');
+    await client.send(new Uint8Array([1, 2, 3]));
+    await client.send(new Uint16Array([0x0201]).buffer); // an ArrayBuffer
+    while (atClient.length < 3) await new Promise((r) => setTimeout(r, 5));
+    expect(atServer).toEqual(['über', '010203', '0102']);
+    expect(atClient).toEqual(atServer);
+
+    const serverClosed = closeOf(server);
+    const clientClosed = closeOf(client);
+    client.close(1000, 'done');
+    expect(await within(serverClosed, 5000, 'server close')).toEqual([1000, 'done', true]);
+    // The initiator reports the reply's code and reason (the codec echoes the code, not the reason).
+    expect(await within(clientClosed, 5000, 'client close')).toEqual([1000, '', true]);
+  });
+
+  it('head bytes are processed before later data and after listeners are attached', async () => {
+    const [a, b] = duplexPair();
+    const client = new WebSocketConnection(b, undefined, { role: 'client' });
+    // Capture what the client writes, then hand the first half as `head`, the rest as later data.
+    const written: Buffer[] = [];
+    a.on('data', (chunk: Buffer) => written.push(chunk));
+    await client.send('first');
+    await client.send('second');
+    await new Promise((r) => setImmediate(r));
+    a.removeAllListeners('data');
+    const bytes = Buffer.concat(written);
+    const [c, d] = duplexPair();
+    const server = new WebSocketConnection(c, bytes.subarray(0, 9), { role: 'server' });
+    const got: string[] = [];
+    server.on('message', (data) => got.push(data.toString()));
+    d.write(bytes.subarray(9));
+    while (got.length < 2) await new Promise((r) => setTimeout(r, 5));
+    expect(got).toEqual(['first', 'second']);
+    server.terminate();
+    client.terminate();
+  });
+});
+
+describe('async iterator backpressure', { timeout: 20_000 }, () => {
+  let wss: WebSocketServer | undefined;
+
+  it('a slow for-await consumer pauses reading and still gets every message in order', async () => {
+    const started = await startServer();
+    wss = started.wss;
+    const accepted = once(wss, 'connection') as Promise<[WebSocketConnection]>;
+    const client = new WebSocket(started.url, { perMessageDeflate: false });
+    await within(once(client, 'open'), 5000, 'open');
+    const [connection] = await accepted;
+    const COUNT = 2000;
+    const payload = 'x'.repeat(1000);
+    for (let i = 0; i < COUNT; i++) client.send(`${i}:${payload}`);
+    let pausedSeen = false;
+    let next = 0;
+    for await (const message of connection) {
+      const index = Number(message.text.split(':')[0]);
+      expect(index).toBe(next++);
+      if (connection.socket.isPaused()) pausedSeen = true;
+      if (next % 100 === 0) await new Promise((r) => setTimeout(r, 2)); // lag behind
+      if (next === COUNT) break;
+    }
+    expect(pausedSeen).toBe(true);
+    expect(connection.socket.isPaused()).toBe(false); // resumed once the iterator let go
+    client.terminate();
+    await wss.close();
+  });
+});
