@@ -1,0 +1,189 @@
+/**
+ * permessage-deflate over real sockets: defaults, a decompression bomb from a raw client and from a
+ * ws server, and a message sent by ws in many small compressed fragments.
+ */
+import { randomBytes } from 'node:crypto';
+import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
+import { constants, deflateRawSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer as WsServer } from 'ws';
+import { WebSocketServer, type WebSocketConnection, type WebSocketServerOptions } from '../src/index.js';
+import { connect } from '../src/client/index.js';
+
+const MiB = 1024 * 1024;
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function echoServer(options: Partial<WebSocketServerOptions> = {}) {
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1', ...options });
+  const closes: { code: number; reason: string }[] = [];
+  server.on('connection', (conn: WebSocketConnection) => {
+    conn.on('error', () => undefined);
+    conn.on('message', (data, isBinary) => conn.send(data, { binary: isBinary }));
+    conn.on('close', (code, reason) => closes.push({ code, reason }));
+  });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  cleanups.push(() => server.close());
+  const { port } = server.httpServer!.address() as AddressInfo;
+  return { port, url: `ws://127.0.0.1:${port}/`, closes };
+}
+
+/** ~1 MiB of compressed zeros inflating to 1 GiB (sync-flushed blocks repeated). */
+function bomb(): Buffer {
+  const block = deflateRawSync(Buffer.alloc(16 * MiB), { finishFlush: constants.Z_SYNC_FLUSH });
+  return Buffer.concat(Array.from({ length: 64 }, () => block));
+}
+
+/** A masked client frame: FIN, RSV1 as given, opcode, payload. */
+function clientFrame(opcode: number, payload: Buffer, rsv1: boolean): Buffer {
+  const mask = randomBytes(4);
+  const length = payload.length;
+  const header =
+    length < 126 ? Buffer.alloc(2) : length < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
+  header[0] = 0x80 | (rsv1 ? 0x40 : 0) | opcode;
+  if (length < 126) header[1] = 0x80 | length;
+  else if (length < 65536) {
+    header[1] = 0x80 | 126;
+    header.writeUInt16BE(length, 2);
+  } else {
+    header[1] = 0x80 | 127;
+    header.writeBigUInt64BE(BigInt(length), 2);
+  }
+  const masked = Buffer.from(payload);
+  for (let i = 0; i < masked.length; i++) masked[i]! ^= mask[i & 3]!;
+  return Buffer.concat([header, mask, masked]);
+}
+
+/** Opens a raw TCP connection, upgrades with permessage-deflate, resolves with the socket and 101 head. */
+function rawUpgrade(port: number): Promise<{ socket: Socket; response: string; rest: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect(port, '127.0.0.1');
+    cleanups.push(() => void socket.destroy());
+    socket.once('error', reject);
+    socket.write(
+      'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
+        'Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n',
+    );
+    let buffered = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      const end = buffered.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.off('data', onData);
+      resolve({ socket, response: buffered.subarray(0, end).toString(), rest: buffered.subarray(end + 4) });
+    };
+    socket.on('data', onData);
+  });
+}
+
+describe('defaults', () => {
+  it('our client and our server agree on permessage-deflate and compress on the wire', async () => {
+    const { url } = await echoServer();
+    const conn = await connect(url);
+    cleanups.push(() => conn.terminate());
+    expect(conn.extensions).toBe('permessage-deflate');
+    const text = JSON.stringify(Array.from({ length: 400 }, (_, i) => ({ id: i, status: 'online' })));
+    const echoed = new Promise<Buffer>((resolve) => conn.once('message', (data) => resolve(Buffer.from(data))));
+    conn.send(text);
+    expect((await echoed).toString()).toBe(text);
+    conn.close(1000);
+    await new Promise<void>((resolve) => conn.once('close', () => resolve()));
+  });
+
+  it('a ws client with its defaults gets permessage-deflate from our server', async () => {
+    const { url } = await echoServer();
+    const client = new WebSocket(url);
+    cleanups.push(() => client.terminate());
+    const header = await new Promise<string | undefined>((resolve, reject) => {
+      client.on('upgrade', (res) => resolve(res.headers['sec-websocket-extensions'] as string | undefined));
+      client.once('error', reject);
+    });
+    expect(header).toBe('permessage-deflate');
+  });
+
+  it('perMessageDeflate: false turns it off on both sides', async () => {
+    const { url } = await echoServer({ perMessageDeflate: false });
+    const conn = await connect(url, { perMessageDeflate: false });
+    cleanups.push(() => conn.terminate());
+    expect(conn.extensions).toBe('');
+    const offered = await echoServer();
+    const conn2 = await connect(offered.url, { perMessageDeflate: false });
+    cleanups.push(() => conn2.terminate());
+    expect(conn2.extensions).toBe('');
+  });
+});
+
+describe('decompression bomb', () => {
+  it('a raw client sending 1 GiB in 1 MiB gets 1009 after at most the limit', async () => {
+    const { port, closes } = await echoServer({ maxMessageSize: 4 * MiB });
+    const { socket, response, rest } = await rawUpgrade(port);
+    expect(response).toMatch(/^HTTP\/1\.1 101/);
+    expect(response.toLowerCase()).toContain('sec-websocket-extensions: permessage-deflate');
+    const payload = bomb();
+    const before = process.memoryUsage().arrayBuffers;
+    const started = performance.now();
+    const closeFrame = new Promise<Buffer>((resolve) => {
+      let buffered = rest;
+      const check = () => {
+        if (buffered.length >= 4) resolve(buffered);
+      };
+      socket.on('data', (chunk: Buffer) => {
+        buffered = Buffer.concat([buffered, chunk]);
+        check();
+      });
+      check();
+    });
+    socket.write(clientFrame(0x2, payload, true));
+    const frame = await closeFrame;
+    const elapsed = performance.now() - started;
+    expect(frame[0]).toBe(0x88);
+    expect(frame.readUInt16BE(2)).toBe(1009);
+    // Inflating the whole GiB would take seconds and a GiB of memory.
+    expect(elapsed).toBeLessThan(3000);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * MiB);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closes.length).toBeLessThanOrEqual(1);
+  }, 20_000);
+
+  it('a ws server sending 16 MiB of zeros to our client (limit 1 MiB) is answered with 1009', async () => {
+    const server = new WsServer({ port: 0, host: '127.0.0.1', perMessageDeflate: true });
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const peerClose = new Promise<number>((resolve) =>
+      server.on('connection', (socket) => {
+        socket.on('close', (code) => resolve(code));
+        socket.on('error', () => undefined);
+        socket.send(Buffer.alloc(16 * MiB));
+      }),
+    );
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    const { port } = server.address() as AddressInfo;
+    const conn = await connect(`ws://127.0.0.1:${port}/`, { maxMessageSize: MiB });
+    cleanups.push(() => conn.terminate());
+    conn.on('error', () => undefined);
+    const gotMessage = new Promise<boolean>((resolve) => {
+      conn.on('message', () => resolve(true));
+      conn.on('close', () => resolve(false));
+    });
+    expect(await peerClose).toBe(1009);
+    expect(await gotMessage).toBe(false);
+  }, 20_000);
+});
+
+describe('many fragments', () => {
+  it('a ws client sending one message as 500 compressed fragments is inflated and echoed', async () => {
+    const { url } = await echoServer();
+    const client = new WebSocket(url, { perMessageDeflate: { threshold: 0 } });
+    cleanups.push(() => client.terminate());
+    await new Promise<void>((resolve, reject) => {
+      client.once('open', () => resolve());
+      client.once('error', reject);
+    });
+    const parts = Array.from({ length: 500 }, (_, i) => `part ${i} of a long message; `.repeat(3));
+    const echoed = new Promise<string>((resolve) => client.once('message', (data) => resolve(String(data))));
+    parts.forEach((part, i) => client.send(part, { fin: i === parts.length - 1, compress: true }));
+    expect(await echoed).toBe(parts.join(''));
+  }, 20_000);
+});
