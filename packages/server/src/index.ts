@@ -50,3 +50,15 @@ export type {
   WebSocketMessageEvent,
   WebSocketSendData,
 } from './client/index.js';
+// permessage-deflate (RFC 7692): on by default through `perMessageDeflate`; these tune it, share a zlib
+// limiter between servers and clients, or build negotiators for the generic `extensions` option.
+export {
+  DEFAULT_THRESHOLD,
+  DEFAULT_ZLIB_CONCURRENCY,
+  PerMessageDeflate,
+  PerMessageDeflateClient,
+  PerMessageDeflateServer,
+  sharedZlibLimiter,
+  ZlibLimiter,
+} from './permessage-deflate/index.js';
+export type { DeflateParams, ParameterPolicy } from './permessage-deflate/index.js';
