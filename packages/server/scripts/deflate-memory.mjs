@@ -79,6 +79,7 @@ async function measure(label, params, exchange = true) {
 const rows = [];
 rows.push(await measure('negotiated, no message yet (zlib is lazy)', [['client_max_window_bits', true]], false));
 rows.push(await measure('context takeover (default)', [['client_max_window_bits', true]]));
+rows.push(await measure('server_no_context_takeover only', [['server_no_context_takeover', true]]));
 rows.push(
   await measure('no context takeover (both directions)', [
     ['server_no_context_takeover', true],
