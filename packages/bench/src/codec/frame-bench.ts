@@ -18,7 +18,7 @@ export interface FrameBenchOptions {
 }
 
 /** A masked client stream of whole binary frames of `size`, pre-cut into 64 KiB reads. */
-function decodeInput(size: number): { chunks: Buffer[]; messages: number } {
+export function decodeInput(size: number): { chunks: Buffer[]; messages: number } {
   const frame = buildFrame(asciiPayload(size), { opcode: OPCODE_BINARY, mask: BENCH_MASK });
   const messages = Math.max(1, Math.ceil(MIN_STREAM / frame.length));
   const stream = Buffer.concat(Array.from({ length: messages }, () => frame));
@@ -28,7 +28,7 @@ function decodeInput(size: number): { chunks: Buffer[]; messages: number } {
 }
 
 /** ws's decoding path as a ws server runs it: socket data written into a Receiver (a Writable). */
-function wsDecoder(chunks: readonly Buffer[]): Contender & { received: () => number } {
+export function wsDecoder(chunks: readonly Buffer[]): Contender & { received: () => number } {
   let received = 0;
   const receiver = new Receiver({ isServer: true, maxPayload: 0 });
   receiver.on('message', (data: Buffer) => {
@@ -48,7 +48,7 @@ function wsDecoder(chunks: readonly Buffer[]): Contender & { received: () => num
 }
 
 /** Our decoding path: bytes into a server-role Connection, message events out. */
-function ourDecoder(protocol: Pick<OurProtocol, 'Connection'>, chunks: readonly Buffer[]): Contender & { received: () => number } {
+export function ourDecoder(protocol: Pick<OurProtocol, 'Connection'>, chunks: readonly Buffer[]): Contender & { received: () => number } {
   let received = 0;
   let failure: Error | undefined;
   const conn = new protocol.Connection({
@@ -93,7 +93,7 @@ function maskSource(): (bytes: Uint8Array) => void {
   };
 }
 
-function wsEncoder(payload: Buffer, masked: boolean): Contender {
+export function wsEncoder(payload: Buffer, masked: boolean): Contender {
   const socket = nullSocket();
   const gen = maskSource();
   const sender = new Sender(socket, {}, masked ? (m: Buffer) => gen(m) : undefined);
@@ -107,7 +107,7 @@ function wsEncoder(payload: Buffer, masked: boolean): Contender {
   };
 }
 
-function ourEncoder(protocol: Pick<OurProtocol, 'Connection'>, payload: Buffer, masked: boolean): Contender {
+export function ourEncoder(protocol: Pick<OurProtocol, 'Connection'>, payload: Buffer, masked: boolean): Contender {
   let bytes = 0;
   const conn = new protocol.Connection({
     role: masked ? 'client' : 'server',

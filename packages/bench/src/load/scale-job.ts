@@ -4,6 +4,6 @@ export type ScaleRequest =
   | { type: 'close' };
 
 export type ScaleReply =
-  | { type: 'opened'; ok: true; count: number; ms: number; handshakesPerSec: number; deflateNegotiated: boolean }
+  | { type: 'opened'; ok: true; count: number; ms: number; handshakesPerSec: number; deflateNegotiated: boolean; generatorCpu: number }
   | { type: 'opened'; ok: false; error: string }
   | { type: 'closed' };

@@ -18,6 +18,7 @@ async function open(request: Extract<ScaleRequest, { type: 'open' }>): Promise<v
   try {
     let deflateNegotiated = true;
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     await openMany(request.count, request.concurrency, async (i) => {
       const o = await openWebSocket({ port: request.port, deflate: request.deflate, localAddress: sourceAddress(i, request.count), timeoutMs: request.timeoutMs });
       sockets.push(o.socket);
@@ -26,7 +27,9 @@ async function open(request: Extract<ScaleRequest, { type: 'open' }>): Promise<v
       if (!o.deflate) deflateNegotiated = false;
     });
     const ms = performance.now() - start;
-    reply({ type: 'opened', ok: true, count: sockets.length, ms, handshakesPerSec: (request.count / ms) * 1000, deflateNegotiated });
+    const cpu = process.cpuUsage(cpuStart);
+    const generatorCpu = (cpu.user + cpu.system) / 1000 / ms;
+    reply({ type: 'opened', ok: true, count: sockets.length, ms, handshakesPerSec: (request.count / ms) * 1000, deflateNegotiated, generatorCpu });
   } catch (error) {
     reply({ type: 'opened', ok: false, error: (error as Error).message });
   }

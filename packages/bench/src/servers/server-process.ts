@@ -35,8 +35,8 @@ function serverEnv(kind: ServerKind): NodeJS.ProcessEnv {
 }
 
 /** Starts a server and resolves once it printed `listening on ws://127.0.0.1:N` (bounded by a timeout). */
-export function startServer(kind: ServerKind, timeoutMs = 15_000): Promise<RunningServer> {
-  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', '--import', gcHook, kind.script, ...kind.args], {
+export function startServer(kind: ServerKind, timeoutMs = 15_000, nodeFlags: readonly string[] = []): Promise<RunningServer> {
+  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', ...nodeFlags, '--import', gcHook, kind.script, ...kind.args], {
     env: serverEnv(kind),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

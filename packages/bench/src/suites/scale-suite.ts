@@ -32,7 +32,7 @@ async function measureServer(kind: ReturnType<typeof serverKinds>[number], optio
     await new Promise((r) => setTimeout(r, 500));
     const after = await server.collectAndMeasure();
     options.log(
-      `  scale ${kind.label}: ${opened.count} conns in ${Math.round(opened.ms)} ms (${Math.round(opened.handshakesPerSec)}/s), RSS ${(before / 2 ** 20).toFixed(1)} -> ${(after / 2 ** 20).toFixed(1)} MiB`,
+      `  scale ${kind.label}: ${opened.count} conns in ${Math.round(opened.ms)} ms (${Math.round(opened.handshakesPerSec)}/s, generator CPU ${Math.round(opened.generatorCpu * 100)}%), RSS ${(before / 2 ** 20).toFixed(1)} -> ${(after / 2 ** 20).toFixed(1)} MiB`,
     );
     return {
       handshakesPerSec: opened.handshakesPerSec,

@@ -1,0 +1,137 @@
+/**
+ * `pnpm --filter @wsts/bench profile <target> [options]`: runs one of our hot paths under
+ * `node --cpu-prof` and prints the hottest functions (self and total time), so a shortfall in the bench
+ * table can be traced to a function in packages/protocol or packages/server.
+ *
+ *   profile echo   [--server ours|ws] [--size N] [--connections N] [--duration MS]
+ *   profile codec  <decode|encode|encode-masked|utf8-ascii|utf8-mixed|unmask> [--size N] [--duration MS]
+ *   profile handshake [--server ours|ws] [--connections N]
+ *   profile memory [--server ours|ws] [--connections N]   (heap snapshot with N idle connections open)
+ *
+ * Profiles are written under results/profiles/ (ignored by git) and can be opened in Chrome DevTools.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { forkWorker, nextMessage, reap } from './load/fork-worker.js';
+import { windowFor, type EchoJob, type EchoWorkerMessage } from './load/echo-job.js';
+import type { ScaleReply, ScaleRequest } from './load/scale-job.js';
+import { renderHotFunctions, summarizeProfile } from './report/cpu-profile.js';
+import { summarizeHeap } from './report/heap-snapshot.js';
+import { startServer } from './servers/server-process.js';
+import { serverKinds } from './servers/server-kinds.js';
+import { headerLength } from './wire/frames.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2).filter((a) => a !== '--');
+const target = args[0] ?? 'echo';
+function option(name: string, fallback: string): string {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
+}
+const size = Number(option('--size', '1024'));
+const connections = Number(option('--connections', '64'));
+const durationMs = Number(option('--duration', '3000'));
+const serverId = option('--server', 'ours');
+
+const dir = resolve(here, '..', 'results', 'profiles', `${target}-${Date.now()}`);
+mkdirSync(dir, { recursive: true });
+const profileFlags = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+
+async function profileServer(kindOf: 'echo' | 'handshake'): Promise<void> {
+  const kind = serverKinds({ deflate: false, withoutAddons: false }).find((k) => k.id === serverId);
+  if (!kind) throw new Error(`--server must be ours or ws`);
+  const server = await startServer(kind, 15_000, profileFlags);
+  try {
+    if (kindOf === 'echo') {
+      const worker = forkWorker('echo-worker');
+      const job: EchoJob = { port: server.port, size, connections, window: windowFor(size + headerLength(size, true), connections), warmupMs: 300, durationMs, maxMessages: 1e9, deflate: false, connectTimeoutMs: 30_000 };
+      worker.send(job);
+      for (;;) {
+        const m = await nextMessage<EchoWorkerMessage>(worker, durationMs + 60_000, 'profile echo');
+        if (m.type === 'result') {
+          console.log(m.result.ok ? `${Math.round(m.result.msgPerSec)} msg/s under the profiler` : `FAILED ${m.result.error}`);
+          break;
+        }
+      }
+      await reap(worker);
+    } else {
+      const worker = forkWorker('scale-worker');
+      worker.send({ type: 'open', port: server.port, count: connections, concurrency: 128, deflate: false, timeoutMs: 30_000 } satisfies ScaleRequest);
+      const m = await nextMessage<ScaleReply>(worker, 120_000, 'profile handshake');
+      if (m.type === 'opened' && m.ok) console.log(`${Math.round(m.handshakesPerSec)} handshakes/s under the profiler`);
+      worker.send({ type: 'close' } satisfies ScaleRequest);
+      await nextMessage<ScaleReply>(worker, 30_000, 'profile handshake close').catch(() => undefined);
+      await reap(worker);
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Opens N idle connections, has the server write a heap snapshot, and groups it by constructor. */
+async function profileMemory(): Promise<void> {
+  const kind = serverKinds({ deflate: false, withoutAddons: false }).find((k) => k.id === serverId);
+  if (!kind) throw new Error(`--server must be ours or ws`);
+  // SIGHUP: the gc hook owns SIGUSR2 and SIGUSR1 is the inspector's.
+  const server = await startServer(kind, 15_000, ['--heapsnapshot-signal=SIGHUP', `--diagnostic-dir=${dir}`]);
+  const worker = forkWorker('scale-worker');
+  try {
+    worker.send({ type: 'open', port: server.port, count: connections, concurrency: 128, deflate: false, timeoutMs: 30_000 } satisfies ScaleRequest);
+    const m = await nextMessage<ScaleReply>(worker, 120_000, 'profile memory');
+    if (m.type !== 'opened' || !m.ok) throw new Error('could not open the connections');
+    const rss = await server.collectAndMeasure();
+    process.kill(server.pid, 'SIGHUP');
+    // The snapshot is written synchronously by the server; wait until a complete file appears.
+    const deadline = Date.now() + 60_000;
+    let file: string | undefined;
+    while (Date.now() < deadline && !file) {
+      await new Promise((r) => setTimeout(r, 500));
+      const found = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot'));
+      if (found) {
+        try {
+          JSON.parse(readFileSync(join(dir, found), 'utf8'));
+          file = join(dir, found);
+        } catch {
+          // still being written
+        }
+      }
+    }
+    if (!file) throw new Error('no heap snapshot was written');
+    const { groups, totalBytes } = summarizeHeap(file, 30);
+    console.log(`\n${file}\n${kind.label}: ${connections} idle connections, RSS ${(rss / 2 ** 20).toFixed(1)} MiB, JS heap in snapshot ${(totalBytes / 2 ** 20).toFixed(1)} MiB\n`);
+    console.log('| constructor | count | per connection | self bytes | bytes per connection |\n|---|---:|---:|---:|---:|');
+    for (const g of groups) console.log(`| ${g.name} | ${g.count} | ${(g.count / connections).toFixed(2)} | ${g.selfBytes} | ${(g.selfBytes / connections).toFixed(0)} |`);
+  } finally {
+    worker.send({ type: 'close' } satisfies ScaleRequest);
+    await nextMessage<ScaleReply>(worker, 30_000, 'profile memory close').catch(() => undefined);
+    await reap(worker);
+    await server.stop();
+  }
+}
+
+async function profileCodec(): Promise<void> {
+  const what = args[1] ?? 'decode';
+  const child = spawn(process.execPath, [...profileFlags, join(here, 'profile-codec.js'), what, String(size), String(durationMs)], { stdio: 'inherit' });
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  if (code !== 0) throw new Error(`profile-codec exited with ${code}`);
+}
+
+if (target === 'memory') {
+  await profileMemory();
+  process.exit(0);
+}
+if (target === 'echo' || target === 'handshake') await profileServer(target);
+else if (target === 'codec') await profileCodec();
+else throw new Error(`unknown target "${target}" (echo, codec, handshake, memory)`);
+
+const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+if (files.length === 0) {
+  rmSync(dir, { recursive: true, force: true });
+  throw new Error('no .cpuprofile was written (did the process exit cleanly?)');
+}
+for (const f of files) {
+  console.log(`\n${join(dir, f)}\n`);
+  console.log(renderHotFunctions(summarizeProfile(join(dir, f), 25)));
+}
