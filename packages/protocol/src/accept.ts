@@ -7,9 +7,7 @@ import { sha1 } from './sha1.js';
 /** The GUID RFC 6455 appends to the client's key before hashing. */
 export const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
-const encoder = utf8Encoder;
-
 /** base64(SHA-1(key + GUID)): the value the server must answer a `Sec-WebSocket-Key` with. */
 export function computeAccept(key: string): string {
-  return base64Encode(sha1(encoder.encode(key + WEBSOCKET_GUID)));
+  return base64Encode(sha1(utf8Encoder.encode(key + WEBSOCKET_GUID)));
 }

@@ -10,9 +10,6 @@ import { isValidUtf8 } from './utf8.js';
 /** Longest reason that fits a control frame: 125 bytes minus the 2-byte code. */
 export const MAX_CLOSE_REASON_BYTES = 123;
 
-const encoder = utf8Encoder;
-const decoder = utf8Decoder;
-
 /**
  * Encodes a close payload for sending. No code means an empty payload (and then no reason is allowed).
  * Throws RangeError for a code that may not be sent or a reason over 123 bytes, TypeError for a reason
@@ -24,7 +21,7 @@ export function encodeClosePayload(code?: number, reason = ''): Uint8Array {
     return new Uint8Array(0);
   }
   if (!isValidCloseCode(code)) throw new RangeError(`Close code ${code} may not be sent (RFC 6455 section 7.4)`);
-  const text = encoder.encode(reason);
+  const text = utf8Encoder.encode(reason);
   if (text.length > MAX_CLOSE_REASON_BYTES) {
     throw new RangeError(`Close reason is ${text.length} bytes; at most ${MAX_CLOSE_REASON_BYTES} are allowed`);
   }
@@ -52,14 +49,14 @@ export function decodeClosePayload(payload: Uint8Array): CloseStatus {
   if (!isValidCloseCode(code)) throw protocolViolation(`Invalid close code ${code}`);
   const reason = payload.subarray(2);
   if (!isValidUtf8(reason)) throw invalidPayload('Close reason is not valid UTF-8');
-  return { code, reason: decoder.decode(reason) };
+  return { code, reason: utf8Decoder.decode(reason) };
 }
 
 /** `text` cut to at most `limit` UTF-8 bytes without splitting a character (for generated reasons). */
 export function truncateUtf8(text: string, limit = MAX_CLOSE_REASON_BYTES): string {
-  const bytes = encoder.encode(text);
+  const bytes = utf8Encoder.encode(text);
   if (bytes.length <= limit) return text;
   let end = limit;
   while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
-  return decoder.decode(bytes.subarray(0, end));
+  return utf8Decoder.decode(bytes.subarray(0, end));
 }

@@ -68,7 +68,6 @@ type OutboundTask =
   | { kind: 'data'; data: Uint8Array; binary: boolean; done: ((error?: Error) => void) | undefined }
   | { kind: 'close'; payload: Uint8Array };
 
-const encoder = utf8Encoder;
 const EMPTY = new Uint8Array(0);
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
@@ -87,7 +86,7 @@ function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
 
 function toBytes(data: Uint8Array | string | undefined): Uint8Array {
   if (data === undefined) return EMPTY;
-  return typeof data === 'string' ? encoder.encode(data) : data;
+  return typeof data === 'string' ? utf8Encoder.encode(data) : data;
 }
 
 /** Outgoing extension chain, in negotiated order; stays synchronous unless an extension goes async. */
@@ -244,7 +243,7 @@ export class Connection {
       if (done) void Promise.resolve().then(() => done(notOpen()));
       return;
     }
-    const bytes = typeof data === 'string' ? encoder.encode(data) : data;
+    const bytes = typeof data === 'string' ? utf8Encoder.encode(data) : data;
     if (this.extensions.length === 0) {
       this.writeMessage(binary ? Opcode.BINARY : Opcode.TEXT, bytes, false, done);
       return;

@@ -48,6 +48,10 @@ const PAYLOAD = 1;
 const STOPPED = 2;
 
 const EMPTY = new Uint8Array(0);
+/** Pieces at least this long are kept as subarrays of the input rather than copied into staging. */
+const LARGE_PART = 16 * 1024;
+/** Size of the staging buffer small pieces are packed into. */
+const STAGE_SIZE = 64 * 1024;
 
 /** Header size implied by the second header byte. */
 function headerSize(b1: number): number {
@@ -78,8 +82,14 @@ export class FrameDecoder {
   private payloadLength = 0;
   /** Payload bytes of the current frame consumed so far. */
   private received = 0;
-  /** Assembly buffer for a payload spread over several chunks (grown geometrically up to the length). */
-  private assembly: Uint8Array = EMPTY;
+  /**
+   * A payload spread over several chunks: large pieces are kept as subarrays of the input (copied once,
+   * at the end); small pieces are packed into a staging buffer first, so a peer trickling bytes cannot
+   * make us hold one object per byte. Memory follows the bytes received, never the length announced.
+   */
+  private parts: Uint8Array[] = [];
+  private stage: Uint8Array = EMPTY;
+  private staged = 0;
 
   constructor(options: FrameDecoderOptions) {
     this.expectMasked = options.role === 'server';
@@ -90,7 +100,9 @@ export class FrameDecoder {
   /** Stops decoding: later input, and the rest of the current chunk, are ignored. */
   stop(): void {
     this.state = STOPPED;
-    this.assembly = EMPTY;
+    this.parts = [];
+    this.stage = EMPTY;
+    this.staged = 0;
   }
 
   /** Whether {@link stop} was called or a protocol error ended decoding. */
@@ -167,24 +179,50 @@ export class FrameDecoder {
       this.received += take;
       sink.frameData(part);
       if (this.received === this.payloadLength) {
-        const payload = this.assembly.length === this.payloadLength ? this.assembly : this.assembly.subarray(0, this.payloadLength);
-        this.assembly = EMPTY;
+        const payload = this.assemble();
         this.state = HEADER;
         sink.frameEnd(payload);
       }
     }
   }
 
+  /** Keeps one piece of a payload spread over chunks (called before `received` counts it). */
   private append(part: Uint8Array): void {
-    const needed = this.received + part.length;
-    if (needed > this.assembly.length) {
-      // Grow geometrically but never past the declared length, so memory follows bytes actually received.
-      const size = Math.min(this.payloadLength, Math.max(needed, this.assembly.length * 2, 4096));
-      const grown = new Uint8Array(size);
-      grown.set(this.assembly.subarray(0, this.received));
-      this.assembly = grown;
+    if (part.length >= LARGE_PART) {
+      this.flushStage();
+      this.parts.push(part);
+      return;
     }
-    this.assembly.set(part, this.received);
+    if (this.staged + part.length > this.stage.length) {
+      this.flushStage();
+      this.stage = new Uint8Array(Math.min(STAGE_SIZE, this.payloadLength - this.received));
+    }
+    this.stage.set(part, this.staged);
+    this.staged += part.length;
+  }
+
+  private flushStage(): void {
+    if (this.staged === 0) return;
+    this.parts.push(this.stage.subarray(0, this.staged));
+    // The rest of the staging buffer stays usable for the next small pieces.
+    this.stage = this.stage.subarray(this.staged);
+    this.staged = 0;
+  }
+
+  /** The whole payload from its pieces: the piece itself when there is one, else a single copy. */
+  private assemble(): Uint8Array {
+    this.flushStage();
+    const parts = this.parts;
+    this.parts = [];
+    this.stage = EMPTY;
+    if (parts.length === 1) return parts[0]!;
+    const payload = new Uint8Array(this.payloadLength);
+    let offset = 0;
+    for (const part of parts) {
+      payload.set(part, offset);
+      offset += part.length;
+    }
+    return payload;
   }
 
   /** Rules decidable from the first two bytes, checked as soon as they arrive. */

@@ -5,7 +5,7 @@
 
 // Scratch space to build the rotated mask word in platform byte order, whatever that order is.
 const wordBytes = new Uint8Array(4);
-const word = new Uint32Array(wordBytes.buffer);
+const word = new Int32Array(wordBytes.buffer);
 
 /** Below this many bytes a plain byte loop beats setting up a 32-bit view. */
 const WORD_THRESHOLD = 32;
@@ -13,7 +13,7 @@ const WORD_THRESHOLD = 32;
 /**
  * XORs `data` in place with `mask`; `offset` is the position of `data[0]` within the frame payload (the
  * key is applied cyclically from the payload's first byte). Bytes before the first 4-byte-aligned address
- * are done one by one so the bulk can use an aligned Uint32Array view.
+ * are done one by one so the bulk can use an aligned 32-bit view.
  */
 export function applyMask(data: Uint8Array, mask: Uint8Array, offset = 0): void {
   const length = data.length;
@@ -22,18 +22,36 @@ export function applyMask(data: Uint8Array, mask: Uint8Array, offset = 0): void 
     const misalignment = data.byteOffset & 3;
     const head = misalignment === 0 ? 0 : 4 - misalignment;
     for (; i < head; i++) data[i] = data[i]! ^ mask[(offset + i) & 3]!;
-    const words = (length - i) >>> 2;
-    const view = new Uint32Array(data.buffer, data.byteOffset + i, words);
     const start = offset + i;
     wordBytes[0] = mask[start & 3]!;
     wordBytes[1] = mask[(start + 1) & 3]!;
     wordBytes[2] = mask[(start + 2) & 3]!;
     wordBytes[3] = mask[(start + 3) & 3]!;
-    const key = word[0]!;
-    for (let w = 0; w < words; w++) view[w] = view[w]! ^ key;
+    const words = (length - i) >>> 2;
+    xorWords(new Int32Array(data.buffer, data.byteOffset + i, words), word[0]!);
     i += words << 2;
   }
   for (; i < length; i++) data[i] = data[i]! ^ mask[(offset + i) & 3]!;
+}
+
+/**
+ * XOR of every word with `key`. Int32Array rather than Uint32Array keeps values in V8's small-integer
+ * range (no conversion to doubles), and unrolling by 8 roughly doubles throughput again.
+ */
+function xorWords(view: Int32Array, key: number): void {
+  const n = view.length;
+  let w = 0;
+  for (; w + 8 <= n; w += 8) {
+    view[w] = view[w]! ^ key;
+    view[w + 1] = view[w + 1]! ^ key;
+    view[w + 2] = view[w + 2]! ^ key;
+    view[w + 3] = view[w + 3]! ^ key;
+    view[w + 4] = view[w + 4]! ^ key;
+    view[w + 5] = view[w + 5]! ^ key;
+    view[w + 6] = view[w + 6]! ^ key;
+    view[w + 7] = view[w + 7]! ^ key;
+  }
+  for (; w < n; w++) view[w] = view[w]! ^ key;
 }
 
 /** A masked copy of `data` (the caller's bytes are never touched): what a client puts on the wire. */

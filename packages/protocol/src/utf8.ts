@@ -16,8 +16,10 @@ function skipAscii(bytes: Uint8Array, i: number, end: number): number {
   }
   const words = (end - i) >>> 2;
   if (words > 0) {
-    const view = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
+    // Int32Array keeps loads in V8's small-integer range; four words are OR-ed per test.
+    const view = new Int32Array(bytes.buffer, bytes.byteOffset + i, words);
     let w = 0;
+    while (w + 4 <= words && ((view[w]! | view[w + 1]! | view[w + 2]! | view[w + 3]!) & 0x80808080) === 0) w += 4;
     while (w < words && (view[w]! & 0x80808080) === 0) w++;
     i += w << 2;
   }
@@ -49,55 +51,91 @@ export class Utf8Validator {
   push(bytes: Uint8Array): number {
     if (this.broken) return 0;
     const end = bytes.length;
-    let need = this.need;
-    let lower = this.lower;
-    let upper = this.upper;
     let i = 0;
-    if (need === 0 && end >= WORD_SCAN) i = skipAscii(bytes, 0, end);
+    // Finish a sequence the previous fragment left open.
+    if (this.need > 0) {
+      const next = this.continueSequence(bytes, 0, end, this.need, this.lower, this.upper);
+      if (next < 0) return -next - 1;
+      if (this.need > 0) return -1;
+      i = next;
+    }
+    if (end - i >= WORD_SCAN) i = skipAscii(bytes, i, end);
     while (i < end) {
       const b = bytes[i]!;
-      if (need === 0) {
-        if (b < 0x80) {
-          i++;
-          // ASCII fast path: 8 bytes per test while the run lasts.
-          while (
-            i + 8 <= end &&
-            ((bytes[i]! | bytes[i + 1]! | bytes[i + 2]! | bytes[i + 3]! | bytes[i + 4]! | bytes[i + 5]! | bytes[i + 6]! | bytes[i + 7]!) & 0x80) === 0
-          ) {
-            i += 8;
-          }
-          continue;
+      if (b < 0x80) {
+        i++;
+        // ASCII fast path: 8 bytes per test while the run lasts.
+        while (
+          i + 8 <= end &&
+          ((bytes[i]! | bytes[i + 1]! | bytes[i + 2]! | bytes[i + 3]! | bytes[i + 4]! | bytes[i + 5]! | bytes[i + 6]! | bytes[i + 7]!) & 0x80) === 0
+        ) {
+          i += 8;
         }
-        if (b >= 0xc2 && b <= 0xdf) {
-          need = 1;
-        } else if (b >= 0xe0 && b <= 0xef) {
-          need = 2;
-          if (b === 0xe0) lower = 0xa0; // overlong below U+0800
-          else if (b === 0xed) upper = 0x9f; // surrogates U+D800-U+DFFF
-        } else if (b >= 0xf0 && b <= 0xf4) {
-          need = 3;
-          if (b === 0xf0) lower = 0x90; // overlong below U+10000
-          else if (b === 0xf4) upper = 0x8f; // above U+10FFFF
-        } else {
-          // 0x80-0xC1 (stray continuation or overlong 2-byte lead) and 0xF5-0xFF never start a sequence.
-          this.broken = true;
-          return i;
-        }
-      } else {
-        if (b < lower || b > upper) {
-          this.broken = true;
-          return i;
-        }
-        need--;
-        lower = 0x80;
-        upper = 0xbf;
+        continue;
       }
-      i++;
+      // Whole sequences inside this buffer are checked inline; one cut off at the end goes through
+      // continueSequence, which stores the state for the next fragment.
+      if (b < 0xe0) {
+        // 0x80-0xC1: a stray continuation byte or an overlong 2-byte form.
+        if (b < 0xc2) return this.fail(i);
+        if (i + 1 >= end) return this.open(bytes, i + 1, end, 1, 0x80, 0xbf);
+        if ((bytes[i + 1]! & 0xc0) !== 0x80) return this.fail(i + 1);
+        i += 2;
+      } else if (b < 0xf0) {
+        const lower = b === 0xe0 ? 0xa0 : 0x80; // E0: overlong below U+0800
+        const upper = b === 0xed ? 0x9f : 0xbf; // ED: surrogates U+D800-U+DFFF
+        if (i + 2 >= end) return this.open(bytes, i + 1, end, 2, lower, upper);
+        const c1 = bytes[i + 1]!;
+        if (c1 < lower || c1 > upper) return this.fail(i + 1);
+        if ((bytes[i + 2]! & 0xc0) !== 0x80) return this.fail(i + 2);
+        i += 3;
+      } else if (b < 0xf5) {
+        const lower = b === 0xf0 ? 0x90 : 0x80; // F0: overlong below U+10000
+        const upper = b === 0xf4 ? 0x8f : 0xbf; // F4: nothing above U+10FFFF
+        if (i + 3 >= end) return this.open(bytes, i + 1, end, 3, lower, upper);
+        const c1 = bytes[i + 1]!;
+        if (c1 < lower || c1 > upper) return this.fail(i + 1);
+        if ((bytes[i + 2]! & 0xc0) !== 0x80) return this.fail(i + 2);
+        if ((bytes[i + 3]! & 0xc0) !== 0x80) return this.fail(i + 3);
+        i += 4;
+      } else {
+        // 0xF5-0xFF never appear in UTF-8.
+        return this.fail(i);
+      }
+    }
+    return -1;
+  }
+
+  private fail(at: number): number {
+    this.broken = true;
+    return at;
+  }
+
+  /** A sequence cut off by the end of the buffer: check what is there, keep the rest for later. */
+  private open(bytes: Uint8Array, i: number, end: number, need: number, lower: number, upper: number): number {
+    const next = this.continueSequence(bytes, i, end, need, lower, upper);
+    return next < 0 ? -next - 1 : -1;
+  }
+
+  /**
+   * Checks continuation bytes from `i`, `need` of them still expected, the first within [lower, upper].
+   * Stores the remaining state; returns the index after the sequence, or -(index + 1) of a bad byte.
+   */
+  private continueSequence(bytes: Uint8Array, i: number, end: number, need: number, lower: number, upper: number): number {
+    for (; need > 0 && i < end; i++) {
+      const b = bytes[i]!;
+      if (b < lower || b > upper) {
+        this.broken = true;
+        return -i - 1;
+      }
+      need--;
+      lower = 0x80;
+      upper = 0xbf;
     }
     this.need = need;
     this.lower = lower;
     this.upper = upper;
-    return -1;
+    return i;
   }
 
   /** Whether the bytes so far form complete, valid UTF-8 (no sequence cut off at the end). */

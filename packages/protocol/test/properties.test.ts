@@ -98,6 +98,25 @@ describe('round trip: decode(encode(messages)) == messages', () => {
   }
 });
 
+describe('large payloads spread over chunks', () => {
+  it('reassemble exactly from any mix of large and tiny pieces', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 16_000, max: 200_000 }), fc.array(fc.nat(), { maxLength: 12 }), fc.nat({ max: 40 }), (size, cuts, tiny) => {
+        const payload = new Uint8Array(size).map((_, i) => (i * 131 + 7) & 255);
+        const bytes = frame({ opcode: 2, payload });
+        // Big cuts from the generator, plus a run of 1-byte pieces somewhere to mix staging and large parts.
+        const at = cuts[0] ?? 0;
+        const extra = Array.from({ length: tiny }, (_, i) => (at % bytes.length) + i + 1);
+        const events = receiveAll('server', split(bytes, [...cuts, ...extra]));
+        expect(events).toHaveLength(1);
+        const event = events[0]!;
+        expect(event.type === 'message' && Buffer.from(event.data).equals(payload)).toBe(true);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
 /** Frames with random header fields (valid or not), random payloads and occasional corruption. */
 const frameSoup = fc
   .array(
