@@ -289,3 +289,28 @@ describe('empty messages', () => {
     receiver.dispose();
   });
 });
+
+describe('shared idle stream pool (no context takeover)', () => {
+  it('reuses reset streams across connections: every message inflates on its own', async () => {
+    const { idleStreams } = await import('../src/permessage-deflate/stream-pool.js');
+    const noTakeover: Params = [['server_no_context_takeover', true], ['client_no_context_takeover', true]];
+    const connections = Array.from({ length: 5 }, () => serverExtension(noTakeover));
+    const tail = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+    for (let round = 0; round < 4; round++) {
+      await Promise.all(
+        connections.map(async (ext, i) => {
+          const message = Buffer.from(`connection ${i} round ${round} `.repeat(50 + i));
+          const encoded = await ext.encode(message, false);
+          // A fresh inflater with no history: proves the borrowed stream carried no context over.
+          const inflated = inflateRawSync(Buffer.concat([encoded.data, tail]), { finishFlush: constants.Z_SYNC_FLUSH });
+          expect(inflated.equals(message)).toBe(true);
+          expect(Buffer.from(await ext.decode([encoded.data], true, MiB)).equals(message)).toBe(true);
+          expect(ext.zlibAllocated).toEqual({ deflate: false, inflate: false });
+        }),
+      );
+    }
+    expect(idleStreams.size).toBeGreaterThan(0);
+    expect(idleStreams.size).toBeLessThanOrEqual(2 * idleStreams.maxIdlePerKey + 4);
+    connections.forEach((ext) => ext.dispose());
+  });
+});

@@ -3,6 +3,7 @@
  * (RFC 7692 section 7.2.1).
  */
 import { constants, createDeflateRaw, type DeflateRaw } from 'node:zlib';
+import { idleStreams } from './stream-pool.js';
 
 /** Settings of one compressor, fixed by the negotiation. */
 export interface CompressorConfig {
@@ -23,8 +24,9 @@ function ignore(): void {
 }
 
 /**
- * Compresses whole messages one at a time. The zlib stream is created on first use and, without
- * context takeover, closed again after each message, so an idle connection holds no zlib memory.
+ * Compresses whole messages one at a time. With context takeover the zlib stream is created on first
+ * use and kept; without, a stream is borrowed from the shared idle pool for each message and given
+ * back, so an idle connection holds no zlib memory.
  */
 export class Compressor {
   private stream: DeflateRaw | undefined;
@@ -61,7 +63,7 @@ export class Compressor {
           return;
         }
         const out = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
-        if (this.config.noContextTakeover) this.close();
+        if (this.config.noContextTakeover) this.release();
         resolve(stripTail(out));
       };
       stream.on('data', onData);
@@ -79,17 +81,32 @@ export class Compressor {
     this.close();
   }
 
+  private get poolKey(): string {
+    const { windowBits, level, memLevel } = this.config;
+    return `deflate:${windowBits}:${level}:${memLevel}`;
+  }
+
   private open(): DeflateRaw {
     if (this.stream) return this.stream;
-    const stream = createDeflateRaw({
-      windowBits: this.config.windowBits,
-      level: this.config.level,
-      memLevel: this.config.memLevel,
-      flush: constants.Z_SYNC_FLUSH,
-    });
-    stream.on('error', ignore);
-    this.stream = stream;
-    return stream;
+    const create = (): DeflateRaw => {
+      const stream = createDeflateRaw({
+        windowBits: this.config.windowBits,
+        level: this.config.level,
+        memLevel: this.config.memLevel,
+        flush: constants.Z_SYNC_FLUSH,
+      });
+      stream.on('error', ignore);
+      return stream;
+    };
+    this.stream = this.config.noContextTakeover ? idleStreams.take(this.poolKey, create) : create();
+    return this.stream;
+  }
+
+  /** After a clean message without context takeover: the stream goes back to the pool, reset. */
+  private release(): void {
+    const stream = this.stream;
+    this.stream = undefined;
+    if (stream) idleStreams.give(this.poolKey, stream);
   }
 
   private close(): void {

@@ -4,6 +4,7 @@
  */
 import { constants, createInflateRaw, type InflateRaw } from 'node:zlib';
 import { corruptData, messageTooBig } from './contract.js';
+import { idleStreams } from './stream-pool.js';
 
 /** Settings of one decompressor, fixed by the negotiation. */
 export interface DecompressorConfig {
@@ -55,7 +56,8 @@ export class Decompressor {
           return;
         }
         // A final block (BFINAL) ends zlib's stream: later input would be ignored, so start afresh.
-        if (this.config.noContextTakeover || stream.readableEnded || stream.writableEnded) this.close();
+        if (stream.readableEnded || stream.writableEnded) this.close();
+        else if (this.config.noContextTakeover) this.release();
         resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length));
       };
       const onData = (chunk: Buffer): void => {
@@ -77,12 +79,26 @@ export class Decompressor {
     this.close();
   }
 
+  private get poolKey(): string {
+    return `inflate:${this.config.windowBits}`;
+  }
+
   private open(): InflateRaw {
     if (this.stream) return this.stream;
-    const stream = createInflateRaw({ windowBits: this.config.windowBits, flush: constants.Z_SYNC_FLUSH });
-    stream.on('error', ignore);
-    this.stream = stream;
-    return stream;
+    const create = (): InflateRaw => {
+      const stream = createInflateRaw({ windowBits: this.config.windowBits, flush: constants.Z_SYNC_FLUSH });
+      stream.on('error', ignore);
+      return stream;
+    };
+    this.stream = this.config.noContextTakeover ? idleStreams.take(this.poolKey, create) : create();
+    return this.stream;
+  }
+
+  /** After a clean message without context takeover: the stream goes back to the pool, reset. */
+  private release(): void {
+    const stream = this.stream;
+    this.stream = undefined;
+    if (stream) idleStreams.give(this.poolKey, stream);
   }
 
   private close(): void {
