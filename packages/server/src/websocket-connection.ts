@@ -46,6 +46,8 @@ export interface WebSocketConnectionOptions {
    * arrived since the previous ping. Default 0 (off) for a bare connection; servers pass their own.
    */
   heartbeatInterval?: number | undefined;
+  /** @internal The server's `clients` set: the connection removes itself when it closes. */
+  clientSet?: Set<WebSocketConnection> | undefined;
   /** @internal A shared heartbeat timer (used by `WebSocketServer`); overrides `heartbeatInterval`. */
   heartbeatGroup?: HeartbeatGroup | undefined;
   /** Answer pings automatically. Default true. */
@@ -78,6 +80,16 @@ export interface WebSocketConnectionEvents {
 export type WebSocketConnectionState = 'open' | 'closing' | 'closed';
 
 function noop(): void {}
+
+/**
+ * The connection that owns a socket, stored on the socket itself. WHY: socket listeners are then
+ * module-level functions shared by every connection instead of per-connection closures; an idle
+ * server with many clients pays for fields, not functions.
+ */
+const kConnection = Symbol('wsts.connection');
+interface OwnedSocket extends Duplex {
+  [kConnection]?: WebSocketConnection;
+}
 
 function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -114,6 +126,7 @@ export class WebSocketConnection
   private readonly closeTimeout: number;
   private readonly heartbeatGroup: HeartbeatGroup | undefined;
   private readonly ownHeartbeat: boolean;
+  private readonly clientSet: Set<WebSocketConnection> | undefined;
 
   /** Payload bytes passed to `send` whose write has not completed yet. */
   private pending = 0;
@@ -125,7 +138,8 @@ export class WebSocketConnection
   private peerCode: number | undefined;
   private peerReason = '';
   private failure: Error | undefined;
-  private queues: MessageQueue[] = [];
+  /** Active async iterators; undefined (not an empty array) while there are none, to save memory. */
+  private queues: MessageQueue[] | undefined;
 
   constructor(
     /** The upgraded socket. Exposed for remote address, TLS details and the like. */
@@ -163,6 +177,8 @@ export class WebSocketConnection
       this.ownHeartbeat = false;
     }
     this.heartbeatGroup?.add(this);
+    this.clientSet = options.clientSet;
+    this.clientSet?.add(this);
 
     const socketLike = socket as Partial<{ setNoDelay(v: boolean): void; setTimeout(ms: number): void }>;
     // Small frames must not wait for Nagle; we already batch writes per tick with cork/uncork.
@@ -170,9 +186,10 @@ export class WebSocketConnection
     // The HTTP server may have armed an idle timeout on the socket; WebSocket liveness is the heartbeat's job.
     socketLike.setTimeout?.(0);
 
-    socket.on('error', this.onSocketError);
-    socket.on('close', this.onSocketClose);
-    socket.on('end', this.onSocketEnd);
+    (socket as OwnedSocket)[kConnection] = this;
+    socket.on('error', WebSocketConnection.socketOnError);
+    socket.on('close', WebSocketConnection.socketOnClose);
+    socket.on('end', WebSocketConnection.socketOnEnd);
     // The head bytes were read before the socket was ours; they precede anything read later. Both the
     // head and the first 'data' event are deferred by one tick, in that order, so that the creator can
     // attach listeners before the first message is emitted.
@@ -181,7 +198,7 @@ export class WebSocketConnection
         if (!this.finished) this.onData(head);
       });
     }
-    socket.on('data', this.onData);
+    socket.on('data', WebSocketConnection.socketOnData);
   }
 
   /** 'open' until a close frame was sent or received, 'closing' during the closing handshake, then 'closed'. */
@@ -278,13 +295,14 @@ export class WebSocketConnection
     const queue = new MessageQueue(
       DEFAULTS.iteratorHighWaterMark,
       (q) => {
-        this.queues = this.queues.filter((other) => other !== q);
+        const rest = this.queues?.filter((other) => other !== q);
+        this.queues = rest !== undefined && rest.length > 0 ? rest : undefined;
         this.updateFlow();
       },
       () => this.updateFlow(),
     );
     if (this.finished) queue.end();
-    else this.queues.push(queue);
+    else (this.queues ??= []).push(queue);
     return queue;
   }
 
@@ -316,7 +334,7 @@ export class WebSocketConnection
     if (!this.corked) {
       this.corked = true;
       socket.cork();
-      process.nextTick(this.uncork);
+      process.nextTick(uncork, this);
     }
     let last = chunks.length - 1;
     while (last > 0 && chunks[last]!.length === 0) last--;
@@ -333,25 +351,43 @@ export class WebSocketConnection
     }
   };
 
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket.uncork();
-  };
 
   // ---- socket -> codec -------------------------------------------------------------------------
 
-  private readonly onData = (chunk: Buffer | Uint8Array): void => {
+  private static socketOnData(this: OwnedSocket, chunk: Buffer): void {
+    this[kConnection]?.onData(chunk);
+  }
+
+  private static socketOnEnd(this: OwnedSocket): void {
+    this[kConnection]?.onSocketEnd();
+  }
+
+  private static socketOnError(this: OwnedSocket, error: Error): void {
+    this[kConnection]?.onSocketError(error);
+  }
+
+  private static socketOnClose(this: OwnedSocket): void {
+    this[kConnection]?.onSocketClose();
+  }
+
+  /** @internal Ends the tick's write batch (see `write`). */
+  flushCork(): void {
+    this.corked = false;
+    this.socket.uncork();
+  }
+
+  private onData(chunk: Buffer | Uint8Array): void {
     this.alive = true;
     this.codec.receive(chunk);
     if (this.codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming) this.updateFlow();
-  };
+  }
 
   private readonly onEvent = (event: ConnectionEvent): void => {
     if (this.finished) return;
     switch (event.type) {
       case 'message': {
         const data = toBuffer(event.data);
-        if (this.queues.length > 0) {
+        if (this.queues !== undefined) {
           const message = new WebSocketMessage(data, event.binary);
           for (const queue of this.queues) queue.push(message);
         }
@@ -382,13 +418,13 @@ export class WebSocketConnection
         this.armCloseTimer();
         break;
     }
-    if (this.paused || this.queues.length > 0) this.updateFlow();
+    if (this.paused || this.queues !== undefined) this.updateFlow();
   };
 
   /** Pauses reading while an async decode holds too much or an iterator consumer lags; resumes after. */
   private updateFlow(): void {
     let stop = this.codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming;
-    for (const queue of this.queues) if (queue.full) stop = true;
+    if (this.queues !== undefined) for (const queue of this.queues) if (queue.full) stop = true;
     if (stop && !this.paused) {
       this.paused = true;
       this.socket.pause();
@@ -398,17 +434,17 @@ export class WebSocketConnection
     }
   }
 
-  private readonly onSocketEnd = (): void => {
+  private onSocketEnd(): void {
     // A Duplex created with allowHalfOpen would otherwise leave our side open forever.
     if (!this.socket.writableEnded) this.socket.end();
-  };
+  }
 
-  private readonly onSocketError = (error: Error): void => {
+  private onSocketError(error: Error): void {
     if (this.failure === undefined) this.failure = error;
     this.emitError(error);
-  };
+  }
 
-  private readonly onSocketClose = (): void => {
+  private onSocketClose(): void {
     if (this.finished) return;
     this.finished = true;
     if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
@@ -423,11 +459,12 @@ export class WebSocketConnection
         // Disposal is best effort: the connection is gone either way.
       }
     }
-    for (const queue of this.queues) queue.end();
-    this.queues = [];
+    if (this.queues !== undefined) for (const queue of this.queues) queue.end();
+    this.queues = undefined;
+    this.clientSet?.delete(this);
     const clean = this.failure === undefined && this.peerCode !== undefined && this.codec.state === 'closed';
     this.emit('close', this.peerCode ?? 1006, this.peerCode === undefined ? '' : this.peerReason, clean);
-  };
+  }
 
   // ---- helpers ---------------------------------------------------------------------------------
 
@@ -470,4 +507,8 @@ export class WebSocketConnection
   private emitError(error: Error): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
   }
+}
+
+function uncork(connection: WebSocketConnection): void {
+  connection.flushCork();
 }

@@ -120,7 +120,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   private readonly handshaking = new Set<Duplex>();
   private closing: Promise<void> | undefined;
   /** Own-server sockets whose first request head has not arrived yet, with their drop timer. */
-  private readonly requestTimers = new Map<Duplex, NodeJS.Timeout>();
+  private readonly requestTimers = new Map<Duplex, { timer: NodeJS.Timeout; onClose: () => void }>();
 
   constructor(options: WebSocketServerOptions) {
     super();
@@ -225,15 +225,18 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     if (this.handshakeTimeout <= 0) return;
     const timer = setTimeout(() => socket.destroy(), this.handshakeTimeout);
     timer.unref();
-    this.requestTimers.set(socket, timer);
-    socket.once('close', () => this.requestHeadSeen(socket));
+    const onClose = (): void => this.requestHeadSeen(socket);
+    this.requestTimers.set(socket, { timer, onClose });
+    socket.once('close', onClose);
   }
 
   /** The request head on `socket` is complete (or the socket is gone): stop the trickle timer. */
   private requestHeadSeen(socket: Duplex): void {
-    const timer = this.requestTimers.get(socket);
-    if (timer !== undefined) {
-      clearTimeout(timer);
+    const watch = this.requestTimers.get(socket);
+    if (watch !== undefined) {
+      clearTimeout(watch.timer);
+      // Removed, not left to fire: it would live as long as the WebSocket connection.
+      socket.off('close', watch.onClose);
       this.requestTimers.delete(socket);
     }
   }
@@ -308,12 +311,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
         closeTimeout: this.options.closeTimeout,
         autoPong: this.options.autoPong,
         heartbeatGroup: this.heartbeatGroup,
+        clientSet: this.options.clientTracking === false ? undefined : this.clients,
       });
       extensions = []; // owned by the connection now
-      if (this.options.clientTracking !== false) {
-        this.clients.add(connection);
-        connection.once('close', () => this.clients.delete(connection));
-      }
       finish();
       callback(connection, request);
     } catch (error) {
