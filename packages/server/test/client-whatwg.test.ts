@@ -206,6 +206,7 @@ describe('WHATWG WebSocket details', { timeout: 10_000 }, () => {
     const cases: [string, () => unknown][] = [
       ['scheme', () => new WebSocket('mailto:x@y')],
       ['fragment', () => new WebSocket('ws://127.0.0.1/a#b')],
+      ['relative URL (Node has no base URL)', () => new WebSocket('no-scheme')],
       ['protocol token', () => new WebSocket('ws://127.0.0.1/', ['a,b'])],
       ['empty protocol', () => new WebSocket('ws://127.0.0.1/', [''])],
       ['duplicate protocol', () => new WebSocket('ws://127.0.0.1/', ['x', 'x'])],
