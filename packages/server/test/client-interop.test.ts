@@ -382,3 +382,58 @@ describe('first frames in the same packet as the 101', { timeout: 10_000 }, () =
     expect(events).toEqual(['open readyState=1', 'message early']);
   });
 });
+
+describe('connection limits reach the client connection', { timeout: 15_000 }, () => {
+  it('maxMessageSize: a larger message from ws fails the connection with 1009 (ws sees it)', async () => {
+    const echo = track(await startWsEcho());
+    const seen = new Promise<number>((resolve) => {
+      echo.server.on('connection', (socket) => socket.on('close', (code) => resolve(code)));
+    });
+    const connection = trackConnection(await connect(echo.url, { maxMessageSize: 1000 }));
+    const errors: Error[] = [];
+    connection.on('error', (error) => errors.push(error));
+    const closed = closeEvent(connection);
+    await connection.send('x'.repeat(1001)); // echoed back: one byte over our limit
+    expect(await seen).toBe(1009);
+    expect((await closed)[0]).toBe(1006);
+    expect(errors[0]).toMatchObject({ name: 'ProtocolError', code: 1009 });
+  });
+
+  it('closeTimeout: a server that never answers our close frame is cut off after it', async () => {
+    const server = track(await startRawServer((request) => request.socket.write(switchingProtocols(request))));
+    const connection = trackConnection(await connect(server.url, { closeTimeout: 200 }));
+    connection.on('error', () => {});
+    const closed = closeEvent(connection);
+    const started = Date.now();
+    connection.close(1000);
+    expect(await closed).toEqual([1006, '', false]);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('heartbeatInterval: a server that never answers pings is dropped', async () => {
+    const server = track(await startRawServer((request) => request.socket.write(switchingProtocols(request))));
+    const connection = trackConnection(await connect(server.url, { heartbeatInterval: 100 }));
+    const errors: Error[] = [];
+    connection.on('error', (error) => errors.push(error));
+    expect((await closeEvent(connection))[0]).toBe(1006);
+    expect(errors.some((error) => (error as { code?: string }).code === 'ERR_HEARTBEAT_TIMEOUT')).toBe(true);
+  });
+});
+
+describe('many clients at once (bounded)', { timeout: 20_000 }, () => {
+  it('100 concurrent connect() each echo 20 messages in order through the ws server', async () => {
+    const echo = track(await startWsEcho());
+    const connections = await Promise.all(Array.from({ length: 100 }, () => connect(echo.url)));
+    connections.forEach(trackConnection);
+    await Promise.all(
+      connections.map(async (connection, index) => {
+        const iterator = connection.messages();
+        for (let i = 0; i < 20; i++) void connection.send(`${index}:${i}`);
+        for (let i = 0; i < 20; i++) expect((await iterator.next()).value?.text).toBe(`${index}:${i}`);
+        const closed = closeEvent(connection);
+        connection.close();
+        expect((await closed)[2]).toBe(true);
+      }),
+    );
+  });
+});
