@@ -257,6 +257,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     const timer = setTimeout(() => socket.destroy(), this.handshakeTimeout > 0 ? this.handshakeTimeout : 2 ** 31 - 1);
     timer.unref();
     let extensions: Extension[] = [];
+    let opened: WebSocketConnection | undefined;
     const finish = (): void => {
       clearTimeout(timer);
       this.handshaking.delete(socket);
@@ -314,8 +315,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
         clientSet: this.options.clientTracking === false ? undefined : this.clients,
       });
       extensions = []; // owned by the connection now
-      finish();
-      callback(connection, request);
+      opened = connection;
     } catch (error) {
       if (!socket.destroyed) rejectHandshake(socket, 500, 'Internal Server Error');
       // Only when observed: a throwing hook must cost one handshake, not the process.
@@ -323,6 +323,16 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     } finally {
       finish();
       for (const extension of extensions) extension.dispose();
+    }
+    if (opened === undefined) return;
+    try {
+      callback(opened, request);
+    } catch (error) {
+      // The 101 is out: an application error must not turn into an HTTP response on a WebSocket
+      // stream. Rethrown outside this promise, it behaves like a throwing event listener.
+      process.nextTick(() => {
+        throw error;
+      });
     }
   }
 }
