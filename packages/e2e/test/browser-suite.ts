@@ -19,6 +19,7 @@ const BURST_COUNT = 1_000;
 /** TLS and deflate add per-byte work; these sizes still cross every frame-length boundary. */
 const WSS_SIZES = [0, 125, 126, 64 * 1024, 1024 * 1024] as const;
 const DEFLATE_SIZES = [0, 1, 126, 64 * 1024, 1024 * 1024] as const;
+const COMPRESSIBLE_SIZE = 1024 * 1024;
 
 export function defineBrowserSuite(engine: EngineName): void {
   describe(engine, () => {
@@ -185,6 +186,22 @@ export function defineBrowserSuite(engine: EngineName): void {
         });
       }
 
+      it('refuses a certificate it was not told to trust', async (context) => {
+        if (!browser().trustsOnlyTestCertificate) {
+          context.skip(`${engine} accepts any certificate in this automation session (see docs/notes/e2e.md)`);
+        }
+        const stranger = await createTestCertificate();
+        const other = await startServer('echo', ['--port', '0', '--no-deflate', '--tls-cert', stranger.certFile, '--tls-key', stranger.keyFile]);
+        try {
+          const result = await runScenario<{ close: CloseInfo; events: string[] }>(browser(), 'rejectedHandshake', { url: other.url });
+          expect(result.events).toEqual(['error', 'close:1006']);
+          expect(result.close).toMatchObject({ code: 1006, wasClean: false });
+        } finally {
+          await other.stop();
+          await stranger.dispose();
+        }
+      });
+
       it('closes cleanly with the server code and reason over wss', async () => {
         const result = await runScenario<{ close: CloseInfo }>(browser(), 'serverCloses', { url: secure!.url, code: 4000, reason: 'bye' });
         expect(result.close).toEqual({ code: 4000, reason: 'bye', wasClean: true });
@@ -212,6 +229,43 @@ export function defineBrowserSuite(engine: EngineName): void {
           expect(result.close).toMatchObject({ code: 1000, wasClean: true });
         });
       }
+
+      it('compresses on the wire: 2 MiB of repetitive data cross as a few KiB each way', async () => {
+        const { startByteCountingProxy } = await import('../src/byte-counting-proxy.js');
+        const proxy = await startByteCountingProxy(deflating!.url);
+        try {
+          const result = await runScenario<{ extensions: string; textEqual: boolean; binaryEqual: boolean }>(browser(), 'echoCompressible', {
+            url: proxy.url,
+            size: COMPRESSIBLE_SIZE,
+          });
+          expect(result).toEqual({ extensions: expect.stringMatching(/^permessage-deflate\b/), textEqual: true, binaryEqual: true });
+          const { up, down } = proxy.counts();
+          console.log(`[${engine}] permessage-deflate: 2 x ${COMPRESSIBLE_SIZE} bytes each way crossed as ${up} bytes up, ${down} bytes down`);
+          // Uncompressed, each direction would carry 2 x 1 MiB plus framing; deflate shrinks this ~100x.
+          expect(up).toBeLessThan(COMPRESSIBLE_SIZE / 8);
+          expect(down).toBeLessThan(COMPRESSIBLE_SIZE / 8);
+        } finally {
+          await proxy.close();
+        }
+      });
+
+      it('sends the same data uncompressed when the server declines (--no-deflate control)', async () => {
+        const plain = await startServer('echo', ['--port', '0', '--no-deflate']);
+        const { startByteCountingProxy } = await import('../src/byte-counting-proxy.js');
+        const proxy = await startByteCountingProxy(plain.url);
+        try {
+          const result = await runScenario<{ extensions: string; textEqual: boolean; binaryEqual: boolean }>(browser(), 'echoCompressible', {
+            url: proxy.url,
+            size: COMPRESSIBLE_SIZE,
+          });
+          expect(result).toEqual({ extensions: '', textEqual: true, binaryEqual: true });
+          expect(proxy.counts().up).toBeGreaterThan(2 * COMPRESSIBLE_SIZE);
+          expect(proxy.counts().down).toBeGreaterThan(2 * COMPRESSIBLE_SIZE);
+        } finally {
+          await proxy.close();
+          await plain.stop();
+        }
+      });
     });
 
     describe('our server in process (sees the server side)', () => {

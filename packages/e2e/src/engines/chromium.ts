@@ -36,6 +36,7 @@ export const launchChromium: EngineLauncher = async (options) => {
     const session: BrowserSession = {
       engine: 'chromium',
       description: `Chromium ${version} via playwright-core (CDP)`,
+      trustsOnlyTestCertificate: true,
       async open(url) {
         await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
       },

@@ -21,6 +21,11 @@ export interface BrowserSession {
   readonly engine: EngineName;
   /** Human-readable route and version, printed in the per-engine summary. */
   readonly description: string;
+  /**
+   * True when the engine trusts only the test certificate (so an unknown one must fail); false when the
+   * session accepts any certificate (the only switch some WebDriver routes have).
+   */
+  readonly trustsOnlyTestCertificate: boolean;
   /** Navigates the page and waits for its load event. */
   open(url: string): Promise<void>;
   /**

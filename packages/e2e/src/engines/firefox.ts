@@ -37,6 +37,7 @@ export const launchFirefox: EngineLauncher = async () => {
     const session: BrowserSession = {
       engine: 'firefox',
       description: `${version} via puppeteer-core (WebDriver BiDi)`,
+      trustsOnlyTestCertificate: false,
       async open(url) {
         await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
       },

@@ -72,6 +72,7 @@ export const launchWebKit: EngineLauncher = async () => {
     const session: BrowserSession = {
       engine: 'webkit',
       description: `WebKitGTK ${version} MiniBrowser via WebKitWebDriver + selenium-webdriver (WebDriver, Xvfb ${display.display})`,
+      trustsOnlyTestCertificate: false,
       async open(url) {
         await withTimeout(activeDriver.get(url), 30_000, 'webkit open');
       },

@@ -163,3 +163,24 @@ export async function eventScript(arg: { url: string; failUrl: string }): Promis
   if (script === undefined) throw new Error('event-script.js (packages/server/test/fixtures/event-script.ts) is not loaded');
   return deadline(script.runEventScript(WebSocket, arg.url, arg.failUrl), 60_000, 'event script');
 }
+
+/** Sends highly compressible text and binary of `size` bytes each; reports exactness and extensions. */
+export async function echoCompressible(arg: { url: string; size: number }): Promise<{ extensions: string; textEqual: boolean; binaryEqual: boolean }> {
+  const probe = new SocketProbe(arg.url);
+  await deadline(probe.opened, STEP_MS, 'open');
+  const line = 'wsts permessage-deflate: the same line again and again, 0123456789 é€😀\n';
+  const text = line.repeat(Math.ceil(arg.size / line.length)).slice(0, arg.size);
+  const bytes = new TextEncoder().encode(text);
+  probe.ws.send(text);
+  const textBack = await probe.next(60_000);
+  probe.ws.send(bytes);
+  const binaryBack = await asBytes(await probe.next(60_000));
+  const extensions = probe.ws.extensions;
+  probe.ws.close(1000);
+  await probe.waitClosed(STEP_MS);
+  return {
+    extensions,
+    textEqual: textBack === text,
+    binaryEqual: typeof binaryBack !== 'string' && firstDifference(bytes, binaryBack) === -1,
+  };
+}
