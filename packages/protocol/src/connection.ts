@@ -255,12 +255,12 @@ export class Connection {
 
   /** Sends a ping (at most 125 bytes). Returns false when nothing may be sent any more. */
   ping(data?: Uint8Array | string): boolean {
-    return this.control(Opcode.PING, toBytes(data));
+    return this.sendControl(Opcode.PING, toBytes(data));
   }
 
   /** Sends an unsolicited pong (at most 125 bytes). Returns false when nothing may be sent any more. */
   pong(data?: Uint8Array | string): boolean {
-    return this.control(Opcode.PONG, toBytes(data));
+    return this.sendControl(Opcode.PONG, toBytes(data));
   }
 
   /**
@@ -318,7 +318,7 @@ export class Connection {
   private frameEnd(payload: Uint8Array): void {
     const opcode = this.frameOpcode;
     if (opcode >= 8) {
-      this.control_(opcode, payload);
+      this.receivedControl(opcode, payload);
       return;
     }
     this.messageSize += payload.length;
@@ -348,7 +348,7 @@ export class Connection {
   }
 
   /** A received control frame. */
-  private control_(opcode: number, payload: Uint8Array): void {
+  private receivedControl(opcode: number, payload: Uint8Array): void {
     if (opcode === Opcode.PING) {
       if (this.autoPong && !this.closeQueued) this.writeFrame(Opcode.PONG, true, 0, payload, undefined);
       this.emit({ type: 'ping', data: payload });
@@ -468,7 +468,7 @@ export class Connection {
 
   // ---- sending ---------------------------------------------------------------------------------
 
-  private control(opcode: number, payload: Uint8Array): boolean {
+  private sendControl(opcode: number, payload: Uint8Array): boolean {
     if (payload.length > 125) throw new RangeError('Control frame payload must be at most 125 bytes');
     if (this.closeQueued || this.terminated) return false;
     this.writeFrame(opcode, true, 0, payload, undefined);

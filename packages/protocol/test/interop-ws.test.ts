@@ -1,96 +1,12 @@
 /**
  * Interop with an independent implementation: the `ws` package, over real TCP on 127.0.0.1.
- * Our codec plays the server against a ws client, and the client against a ws server. The HTTP head
- * handling here is a minimal stand-in for what @wsts/server does properly.
+ * Our codec plays the server against a ws client, and the client against a ws server.
  */
-import { webcrypto } from 'node:crypto';
 import { once } from 'node:events';
-import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type AddressInfo, connect } from 'node:net';
+import { describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import {
-  acceptClientHandshake,
-  Connection,
-  type ConnectionEvent,
-  createClientHandshake,
-  upgrade,
-} from '../src/index.js';
-import { describeEvent } from './helpers.js';
-
-const random = (bytes: Uint8Array): void => {
-  webcrypto.getRandomValues(bytes);
-};
-
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
-/** Reads an HTTP head; resolves with its lines and whatever bytes followed it. */
-function readHead(socket: Socket): Promise<{ lines: string[]; rest: Buffer }> {
-  return new Promise((resolve, reject) => {
-    let buffered = Buffer.alloc(0);
-    const onData = (chunk: Buffer): void => {
-      buffered = Buffer.concat([buffered, chunk]);
-      const end = buffered.indexOf('\r\n\r\n');
-      if (end === -1) return;
-      socket.off('data', onData);
-      socket.off('error', reject);
-      resolve({ lines: buffered.subarray(0, end).toString('latin1').split('\r\n'), rest: buffered.subarray(end + 4) });
-    };
-    socket.on('data', onData);
-    socket.once('error', reject);
-  });
-}
-
-const headerPairs = (lines: string[]): [string, string][] =>
-  lines.slice(1).map((line) => {
-    const colon = line.indexOf(':');
-    return [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
-  });
-
-/** Wires a Connection to a socket: writes go out in order, input comes in, 'closed'/'fail' end TCP. */
-function attach(socket: Socket, role: 'server' | 'client', onEvent: (event: ConnectionEvent, connection: Connection) => void, leftover: Buffer, fragmentSize?: number): Connection {
-  const connection: Connection = new Connection({
-    role,
-    random,
-    fragmentSize,
-    onWrite: (chunks, done) => {
-      socket.cork();
-      for (const chunk of chunks) socket.write(chunk);
-      socket.uncork();
-      done?.();
-    },
-    onEvent: (event) => {
-      onEvent(event, connection);
-      if (event.type === 'fail' || (event.type === 'closed' && role === 'server')) socket.end();
-    },
-  });
-  socket.on('data', (chunk: Buffer) => connection.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
-  if (leftover.length > 0) connection.receive(new Uint8Array(leftover));
-  return connection;
-}
-
-/** An echo server built from upgrade() and Connection. */
-async function startServer(events: string[]): Promise<{ port: number; server: Server }> {
-  const server = createServer(async (socket) => {
-    const { lines, rest } = await readHead(socket);
-    const result = upgrade(headerPairs(lines), { selectProtocol: (offered) => (offered.includes('echo') ? 'echo' : undefined) });
-    if (!result.ok) {
-      socket.end(`HTTP/1.1 ${result.status} Bad Request\r\n${result.headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
-      return;
-    }
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\n${result.headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
-    attach(socket, 'server', (event, connection) => {
-      events.push(describeEvent(event).slice(0, 80));
-      if (event.type === 'message') connection.send(event.data, event.binary);
-    }, rest);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.push(() => server.close());
-  return { port: (server.address() as AddressInfo).port, server };
-}
+import { cleanups, openClient, readHead, startServer } from './tcp-helpers.js';
 
 describe('our server codec against a ws client', () => {
   it('echoes text, binary, large and fragmented messages, answers pings and completes the close', async () => {
@@ -162,19 +78,6 @@ describe('our client codec against a ws server', () => {
     return { port: (wss.address() as AddressInfo).port, wss };
   }
 
-  async function open(port: number, events: string[], fragmentSize?: number): Promise<{ connection: Connection; socket: Socket; protocol: string | undefined }> {
-    const socket = connect(port, '127.0.0.1');
-    cleanups.push(() => socket.destroy());
-    await once(socket, 'connect');
-    const handshake = createClientHandshake({ host: `127.0.0.1:${port}`, path: '/?q=1', protocols: ['chat', 'other'], headers: { Origin: 'http://127.0.0.1' }, random });
-    socket.write(`GET /?q=1 HTTP/1.1\r\n${handshake.headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
-    const { lines, rest } = await readHead(socket);
-    const status = Number(lines[0]!.split(' ')[1]);
-    const { protocol } = acceptClientHandshake(handshake, status, headerPairs(lines));
-    const connection = attach(socket, 'client', (event) => events.push(describeEvent(event).slice(0, 80)), rest, fragmentSize);
-    return { connection, socket, protocol };
-  }
-
   it('exchanges messages with masking, fragmentation, pings both ways and a clean close', async () => {
     const { port, wss } = await startWsServer();
     const serverSide: string[] = [];
@@ -188,7 +91,7 @@ describe('our client codec against a ws server', () => {
       peer.ping('from ws');
     });
     const events: string[] = [];
-    const { connection, socket, protocol } = await open(port, events, 1000);
+    const { connection, socket, protocol } = await openClient(port, events, ['chat', 'other'], 1000);
     expect(protocol).toBe('chat');
     connection.send('hello ws', false);
     connection.send(new Uint8Array(250_000).fill(7), true);
@@ -210,7 +113,7 @@ describe('our client codec against a ws server', () => {
     const { port, wss } = await startWsServer();
     wss.on('connection', (peer) => peer.close(1001, 'going away'));
     const events: string[] = [];
-    const { socket } = await open(port, events);
+    const { socket } = await openClient(port, events, ['chat', 'other']);
     await once(socket, 'close');
     expect(events).toEqual(['close:1001:going away', 'closed']);
   });
