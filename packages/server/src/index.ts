@@ -47,6 +47,7 @@ export type {
   ConnectOptions,
   ErrorEventInit,
   WebSocketEventHandler,
+  WebSocketMessageData,
   WebSocketMessageEvent,
   WebSocketSendData,
 } from './client/index.js';

@@ -14,6 +14,9 @@ import { InvalidInputError, parseProtocols, parseWebSocketUrl } from './url.js';
  */
 export type BinaryType = 'arraybuffer' | 'blob' | 'nodebuffer';
 
+/** What a message event's `data` holds: a string for text; for binary, per `binaryType`. */
+export type WebSocketMessageData = string | ArrayBuffer | Blob | Buffer;
+
 /** Anything {@link WebSocket.send} accepts. */
 export type WebSocketSendData = string | ArrayBufferLike | ArrayBufferView | Blob;
 
@@ -91,8 +94,9 @@ export class WebSocket extends EventTarget {
   /** Sends waiting behind a Blob being read, so that messages keep their order. */
   #sendQueue: Promise<void> | undefined;
   #sendQueueLength = 0;
-  /** Set when the connection failed (error event before close). */
+  /** Set when the connection failed (error event before close), with the reason. */
   #failed = false;
+  #lastError: Error | undefined;
   readonly #handlers = new Map<string, { handler: WebSocketEventHandler<Event>; listener: (event: Event) => void }>();
 
   /**
@@ -153,24 +157,28 @@ export class WebSocket extends EventTarget {
     if (BINARY_TYPES.has(String(value))) this.#binaryType = String(value) as BinaryType;
   }
 
+  /** Handler for 'open'; keeps its place among listeners from its first assignment, `null` removes it. */
   get onopen(): WebSocketEventHandler<Event> {
     return this.#getHandler('open');
   }
   set onopen(handler: WebSocketEventHandler<Event>) {
     this.#setHandler('open', handler);
   }
-  get onmessage(): WebSocketEventHandler<WebSocketMessageEvent> {
-    return this.#getHandler('message') as WebSocketEventHandler<WebSocketMessageEvent>;
+  /** Handler for 'message' (a `MessageEvent` with `data` and `origin`); see {@link WebSocket.onopen}. */
+  get onmessage(): WebSocketEventHandler<WebSocketMessageEvent<WebSocketMessageData>> {
+    return this.#getHandler('message') as WebSocketEventHandler<WebSocketMessageEvent<WebSocketMessageData>>;
   }
-  set onmessage(handler: WebSocketEventHandler<WebSocketMessageEvent>) {
+  set onmessage(handler: WebSocketEventHandler<WebSocketMessageEvent<WebSocketMessageData>>) {
     this.#setHandler('message', handler as WebSocketEventHandler<Event>);
   }
+  /** Handler for 'error' (an {@link ErrorEvent}; in Node it carries the cause as `error`); see {@link WebSocket.onopen}. */
   get onerror(): WebSocketEventHandler<ErrorEvent> {
     return this.#getHandler('error') as WebSocketEventHandler<ErrorEvent>;
   }
   set onerror(handler: WebSocketEventHandler<ErrorEvent>) {
     this.#setHandler('error', handler as WebSocketEventHandler<Event>);
   }
+  /** Handler for 'close' (a {@link CloseEvent} with `code`, `reason`, `wasClean`); see {@link WebSocket.onopen}. */
   get onclose(): WebSocketEventHandler<CloseEvent> {
     return this.#getHandler('close') as WebSocketEventHandler<CloseEvent>;
   }
@@ -258,8 +266,6 @@ export class WebSocket extends EventTarget {
     this.dispatchEvent(new Event('open'));
   }
 
-  #lastError: Error | undefined;
-
   #onConnectFailure(error: unknown): void {
     this.#finish(1006, '', false, true, error);
   }
@@ -283,7 +289,7 @@ export class WebSocket extends EventTarget {
     // Messages that arrive once close() was called are dropped, as the standard says. (Not the getter:
     // a message whose inflate finished after the server's close frame was parsed still precedes it.)
     if (this.#readyState !== OPEN) return;
-    let payload: string | ArrayBuffer | Blob | Buffer;
+    let payload: WebSocketMessageData;
     if (!isBinary) payload = data.toString('utf8');
     else if (this.#binaryType === 'nodebuffer') payload = data;
     else if (this.#binaryType === 'blob') payload = new Blob([data]);
