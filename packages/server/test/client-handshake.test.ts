@@ -257,3 +257,17 @@ describe('WHATWG WebSocket handshake failures', { timeout: 10_000 }, () => {
     expect(await events(ws)).toEqual(['error readyState=3', 'close 1006 wasClean=false']);
   });
 });
+
+describe('option errors', () => {
+  it('refuses headers the handshake sets itself: a TypeError from the constructor, a rejection from connect()', async () => {
+    expect(() => new WebSocket('ws://127.0.0.1:9/', [], { headers: { 'Sec-WebSocket-Key': 'x' } })).toThrow(TypeError);
+    expect(() => new WebSocket('ws://127.0.0.1:9/', [], { headers: [['upgrade', 'h2c']] })).toThrow(/Upgrade|upgrade/);
+    await expect(connect('ws://127.0.0.1:9/', { headers: { 'Sec-WebSocket-Protocol': 'chat' } })).rejects.toThrow(TypeError);
+  });
+
+  it('refuses nonsensical numbers with RangeError', async () => {
+    expect(() => new WebSocket('ws://127.0.0.1:9/', [], { handshakeTimeout: 0 })).toThrow(RangeError);
+    await expect(connect('ws://127.0.0.1:9/', { maxRedirects: -1 })).rejects.toThrow(RangeError);
+    await expect(connect('ws://127.0.0.1:9/', { handshakeTimeout: Number.NaN })).rejects.toThrow(RangeError);
+  });
+});

@@ -87,9 +87,28 @@ function checkPositive(name: string, value: number): number {
   return value;
 }
 
-/** Applies defaults and checks the numeric knobs. */
+/**
+ * Headers the opening handshake sets itself. The codec refuses them too, but only once a request is
+ * built; checking here makes a bad option a synchronous TypeError from `new WebSocket()`, like the other
+ * argument errors, instead of a connection failure.
+ */
+const HANDSHAKE_HEADERS = new Set([
+  'upgrade',
+  'connection',
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-protocol',
+  'sec-websocket-extensions',
+]);
+
+/** Applies defaults and checks the knobs (RangeError for a bad number, TypeError for a reserved header). */
 export function resolveClientOptions(options: ClientOptions, protocols: readonly string[]): ResolvedClientOptions {
   const headers = toHeaderPairs(options.headers);
+  for (const [name] of headers) {
+    if (HANDSHAKE_HEADERS.has(name.toLowerCase())) {
+      throw new TypeError(`header ${name} is set by the WebSocket handshake; use the protocols/perMessageDeflate/extensions options`);
+    }
+  }
   if (options.origin !== undefined) {
     const withoutOrigin = headers.filter(([name]) => name.toLowerCase() !== 'origin');
     withoutOrigin.push(['Origin', options.origin]);
