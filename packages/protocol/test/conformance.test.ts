@@ -152,6 +152,46 @@ add({ id: '6.4.3', rule: '8.1 fail fast', title: 'valid first fragment then bad 
 add({ id: '6.5.1', rule: '5.6 binary is not validated', title: 'binary message with invalid UTF-8 bytes', input: f({ opcode: BINARY, payload: [0xc0, 0xaf, 0xff] }), events: ['binary:c0afff'], written: [] });
 add({ id: '6.5.2', rule: '8.1 across fragments', title: '4-byte character split across fragments', input: all(f({ opcode: TEXT, payload: [0xf0, 0x9f], fin: false }), f({ opcode: CONT, payload: [0x98, 0x80] })), events: ['text:😀'], written: [] });
 
+// Autobahn 6.6-6.23: every split point of a multibyte string, boundary code points, noncharacters.
+const kosme = [...new TextEncoder().encode('κόσμε')];
+for (let cut = 1; cut < kosme.length; cut++) {
+  add({ id: `6.6.${cut}`, rule: '8.1 across fragments', title: `κόσμε split after byte ${cut}`, input: all(f({ opcode: TEXT, payload: kosme.slice(0, cut), fin: false }), f({ opcode: CONT, payload: kosme.slice(cut) })), events: ['text:κόσμε'], written: [] });
+}
+const boundaries: [string, string][] = [
+  ['first 1-byte U+0000', '\u0000'],
+  ['first 2-byte U+0080', '\u0080'],
+  ['first 3-byte U+0800', '\u0800'],
+  ['first 4-byte U+10000', '\u{10000}'],
+  ['last 1-byte U+007F', '\u007F'],
+  ['last 2-byte U+07FF', '\u07FF'],
+  ['last 3-byte U+FFFF (noncharacter, valid)', '\uFFFF'],
+  ['U+D7FF before the surrogates', '\uD7FF'],
+  ['U+E000 after the surrogates', '\uE000'],
+  ['U+FFFD', '\uFFFD'],
+  ['U+10FFFF, the last code point', '\u{10FFFF}'],
+  ['noncharacters U+FFFE, U+FDD0, U+1FFFF (valid)', '\uFFFE\uFDD0\u{1FFFF}'],
+];
+for (const [i, [name, text]] of boundaries.entries()) {
+  add({ id: `6.7.${i + 1}`, rule: '8.1 text is UTF-8 (RFC 3629 boundaries)', title: name, input: f({ opcode: TEXT, payload: text }), events: [`text:${text}`], written: [] });
+}
+const invalidBoundaries: [string, number[]][] = [
+  ['U+110000', [0xf4, 0x90, 0x80, 0x80]],
+  ['U+1FFFFF as 4 bytes', [0xf7, 0xbf, 0xbf, 0xbf]],
+  ['overlong NUL, 2 bytes', [0xc0, 0x80]],
+  ['overlong NUL, 3 bytes', [0xe0, 0x80, 0x80]],
+  ['overlong NUL, 4 bytes', [0xf0, 0x80, 0x80, 0x80]],
+  ['largest overlong 3-byte U+07FF', [0xe0, 0x9f, 0xbf]],
+  ['largest overlong 4-byte U+FFFF', [0xf0, 0x8f, 0xbf, 0xbf]],
+  ['paired surrogates U+D800 U+DC00', [0xed, 0xa0, 0x80, 0xed, 0xb0, 0x80]],
+  ['lone low surrogate U+DC00', [0xed, 0xb0, 0x80]],
+  ['all continuation bytes 80-BF', Array.from({ length: 64 }, (_, i) => 0x80 + i)],
+  ['lonely 2-byte starts followed by spaces', [0xc0, 0x20, 0xc1, 0x20, 0xc2, 0x20]],
+  ['3-byte sequence with its last byte missing, then ASCII', [0xe0, 0x80, 0x41]],
+];
+for (const [i, [name, payload]] of invalidBoundaries.entries()) {
+  add({ id: `6.8.${i + 1}`, rule: '8.1 invalid UTF-8 -> 1007', title: name, input: f({ opcode: TEXT, payload }), ...failWith(1007) });
+}
+
 // 7. Close handling.
 add({ id: '7.1.1', rule: '5.5.1 closing handshake', title: 'close without payload', input: f({ opcode: CLOSE }), events: ['close:1005:', 'closed'], written: ['close'] });
 add({ id: '7.1.2', rule: '5.5.1 closing handshake', title: 'close 1000 with reason, echoed', input: f({ opcode: CLOSE, payload: closePayload(1000, 'bye') }), events: ['close:1000:bye', 'closed'], written: ['close:1000'] });
