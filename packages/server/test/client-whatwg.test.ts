@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 /**
- * Where undici 7 departs from the WHATWG standard, and what the standard says instead. Each entry turns
+ * Where undici 7 departs from the WHATWG standard (and from Chromium, Firefox and WebKit), and what the standard says instead. Each entry turns
  * undici's observation into the standard's; everything else must match exactly.
  */
 function undiciAsStandard(log: string[]): string[] {
@@ -39,11 +39,16 @@ function undiciAsStandard(log: string[]): string[] {
     out.splice(after, 1);
     out.splice(firstEvent, 0, 'connecting after close() readyState=2');
   }
+  // 3. A server that drops TCP without a close frame after open: the connection is closed (1006), not
+  //    failed, so the standard fires no 'error' (Chromium, Firefox and WebKit agree; see
+  //    docs/notes/e2e.md). undici fires 'error' for every close without a received close frame.
+  const dropped = out.indexOf('terminated error isEvent=true readyState=3');
+  if (dropped !== -1) out.splice(dropped, 1);
   return out;
 }
 
 describe('event script: ours against undici', { timeout: 30_000 }, () => {
-  it('records the same sequence as undici, modulo undici\'s two documented departures from the standard', async () => {
+  it('records the same sequence as undici, modulo undici\'s three documented departures from the standard', async () => {
     const theirs = await runEventScript(UndiciWebSocket as unknown as ScriptSocketConstructor, echo.url, failUrl);
     const ours = await runEventScript(WebSocket as unknown as ScriptSocketConstructor, echo.url, failUrl);
     expect(ours).toEqual(undiciAsStandard(theirs));

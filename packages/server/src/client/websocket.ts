@@ -1,4 +1,6 @@
 import { Buffer } from 'node:buffer';
+import { ProtocolError } from '@wsts/protocol';
+import { ConnectionError } from '../errors.js';
 import type { WebSocketConnection } from '../websocket-connection.js';
 import { clientConnection } from './connect.js';
 import { WebSocketConnectError } from './errors.js';
@@ -30,6 +32,17 @@ const CLOSED = 3;
 type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSING | typeof CLOSED;
 
 const BINARY_TYPES: ReadonlySet<string> = new Set(['arraybuffer', 'blob', 'nodebuffer']);
+
+/**
+ * Whether an error reported by the connection means the standard's "fail the WebSocket connection" (an
+ * 'error' event precedes 'close'): a protocol violation by the server, or our own decision to give up on
+ * it (its buffer is full: "flagged as full"; it stopped answering pings). A transport that just ends
+ * (reset, FIN without a close frame) or a closing handshake that times out is a close, not a failure.
+ */
+function isFailure(error: Error): boolean {
+  if (error instanceof ProtocolError) return true;
+  return error instanceof ConnectionError && (error.code === 'ERR_BUFFER_OVERFLOW' || error.code === 'ERR_HEARTBEAT_TIMEOUT');
+}
 
 /** WebIDL `[Clamp] unsigned short`: clamp to the range, round half to even. */
 function clampUnsignedShort(value: unknown): number {
@@ -256,11 +269,13 @@ export class WebSocket extends EventTarget {
     this.#extensions = upgrade.extensionsHeader;
     connection.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
     connection.on('error', (error) => {
-      this.#failed = true;
-      this.#lastError = error;
+      if (isFailure(error)) {
+        this.#failed = true;
+        this.#lastError ??= error;
+      }
     });
     connection.on('close', (code, reason, wasClean) => {
-      this.#finish(code, reason, wasClean, this.#failed || code === 1006, this.#lastError);
+      this.#finish(code, reason, wasClean, this.#failed, this.#lastError);
     });
     this.#readyState = OPEN;
     this.dispatchEvent(new Event('open'));
@@ -271,8 +286,9 @@ export class WebSocket extends EventTarget {
   }
 
   /**
-   * The standard's "the WebSocket connection is closed": CLOSED, then 'error' when the connection
-   * failed or ended without a close frame (as browsers and undici do), then 'close'.
+   * The standard's "the WebSocket connection is closed": CLOSED, then 'error' only when the connection
+   * was failed (not when the transport simply went away: Chromium, Firefox and WebKit agree), then
+   * 'close'.
    */
   #finish(code: number, reason: string, wasClean: boolean, failed: boolean, error: unknown): void {
     if (this.#readyState === CLOSED) return;
