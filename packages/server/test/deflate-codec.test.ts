@@ -179,6 +179,19 @@ describe('compression', () => {
     ext.dispose();
   });
 
+  it('inflates a large message across hundreds of zlib output chunks, and compresses it back', async () => {
+    const ext = serverExtension();
+    const big = Buffer.from(Array.from({ length: 120_000 }, (_, i) => `row ${i}: ${(i * 7919) % 10007};`).join('\n'));
+    expect(big.length).toBeGreaterThan(2 * MiB);
+    const compressed = deflateRawSync(big, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    const out = await ext.decode([compressed], true, 64 * MiB);
+    expect(Buffer.from(out).equals(big)).toBe(true);
+    const encoded = await ext.encode(big, false);
+    const tail = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+    expect(inflateRawSync(Buffer.concat([encoded.data, tail]), { finishFlush: constants.Z_SYNC_FLUSH }).equals(big)).toBe(true);
+    ext.dispose();
+  });
+
   it('rejects corrupt data with 1007', async () => {
     const ext = serverExtension();
     await expect(ext.decode([bytes(0xff, 0xff, 0xff, 0xff)], true, 1024)).rejects.toMatchObject({ code: 1007 });
