@@ -181,6 +181,10 @@ export class Connection {
   /** The message whose async encode is running. */
   private outboundInFlight: (OutboundTask & { kind: 'data' }) | undefined = undefined;
 
+  /** Inside receive(); input arriving meanwhile waits in pendingInput. */
+  private receiving = false;
+  private pendingInput: Uint8Array[] = [];
+
   // A throw from onEvent is held until the connection is consistent, then rethrown.
   private userErrorPending = false;
   private userError: unknown = undefined;
@@ -228,11 +232,25 @@ export class Connection {
    */
   receive(bytes: Uint8Array): void {
     if (this.terminated || this.closeReceived || this.decoder.stopped) return;
+    if (this.receiving) {
+      // Called again from inside an event or write callback (e.g. two connections wired back to back):
+      // finish the current input first so bytes are decoded in the order they arrived.
+      this.pendingInput.push(bytes);
+      return;
+    }
+    this.receiving = true;
     try {
-      this.decoder.push(bytes, this.sink);
+      let next: Uint8Array | undefined = bytes;
+      while (next !== undefined && !this.decoder.stopped) {
+        this.decoder.push(next, this.sink);
+        next = this.pendingInput.shift();
+      }
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       this.fail(error);
+    } finally {
+      this.receiving = false;
+      this.pendingInput = [];
     }
     this.rethrowUserError();
   }

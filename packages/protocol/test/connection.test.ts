@@ -199,3 +199,55 @@ describe('robustness', () => {
     expect([...event.data]).toEqual([1, 2, 3, 4, 5]);
   });
 });
+
+describe('re-entrancy', () => {
+  it('decodes input passed to receive() from inside a callback after the current input, in order', () => {
+    const seen: string[] = [];
+    const connection: Connection = new Connection({
+      role: 'server',
+      onWrite: () => {},
+      onEvent: (event) => {
+        seen.push(describeEvent(event));
+        // A frame split in two, fed re-entrantly while the outer receive() still has frames to decode.
+        if (seen.length === 1) {
+          const inner = frame({ opcode: 1, payload: 'inner' });
+          connection.receive(inner.subarray(0, 3));
+          connection.receive(inner.subarray(3));
+        }
+      },
+    });
+    connection.receive(concatBytes([frame({ opcode: 1, payload: 'first' }), frame({ opcode: 1, payload: 'second' })]));
+    expect(seen).toEqual(['text:first', 'text:second', 'text:inner']);
+  });
+
+  it('two connections wired back to back can answer each other from their event handlers', () => {
+    const log: string[] = [];
+    let server!: Connection;
+    const client: Connection = new Connection({
+      role: 'client',
+      random: (b) => b.fill(3),
+      onWrite: (chunks) => chunks.forEach((c) => server.receive(c)),
+      onEvent: (e) => {
+        log.push(`client ${describeEvent(e)}`);
+        if (e.type === 'message' && log.length < 6) client.send(`again ${log.length}`, false);
+      },
+    });
+    server = new Connection({
+      role: 'server',
+      onWrite: (chunks) => chunks.forEach((c) => client.receive(c)),
+      onEvent: (e) => {
+        log.push(`server ${describeEvent(e)}`);
+        if (e.type === 'message') server.send(e.data, false);
+      },
+    });
+    client.send('start', false);
+    expect(log).toEqual([
+      'server text:start',
+      'client text:start',
+      'server text:again 2',
+      'client text:again 2',
+      'server text:again 4',
+      'client text:again 4',
+    ]);
+  });
+});
