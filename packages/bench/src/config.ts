@@ -21,7 +21,7 @@ export const USAGE = `usage: pnpm bench [--quick] [--only codec,echo,scale,defla
   --quick          reduced set, under two minutes (what CI runs)
   --only LIST      run only these suites
   --duration MS    measured phase of each echo case (default 4000, quick 400)
-  --connections N  idle connections for the scale rows (default 10000, quick 1000)
+  --connections N  idle connections for the scale rows (default 10000, quick 500)
   --out FILE       where to write the JSON (default results/<date>.json)`;
 
 function positive(flag: string, value: string | undefined): number {
@@ -39,10 +39,10 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     ? {
         quick,
         suites: new Set(ALL_SUITES),
-        codec: { frameSizes: SIZES, maskSizes: SIZES, utf8Sizes: [KiB, 64 * KiB], rounds: 3, roundMs: 20 },
-        echo: { cases: [[16, 1], [16, 64], [KiB, 64], [64 * KiB, 1], [MiB, 1], [16, 1000]], warmupMs: 150, durationMs: 400, maxMessages: 2_000_000 },
+        codec: { frameSizes: SIZES, maskSizes: SIZES, utf8Sizes: [KiB, 64 * KiB], rounds: 3, roundMs: 10 },
+        echo: { cases: [[16, 1], [16, 64], [KiB, 64], [64 * KiB, 1], [MiB, 1], [16, 300]], warmupMs: 150, durationMs: 400, maxMessages: 2_000_000 },
         deflateEcho: { cases: [[KiB, 64]] },
-        scale: { connections: 1000 },
+        scale: { connections: 500 },
         out: undefined,
       }
     : {

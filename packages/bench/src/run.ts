@@ -9,14 +9,17 @@ import { parseArgs, USAGE, type BenchConfig } from './config.js';
 import { loadOurProtocol } from './ours.js';
 import { machineInfo } from './report/machine.js';
 import type { Row } from './report/row.js';
+import { checkBar, renderBar } from './report/bar.js';
 import { renderTables } from './report/table.js';
 import { runCodecSuite } from './suites/codec-suite.js';
 import { runEchoSuite } from './suites/echo-suite.js';
 import { runScaleSuite } from './suites/scale-suite.js';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const t0 = Date.now();
+/** Progress on stderr, stamped with seconds since the start so slow suites are easy to spot. */
 const log = (line: string): void => {
-  process.stderr.write(`${line}\n`);
+  process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
 };
 
 /** A failed suite becomes one incomplete row, so the rest of the run still reports. */
@@ -49,7 +52,7 @@ async function main(config: BenchConfig): Promise<number> {
   if (config.suites.has('deflate')) {
     log('echo and scale with permessage-deflate');
     rows.push(...(await runEchoSuite({ ...config.echo, ...config.deflateEcho, deflate: true, log }).catch((e: unknown) => [failedSuite('echo deflate', e)])));
-    rows.push(...(await runScaleSuite({ connections: Math.min(config.scale.connections, 1000), deflate: true, log }).catch((e: unknown) => [failedSuite('scale deflate', e)])));
+    rows.push(...(await runScaleSuite({ connections: Math.min(config.scale.connections, config.quick ? 200 : 1000), deflate: true, log }).catch((e: unknown) => [failedSuite('scale deflate', e)])));
   }
   const finished = new Date();
   const report = {
@@ -63,7 +66,7 @@ async function main(config: BenchConfig): Promise<number> {
   const out = config.out ? resolve(config.out) : resolve(packageDir, 'results', `${started.toISOString().replace(/[:.]/g, '-')}${config.quick ? '-quick' : ''}.json`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`\n${renderTables(rows)}\n`);
+  process.stdout.write(`\n${renderTables(rows)}\n${renderBar(checkBar(rows))}\n\n`);
   process.stdout.write(`machine: ${machine.cpuCount} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.platform} ${machine.kernel}, Node ${machine.node}; ${report.date}; ${report.seconds.toFixed(0)} s\n`);
   process.stdout.write(`results: ${out}\n`);
   const incomplete = rows.filter((r) => !r.completed);

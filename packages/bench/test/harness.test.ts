@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Receiver, WebSocketServer } from 'ws';
 import { parseArgs } from '../src/config.js';
 import { windowFor } from '../src/load/echo-job.js';
+import { checkBar } from '../src/report/bar.js';
 import { advantage, makeRow } from '../src/report/row.js';
 import { median, percentileSorted } from '../src/report/stats.js';
 import { renderTables } from '../src/report/table.js';
@@ -44,12 +45,33 @@ describe('ratios and rows', () => {
   });
 });
 
+describe('the bar', () => {
+  const row = (section: string, c: string, metric: string, ours: number, ws: number, better: 'higher' | 'lower' = 'higher') =>
+    makeRow({ section, case: c, metric, better, bar: 'ws', values: { ours, ws } });
+  it('needs 1.0x everywhere, 1.5x on small echo throughput, and no more memory than ws', () => {
+    const passing = [
+      row('echo (binary, no compression)', '16 B x 64 conns', 'msg/s', 160, 100),
+      row('echo (binary, no compression)', '1 KiB x 1 conn', 'p99 ms', 1, 1, 'lower'),
+      row('echo (binary, no compression)', '64 KiB x 1 conn', 'msg/s', 100, 100),
+      row('scale (idle connections)', '10,000 conns', 'RSS/conn KiB', 5, 6, 'lower'),
+    ];
+    expect(checkBar(passing).map((c) => c.met)).toEqual([true, true, true]);
+    const failing = [
+      row('echo (binary, no compression)', '1 KiB x 64 conns', 'msg/s', 120, 100),
+      row('scale (idle connections)', '10,000 conns', 'RSS/conn KiB', 7, 6, 'lower'),
+    ];
+    const checks = checkBar(failing);
+    expect(checks.map((c) => c.met)).toEqual([false, false, false]);
+    expect(checks[1]!.shortfalls).toEqual(['echo (binary, no compression) / 1 KiB x 64 conns / msg/s: 1.20x']);
+  });
+});
+
 describe('command line', () => {
   it('accepts --quick, a literal -- from pnpm, and --only', () => {
     const c = parseArgs(['--', '--quick', '--only', 'codec,scale']);
     expect(c.quick).toBe(true);
     expect([...c.suites]).toEqual(['codec', 'scale']);
-    expect(c.scale.connections).toBe(1000);
+    expect(c.scale.connections).toBe(500);
   });
   it('covers the issue\'s full matrix without --quick', () => {
     const c = parseArgs([]);

@@ -71,7 +71,11 @@ export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
   const servers: RunningServer[] = [];
   const rows: Row[] = [];
   try {
-    for (const kind of kinds) servers.push(await startServer(kind));
+    // Started together (each waits for its own 'listening' line); a failed start stops the others in finally.
+    const started = await Promise.allSettled(kinds.map((kind) => startServer(kind)));
+    for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
     const placeholder = servers.some((s) => s.kind.placeholder);
     for (const [size, connections] of options.cases) {
       const results: Record<string, EchoResult> = {};

@@ -1,0 +1,67 @@
+/**
+ * `pnpm --filter @wsts/bench readme [results/FILE.json]`: puts the tables of a run (the newest full run
+ * under results/ by default) into the root README between the bench markers, with the machine it ran on
+ * and the bar check, so the README always shows a table the JSON beside it backs up.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MachineInfo } from './report/machine.js';
+import { checkBar, renderBar } from './report/bar.js';
+import type { Row } from './report/row.js';
+import { renderTables } from './report/table.js';
+
+const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const readme = resolve(packageDir, '../../README.md');
+const START = '<!-- bench:start -->';
+const END = '<!-- bench:end -->';
+
+interface Report {
+  date: string;
+  seconds: number;
+  quick: boolean;
+  machine: MachineInfo;
+  rows: Row[];
+}
+
+function newestResult(allowQuick: boolean): string {
+  const dir = join(packageDir, 'results');
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && (allowQuick || !f.includes('-quick')))
+    .sort();
+  const last = files[files.length - 1];
+  if (!last) throw new Error(`no ${allowQuick ? '' : 'full '}results in ${dir}: run pnpm bench first`);
+  return join(dir, last);
+}
+
+const arg = process.argv.slice(2).find((a) => a !== '--' && !a.startsWith('--'));
+const file = arg ? resolve(arg) : newestResult(process.argv.includes('--allow-quick'));
+const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
+const m = report.machine;
+const body = [
+  START,
+  '',
+  `Run of ${report.date} (${report.quick ? '`--quick`, reduced set' : 'full set'}, ${Math.round(report.seconds)} s) on ${m.cpuCount} x ${m.cpuModel}, ` +
+    `${m.memoryGiB} GiB, ${m.platform} ${m.kernel}, Node ${m.node}, load average ${m.loadAverage} at start, commit ${m.commit?.slice(0, 7) ?? '?'}${m.dirty ? ' (with local changes)' : ''}. ` +
+    `Figures: \`packages/bench/results/${file.split('/').pop()}\`.`,
+  ...(report.quick || m.loadAverage > m.cpuCount / 2
+    ? [
+        '',
+        `> **Not final figures.** ${report.quick ? 'A `--quick` run (short phases, reduced set). ' : ''}` +
+          `${m.loadAverage > m.cpuCount / 2 ? `The machine was busy (load average ${m.loadAverage} on ${m.cpuCount} cores), so the servers got a fraction of a core. ` : ''}` +
+          'Rerun `pnpm bench` on an otherwise idle machine, then `pnpm --filter @wsts/bench readme`.',
+      ]
+    : []),
+  '',
+  renderBar(checkBar(report.rows)),
+  '',
+  renderTables(report.rows).trim(),
+  '',
+  END,
+].join('\n');
+const text = readFileSync(readme, 'utf8');
+const a = text.indexOf(START);
+const b = text.indexOf(END);
+if (a < 0 || b < a) throw new Error(`README.md has no ${START} ... ${END} section`);
+writeFileSync(readme, text.slice(0, a) + body + text.slice(b + END.length));
+console.log(`README.md: benchmark section updated from ${file}`);
