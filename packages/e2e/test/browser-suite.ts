@@ -3,12 +3,16 @@
  * `defineBrowserSuite('chromium')`. Launch failures fail every test of that engine (never a skip).
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, type BrowserSession, type EngineName } from '../src/engines/index.js';
 import { runScenario } from '../src/page-client.js';
 import { startServer, type ServerProcess } from '../src/server-process.js';
 import type { StaticServer } from '../src/static-server.js';
-import { startTestPage } from '../src/test-page.js';
+import { EVENT_SCRIPT_FIXTURE, startTestPage } from '../src/test-page.js';
+import { asBrowserWouldSee } from '../src/event-script-differences.js';
+import { loadNodeWebSocket } from '../src/node-client.js';
+import { freePort } from '../src/processes.js';
 import { createTestCertificate, type TestCertificate } from '../src/tls-cert.js';
 import type { ObserverServer } from '../src/observer-server.js';
 import type { CloseInfo, CodecReport, EchoVerdict } from '../src/page/index.js';
@@ -299,6 +303,36 @@ export function defineBrowserSuite(engine: EngineName): void {
         expect(result.events).toEqual(['error', 'close:1006']);
         expect(result.close).toMatchObject({ code: 1006, wasClean: false });
         expect(result.readyState).toBe(3);
+      });
+    });
+
+    describe('shared event script (packages/server/test/fixtures/event-script.ts)', () => {
+      let echo: ServerProcess | undefined;
+      beforeAll(async () => {
+        echo = await startServer('echo', ['--port', '0']);
+      }, 30_000);
+      afterAll(async () => {
+        await echo?.stop();
+      });
+
+      it('records the same event sequence as our Node client (known differences listed)', async () => {
+        if (!existsSync(EVENT_SCRIPT_FIXTURE)) throw new Error(`${EVENT_SCRIPT_FIXTURE} is missing`);
+        // Typed here rather than imported as a type: the fixture belongs to the server package's tests.
+        const { runEventScript } = (await import(EVENT_SCRIPT_FIXTURE)) as {
+          runEventScript: (ctor: unknown, url: string, failUrl?: string) => Promise<string[]>;
+        };
+        const { WebSocket } = await loadNodeWebSocket();
+        // Nothing listens on failUrl: the port was free a moment ago and nobody is told about it.
+        const failUrl = `ws://127.0.0.1:${await freePort()}/`;
+        const inBrowser = await runScenario<string[]>(browser(), 'eventScript', { url: echo!.url, failUrl });
+        const inNode = await runEventScript(WebSocket, echo!.url, failUrl);
+        const tolerated: string[] = [];
+        expect(asBrowserWouldSee(inNode, engine, tolerated)).toEqual(inBrowser);
+        if (tolerated.length > 0) console.log(`[${engine}] event script, tolerated known differences:\n  ${tolerated.join('\n  ')}`);
+        // The script must have gone through every phase, not timed out early.
+        expect(inBrowser.some((line) => line.startsWith('echo close code=4001'))).toBe(true);
+        expect(inBrowser.some((line) => line.startsWith('refused close code=1006'))).toBe(true);
+        expect(inBrowser.filter((line) => line.includes('timeout'))).toEqual([]);
       });
     });
   });
