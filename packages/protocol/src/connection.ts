@@ -170,6 +170,7 @@ export class Connection {
   private finished = false;
   /** Failed or destroyed. */
   private terminated = false;
+  private disposed = false;
 
   // Inbound events held behind an async decode, and outbound messages behind an async encode.
   private inbound: InboundTask[] = [];
@@ -295,14 +296,16 @@ export class Connection {
 
   /**
    * Ends the connection without a closing handshake (the transport went away): releases extensions and
-   * fails pending sends. No events are emitted.
+   * fails pending sends. No events are emitted. Safe to call in any state, also after 'closed' or 'fail';
+   * adapters should call it when the socket closes rather than disposing extensions themselves.
    */
   destroy(): void {
-    if (this.terminated) return;
-    this.terminated = true;
-    this.decoder.stop();
-    this.dropQueues();
-    disposeAll(this.extensions);
+    if (!this.terminated) {
+      this.terminated = true;
+      this.decoder.stop();
+      this.dropQueues();
+    }
+    this.disposeExtensions();
   }
 
   // ---- receiving -------------------------------------------------------------------------------
@@ -522,7 +525,7 @@ export class Connection {
   private deliverClosed(): void {
     this.finished = true;
     this.deliver({ type: 'closed' });
-    disposeAll(this.extensions);
+    this.disposeExtensions();
   }
 
   /** Runs queued outgoing messages through the extensions, one at a time, keeping their order. */
@@ -616,6 +619,13 @@ export class Connection {
     return mask;
   }
 
+  /** Extensions are released exactly once, however the connection ends (closed, fail, destroy). */
+  private disposeExtensions(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    disposeAll(this.extensions);
+  }
+
   // ---- failure ---------------------------------------------------------------------------------
 
   /** Fails the connection: writes a close frame with the error's code (if none was written) and emits `fail`. */
@@ -630,7 +640,7 @@ export class Connection {
       this.closeQueued = true;
       this.writeFrame(Opcode.CLOSE, true, 0, encodeClosePayload(code, truncateUtf8(error.message)), undefined);
     }
-    disposeAll(this.extensions);
+    this.disposeExtensions();
     this.deliver({ type: 'fail', error });
   }
 

@@ -251,3 +251,20 @@ describe('re-entrancy', () => {
     ]);
   });
 });
+
+describe('extension lifetime', () => {
+  it('disposes extensions exactly once: closed, then destroy() from the socket close', () => {
+    let disposed = 0;
+    const connection = new Connection({
+      role: 'server',
+      extensions: [{ name: 'x', rsv1: false, encode: (data) => ({ data, rsv1: false }), decode: (f) => concatBytes(f), dispose: () => disposed++ }],
+      onWrite: () => {},
+      onEvent: () => {},
+    });
+    connection.receive(frame({ opcode: 8, payload: [0x03, 0xe8] }));
+    expect(connection.state).toBe('closed');
+    expect(disposed).toBe(1);
+    connection.destroy();
+    expect(disposed).toBe(1);
+  });
+});
