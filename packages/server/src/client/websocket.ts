@@ -3,7 +3,6 @@ import { ProtocolError } from '@wsts/protocol';
 import { ConnectionError } from '../errors.js';
 import type { WebSocketConnection } from '../websocket-connection.js';
 import { clientConnection } from './connect.js';
-import { WebSocketConnectError } from './errors.js';
 import { CloseEvent, ErrorEvent, MessageEvent, type WebSocketMessageEvent } from './events.js';
 import { clientExtensionNegotiators } from './extensions-option.js';
 import { openUpgrade, type OpenedUpgrade } from './open-upgrade.js';
@@ -294,8 +293,7 @@ export class WebSocket extends EventTarget {
     if (this.#readyState === CLOSED) return;
     this.#readyState = CLOSED;
     if (failed) {
-      const message =
-        error instanceof WebSocketConnectError || error instanceof Error ? error.message : 'connection closed abnormally';
+      const message = error instanceof Error ? error.message : 'WebSocket connection failed';
       this.dispatchEvent(new ErrorEvent('error', { error, message }));
     }
     this.dispatchEvent(new CloseEvent('close', { code, reason, wasClean }));
