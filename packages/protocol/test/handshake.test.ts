@@ -85,6 +85,29 @@ describe('server handshake', () => {
     expect(upgrade(withoutHost)).toMatchObject({ ok: false, status: 400 });
   });
 
+  it('accepts every header shape and rejects a repeated key', () => {
+    const pairs = Object.entries(request());
+    expect(upgrade(pairs)).toMatchObject({ ok: true });
+    expect(upgrade(new Map(pairs))).toMatchObject({ ok: true });
+    expect(upgrade(new Headers(pairs))).toMatchObject({ ok: true });
+    expect(upgrade({ ...request(), 'sec-websocket-key': ' dGhlIHNhbXBsZSBub25jZQ== ' })).toMatchObject({ ok: true });
+    expect(upgrade([...pairs, ['Sec-WebSocket-Key', 'AAAAAAAAAAAAAAAAAAAAAA==']])).toMatchObject({ ok: false, status: 400 });
+    expect(upgrade([...pairs, ['Sec-WebSocket-Version', '13']])).toMatchObject({ ok: false, status: 426 });
+  });
+
+  it('collects subprotocols from repeated headers and Node-style arrays, in order', () => {
+    let seen: readonly string[] = [];
+    const select = (offered: readonly string[]): string | undefined => {
+      seen = offered;
+      return undefined;
+    };
+    expect(upgrade([...Object.entries(request()), ['Sec-WebSocket-Protocol', 'a, b'], ['sec-websocket-protocol', 'c']], { selectProtocol: select })).toMatchObject({ ok: true, protocol: undefined });
+    expect(seen).toEqual(['a', 'b', 'c']);
+    upgrade({ ...request(), 'sec-websocket-protocol': ['x', 'y, z'] } as Record<string, string | string[]>, { selectProtocol: select });
+    expect(seen).toEqual(['x', 'y', 'z']);
+    expect(upgrade({ ...request(), 'sec-websocket-protocol': 'a, a' })).toMatchObject({ ok: false, status: 400 });
+  });
+
   it('lets the caller pick a subprotocol among those offered', () => {
     const result = upgrade(request({ 'sec-websocket-protocol': 'chat, superchat' }), {
       selectProtocol: (offered) => {
