@@ -6,7 +6,6 @@
  * compress at the same moment would all allocate at once; with it, at most `concurrency` jobs run and
  * the rest wait in order.
  */
-import { availableParallelism } from 'node:os';
 
 /** Runs async jobs with at most `concurrency` of them started and not yet settled. */
 export class ZlibLimiter {
@@ -60,10 +59,13 @@ export class ZlibLimiter {
 }
 
 /**
- * The default cap: one slot per CPU, but never fewer than 4 nor more than 10, so a small machine still
- * overlaps zlib work with I/O and a big one does not allocate dozens of contexts at once.
+ * The default cap: 10 jobs. libuv runs zlib on 4 threads by default; a few more jobs than threads keeps
+ * them busy while the main thread handles finished ones, and 10 bounds zlib's working memory to a few
+ * MiB whatever the number of connections. (`ws` uses 10 too; on this project's 2-core machine a cap of
+ * 4 left the pool idle between jobs and was measurably slower with 64 connections, though the machine
+ * was too loaded for a precise figure.)
  */
-export const DEFAULT_ZLIB_CONCURRENCY = Math.min(10, Math.max(4, availableParallelism()));
+export const DEFAULT_ZLIB_CONCURRENCY = 10;
 
 let shared: ZlibLimiter | undefined;
 
