@@ -1,3 +1,4 @@
+import type { EchoCase } from './suites/echo-suite.js';
 import { KiB, MiB } from './report/units.js';
 
 /** Everything a run does, derived from the command line. */
@@ -5,8 +6,8 @@ export interface BenchConfig {
   quick: boolean;
   suites: Set<SuiteName>;
   codec: { frameSizes: number[]; maskSizes: number[]; utf8Sizes: number[]; rounds: number; roundMs: number };
-  echo: { cases: [number, number][]; warmupMs: number; durationMs: number; maxMessages: number };
-  deflateEcho: { cases: [number, number][] };
+  echo: { cases: EchoCase[]; warmupMs: number; durationMs: number; maxMessages: number };
+  deflateEcho: { cases: EchoCase[] };
   scale: { connections: number };
   out: string | undefined;
 }
@@ -24,6 +25,15 @@ export const USAGE = `usage: pnpm bench [--quick] [--only codec,echo,scale,defla
   --connections N  idle connections for the scale rows (default 10000, quick 500)
   --out FILE       where to write the JSON (default results/<date>.json)`;
 
+function c(size: number, connections: number, text = false): EchoCase {
+  return { size, connections, text };
+}
+
+/** Every size at every connection count: the issue's matrix. */
+function matrix(): EchoCase[] {
+  return SIZES.flatMap((size) => CONNECTIONS.map((connections) => c(size, connections)));
+}
+
 function positive(flag: string, value: string | undefined): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} needs a positive integer, got ${value}`);
@@ -40,8 +50,8 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         quick,
         suites: new Set(ALL_SUITES),
         codec: { frameSizes: SIZES, maskSizes: SIZES, utf8Sizes: [KiB, 64 * KiB], rounds: 3, roundMs: 10 },
-        echo: { cases: [[16, 1], [16, 64], [KiB, 64], [64 * KiB, 1], [MiB, 1], [16, 300]], warmupMs: 150, durationMs: 400, maxMessages: 2_000_000 },
-        deflateEcho: { cases: [[KiB, 64]] },
+        echo: { cases: [c(16, 1), c(16, 64), c(KiB, 64), c(KiB, 64, true), c(64 * KiB, 1), c(MiB, 1), c(16, 300)], warmupMs: 150, durationMs: 400, maxMessages: 2_000_000 },
+        deflateEcho: { cases: [c(KiB, 64)] },
         scale: { connections: 500 },
         out: undefined,
       }
@@ -49,8 +59,8 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         quick,
         suites: new Set(ALL_SUITES),
         codec: { frameSizes: SIZES, maskSizes: SIZES, utf8Sizes: [KiB, 64 * KiB], rounds: 7, roundMs: 150 },
-        echo: { cases: SIZES.flatMap((s) => CONNECTIONS.map((c): [number, number] => [s, c])), warmupMs: 1000, durationMs: 4000, maxMessages: 50_000_000 },
-        deflateEcho: { cases: SIZES.flatMap((s) => CONNECTIONS.map((c): [number, number] => [s, c])) },
+        echo: { cases: [...matrix(), c(16, 64, true), c(KiB, 64, true)], warmupMs: 1000, durationMs: 4000, maxMessages: 50_000_000 },
+        deflateEcho: { cases: matrix() },
         scale: { connections: 10_000 },
         out: undefined,
       };

@@ -3,7 +3,7 @@
  * `node --cpu-prof` and prints the hottest functions (self and total time), so a shortfall in the bench
  * table can be traced to a function in packages/protocol or packages/server.
  *
- *   profile echo   [--server ours|ws] [--size N] [--connections N] [--duration MS]
+ *   profile echo   [--server ours|ws] [--size N] [--connections N] [--duration MS] [--text]
  *   profile codec  <decode|encode|encode-masked|utf8-ascii|utf8-mixed|unmask> [--size N] [--duration MS]
  *   profile handshake [--server ours|ws] [--connections N]
  *   profile memory [--server ours|ws] [--connections N]   (heap snapshot with N idle connections open)
@@ -46,7 +46,7 @@ async function profileServer(kindOf: 'echo' | 'handshake'): Promise<void> {
   try {
     if (kindOf === 'echo') {
       const worker = forkWorker('echo-worker');
-      const job: EchoJob = { port: server.port, size, connections, window: windowFor(size + headerLength(size, true), connections), warmupMs: 300, durationMs, maxMessages: 1e9, deflate: false, connectTimeoutMs: 30_000 };
+      const job: EchoJob = { port: server.port, size, connections, window: windowFor(size + headerLength(size, true), connections), warmupMs: 300, durationMs, maxMessages: 1e9, deflate: false, text: args.includes('--text'), connectTimeoutMs: 30_000 };
       worker.send(job);
       for (;;) {
         const m = await nextMessage<EchoWorkerMessage>(worker, durationMs + 60_000, 'profile echo');

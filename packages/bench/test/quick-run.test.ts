@@ -65,7 +65,8 @@ describe('pnpm bench --quick', () => {
   });
 
   it('prints the table', () => {
-    expect(output).toContain('### echo (binary, no compression)');
+    expect(output).toContain('### echo (no compression)');
+    expect(output).toContain('1 KiB text x 64 conns');
     expect(output).toContain('| case');
   });
 });

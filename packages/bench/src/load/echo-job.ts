@@ -10,8 +10,10 @@ export interface EchoJob {
   durationMs: number;
   /** The measured phase also ends once this many replies were counted. */
   maxMessages: number;
-  /** Offer permessage-deflate and send pre-compressed messages. */
+  /** Offer permessage-deflate and send pre-compressed messages (always text). */
   deflate: boolean;
+  /** Send text (ASCII, so the server's UTF-8 validation runs) instead of binary. */
+  text: boolean;
   connectTimeoutMs: number;
 }
 

@@ -53,6 +53,9 @@ class EchoClient {
   private payloadLeft = 0;
   private opcode = 0;
   private fin = false;
+  /** Opcode of the first frame of the reply being received, and its payload bytes so far. */
+  private messageOpcode = 0;
+  private messageBytes = 0;
   private readonly sentAt: Float64Array;
   private head = 0;
   private tail = 0;
@@ -64,6 +67,9 @@ class EchoClient {
     private readonly frameBytes: number,
     private readonly window: number,
     private readonly shared: Shared,
+    /** What every reply must be: the opcode sent, and (without compression) the payload length sent. */
+    private readonly expectOpcode: number,
+    private readonly expectBytes: number | undefined,
   ) {
     this.sentAt = new Float64Array(window);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -128,6 +134,13 @@ class EchoClient {
         this.headerLen = 0;
         this.headerNeed = 2;
         this.payloadLeft = payload;
+        if (this.opcode < 0x8) {
+          if (this.opcode !== 0) {
+            this.messageOpcode = this.opcode;
+            this.messageBytes = 0;
+          }
+          this.messageBytes += payload;
+        }
         if (payload === 0 && this.frameEnded()) replies++;
       }
     }
@@ -156,13 +169,20 @@ class EchoClient {
       return false;
     }
     if (op >= 0x8) return false; // ping/pong: not ours to count
-    return this.fin;
+    if (!this.fin) return false;
+    // A cheap check that the server echoed what it got, so a broken server cannot post a fast figure.
+    if (this.messageOpcode !== this.expectOpcode || (this.expectBytes !== undefined && this.messageBytes !== this.expectBytes)) {
+      this.shared.error ??= new Error(
+        `reply was opcode ${this.messageOpcode} with ${this.messageBytes} bytes, sent opcode ${this.expectOpcode} with ${this.expectBytes ?? '?'} bytes`,
+      );
+    }
+    return true;
   }
 }
 
 /** The frame every message is: payload masked with a fixed key; compressed first when deflate is on. */
 function messageFrame(job: EchoJob): Buffer {
-  if (!job.deflate) return buildFrame(asciiPayload(job.size), { opcode: OPCODE_BINARY, mask: BENCH_MASK });
+  if (!job.deflate) return buildFrame(asciiPayload(job.size), { opcode: job.text ? OPCODE_TEXT : OPCODE_BINARY, mask: BENCH_MASK });
   // permessage-deflate (RFC 7692 7.2.1): raw deflate, sync-flushed, minus the trailing 00 00 ff ff. With
   // client_no_context_takeover every message is compressed alone, so one pre-built frame stays valid.
   const compressed = deflateRawSync(textPayload(job.size), { finishFlush: constants.Z_SYNC_FLUSH });
@@ -198,7 +218,7 @@ export async function runEchoJob(job: EchoJob): Promise<EchoResult> {
       result.deflateNegotiated = false;
       throw new Error('the server did not accept permessage-deflate');
     }
-    const clients = opened.map((o) => ({ client: new EchoClient(o.socket, batch, frame.length, job.window, shared), leftover: o.leftover }));
+    const clients = opened.map((o) => ({ client: new EchoClient(o.socket, batch, frame.length, job.window, shared, job.text || job.deflate ? OPCODE_TEXT : OPCODE_BINARY, job.deflate ? undefined : job.size), leftover: o.leftover }));
     shared.sending = true;
     for (const { client, leftover } of clients) client.start(leftover);
 

@@ -20,7 +20,7 @@ export function checkBar(rows: readonly Row[]): BarCheck[] {
   const measured = rows.filter((r) => r.values['ours'] !== undefined);
   const everyRow = measured.filter((r) => r.ratio === null || r.ratio < 1);
   const smallEcho = measured.filter(
-    (r) => r.section.startsWith('echo') && /^(16 B|1 KiB) x/.test(r.case) && (r.metric === 'msg/s' || r.metric === 'MB/s'),
+    (r) => r.section.startsWith('echo') && /^(16 B|1 KiB)( text)? x/.test(r.case) && (r.metric === 'msg/s' || r.metric === 'MB/s'),
   );
   const memory = measured.filter((r) => r.section.startsWith('scale') && r.metric.includes('RSS/conn'));
   const short = (list: Row[], min: number): Row[] => list.filter((r) => r.ratio === null || r.ratio < min);

@@ -11,9 +11,16 @@ function pct(fraction: number | undefined): string {
   return fraction === undefined ? '?' : `${Math.round(fraction * 100)}%`;
 }
 
+/** One echo case: payload size, connections, and text (UTF-8 validated by the server) or binary. */
+export interface EchoCase {
+  size: number;
+  connections: number;
+  text?: boolean;
+}
+
 export interface EchoSuiteOptions {
-  /** [payload size, connection count] pairs, run in this order. */
-  cases: readonly (readonly [number, number])[];
+  /** The cases, run in this order. */
+  cases: readonly EchoCase[];
   warmupMs: number;
   durationMs: number;
   maxMessages: number;
@@ -67,7 +74,7 @@ async function runJob(job: EchoJob, serverPid: number): Promise<EchoResult> {
  */
 export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
   const kinds = serverKinds({ deflate: options.deflate, withoutAddons: !options.deflate });
-  const section = options.deflate ? 'echo, permessage-deflate (compressible text)' : 'echo (binary, no compression)';
+  const section = options.deflate ? 'echo, permessage-deflate (compressible text)' : 'echo (no compression)';
   const servers: RunningServer[] = [];
   const rows: Row[] = [];
   try {
@@ -77,7 +84,7 @@ export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
     const placeholder = servers.some((s) => s.kind.placeholder);
-    for (const [size, connections] of options.cases) {
+    for (const { size, connections, text = false } of options.cases) {
       const results: Record<string, EchoResult> = {};
       const window = windowFor(size + headerLength(size, true), connections);
       for (const server of servers) {
@@ -90,6 +97,7 @@ export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
           durationMs: options.durationMs,
           maxMessages: options.maxMessages,
           deflate: options.deflate,
+          text,
           connectTimeoutMs: 30_000,
         };
         const result = await runJob(job, server.pid).catch((error: Error): EchoResult => ({
@@ -97,7 +105,7 @@ export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
         }));
         results[server.kind.id] = result;
         options.log(
-          `  echo ${formatSize(size)} x ${connections} conns, window ${window}: ${server.kind.label}: ` +
+          `  echo ${formatSize(size)}${text ? ' text' : ''} x ${connections} conns, window ${window}: ${server.kind.label}: ` +
             (result.ok
               ? `${Math.round(result.msgPerSec)} msg/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ` +
                 `server CPU ${pct(result.serverCpu)}, generator CPU ${pct(result.generatorCpu)}` +
@@ -108,7 +116,7 @@ export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
       const errors = Object.entries(results).filter(([, r]) => !r.ok).map(([id, r]) => `${id}: ${r.error}`);
       const pick = (f: (r: EchoResult) => number): Record<string, number | null> =>
         Object.fromEntries(Object.entries(results).map(([id, r]) => [id, r.ok ? f(r) : null]));
-      const common = { section, case: `${formatSize(size)} x ${connections} conn${connections === 1 ? '' : 's'}`, bar: 'ws', placeholder, ...(errors.length ? { error: errors.join('; ') } : {}) };
+      const common = { section, case: `${formatSize(size)}${text ? ' text' : ''} x ${connections} conn${connections === 1 ? '' : 's'}`, bar: 'ws', placeholder, ...(errors.length ? { error: errors.join('; ') } : {}) };
       rows.push(
         makeRow({ ...common, metric: 'msg/s', better: 'higher', values: pick((r) => r.msgPerSec), details: results }),
         makeRow({ ...common, metric: 'msg/server-CPU-s', better: 'higher', values: pick((r) => r.msgPerServerCpuSec ?? Number.NaN) }),
