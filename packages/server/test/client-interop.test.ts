@@ -437,3 +437,64 @@ describe('many clients at once (bounded)', { timeout: 20_000 }, () => {
     );
   });
 });
+
+describe('bad frames from the server', { timeout: 10_000 }, () => {
+  async function failureOf(frame: Buffer): Promise<{ error: Error | undefined; close: [number, string, boolean]; sent: Buffer }> {
+    let sent = Buffer.alloc(0);
+    const server = track(
+      await startRawServer((request) => {
+        request.socket.on('data', (chunk: Buffer) => (sent = Buffer.concat([sent, chunk])));
+        request.socket.write(switchingProtocols(request));
+        request.socket.write(frame);
+      }),
+    );
+    const connection = trackConnection(await connect(server.url));
+    let error: Error | undefined;
+    connection.on('error', (e) => (error ??= e));
+    const close = await closeEvent(connection);
+    return { error, close, sent };
+  }
+
+  /** The status code of the (masked) close frame our client sent. */
+  function closeCodeSent(bytes: Buffer): number {
+    expect(bytes[0]).toBe(0x88);
+    const mask = bytes.subarray(2, 6);
+    return ((bytes[6]! ^ mask[0]!) << 8) | (bytes[7]! ^ mask[1]!);
+  }
+
+  it('invalid UTF-8 in a text message: we close with 1007', async () => {
+    const { error, close, sent } = await failureOf(Buffer.from([0x81, 0x02, 0xc3, 0x28]));
+    expect(error).toMatchObject({ name: 'ProtocolError', code: 1007 });
+    expect(close).toEqual([1006, '', false]);
+    expect(closeCodeSent(sent)).toBe(1007);
+  });
+
+  it('a close frame carrying 1005 (never valid on the wire): we close with 1002', async () => {
+    const { error, sent } = await failureOf(Buffer.from([0x88, 0x02, 0x03, 0xed]));
+    expect(error).toMatchObject({ name: 'ProtocolError', code: 1002 });
+    expect(closeCodeSent(sent)).toBe(1002);
+  });
+
+  it('a frame announcing more than maxMessageSize: we close with 1009 before the payload arrives', async () => {
+    // 64-bit length 2^40, no payload sent at all.
+    const { error, sent } = await failureOf(Buffer.from([0x82, 0x7f, 0, 0, 0x01, 0, 0, 0, 0, 0]));
+    expect(error).toMatchObject({ name: 'ProtocolError', code: 1009 });
+    expect(closeCodeSent(sent)).toBe(1009);
+  });
+});
+
+describe('pings from the server', { timeout: 10_000 }, () => {
+  it('are answered with a pong carrying the same payload, and surface as events', async () => {
+    const echo = track(await startWsEcho());
+    const pong = new Promise<string>((resolve) => {
+      echo.server.on('connection', (socket) => {
+        socket.on('pong', (data) => resolve(data.toString()));
+        socket.ping('from ws');
+      });
+    });
+    const connection = trackConnection(await connect(echo.url));
+    const ping = once(connection, 'ping');
+    expect(await pong).toBe('from ws');
+    expect(Buffer.from(((await ping) as [Buffer])[0]).toString()).toBe('from ws');
+  });
+});
