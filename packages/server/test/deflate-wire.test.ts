@@ -7,7 +7,7 @@ import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { constants, deflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer as WsServer } from 'ws';
-import { WebSocketServer, type WebSocketConnection, type WebSocketServerOptions } from '../src/index.js';
+import { PerMessageDeflateServer, WebSocketServer, ZlibLimiter, type WebSocketConnection, type WebSocketServerOptions } from '../src/index.js';
 import { connect } from '../src/client/index.js';
 
 const MiB = 1024 * 1024;
@@ -186,4 +186,51 @@ describe('many fragments', () => {
     parts.forEach((part, i) => client.send(part, { fin: i === parts.length - 1, compress: true }));
     expect(await echoed).toBe(parts.join(''));
   }, 20_000);
+});
+
+describe('shared zlib limiter on a server', () => {
+  it('100 ws clients compressing at once: every echo is right, never more than 2 zlib jobs at a time', async () => {
+    const limiter = new ZlibLimiter(2);
+    let peak = 0;
+    const run = limiter.run.bind(limiter);
+    // Observe the limiter from outside: record how many jobs run whenever one starts.
+    limiter.run = <T>(job: () => Promise<T>): Promise<T> =>
+      run(() => {
+        peak = Math.max(peak, limiter.active);
+        return job();
+      });
+    const { url } = await echoServer({
+      perMessageDeflate: false,
+      extensions: [new PerMessageDeflateServer({ threshold: 0, limiter })],
+    });
+    const clients = await Promise.all(
+      Array.from({ length: 100 }, async () => {
+        const client = new WebSocket(url, { perMessageDeflate: { threshold: 0 } });
+        cleanups.push(() => client.terminate());
+        await new Promise<void>((resolve, reject) => {
+          client.once('open', () => resolve());
+          client.once('error', reject);
+        });
+        return client;
+      }),
+    );
+    const results = await Promise.all(
+      clients.map(
+        (client, i) =>
+          new Promise<boolean>((resolve) => {
+            const messages = [0, 1, 2].map((k) => `client ${i} message ${k} `.repeat(300));
+            const received: string[] = [];
+            client.on('message', (data) => {
+              received.push(String(data));
+              if (received.length === messages.length) resolve(received.every((r, k) => r === messages[k]));
+            });
+            for (const m of messages) client.send(m);
+          }),
+      ),
+    );
+    expect(results.every(Boolean)).toBe(true);
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(2);
+    expect(limiter.active).toBe(0);
+  }, 30_000);
 });
