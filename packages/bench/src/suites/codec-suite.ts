@@ -13,15 +13,24 @@ export interface CodecSuiteOptions {
   log: (line: string) => void;
 }
 
+/** A bench that threw (a decoder disagreeing, a validator rejecting valid input) becomes one failed row. */
+function guarded(section: string, run: () => Row[]): Row[] {
+  try {
+    return run();
+  } catch (error) {
+    return [{ section, case: 'all', metric: '-', better: 'higher', values: {}, bar: 'ws', ratio: null, completed: false, error: (error as Error).message }];
+  }
+}
+
 /** The in-process codec micro-benchmarks: frames, unmasking, UTF-8 validation. */
 export function runCodecSuite(protocol: Partial<OurProtocol>, options: CodecSuiteOptions): Row[] {
   const { rounds, roundMs } = options;
   const rows: Row[] = [];
   options.log('  frame decode / encode');
-  rows.push(...runFrameBenches(protocol, { sizes: options.frameSizes, rounds, roundMs }));
+  rows.push(...guarded('codec: frames', () => runFrameBenches(protocol, { sizes: options.frameSizes, rounds, roundMs })));
   options.log('  unmask');
-  rows.push(...runMaskBenches(protocol, { sizes: options.maskSizes, rounds, roundMs }));
+  rows.push(...guarded('codec: unmask', () => runMaskBenches(protocol, { sizes: options.maskSizes, rounds, roundMs })));
   options.log('  UTF-8 validation');
-  rows.push(...runUtf8Benches(protocol, { sizes: options.utf8Sizes, rounds, roundMs }));
+  rows.push(...guarded('codec: UTF-8 validation', () => runUtf8Benches(protocol, { sizes: options.utf8Sizes, rounds, roundMs })));
   return rows;
 }
