@@ -121,7 +121,6 @@ export class WebSocketConnection
   readonly role: 'server' | 'client';
 
   private readonly codec: Connection;
-  private readonly extensionList: readonly Extension[];
   private readonly maxBufferedAmount: number;
   private readonly closeTimeout: number;
   private readonly heartbeatGroup: HeartbeatGroup | undefined;
@@ -151,14 +150,13 @@ export class WebSocketConnection
     this.role = options.role;
     this.protocol = options.protocol ?? '';
     this.extensions = options.extensionsHeader ?? '';
-    this.extensionList = options.extensions ?? [];
     this.maxBufferedAmount = options.maxBufferedAmount ?? DEFAULTS.maxBufferedAmount;
     this.closeTimeout = options.closeTimeout ?? DEFAULTS.closeTimeout;
     this.codec = new Connection({
       role: options.role,
       maxMessageSize: options.maxMessageSize ?? DEFAULTS.maxMessageSize,
       autoPong: options.autoPong ?? true,
-      extensions: this.extensionList,
+      extensions: options.extensions ?? [],
       random: options.role === 'client' ? (options.random ?? secureRandom) : undefined,
       onWrite: this.write,
       onEvent: this.onEvent,
@@ -452,17 +450,13 @@ export class WebSocketConnection
       this.heartbeatGroup.delete(this);
       if (this.ownHeartbeat) this.heartbeatGroup.stop();
     }
-    for (const extension of this.extensionList) {
-      try {
-        extension.dispose();
-      } catch {
-        // Disposal is best effort: the connection is gone either way.
-      }
-    }
     if (this.queues !== undefined) for (const queue of this.queues) queue.end();
     this.queues = undefined;
     this.clientSet?.delete(this);
     const clean = this.failure === undefined && this.peerCode !== undefined && this.codec.state === 'closed';
+    // The transport is gone: the codec releases the extensions (exactly once, however it ended) and
+    // fails sends still queued behind an async encode, so their promises settle.
+    this.codec.destroy();
     this.emit('close', this.peerCode ?? 1006, this.peerCode === undefined ? '' : this.peerReason, clean);
   }
 
