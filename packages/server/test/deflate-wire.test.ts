@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
-import { constants, deflateRawSync } from 'node:zlib';
+import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer as WsServer } from 'ws';
 import { PerMessageDeflateServer, WebSocketServer, ZlibLimiter, type WebSocketConnection, type WebSocketServerOptions } from '../src/index.js';
@@ -57,7 +57,10 @@ function clientFrame(opcode: number, payload: Buffer, rsv1: boolean): Buffer {
 }
 
 /** Opens a raw TCP connection, upgrades with permessage-deflate, resolves with the socket and 101 head. */
-function rawUpgrade(port: number): Promise<{ socket: Socket; response: string; rest: Buffer }> {
+function rawUpgrade(
+  port: number,
+  extensionHeaders: string[] = ['permessage-deflate'],
+): Promise<{ socket: Socket; response: string; rest: Buffer }> {
   return new Promise((resolve, reject) => {
     const socket = netConnect(port, '127.0.0.1');
     cleanups.push(() => void socket.destroy());
@@ -65,7 +68,8 @@ function rawUpgrade(port: number): Promise<{ socket: Socket; response: string; r
     socket.write(
       'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
         `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
-        'Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n',
+        extensionHeaders.map((value) => `Sec-WebSocket-Extensions: ${value}\r\n`).join('') +
+        '\r\n',
     );
     let buffered = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
@@ -233,4 +237,86 @@ describe('shared zlib limiter on a server', () => {
     expect(peak).toBeLessThanOrEqual(2);
     expect(limiter.active).toBe(0);
   }, 30_000);
+});
+
+/** Reads frames the server sends until `count` bytes are there. */
+function readBytes(socket: Socket, initial: Buffer, count: number): Promise<Buffer> {
+  return new Promise((resolve) => {
+    let buffered = initial;
+    if (buffered.length >= count) return resolve(buffered);
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (buffered.length >= count) {
+        socket.off('data', onData);
+        resolve(buffered);
+      }
+    };
+    socket.on('data', onData);
+  });
+}
+
+describe('negotiation through real headers', () => {
+  const extensionsOf = (response: string) =>
+    /^sec-websocket-extensions: (.*)$/im.exec(response)?.[1]?.trim();
+
+  it('several offers in one header and over repeated headers: the first acceptable wins', async () => {
+    const { port } = await echoServer();
+    const { response } = await rawUpgrade(port, [
+      'permessage-deflate; server_max_window_bits=20, permessage-deflate; client_max_window_bits; client_max_window_bits',
+      'permessage-deflate; server_no_context_takeover; client_max_window_bits, permessage-deflate',
+    ]);
+    expect(response).toMatch(/^HTTP\/1\.1 101/);
+    expect(extensionsOf(response)).toBe('permessage-deflate; server_no_context_takeover');
+  });
+
+  it('a quoted parameter value is read after unquoting', async () => {
+    const { port } = await echoServer();
+    const { response } = await rawUpgrade(port, ['permessage-deflate; server_max_window_bits="10"']);
+    expect(extensionsOf(response)).toBe('permessage-deflate; server_max_window_bits=10');
+  });
+
+  it('no acceptable offer: the handshake succeeds without the extension', async () => {
+    const { port } = await echoServer();
+    const { response } = await rawUpgrade(port, ['permessage-deflate; x=1, permessage-deflate; server_no_context_takeover=1']);
+    expect(response).toMatch(/^HTTP\/1\.1 101/);
+    expect(extensionsOf(response)).toBeUndefined();
+  });
+});
+
+describe('RSV1 on the wire', () => {
+  it('RSV1 on a continuation frame fails the connection with 1002', async () => {
+    const { port } = await echoServer();
+    const { socket, rest } = await rawUpgrade(port);
+    const compressed = deflateRawSync(Buffer.from('Hello, Hello, Hello'), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    const first = clientFrame(0x1, compressed.subarray(0, 4), true);
+    first[0] = 0x40 | 0x1; // RSV1, text, FIN clear
+    const second = clientFrame(0x0, compressed.subarray(4), true); // continuation with RSV1: not allowed
+    socket.write(Buffer.concat([first, second]));
+    const frame = await readBytes(socket, rest, 4);
+    expect(frame[0]).toBe(0x88);
+    expect(frame.readUInt16BE(2)).toBe(1002);
+  });
+
+  it('a compressed message split with RSV1 on the first frame only is inflated and echoed', async () => {
+    const { port } = await echoServer();
+    const { socket, rest } = await rawUpgrade(port);
+    const text = 'Hello, Hello, Hello! '.repeat(100);
+    const compressed = deflateRawSync(Buffer.from(text), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    const first = clientFrame(0x1, compressed.subarray(0, 5), true);
+    first[0] = 0x40 | 0x1;
+    const second = clientFrame(0x0, compressed.subarray(5), false);
+    socket.write(Buffer.concat([first, second]));
+    // The echo is long enough to be compressed: one frame, FIN + RSV1 + text, unmasked.
+    const frame = await readBytes(socket, rest, 2);
+    expect(frame[0]).toBe(0x80 | 0x40 | 0x1);
+    const length = frame[1]! & 0x7f;
+    const start = length === 126 ? 4 : 2;
+    const payloadLength = length === 126 ? frame.readUInt16BE(2) : length;
+    const whole = await readBytes(socket, frame, start + payloadLength);
+    const payload = whole.subarray(start, start + payloadLength);
+    const inflated = inflateRawSync(Buffer.concat([payload, Buffer.from([0, 0, 0xff, 0xff])]), {
+      finishFlush: constants.Z_SYNC_FLUSH,
+    });
+    expect(inflated.toString()).toBe(text);
+  });
 });
