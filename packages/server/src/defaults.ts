@@ -22,3 +22,25 @@ export const DEFAULTS = {
   /** Messages queued for a slow async-iterator consumer above which we stop reading the socket. */
   iteratorHighWaterMark: 64,
 } as const;
+
+/** The numeric knobs shared by servers and connections, as validated by {@link checkLimits}. */
+export interface LimitOptions {
+  maxMessageSize?: number | undefined;
+  maxBufferedAmount?: number | undefined;
+  handshakeTimeout?: number | undefined;
+  closeTimeout?: number | undefined;
+  heartbeatInterval?: number | undefined;
+}
+
+/**
+ * Throws a RangeError naming the first limit that is not a non-negative number. WHY up front: a bad
+ * value found while opening a connection would surface after the 101 was already sent.
+ */
+export function checkLimits(options: LimitOptions): void {
+  for (const name of ['maxMessageSize', 'maxBufferedAmount', 'handshakeTimeout', 'closeTimeout', 'heartbeatInterval'] as const) {
+    const value = options[name];
+    if (value !== undefined && !(typeof value === 'number' && value >= 0)) {
+      throw new RangeError(`${name} must be a non-negative number of ${name.endsWith('Size') || name.endsWith('Amount') ? 'bytes' : 'milliseconds'}, got ${String(value)}`);
+    }
+  }
+}

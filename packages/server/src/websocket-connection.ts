@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { Connection, type ConnectionEvent, type Extension, type ProtocolError } from '@wsts/protocol';
-import { DEFAULTS } from './defaults.js';
+import { checkLimits, DEFAULTS } from './defaults.js';
 import { ConnectionError } from './errors.js';
 import { HeartbeatGroup, type HeartbeatMember } from './heartbeat.js';
 import { MessageQueue } from './message-iterator.js';
@@ -147,6 +147,7 @@ export class WebSocketConnection
     options: WebSocketConnectionOptions,
   ) {
     super();
+    checkLimits(options);
     this.role = options.role;
     this.protocol = options.protocol ?? '';
     this.extensions = options.extensionsHeader ?? '';

@@ -10,7 +10,7 @@ import {
   type Extension,
   type ServerExtensionNegotiator,
 } from '@wsts/protocol';
-import { DEFAULTS } from './defaults.js';
+import { checkLimits, DEFAULTS } from './defaults.js';
 import { perMessageDeflateNegotiators, type PerMessageDeflateOptions } from './extensions-option.js';
 import { HeartbeatGroup } from './heartbeat.js';
 import { rejectHandshake, writeHttpResponse } from './http-response.js';
@@ -128,6 +128,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     if (modes.filter(Boolean).length !== 1) {
       throw new TypeError('WebSocketServer needs exactly one of the options port, server or noServer');
     }
+    checkLimits(options);
     this.options = options;
     this.path = options.path;
     this.handshakeTimeout = options.handshakeTimeout ?? DEFAULTS.handshakeTimeout;

@@ -45,6 +45,13 @@ describe('connection and server behaviour', { timeout: 15_000 }, () => {
     connection.terminate();
   });
 
+  it('limits must be non-negative numbers: RangeError at construction, naming the option', () => {
+    expect(() => new WebSocketServer({ noServer: true, maxMessageSize: -1 })).toThrow(/maxMessageSize/);
+    expect(() => new WebSocketServer({ noServer: true, closeTimeout: Number.NaN })).toThrow(RangeError);
+    const [a] = duplexPair();
+    expect(() => new WebSocketConnection(a, undefined, { role: 'server', maxBufferedAmount: -5 })).toThrow(/maxBufferedAmount/);
+  });
+
   it('a bare connection with heartbeatInterval terminates a peer that stopped answering', async () => {
     const [a, b] = duplexPair();
     const client = new WebSocketConnection(b, undefined, { role: 'client', heartbeatInterval: 50 });
