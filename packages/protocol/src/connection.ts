@@ -150,6 +150,7 @@ export class Connection {
   // Masking keys are drawn from a pool so the random source is called once per 256 frames, not per frame.
   private readonly maskPool = new Uint8Array(1024);
   private maskPoolOffset = 1024;
+  private readonly mask = new Uint8Array(4);
 
   // Current frame and message being received.
   private frameOpcode = 0;
@@ -609,13 +610,20 @@ export class Connection {
     this.onWrite(payload.length === 0 ? [header] : [header, payload], done);
   }
 
+  /** The next masking key, copied into a reused 4-byte array (no allocation per frame). */
   private nextMask(): Uint8Array {
-    if (this.maskPoolOffset + 4 > this.maskPool.length) {
-      this.random!(this.maskPool);
-      this.maskPoolOffset = 0;
+    const pool = this.maskPool;
+    let at = this.maskPoolOffset;
+    if (at + 4 > pool.length) {
+      this.random!(pool);
+      at = 0;
     }
-    const mask = this.maskPool.subarray(this.maskPoolOffset, this.maskPoolOffset + 4);
-    this.maskPoolOffset += 4;
+    const mask = this.mask;
+    mask[0] = pool[at]!;
+    mask[1] = pool[at + 1]!;
+    mask[2] = pool[at + 2]!;
+    mask[3] = pool[at + 3]!;
+    this.maskPoolOffset = at + 4;
     return mask;
   }
 

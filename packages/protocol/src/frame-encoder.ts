@@ -5,13 +5,14 @@
  */
 
 import { maskCopy } from './mask.js';
+import { allocate } from './slab.js';
 
 /** Encodes a frame header. `rsv` is the 3 RSV bits (RSV1 = 4); `mask`, when given, sets MASK and the key. */
 export function encodeFrameHeader(opcode: number, fin: boolean, rsv: number, length: number, mask?: Uint8Array): Uint8Array {
   if (!Number.isInteger(opcode) || opcode < 0 || opcode > 15) throw new RangeError(`Invalid opcode ${opcode}`);
   if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`Invalid payload length ${length}`);
   const extended = length < 126 ? 0 : length < 0x10000 ? 2 : 8;
-  const header = new Uint8Array(2 + extended + (mask ? 4 : 0));
+  const header = allocate(2 + extended + (mask ? 4 : 0));
   header[0] = (fin ? 0x80 : 0) | ((rsv & 7) << 4) | opcode;
   if (extended === 0) {
     header[1] = length;

@@ -3,6 +3,8 @@
  * @module
  */
 
+import { allocate } from './slab.js';
+
 // Scratch space to build the rotated mask word in platform byte order, whatever that order is.
 const wordBytes = new Uint8Array(4);
 const word = new Int32Array(wordBytes.buffer);
@@ -56,8 +58,35 @@ function xorWords(view: Int32Array, key: number): void {
 
 /** A masked copy of `data` (the caller's bytes are never touched): what a client puts on the wire. */
 export function maskCopy(data: Uint8Array, mask: Uint8Array): Uint8Array {
-  const out = new Uint8Array(data.length);
-  out.set(data);
-  applyMask(out, mask, 0);
+  const length = data.length;
+  const out = allocate(length);
+  if (length < WORD_THRESHOLD || (data.byteOffset & 3) !== 0) {
+    // Short or unaligned source: copy, then mask the (aligned, fresh) copy in place.
+    out.set(data);
+    applyMask(out, mask, 0);
+    return out;
+  }
+  // Aligned source: read, XOR and write a word at a time in one pass.
+  wordBytes[0] = mask[0]!;
+  wordBytes[1] = mask[1]!;
+  wordBytes[2] = mask[2]!;
+  wordBytes[3] = mask[3]!;
+  const key = word[0]!;
+  const words = length >>> 2;
+  const source = new Int32Array(data.buffer, data.byteOffset, words);
+  const target = new Int32Array(out.buffer, out.byteOffset, words);
+  let w = 0;
+  for (; w + 8 <= words; w += 8) {
+    target[w] = source[w]! ^ key;
+    target[w + 1] = source[w + 1]! ^ key;
+    target[w + 2] = source[w + 2]! ^ key;
+    target[w + 3] = source[w + 3]! ^ key;
+    target[w + 4] = source[w + 4]! ^ key;
+    target[w + 5] = source[w + 5]! ^ key;
+    target[w + 6] = source[w + 6]! ^ key;
+    target[w + 7] = source[w + 7]! ^ key;
+  }
+  for (; w < words; w++) target[w] = source[w]! ^ key;
+  for (let i = words << 2; i < length; i++) out[i] = data[i]! ^ mask[i & 3]!;
   return out;
 }

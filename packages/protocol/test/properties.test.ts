@@ -11,6 +11,7 @@ import {
   formatExtensionHeader,
   FrameDecoder,
   isValidUtf8,
+  maskCopy,
   parseExtensionHeader,
   ProtocolError,
   Utf8Validator,
@@ -265,6 +266,22 @@ describe('extension header', () => {
         expect(parseExtensionHeader(formatExtensionHeader(offers))).toEqual(offers);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('masked copies', () => {
+  it('maskCopy equals a byte-by-byte XOR and leaves the source alone, at any alignment', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.nat({ max: 7 }), (data, mask, align) => {
+        const buffer = new Uint8Array(data.length + align);
+        buffer.set(data, align);
+        const source = buffer.subarray(align);
+        const out = maskCopy(source, mask);
+        expect(Buffer.from(source).equals(data)).toBe(true);
+        expect(Buffer.from(out).toString('hex')).toBe(Buffer.from(data.map((b, i) => b ^ mask[i % 4]!)).toString('hex'));
+      }),
+      { numRuns: 500 },
     );
   });
 });
