@@ -16,12 +16,6 @@ export interface KnownDifference {
 
 export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   {
-    nodeLine: 'ctor relative url throws SyntaxError',
-    browserLine: 'ctor relative url throws no-throw',
-    engines: ['chromium', 'firefox', 'webkit'],
-    why: 'a page has a base URL, so WHATWG resolves "no-scheme" against it; Node has none and must throw',
-  },
-  {
     nodeLine: 'terminated error isEvent=true readyState=3',
     browserLine: undefined,
     engines: ['chromium', 'firefox', 'webkit'],
