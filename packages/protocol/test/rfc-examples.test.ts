@@ -74,6 +74,14 @@ describe('RFC 6455 section 5.7 examples', () => {
     }
   });
 
+  it('never hands out the same bytes twice (headers come from a shared slab)', () => {
+    const first = encodeFrameHeader(2, true, 0, 256);
+    const masked = encodeFrame(1, true, 0, hello, h('37 fa 21 3d'));
+    for (let i = 0; i < 20_000; i++) encodeFrame(2, true, 0, new Uint8Array(i % 300), h('01 02 03 04'));
+    expect(first).toEqual(examples.binary256Header);
+    expect(concatBytes(masked)).toEqual(examples.maskedHello);
+  });
+
   it('applies the mask the same at any offset and alignment', () => {
     const mask = h('37 fa 21 3d');
     const source = new Uint8Array(300).map((_, i) => (i * 31) & 255);
