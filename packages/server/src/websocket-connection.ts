@@ -198,6 +198,8 @@ export class WebSocketConnection
       });
     }
     socket.on('data', WebSocketConnection.socketOnData);
+    // A socket that died before we got it will never emit 'close' again: report it ourselves.
+    if (socket.destroyed) process.nextTick(() => this.onSocketClose());
   }
 
   /** 'open' until a close frame was sent or received, 'closing' during the closing handshake, then 'closed'. */

@@ -52,6 +52,16 @@ describe('connection and server behaviour', { timeout: 15_000 }, () => {
     expect(() => new WebSocketConnection(a, undefined, { role: 'server', maxBufferedAmount: -5 })).toThrow(/maxBufferedAmount/);
   });
 
+  it('a connection over an already destroyed socket reports close 1006 instead of hanging', async () => {
+    const [a] = duplexPair();
+    a.destroy();
+    await new Promise((r) => setImmediate(r));
+    const connection = new WebSocketConnection(a, undefined, { role: 'server' });
+    expect(await within(closeOf(connection), 1000, 'close')).toEqual([1006, '', false]);
+    expect(connection.state).toBe('closed');
+    await expect(connection.send('x')).rejects.toMatchObject({ code: 'ERR_NOT_OPEN' });
+  });
+
   it('a bare connection with heartbeatInterval terminates a peer that stopped answering', async () => {
     const [a, b] = duplexPair();
     const client = new WebSocketConnection(b, undefined, { role: 'client', heartbeatInterval: 50 });
