@@ -13,7 +13,7 @@ export interface LaunchOptions {
    * The self-signed certificate the wss tests use. Engines that can trust one certificate (Chromium by
    * its SPKI hash) do so; the others accept untrusted certificates for this automation session only.
    */
-  readonly tls: { readonly certPem: string; readonly spkiSha256Base64: string };
+  readonly tls: { readonly certPem: string; readonly certFile: string; readonly spkiSha256Base64: string };
 }
 
 /** A running browser with one page. */

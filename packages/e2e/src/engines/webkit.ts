@@ -25,7 +25,7 @@ export function findMiniBrowser(): string {
  * Launches WebKitGTK's MiniBrowser through WebKitWebDriver (W3C WebDriver) with selenium-webdriver.
  * MiniBrowser has no headless mode, so it gets its own Xvfb display.
  */
-export const launchWebKit: EngineLauncher = async () => {
+export const launchWebKit: EngineLauncher = async (options) => {
   let display: VirtualDisplay | undefined;
   let driverProcess: ReturnType<typeof spawn> | undefined;
   let driver: WebDriver | undefined;
@@ -58,9 +58,14 @@ export const launchWebKit: EngineLauncher = async () => {
         .usingServer(`http://127.0.0.1:${port}`)
         .withCapabilities({
           browserName: 'MiniBrowser',
-          // The automation session (and only it) accepts the test's self-signed certificate.
-          acceptInsecureCerts: true,
-          'webkitgtk:browserOptions': { binary: miniBrowser, args: ['--automation'] },
+          // Certificate errors stay errors; WebKitGTK's driver trusts exactly the test's certificate for
+          // 127.0.0.1 (webkit_web_context_allow_tls_certificate_for_host underneath).
+          acceptInsecureCerts: false,
+          'webkitgtk:browserOptions': {
+            binary: miniBrowser,
+            args: ['--automation'],
+            certificates: [{ host: '127.0.0.1', certificateFile: options.tls.certFile }],
+          },
         })
         .build(),
       60_000,
@@ -72,7 +77,7 @@ export const launchWebKit: EngineLauncher = async () => {
     const session: BrowserSession = {
       engine: 'webkit',
       description: `WebKitGTK ${version} MiniBrowser via WebKitWebDriver + selenium-webdriver (WebDriver, Xvfb ${display.display})`,
-      trustsOnlyTestCertificate: false,
+      trustsOnlyTestCertificate: true,
       async open(url) {
         await withTimeout(activeDriver.get(url), 30_000, 'webkit open');
       },
