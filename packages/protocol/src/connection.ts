@@ -19,6 +19,7 @@ import { disposeAll, type EncodedMessage, type Extension } from './extension.js'
 import { FrameDecoder, type FrameSink, Opcode, RSV1 } from './frame-decoder.js';
 import { encodeFrameHeader } from './frame-encoder.js';
 import { maskCopy } from './mask.js';
+import { Pieces } from './pieces.js';
 import { isValidUtf8, Utf8Validator } from './utf8.js';
 
 /** What happened on the connection, in wire order. */
@@ -159,7 +160,8 @@ export class Connection {
   private messageOpcode = 0;
   private messageRsv1 = false;
   private messageSize = 0;
-  private fragments: Uint8Array[] = [];
+  /** Payloads of the earlier frames of a fragmented message. */
+  private readonly fragments = new Pieces();
 
   // Closing handshake.
   private closeQueued = false;
@@ -348,24 +350,18 @@ export class Connection {
       this.fragments.push(payload);
       return;
     }
-    const messageOpcode = this.messageOpcode;
-    const binary = messageOpcode === Opcode.BINARY;
+    const binary = this.messageOpcode === Opcode.BINARY;
     this.messageOpcode = 0;
-    let fragments: Uint8Array[] | undefined;
-    if (this.fragments.length > 0) {
-      fragments = this.fragments;
-      fragments.push(payload);
-      this.fragments = [];
-    }
+    const fragmented = this.fragments.length > 0;
+    if (fragmented) this.fragments.push(payload);
     if (this.validateIncrementally) {
       if (!binary && !this.utf8.end()) throw invalidPayload('Text message ends inside a UTF-8 sequence');
-      const data = fragments === undefined ? payload : concat(fragments, this.messageSize);
-      this.emit({ type: 'message', binary, data });
+      this.emit({ type: 'message', binary, data: fragmented ? this.fragments.join() : payload });
       return;
     }
     const size = this.messageSize;
     this.bufferedIncoming += size;
-    this.inbound.push({ kind: 'decode', fragments: fragments ?? [payload], rsv1: this.messageRsv1, binary, size });
+    this.inbound.push({ kind: 'decode', fragments: fragmented ? this.fragments.take() : [payload], rsv1: this.messageRsv1, binary, size });
     this.drainInbound();
   }
 
@@ -662,7 +658,7 @@ export class Connection {
     this.inbound = [];
     this.inboundHead = 0;
     this.bufferedIncoming = 0;
-    this.fragments = [];
+    this.fragments.reset();
     for (const task of pending) {
       if (task.kind === 'data' && task.done) {
         const done = task.done;

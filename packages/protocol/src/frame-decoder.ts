@@ -7,6 +7,7 @@
 
 import { messageTooBig, protocolViolation } from './errors.js';
 import { applyMask } from './mask.js';
+import { Pieces } from './pieces.js';
 
 /** Frame opcodes (RFC 6455 section 5.2). */
 export const Opcode = {
@@ -48,10 +49,6 @@ const PAYLOAD = 1;
 const STOPPED = 2;
 
 const EMPTY = new Uint8Array(0);
-/** Pieces at least this long are kept as subarrays of the input rather than copied into staging. */
-const LARGE_PART = 16 * 1024;
-/** Size of the staging buffer small pieces are packed into. */
-const STAGE_SIZE = 64 * 1024;
 
 /** Header size implied by the second header byte. */
 function headerSize(b1: number): number {
@@ -82,14 +79,8 @@ export class FrameDecoder {
   private payloadLength = 0;
   /** Payload bytes of the current frame consumed so far. */
   private received = 0;
-  /**
-   * A payload spread over several chunks: large pieces are kept as subarrays of the input (copied once,
-   * at the end); small pieces are packed into a staging buffer first, so a peer trickling bytes cannot
-   * make us hold one object per byte. Memory follows the bytes received, never the length announced.
-   */
-  private parts: Uint8Array[] = [];
-  private stage: Uint8Array = EMPTY;
-  private staged = 0;
+  /** A payload spread over several chunks (see Pieces: memory follows the bytes actually received). */
+  private readonly parts = new Pieces();
 
   constructor(options: FrameDecoderOptions) {
     this.expectMasked = options.role === 'server';
@@ -100,9 +91,7 @@ export class FrameDecoder {
   /** Stops decoding: later input, and the rest of the current chunk, are ignored. */
   stop(): void {
     this.state = STOPPED;
-    this.parts = [];
-    this.stage = EMPTY;
-    this.staged = 0;
+    this.parts.reset();
   }
 
   /** Whether {@link stop} was called or a protocol error ended decoding. */
@@ -175,54 +164,15 @@ export class FrameDecoder {
       const part = chunk.subarray(pos, pos + take);
       pos += take;
       if (this.masked) applyMask(part, this.mask, this.received);
-      this.append(part);
+      this.parts.push(part, remaining);
       this.received += take;
       sink.frameData(part);
       if (this.received === this.payloadLength) {
-        const payload = this.assemble();
+        const payload = this.parts.join();
         this.state = HEADER;
         sink.frameEnd(payload);
       }
     }
-  }
-
-  /** Keeps one piece of a payload spread over chunks (called before `received` counts it). */
-  private append(part: Uint8Array): void {
-    if (part.length >= LARGE_PART) {
-      this.flushStage();
-      this.parts.push(part);
-      return;
-    }
-    if (this.staged + part.length > this.stage.length) {
-      this.flushStage();
-      this.stage = new Uint8Array(Math.min(STAGE_SIZE, this.payloadLength - this.received));
-    }
-    this.stage.set(part, this.staged);
-    this.staged += part.length;
-  }
-
-  private flushStage(): void {
-    if (this.staged === 0) return;
-    this.parts.push(this.stage.subarray(0, this.staged));
-    // The rest of the staging buffer stays usable for the next small pieces.
-    this.stage = this.stage.subarray(this.staged);
-    this.staged = 0;
-  }
-
-  /** The whole payload from its pieces: the piece itself when there is one, else a single copy. */
-  private assemble(): Uint8Array {
-    this.flushStage();
-    const parts = this.parts;
-    this.parts = [];
-    this.stage = EMPTY;
-    if (parts.length === 1) return parts[0]!;
-    const payload = new Uint8Array(this.payloadLength);
-    let offset = 0;
-    for (const part of parts) {
-      payload.set(part, offset);
-      offset += part.length;
-    }
-    return payload;
   }
 
   /** Rules decidable from the first two bytes, checked as soon as they arrive. */

@@ -1,0 +1,81 @@
+/**
+ * An ordered list of byte pieces that are joined later: payload pieces of a frame spread over input
+ * chunks, or frame payloads of a fragmented message. Large pieces are kept as they are (no copy until the
+ * final join); small ones are packed into a staging buffer, so a peer sending many tiny chunks or frames
+ * cannot make us hold one object per few bytes. Memory follows the bytes received.
+ * @module
+ */
+
+const EMPTY = new Uint8Array(0);
+/** Pieces at least this long are kept as they are rather than copied into staging. */
+const LARGE_PIECE = 16 * 1024;
+/** Upper bound for one staging buffer. */
+const STAGE_SIZE = 64 * 1024;
+
+export class Pieces {
+  /** Total bytes held. */
+  length = 0;
+  private list: Uint8Array[] = [];
+  private stage: Uint8Array = EMPTY;
+  private staged = 0;
+
+  /**
+   * Appends a piece. `expected` is how many bytes are still to come including this piece, when known;
+   * it sizes the staging buffer so a payload of known length is packed without waste.
+   */
+  push(piece: Uint8Array, expected?: number): void {
+    const size = piece.length;
+    if (size === 0) return;
+    this.length += size;
+    if (size >= LARGE_PIECE) {
+      this.flushStage();
+      this.list.push(piece);
+      return;
+    }
+    if (this.staged + size > this.stage.length) {
+      this.flushStage();
+      const wanted = expected ?? Math.max(256, 2 * this.length);
+      this.stage = new Uint8Array(Math.min(STAGE_SIZE, Math.max(size, wanted)));
+    }
+    this.stage.set(piece, this.staged);
+    this.staged += size;
+  }
+
+  /** The pieces in order (small ones packed together), leaving the list empty. */
+  take(): Uint8Array[] {
+    this.flushStage();
+    const list = this.list;
+    this.reset();
+    return list;
+  }
+
+  /** All bytes as one array (the single piece itself when there is only one), leaving the list empty. */
+  join(): Uint8Array {
+    const total = this.length;
+    const list = this.take();
+    if (list.length === 1) return list[0]!;
+    const out = new Uint8Array(total);
+    let offset = 0;
+    for (const piece of list) {
+      out.set(piece, offset);
+      offset += piece.length;
+    }
+    return out;
+  }
+
+  /** Drops everything. */
+  reset(): void {
+    this.list = [];
+    this.stage = EMPTY;
+    this.staged = 0;
+    this.length = 0;
+  }
+
+  private flushStage(): void {
+    if (this.staged === 0) return;
+    this.list.push(this.stage.subarray(0, this.staged));
+    // The rest of the staging buffer stays usable for the next small pieces.
+    this.stage = this.stage.subarray(this.staged);
+    this.staged = 0;
+  }
+}
