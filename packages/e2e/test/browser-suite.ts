@@ -138,7 +138,7 @@ export function defineBrowserSuite(engine: EngineName): void {
         expect(result.events).toEqual(['open', 'close:4000']);
       });
 
-      it('sends the page close code and reason to the server, which answers with the same code', async () => {
+      it('closes from the page with 4001 and the server answers with the same code', async () => {
         const result = await runScenario<{ close: CloseInfo; events: string[] }>(browser(), 'pageCloses', {
           url: echo!.url,
           code: 4001,
