@@ -269,5 +269,8 @@ describe('option errors', () => {
     expect(() => new WebSocket('ws://127.0.0.1:9/', [], { handshakeTimeout: 0 })).toThrow(RangeError);
     await expect(connect('ws://127.0.0.1:9/', { maxRedirects: -1 })).rejects.toThrow(RangeError);
     await expect(connect('ws://127.0.0.1:9/', { handshakeTimeout: Number.NaN })).rejects.toThrow(RangeError);
+    // Connection limits fail before any I/O too (port 9 would refuse; a RangeError proves no attempt).
+    await expect(connect('ws://127.0.0.1:9/', { maxMessageSize: -1 })).rejects.toThrow(/maxMessageSize/);
+    expect(() => new WebSocket('ws://127.0.0.1:9/', [], { closeTimeout: -5 })).toThrow(RangeError);
   });
 });

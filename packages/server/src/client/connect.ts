@@ -5,8 +5,21 @@ import { openUpgrade, type OpenedUpgrade } from './open-upgrade.js';
 import { resolveClientOptions, type ClientOptions, type ConnectOptions } from './options.js';
 import { InvalidInputError, parseProtocols, parseWebSocketUrl } from './url.js';
 
-/** Wraps an upgraded client socket in the same connection class the server uses. */
+/**
+ * Wraps an upgraded client socket in the same connection class the server uses. If that throws, the
+ * socket and the negotiated extensions are released before the error propagates.
+ */
 export function clientConnection(upgrade: OpenedUpgrade, options: ClientOptions): WebSocketConnection {
+  try {
+    return createConnection(upgrade, options);
+  } catch (error) {
+    upgrade.socket.destroy();
+    for (const extension of upgrade.extensions) extension.dispose();
+    throw error;
+  }
+}
+
+function createConnection(upgrade: OpenedUpgrade, options: ClientOptions): WebSocketConnection {
   return new WebSocketConnection(upgrade.socket, upgrade.head, {
     role: 'client',
     protocol: upgrade.protocol,

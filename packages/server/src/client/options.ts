@@ -1,5 +1,6 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { ClientExtensionNegotiator, HeadersInput } from '@wsts/protocol';
+import { checkLimits } from '../defaults.js';
 import type { PerMessageDeflateOptions } from '../extensions-option.js';
 
 /** Default for {@link ClientOptions.handshakeTimeout}: long enough for a slow TLS handshake, short
@@ -104,6 +105,14 @@ const HANDSHAKE_HEADERS = new Set([
 /** Applies defaults and checks the knobs (RangeError for a bad number, TypeError for a reserved header). */
 export function resolveClientOptions(options: ClientOptions, protocols: readonly string[]): ResolvedClientOptions {
   const headers = toHeaderPairs(options.headers);
+  // The connection's own limits are checked again when it is created, but that is after the 101:
+  // checking them here makes a bad value fail before any I/O.
+  checkLimits({
+    maxMessageSize: options.maxMessageSize,
+    maxBufferedAmount: options.maxBufferedAmount,
+    closeTimeout: options.closeTimeout,
+    heartbeatInterval: options.heartbeatInterval,
+  });
   for (const [name] of headers) {
     if (HANDSHAKE_HEADERS.has(name.toLowerCase())) {
       throw new TypeError(`header ${name} is set by the WebSocket handshake; use the protocols/perMessageDeflate/extensions options`);

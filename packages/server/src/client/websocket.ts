@@ -262,7 +262,13 @@ export class WebSocket extends EventTarget {
       this.#finish(1006, '', false, true, undefined);
       return;
     }
-    const connection = clientConnection(upgrade, options);
+    let connection: WebSocketConnection;
+    try {
+      connection = clientConnection(upgrade, options);
+    } catch (error) {
+      this.#finish(1006, '', false, true, error);
+      return;
+    }
     this.#connection = connection;
     this.#protocol = upgrade.protocol;
     this.#extensions = upgrade.extensionsHeader;
