@@ -28,6 +28,8 @@ export interface Extension {
   /**
    * Incoming data message, as its frames' payloads in order. `rsv1` is the first frame's bit.
    * Must throw/reject ProtocolError(1009) as soon as the output passes maxSize.
+   * (Small consecutive payloads may arrive packed into one piece and empty ones are left out: only the
+   * concatenation is meaningful.)
    */
   decode(fragments: readonly Uint8Array[], rsv1: boolean, maxSize: number): Uint8Array | Promise<Uint8Array>;
   /** Release resources (zlib streams). Called once when the connection ends. */

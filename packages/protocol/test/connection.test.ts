@@ -268,3 +268,17 @@ describe('extension lifetime', () => {
     expect(disposed).toBe(1);
   });
 });
+
+describe('many tiny fragments', () => {
+  it('reassembles a message sent as 50,000 one-byte frames, in 7-byte chunks', () => {
+    const text = 'abcdefghij'.repeat(5000);
+    const bytes = new TextEncoder().encode(text);
+    const input = concatBytes([...bytes].map((b, i) => frame({ opcode: i === 0 ? 1 : 0, fin: i === bytes.length - 1, payload: [b] })));
+    const events: ConnectionEvent[] = [];
+    const connection = new Connection({ role: 'server', onWrite: () => {}, onEvent: (e) => events.push(e) });
+    for (let i = 0; i < input.length; i += 7) connection.receive(input.subarray(i, i + 7));
+    expect(events).toHaveLength(1);
+    const event = events[0]!;
+    expect(event.type === 'message' && new TextDecoder().decode(event.data) === text).toBe(true);
+  });
+});
