@@ -2,13 +2,14 @@
  * permessage-deflate over real sockets: defaults, a decompression bomb from a raw client and from a
  * ws server, and a message sent by ws in many small compressed fragments.
  */
-import { randomBytes } from 'node:crypto';
-import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
+import { createHash, randomBytes } from 'node:crypto';
+import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer as WsServer } from 'ws';
 import { PerMessageDeflateServer, WebSocketServer, ZlibLimiter, type WebSocketConnection, type WebSocketServerOptions } from '../src/index.js';
-import { connect } from '../src/client/index.js';
+import { connect, WebSocketConnectError } from '../src/client/index.js';
+import type { PerMessageDeflateOptions } from '../src/permessage-deflate/index.js';
 
 const MiB = 1024 * 1024;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -284,6 +285,15 @@ describe('negotiation through real headers', () => {
 });
 
 describe('RSV1 on the wire', () => {
+  it('RSV1 on a ping fails the connection with 1002 (control frames are never compressed)', async () => {
+    const { port } = await echoServer();
+    const { socket, rest } = await rawUpgrade(port);
+    socket.write(clientFrame(0x9, Buffer.from('ping'), true));
+    const frame = await readBytes(socket, rest, 4);
+    expect(frame[0]).toBe(0x88);
+    expect(frame.readUInt16BE(2)).toBe(1002);
+  });
+
   it('RSV1 on a continuation frame fails the connection with 1002', async () => {
     const { port } = await echoServer();
     const { socket, rest } = await rawUpgrade(port);
@@ -318,5 +328,69 @@ describe('RSV1 on the wire', () => {
       finishFlush: constants.Z_SYNC_FLUSH,
     });
     expect(inflated.toString()).toBe(text);
+  });
+});
+
+/** A raw HTTP server answering every upgrade with 101 and the given Sec-WebSocket-Extensions value. */
+async function answeringServer(extensions: string): Promise<string> {
+  const server = createNetServer((socket) => {
+    socket.on('error', () => undefined);
+    let head = '';
+    let answered = false;
+    socket.on('data', (chunk: Buffer) => {
+      if (answered) return;
+      head += chunk.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      answered = true;
+      const key = /^sec-websocket-key: (.*)$/im.exec(head)?.[1]?.trim() ?? '';
+      const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Extensions: ${extensions}\r\n\r\n`,
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
+  );
+  return `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+
+describe('our client fails a response it cannot accept (RFC 7692 section 5)', () => {
+  it.each<[string, PerMessageDeflateOptions | undefined, RegExp]>([
+    ['permessage-deflate; foo', undefined, /unknown parameter foo/],
+    ['permessage-deflate; server_no_context_takeover; server_no_context_takeover', undefined, /duplicated parameter/],
+    ['permessage-deflate; client_max_window_bits', undefined, /client_max_window_bits needs a value in a response/],
+    ['permessage-deflate; server_max_window_bits=7', undefined, /server_max_window_bits needs a value from 8 to 15/],
+    ['permessage-deflate; client_max_window_bits=10', { clientMaxWindowBits: 'refuse' }, /client_max_window_bits was not offered/],
+    ['permessage-deflate; server_max_window_bits=12', { serverMaxWindowBits: 10 }, /exceeds the offered 10/],
+    ['permessage-deflate', { serverNoContextTakeover: 'request' }, /server_no_context_takeover was requested but not accepted/],
+  ])('%s (options %j)', async (header, options, reason) => {
+    const url = await answeringServer(header);
+    const attempt = connect(url, { handshakeTimeout: 5000, ...(options ? { perMessageDeflate: options } : {}) });
+    const error = await attempt.then(
+      (conn) => {
+        conn.terminate();
+        return undefined;
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(WebSocketConnectError);
+    expect((error as WebSocketConnectError).kind).toBe('invalid-extension');
+    expect((error as Error).message).toMatch(reason);
+  }, 10_000);
+
+  it('accepts the smallest windows and both no-context-takeover flags', async () => {
+    const header =
+      'permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=8; client_max_window_bits=8';
+    const url = await answeringServer(header);
+    const conn = await connect(url, { handshakeTimeout: 5000 });
+    cleanups.push(() => conn.terminate());
+    expect(conn.extensions).toBe(header);
   });
 });
