@@ -26,6 +26,19 @@ function procRss(pid: number): number | undefined {
   }
 }
 
+/** CPU seconds (user + system) a process has used, from /proc; undefined where there is no /proc. */
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of those,
+    // in clock ticks (USER_HZ, 100 on Linux).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The parent's environment minus ws's add-on switches, plus the kind's own: only "ws-js" turns them off. */
 function serverEnv(kind: ServerKind): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };

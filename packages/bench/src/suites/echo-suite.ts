@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { forkWorker, nextMessage, reap } from '../load/fork-worker.js';
 import { windowFor, type EchoJob, type EchoResult, type EchoWorkerMessage } from '../load/echo-job.js';
 import { makeRow, type Row } from '../report/row.js';
 import { formatSize } from '../report/units.js';
-import { startServer, type RunningServer } from '../servers/server-process.js';
+import { processCpuSeconds, startServer, type RunningServer } from '../servers/server-process.js';
 import { serverKinds } from '../servers/server-kinds.js';
 import { headerLength } from '../wire/frames.js';
 
@@ -26,18 +25,6 @@ export interface EchoSuiteOptions {
   maxMessages: number;
   deflate: boolean;
   log: (line: string) => void;
-}
-
-/** CPU seconds (user + system) a process has used, from /proc; undefined where there is no /proc. */
-function processCpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of those.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
 }
 
 async function runJob(job: EchoJob, serverPid: number): Promise<EchoResult> {

@@ -1,7 +1,7 @@
 import { forkWorker, nextMessage, reap } from '../load/fork-worker.js';
 import type { ScaleReply, ScaleRequest } from '../load/scale-job.js';
 import { makeRow, type Row } from '../report/row.js';
-import { startServer } from '../servers/server-process.js';
+import { processCpuSeconds, startServer } from '../servers/server-process.js';
 import { serverKinds } from '../servers/server-kinds.js';
 
 export interface ScaleSuiteOptions {
@@ -12,6 +12,8 @@ export interface ScaleSuiteOptions {
 
 interface ScaleFigures {
   handshakesPerSec: number;
+  /** Handshakes per second of server CPU: robust to the machine being busy. */
+  handshakesPerServerCpuSec: number | undefined;
   rssPerConnKiB: number;
   deltaPerConnKiB: number;
 }
@@ -23,8 +25,10 @@ async function measureServer(kind: ReturnType<typeof serverKinds>[number], optio
   try {
     const before = await server.collectAndMeasure();
     const open: ScaleRequest = { type: 'open', port: server.port, count: options.connections, concurrency: 128, deflate: options.deflate, timeoutMs: 30_000 };
+    const cpuBefore = processCpuSeconds(server.pid);
     worker.send(open);
     const opened = await nextMessage<ScaleReply>(worker, 180_000, `scale ${kind.id}`);
+    const cpuAfter = processCpuSeconds(server.pid);
     if (opened.type !== 'opened') throw new Error(`unexpected reply ${opened.type}`);
     if (!opened.ok) throw new Error(opened.error);
     if (options.deflate && !opened.deflateNegotiated) throw new Error('the server did not accept permessage-deflate');
@@ -36,6 +40,7 @@ async function measureServer(kind: ReturnType<typeof serverKinds>[number], optio
     );
     return {
       handshakesPerSec: opened.handshakesPerSec,
+      handshakesPerServerCpuSec: opened.ok && cpuBefore !== undefined && cpuAfter !== undefined && cpuAfter > cpuBefore ? opened.count / (cpuAfter - cpuBefore) : undefined,
       rssPerConnKiB: after / opened.count / 1024,
       deltaPerConnKiB: (after - before) / opened.count / 1024,
     };
@@ -74,5 +79,6 @@ export async function runScaleSuite(options: ScaleSuiteOptions): Promise<Row[]> 
     makeRow({ ...common, metric: 'RSS/conn KiB', better: 'lower', values: pick((x) => x.rssPerConnKiB) }),
     makeRow({ ...common, metric: 'ΔRSS/conn KiB', better: 'lower', values: pick((x) => x.deltaPerConnKiB) }),
     makeRow({ ...common, metric: 'handshakes/s', better: 'higher', values: pick((x) => x.handshakesPerSec) }),
+    makeRow({ ...common, metric: 'handshakes/server-CPU-s', better: 'higher', values: pick((x) => x.handshakesPerServerCpuSec ?? Number.NaN) }),
   ];
 }
