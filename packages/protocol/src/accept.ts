@@ -1,8 +1,8 @@
 /** `Sec-WebSocket-Accept` computation (RFC 6455 section 4.2.2 step 5.4). @module */
 
-import { utf8Encoder } from './text.js';
 import { base64Encode } from './base64.js';
 import { sha1 } from './sha1.js';
+import { utf8Encoder } from './text.js';
 
 /** The GUID RFC 6455 appends to the client's key before hashing. */
 export const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';

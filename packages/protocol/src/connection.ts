@@ -4,7 +4,6 @@
  * @module
  */
 
-import { utf8Encoder } from './text.js';
 import { type CloseStatus, decodeClosePayload, encodeClosePayload, truncateUtf8 } from './close.js';
 import {
   CloseCode,
@@ -20,6 +19,7 @@ import { FrameDecoder, type FrameSink, Opcode, RSV1 } from './frame-decoder.js';
 import { encodeFrameHeader } from './frame-encoder.js';
 import { maskCopy } from './mask.js';
 import { Pieces } from './pieces.js';
+import { utf8Encoder } from './text.js';
 import { isValidUtf8, Utf8Validator } from './utf8.js';
 
 /** What happened on the connection, in wire order. */
@@ -28,7 +28,10 @@ export type ConnectionEvent =
   | { type: 'message'; binary: boolean; data: Uint8Array }
   | { type: 'ping'; data: Uint8Array }
   | { type: 'pong'; data: Uint8Array }
-  /** The peer's close frame (1005 when it had no code); our reply is already written if we had not sent one. */
+  /**
+   * The peer's close frame (1005 when it had no code). If we had not sent a close, our reply is already
+   * written (or queued behind data messages an extension is still encoding).
+   */
   | { type: 'close'; code: number; reason: string }
   /** A protocol error: a close frame with `error.code` was written; the adapter should end TCP now. */
   | { type: 'fail'; error: ProtocolError }

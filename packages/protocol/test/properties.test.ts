@@ -189,6 +189,27 @@ describe('robustness on arbitrary input', () => {
   });
 });
 
+describe('robustness with an extension claiming RSV1', () => {
+  it('Connection.receive never throws and fails at most once', () => {
+    const passThrough = {
+      name: 'x-pass',
+      rsv1: true,
+      encode: (data: Uint8Array) => ({ data, rsv1: true }),
+      decode: (fragments: readonly Uint8Array[]) => concatBytes(fragments),
+      dispose: () => {},
+    };
+    fc.assert(
+      fc.property(hostileInput, fc.array(fc.nat(), { maxLength: 10 }), (bytes, cuts) => {
+        const events: ConnectionEvent[] = [];
+        const connection = new Connection({ role: 'server', maxMessageSize: 500, extensions: [passThrough], onWrite: () => {}, onEvent: (e) => events.push(e) });
+        for (const chunk of split(bytes.slice(), cuts)) connection.receive(chunk);
+        expect(events.filter((e) => e.type === 'fail').length).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 /** Bytes drawn mostly from the values where UTF-8 validity changes. */
 const utf8ish = fc.array(
   fc.oneof(
