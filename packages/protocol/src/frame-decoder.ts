@@ -71,9 +71,6 @@ export class FrameDecoder {
   private headerLength = 0;
 
   // Current frame.
-  private fin = false;
-  private rsv = 0;
-  private opcode = 0;
   private masked = false;
   private readonly mask = new Uint8Array(4);
   private payloadLength = 0;
@@ -214,9 +211,6 @@ export class FrameDecoder {
       next += 8;
     }
     if (length > this.maxPayload) throw messageTooBig(`Frame payload of ${length} bytes exceeds the ${this.maxPayload}-byte limit`);
-    this.fin = (b0 & 0x80) !== 0;
-    this.rsv = (b0 >> 4) & 7;
-    this.opcode = b0 & 0x0f;
     this.masked = (b1 & 0x80) !== 0;
     if (this.masked) {
       const mask = this.mask;
@@ -227,7 +221,7 @@ export class FrameDecoder {
     }
     this.payloadLength = length;
     this.received = 0;
-    sink.frameStart(this.fin, this.rsv, this.opcode, length);
+    sink.frameStart((b0 & 0x80) !== 0, (b0 >> 4) & 7, b0 & 0x0f, length);
     if (this.state === STOPPED) return;
     if (length === 0) {
       sink.frameEnd(EMPTY);
