@@ -327,3 +327,13 @@ describe('shared idle stream pool (no context takeover)', () => {
     connections.forEach((ext) => ext.dispose());
   });
 });
+
+describe('inflated buffers', () => {
+  it('a small inflated message owns its memory instead of pinning zlib output buffers', async () => {
+    const ext = serverExtension();
+    const out = await ext.decode([HELLO], true, 1024);
+    expect(text(out)).toBe('Hello');
+    expect(out.buffer.byteLength).toBe(5);
+    ext.dispose();
+  });
+});

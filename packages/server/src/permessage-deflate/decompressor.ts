@@ -58,7 +58,7 @@ export class Decompressor {
         // A final block (BFINAL) ends zlib's stream: later input would be ignored, so start afresh.
         if (stream.readableEnded || stream.writableEnded) this.close();
         else if (this.config.noContextTakeover) this.release();
-        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length));
+        resolve(chunks.length === 1 ? unpinned(chunks[0] as Buffer) : Buffer.concat(chunks, length));
       };
       const onData = (chunk: Buffer): void => {
         length += chunk.length;
@@ -120,4 +120,16 @@ function withTail(fragments: readonly Uint8Array[]): Buffer {
   }
   input.set(TAIL, offset);
   return input;
+}
+
+/**
+ * A lone output chunk is a view into zlib's 16 KiB output buffer: an application keeping a small
+ * message (a chat history) would pin all of it, over ten times the message. Copy such chunks into a
+ * buffer of their own (not from Node's shared pool, which would pin 8 KiB the same way).
+ */
+function unpinned(chunk: Buffer): Buffer {
+  if (chunk.buffer.byteLength <= 2 * chunk.length) return chunk;
+  const own = Buffer.allocUnsafeSlow(chunk.length);
+  chunk.copy(own);
+  return own;
 }
