@@ -135,7 +135,10 @@ export class FrameDecoder {
         // Slow path: gather the header byte by byte across chunks.
         const gathered = this.header;
         gathered[this.headerLength++] = chunk[pos++]!;
-        if (this.headerLength < 2) continue;
+        if (this.headerLength === 1) {
+          this.checkFirstByte(gathered[0]!); // opcode and RSV rules need only the first byte
+          continue;
+        }
         if (this.headerLength === 2) this.checkFirstBytes(gathered[0]!, gathered[1]!);
         if (this.headerLength === headerSize(gathered[1]!)) {
           this.headerLength = 0;
@@ -172,8 +175,8 @@ export class FrameDecoder {
     }
   }
 
-  /** Rules decidable from the first two bytes, checked as soon as they arrive. */
-  private checkFirstBytes(b0: number, b1: number): void {
+  /** Rules decidable from the first byte alone: opcode, FIN on control frames, RSV bits. */
+  private checkFirstByte(b0: number): void {
     const rsv = (b0 >> 4) & 7;
     const opcode = b0 & 0x0f;
     if ((opcode >= 3 && opcode <= 7) || opcode >= 0xb) {
@@ -181,11 +184,16 @@ export class FrameDecoder {
     }
     if (opcode >= 8) {
       if ((b0 & 0x80) === 0) throw protocolViolation('Fragmented control frame');
-      if ((b1 & 0x7f) > 125) throw protocolViolation('Control frame payload longer than 125 bytes');
       if (rsv !== 0) throw protocolViolation('RSV bits set on a control frame');
     } else if ((rsv & ~this.allowedRsv) !== 0) {
       throw protocolViolation(`RSV bits 0x${rsv.toString(16)} set without a negotiated extension`);
     }
+  }
+
+  /** Rules decidable from the first two bytes, checked as soon as they arrive. */
+  private checkFirstBytes(b0: number, b1: number): void {
+    this.checkFirstByte(b0);
+    if ((b0 & 0x0f) >= 8 && (b1 & 0x7f) > 125) throw protocolViolation('Control frame payload longer than 125 bytes');
     if ((b1 & 0x80) === 0) {
       if (this.expectMasked) throw protocolViolation('Unmasked frame from a client');
     } else if (!this.expectMasked) {

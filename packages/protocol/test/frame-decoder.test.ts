@@ -59,10 +59,13 @@ describe('FrameDecoder', () => {
     expect(log).toEqual(['61']);
   });
 
-  it('checks the first two header bytes as soon as they arrive', () => {
-    const decoder = new FrameDecoder({ role: 'server' });
+  it('checks header rules as soon as the bytes they need arrive', () => {
     const { sink } = recorder();
-    decoder.push(Uint8Array.of(0x83), sink); // reserved opcode 3, but the second byte is not here yet
-    expect(() => decoder.push(Uint8Array.of(0x80), sink)).toThrow(/Reserved opcode/);
+    // Reserved opcode: known from the first byte alone.
+    expect(() => new FrameDecoder({ role: 'server' }).push(Uint8Array.of(0x83), sink)).toThrow(/Reserved opcode/);
+    // Control frame length: needs the second byte; the extended length never has to arrive.
+    const decoder = new FrameDecoder({ role: 'server' });
+    decoder.push(Uint8Array.of(0x89), sink);
+    expect(() => decoder.push(Uint8Array.of(0xfe), sink)).toThrow(/125 bytes/);
   });
 });
