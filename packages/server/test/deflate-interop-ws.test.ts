@@ -207,3 +207,71 @@ describe('our client, ws server', () => {
     expect(header).toBe(response);
   }, 20_000);
 });
+
+/** A small seeded generator so a failing sequence can be replayed. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Messages of random size (0..20 KB) and compressibility, empty ones included, text and binary. */
+function randomMessages(seed: number, count: number): { data: string | Buffer; binary: boolean }[] {
+  const random = prng(seed);
+  const words = ['alpha', 'beta', 'gamma', 'delta', 'ε', '✓', '{"k":1}', ' ', '\n'];
+  return Array.from({ length: count }, () => {
+    const size = random() < 0.15 ? 0 : Math.floor(random() ** 3 * 20_000);
+    if (random() < 0.5) {
+      let text = '';
+      while (text.length < size) text += words[Math.floor(random() * words.length)];
+      return { data: text, binary: false };
+    }
+    const noisy = random() < 0.5;
+    return { data: Buffer.from(Array.from({ length: size }, (_, i) => (noisy ? Math.floor(random() * 256) : i % 7))), binary: true };
+  });
+}
+
+describe('long random sequences with context takeover (window state must stay in step)', () => {
+  it.each([1, 2, 3])('seed %i: ws client -> our server -> ws client, 150 messages', async (seed) => {
+    const messages = randomMessages(seed, 150);
+    const { url } = await ourEchoServer({ threshold: seed * 50 });
+    const client = new WebSocket(url, { perMessageDeflate: { threshold: 0 } });
+    cleanups.push(() => client.terminate());
+    await new Promise<void>((resolve, reject) => {
+      client.once('open', () => resolve());
+      client.once('error', reject);
+    });
+    const received: Buffer[] = [];
+    const done = new Promise<void>((resolve) =>
+      client.on('message', (data) => {
+        received.push(data as Buffer);
+        if (received.length === messages.length) resolve();
+      }),
+    );
+    for (const m of messages) client.send(m.data, { binary: m.binary });
+    await done;
+    expect(received.map((r) => r.toString('hex'))).toEqual(messages.map((m) => Buffer.from(m.data).toString('hex')));
+  }, 30_000);
+
+  it.each([4, 5])('seed %i: our client -> ws server -> our client, 150 messages', async (seed) => {
+    const messages = randomMessages(seed, 150);
+    const { url } = await wsEchoServer({});
+    const conn = await connect(url, { perMessageDeflate: { threshold: seed * 20 } });
+    cleanups.push(() => conn.terminate());
+    const received: Buffer[] = [];
+    const done = new Promise<void>((resolve) =>
+      conn.on('message', (data) => {
+        received.push(Buffer.from(data));
+        if (received.length === messages.length) resolve();
+      }),
+    );
+    for (const m of messages) conn.send(m.data, { binary: m.binary });
+    await done;
+    expect(received.map((r) => r.toString('hex'))).toEqual(messages.map((m) => Buffer.from(m.data).toString('hex')));
+  }, 30_000);
+});
