@@ -23,6 +23,7 @@ export const USAGE = `usage: pnpm bench [--quick] [--only codec,echo,scale,defla
   --only LIST      run only these suites
   --duration MS    measured phase of each echo case (default 4000, quick 400)
   --connections N  idle connections for the scale rows (default 10000, quick 500)
+  --case SIZExN    echo only this case (repeatable; SIZE in bytes or with KiB/MiB, e.g. 1MiBx1000, 1KiBx64:text)
   --out FILE       where to write the JSON (default results/<date>.json)`;
 
 function c(size: number, connections: number, text = false): EchoCase {
@@ -32,6 +33,17 @@ function c(size: number, connections: number, text = false): EchoCase {
 /** Every size at every connection count: the issue's matrix. */
 function matrix(): EchoCase[] {
   return SIZES.flatMap((size) => CONNECTIONS.map((connections) => c(size, connections)));
+}
+
+/** "1MiBx1000", "16x64", "1KiBx64:text" -> an echo case. */
+function parseCase(value: string | undefined): EchoCase {
+  const m = /^(\d+)(B|KiB|MiB)?x(\d+)(:text)?$/.exec(value ?? '');
+  if (!m) throw new Error(`--case needs SIZExCONNECTIONS (e.g. 1KiBx64 or 16x1000:text), got ${value}`);
+  const unit = m[2] === 'MiB' ? MiB : m[2] === 'KiB' ? KiB : 1;
+  const size = Number(m[1]) * unit;
+  const connections = Number(m[3]);
+  if (size <= 0 || connections <= 0) throw new Error(`--case: size and connections must be positive, got ${value}`);
+  return c(size, connections, m[4] !== undefined);
 }
 
 function positive(flag: string, value: string | undefined): number {
@@ -64,6 +76,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         scale: { connections: 10_000 },
         out: undefined,
       };
+  let explicitCases = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--quick') continue;
@@ -74,6 +87,13 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     } else if (a === '--duration') config.echo.durationMs = positive(a, args[++i]);
     else if (a === '--connections') config.scale.connections = positive(a, args[++i]);
     else if (a === '--out') config.out = args[++i];
+    else if (a === '--case') {
+      const echoCase = parseCase(args[++i]);
+      if (!explicitCases) config.echo.cases = [];
+      explicitCases = true;
+      config.echo.cases.push(echoCase);
+      config.deflateEcho.cases = config.echo.cases.filter((e) => !e.text);
+    }
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown argument "${a}"\n${USAGE}`);
   }

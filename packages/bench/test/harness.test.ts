@@ -80,6 +80,16 @@ describe('command line', () => {
     expect(c.scale.connections).toBe(10_000);
     expect(c.codec.frameSizes.map(formatSize)).toEqual(['16 B', '1 KiB', '64 KiB', '1 MiB']);
   });
+  it('runs only the echo cases asked for', () => {
+    const c = parseArgs(['--case', '1MiBx1000', '--case', '1KiBx64:text', '--case', '16x1']);
+    expect(c.echo.cases).toEqual([
+      { size: 1024 * 1024, connections: 1000, text: false },
+      { size: 1024, connections: 64, text: true },
+      { size: 16, connections: 1, text: false },
+    ]);
+    expect(c.deflateEcho.cases.map((e) => e.size)).toEqual([1024 * 1024, 16]);
+    expect(() => parseArgs(['--case', '1GBx2'])).toThrow(/--case needs/);
+  });
   it('rejects unknown flags and suites by name', () => {
     expect(() => parseArgs(['--fast'])).toThrow(/unknown argument "--fast"/);
     expect(() => parseArgs(['--only', 'gpu'])).toThrow(/unknown suite "gpu"/);

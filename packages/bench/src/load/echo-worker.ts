@@ -34,6 +34,8 @@ class Recorder {
 }
 
 interface Shared {
+  /** Replies received since the start, warm-up included. */
+  replies: number;
   measuring: boolean;
   sending: boolean;
   counted: number;
@@ -149,6 +151,7 @@ class EchoClient {
       for (let r = 0; r < replies; r++) {
         const sent = this.sentAt[this.head]!;
         this.head = (this.head + 1) % this.window;
+        shared.replies++;
         if (shared.measuring) {
           shared.recorder.add(now - sent);
           if (++shared.counted >= shared.maxMessages) shared.onLimit();
@@ -196,6 +199,7 @@ export async function runEchoJob(job: EchoJob): Promise<EchoResult> {
   const sockets: Socket[] = [];
   const result: EchoResult = { ok: false, messages: 0, seconds: 0, msgPerSec: 0, mbPerSec: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, window: job.window, connectMs: 0, deflateNegotiated: job.deflate, generatorCpu: 0 };
   const shared: Shared = {
+    replies: 0,
     measuring: false,
     sending: false,
     counted: 0,
@@ -222,13 +226,17 @@ export async function runEchoJob(job: EchoJob): Promise<EchoResult> {
     shared.sending = true;
     for (const { client, leftover } of clients) client.start(leftover);
 
-    await waitPhase(job.warmupMs, shared, false);
+    // Steady state needs every message of the first window to have made its round trip; with 1,000
+    // sockets x 1 MiB that takes far longer than a fixed warm-up on a slow or busy machine.
+    const round = job.connections * job.window;
+    await waitPhase(job.warmupMs, shared, false, () => shared.replies >= round);
     shared.measuring = true;
     shared.counted = 0;
     send({ type: 'phase', phase: 'start' });
     const start = performance.now();
     const cpuStart = process.cpuUsage();
-    await waitPhase(job.durationMs, shared, true);
+    // And the measured phase covers at least one such round, so its latencies are not all one queue.
+    await waitPhase(job.durationMs, shared, true, () => shared.counted >= Math.min(round, job.maxMessages));
     const end = performance.now();
     const cpu = process.cpuUsage(cpuStart);
     send({ type: 'phase', phase: 'end' });
@@ -265,19 +273,25 @@ export async function runEchoJob(job: EchoJob): Promise<EchoResult> {
   return result;
 }
 
-/** Waits `ms`, or less when a socket failed or (when `stopOnLimit`) the message limit was reached. */
-function waitPhase(ms: number, shared: Shared, stopOnLimit: boolean): Promise<void> {
+/** Extra time a phase may take past its nominal length while `enough()` is not yet true. */
+const PHASE_GRACE_MS = 60_000;
+
+/**
+ * Waits at least `ms` and until `enough()` holds (at most PHASE_GRACE_MS longer); ends early when a socket
+ * failed or (with `stopOnLimit`) the message limit was reached.
+ */
+function waitPhase(ms: number, shared: Shared, stopOnLimit: boolean, enough: () => boolean): Promise<void> {
   return new Promise((resolve) => {
+    const start = performance.now();
     const finish = (): void => {
-      clearTimeout(timer);
       clearInterval(poll);
       shared.onLimit = () => {};
       resolve();
     };
-    const timer = setTimeout(finish, ms);
     const poll = setInterval(() => {
-      if (shared.error) finish();
-    }, 50);
+      const elapsed = performance.now() - start;
+      if (shared.error || elapsed >= ms + PHASE_GRACE_MS || (elapsed >= ms && enough())) finish();
+    }, 10);
     if (stopOnLimit) shared.onLimit = finish;
   });
 }

@@ -31,7 +31,7 @@ async function runJob(job: EchoJob, serverPid: number): Promise<EchoResult> {
   const worker = forkWorker('echo-worker');
   try {
     worker.send(job);
-    const budget = job.connectTimeoutMs + job.warmupMs + job.durationMs + 20_000;
+    const budget = job.connectTimeoutMs + job.warmupMs + job.durationMs + 2 * 60_000 + 20_000;
     const what = `echo ${formatSize(job.size)} x ${job.connections}`;
     let cpuStart: number | undefined;
     let cpuEnd: number | undefined;
