@@ -6,7 +6,7 @@
  *   profile echo   [--server ours|ws] [--size N] [--connections N] [--duration MS] [--text]
  *   profile codec  <decode|encode|encode-masked|utf8-ascii|utf8-mixed|unmask> [--size N] [--duration MS]
  *   profile handshake [--server ours|ws] [--connections N]
- *   profile memory [--server ours|ws] [--connections N]   (heap snapshot with N idle connections open)
+ *   profile memory [--server ours|ws] [--connections N] [--deflate]   (heap snapshot with N idle connections)
  *
  * Profiles are written under results/profiles/ (ignored by git) and can be opened in Chrome DevTools.
  */
@@ -72,13 +72,14 @@ async function profileServer(kindOf: 'echo' | 'handshake'): Promise<void> {
 
 /** Opens N idle connections, has the server write a heap snapshot, and groups it by constructor. */
 async function profileMemory(): Promise<void> {
-  const kind = serverKinds({ deflate: false, withoutAddons: false }).find((k) => k.id === serverId);
+  const deflate = args.includes('--deflate');
+  const kind = serverKinds({ deflate, withoutAddons: false }).find((k) => k.id === serverId);
   if (!kind) throw new Error(`--server must be ours or ws`);
   // SIGHUP: the gc hook owns SIGUSR2 and SIGUSR1 is the inspector's.
   const server = await startServer(kind, 15_000, ['--heapsnapshot-signal=SIGHUP', `--diagnostic-dir=${dir}`]);
   const worker = forkWorker('scale-worker');
   try {
-    worker.send({ type: 'open', port: server.port, count: connections, concurrency: 128, deflate: false, timeoutMs: 30_000 } satisfies ScaleRequest);
+    worker.send({ type: 'open', port: server.port, count: connections, concurrency: 128, deflate, timeoutMs: 30_000 } satisfies ScaleRequest);
     const m = await nextMessage<ScaleReply>(worker, 120_000, 'profile memory');
     if (m.type !== 'opened' || !m.ok) throw new Error('could not open the connections');
     const rss = await server.collectAndMeasure();
