@@ -74,6 +74,36 @@ describe('WebSocketConnection over any Duplex', { timeout: 15_000 }, () => {
   });
 });
 
+describe('write path', () => {
+  it('header and payload reach the socket as separate chunks in one writev per tick, payload not copied', async () => {
+    const batches: Buffer[][] = [];
+    const socket = new Duplex({
+      read() {},
+      writev(chunks, callback) {
+        batches.push(chunks.map((c) => c.chunk as Buffer));
+        callback();
+      },
+      write(chunk: Buffer, _encoding, callback) {
+        batches.push([chunk]);
+        callback();
+      },
+    });
+    const connection = new WebSocketConnection(socket, undefined, { role: 'server' });
+    const first = Buffer.alloc(1000, 1);
+    const second = Buffer.alloc(70_000, 2);
+    const sent = Promise.all([connection.send(first), connection.send(second)]);
+    await sent;
+    expect(batches).toHaveLength(1); // both messages, one writev
+    const [batch] = batches;
+    expect(batch!.map((c) => c.length)).toEqual([4, 1000, 10, 70_000]);
+    // The payload chunks are the caller's buffers (same memory), not copies.
+    expect(batch![1]!.buffer).toBe(first.buffer);
+    expect(batch![1]!.byteOffset).toBe(first.byteOffset);
+    expect(batch![3]!.buffer).toBe(second.buffer);
+    connection.terminate();
+  });
+});
+
 describe('async iterator backpressure', { timeout: 20_000 }, () => {
   let wss: WebSocketServer | undefined;
 
