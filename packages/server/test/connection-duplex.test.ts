@@ -3,6 +3,7 @@ import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebSocketConnection, type WebSocketServer } from '../src/index.js';
+import { clientFrame } from './helpers/raw.js';
 import { closeOf, startServer, within } from './helpers/servers.js';
 
 /** Two in-memory Duplex ends: what one writes, the other reads. No net.Socket features at all. */
@@ -100,6 +101,23 @@ describe('write path', () => {
     expect(batch![1]!.buffer).toBe(first.buffer);
     expect(batch![1]!.byteOffset).toBe(first.byteOffset);
     expect(batch![3]!.buffer).toBe(second.buffer);
+    connection.terminate();
+  });
+});
+
+describe('read path', () => {
+  it('a message inside one read is delivered as a view of that read (unmasked in place, no copy)', async () => {
+    const socket = new Duplex({ read() {}, write(_c, _e, cb) { cb(); } });
+    const connection = new WebSocketConnection(socket, undefined, { role: 'server' });
+    const chunk = Buffer.concat([clientFrame(2, Buffer.alloc(3000, 7)), clientFrame(1, 'second')]);
+    const got: Buffer[] = [];
+    connection.on('message', (data) => got.push(data));
+    socket.push(chunk);
+    while (got.length < 2) await new Promise((r) => setImmediate(r));
+    expect(got[0]!.buffer).toBe(chunk.buffer);
+    expect(got[0]!.equals(Buffer.alloc(3000, 7))).toBe(true);
+    expect(got[1]!.buffer).toBe(chunk.buffer);
+    expect(got[1]!.toString()).toBe('second');
     connection.terminate();
   });
 });
