@@ -61,7 +61,6 @@ class EchoClient {
   private readonly sentAt: Float64Array;
   private head = 0;
   private tail = 0;
-  private pending = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -94,7 +93,6 @@ class EchoClient {
       this.sentAt[this.tail] = now;
       this.tail = (this.tail + 1) % this.window;
     }
-    this.pending += count;
     this.shared.inFlight += count;
     if (this.batch.length >= count * this.frameBytes) {
       this.socket.write(this.batch.subarray(0, count * this.frameBytes));
@@ -157,7 +155,6 @@ class EchoClient {
           if (++shared.counted >= shared.maxMessages) shared.onLimit();
         }
       }
-      this.pending -= replies;
       shared.inFlight -= replies;
       if (shared.sending) this.send(replies);
       else if (shared.inFlight === 0) shared.onDrained?.();
