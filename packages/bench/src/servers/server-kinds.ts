@@ -11,6 +11,18 @@ export interface ServerKind {
   env: Record<string, string>;
   /** `ws` stands in for ours because our echo server has not been built yet. */
   placeholder: boolean;
+  /** For ws's echo: whether it must be running bufferutil (checked from its banner line). */
+  expectBufferutil?: boolean;
+}
+
+/** Throws when a ws server is not running the masking code its row claims (add-ons on or off). */
+export function checkAddons(kind: ServerKind, banner: readonly string[]): void {
+  if (kind.expectBufferutil === undefined) return;
+  const line = banner.find((l) => l.startsWith('ws-addons '));
+  const on = line?.includes('bufferutil=on');
+  if (line === undefined || on !== kind.expectBufferutil) {
+    throw new Error(`${kind.label}: expected bufferutil ${kind.expectBufferutil ? 'on' : 'off'}, server reported "${line ?? 'nothing'}"`);
+  }
 }
 
 const wsEcho = fileURLToPath(new URL('./ws-echo.js', import.meta.url));
@@ -25,10 +37,10 @@ export function serverKinds(options: { deflate: boolean; withoutAddons: boolean 
     haveOurs
       ? { id: 'ours', label: '@wsts/server echo', script: ourEcho, args: ['--port', '0', ...(options.deflate ? [] : ['--no-deflate'])], env: {}, placeholder: false }
       : { id: 'ours', label: 'ws echo (placeholder for ours)', script: wsEcho, args: wsArgs, env: {}, placeholder: true },
-    { id: 'ws', label: 'ws echo (native add-ons)', script: wsEcho, args: wsArgs, env: {}, placeholder: false },
+    { id: 'ws', label: 'ws echo (native add-ons)', script: wsEcho, args: wsArgs, env: {}, placeholder: false, expectBufferutil: true },
   ];
   if (options.withoutAddons) {
-    kinds.push({ id: 'ws-js', label: 'ws echo (no add-ons)', script: wsEcho, args: wsArgs, env: { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' }, placeholder: false });
+    kinds.push({ id: 'ws-js', label: 'ws echo (no add-ons)', script: wsEcho, args: wsArgs, env: { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' }, placeholder: false, expectBufferutil: false });
   }
   return kinds;
 }

@@ -10,6 +10,8 @@ export interface RunningServer {
   kind: ServerKind;
   port: number;
   pid: number;
+  /** Lines the server printed before it was listening (ws's echo reports its add-ons there). */
+  banner: string[];
   /** Forces a GC in the server and returns its resident set size in bytes, as the OS reports it. */
   collectAndMeasure(): Promise<number>;
   stop(): Promise<void>;
@@ -59,7 +61,10 @@ export function startServer(kind: ServerKind, timeoutMs = 15_000, nodeFlags: rea
   });
   const lines = createInterface({ input: child.stdout! });
   const waiters: ((line: string) => boolean)[] = [];
+  const banner: string[] = [];
+  let listening = false;
   lines.on('line', (line) => {
+    if (!listening && !line.startsWith('listening on ')) banner.push(line);
     for (let i = 0; i < waiters.length; i++) {
       if (waiters[i]!(line)) {
         waiters.splice(i, 1);
@@ -84,11 +89,13 @@ export function startServer(kind: ServerKind, timeoutMs = 15_000, nodeFlags: rea
     });
   }
   return waitLine(/listening on ws:\/\/127\.0\.0\.1:(\d+)/, timeoutMs, 'listening on').then((m) => {
+    listening = true;
     const pid = child.pid!;
     return {
       kind,
       port: Number(m[1]),
       pid,
+      banner,
       async collectAndMeasure() {
         const done = waitLine(/^bench-gc-done rss=(\d+) gc=(\w+)/, 30_000, 'bench-gc-done');
         process.kill(pid, 'SIGUSR2');

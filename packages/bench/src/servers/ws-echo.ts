@@ -4,7 +4,15 @@
  * Whether ws uses its native add-ons is decided by the environment (WS_NO_BUFFER_UTIL=1,
  * WS_NO_UTF_8_VALIDATE=1 turn them off), which the orchestrator sets per server.
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { WebSocketServer } from 'ws';
+
+// Report which masking code ws picked in this process, so the orchestrator can check that "with
+// add-ons" really runs bufferutil and "without" really does not (ws decides once, at load time).
+const require = createRequire(import.meta.url);
+const bufferUtil = require(join(dirname(require.resolve('ws')), 'lib/buffer-util.js')) as { unmask: (...args: unknown[]) => void };
+process.stdout.write(`ws-addons bufferutil=${String(bufferUtil.unmask).includes('bufferUtil') ? 'on' : 'off'}\n`);
 
 const args = process.argv.slice(2);
 const portIndex = args.indexOf('--port');

@@ -3,7 +3,7 @@ import { windowFor, type EchoJob, type EchoResult, type EchoWorkerMessage } from
 import { makeRow, type Row } from '../report/row.js';
 import { formatSize } from '../report/units.js';
 import { processCpuSeconds, startServer, type RunningServer } from '../servers/server-process.js';
-import { serverKinds } from '../servers/server-kinds.js';
+import { checkAddons, serverKinds } from '../servers/server-kinds.js';
 import { headerLength } from '../wire/frames.js';
 
 function pct(fraction: number | undefined): string {
@@ -70,6 +70,10 @@ export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
     for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
+    for (const server of servers) {
+      checkAddons(server.kind, server.banner);
+      options.log(`  ${server.kind.label}: pid ${server.pid}, port ${server.port}${server.banner.length ? `, ${server.banner.join('; ')}` : ''}`);
+    }
     const placeholder = servers.some((s) => s.kind.placeholder);
     for (const { size, connections, text = false } of options.cases) {
       const results: Record<string, EchoResult> = {};

@@ -2,7 +2,7 @@ import { forkWorker, nextMessage, reap } from '../load/fork-worker.js';
 import type { ScaleReply, ScaleRequest } from '../load/scale-job.js';
 import { makeRow, type Row } from '../report/row.js';
 import { processCpuSeconds, startServer } from '../servers/server-process.js';
-import { serverKinds } from '../servers/server-kinds.js';
+import { checkAddons, serverKinds } from '../servers/server-kinds.js';
 
 export interface ScaleSuiteOptions {
   connections: number;
@@ -21,6 +21,7 @@ interface ScaleFigures {
 /** One server: start it, measure its idle RSS, open N idle connections, measure again, tear down. */
 async function measureServer(kind: ReturnType<typeof serverKinds>[number], options: ScaleSuiteOptions): Promise<ScaleFigures> {
   const server = await startServer(kind);
+  checkAddons(kind, server.banner);
   const worker = forkWorker('scale-worker');
   try {
     const before = await server.collectAndMeasure();
