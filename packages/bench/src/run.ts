@@ -31,6 +31,10 @@ async function main(config: BenchConfig): Promise<number> {
   const started = new Date();
   const machine = machineInfo();
   log(`bench ${config.quick ? '(quick) ' : ''}on ${machine.cpuCount} x ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverage}`);
+  if (process.env['WS_NO_BUFFER_UTIL'] || process.env['WS_NO_UTF_8_VALIDATE']) {
+    // In-process ws (the codec rows' baseline) read these at load time; servers get a cleaned env.
+    log('WARNING: WS_NO_BUFFER_UTIL / WS_NO_UTF_8_VALIDATE are set: the codec rows compare against ws without its add-ons');
+  }
   const protocol = await loadOurProtocol();
   const rows: Row[] = [];
   if (config.suites.has('codec')) {
