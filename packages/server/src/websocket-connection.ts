@@ -52,6 +52,8 @@ export interface WebSocketConnectionOptions {
   heartbeatGroup?: HeartbeatGroup | undefined;
   /** Answer pings automatically. Default true. */
   autoPong?: boolean | undefined;
+  /** Split outgoing data messages into frames of at most this many payload bytes. Default: never split. */
+  fragmentSize?: number | undefined;
   /** Mask source for the client role. Default: a pooled `crypto.randomFillSync`. */
   random?: ((bytes: Uint8Array) => void) | undefined;
 }
@@ -157,6 +159,7 @@ export class WebSocketConnection
       role: options.role,
       maxMessageSize: options.maxMessageSize ?? DEFAULTS.maxMessageSize,
       autoPong: options.autoPong ?? true,
+      fragmentSize: options.fragmentSize,
       extensions: options.extensions ?? [],
       random: options.role === 'client' ? (options.random ?? secureRandom) : undefined,
       onWrite: this.write,

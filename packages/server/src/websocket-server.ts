@@ -80,6 +80,8 @@ export interface WebSocketServerOptions {
   heartbeatInterval?: number;
   /** Answer pings automatically. Default true. */
   autoPong?: boolean;
+  /** Split outgoing data messages into frames of at most this many payload bytes. Default: never split. */
+  fragmentSize?: number;
 }
 
 /** Typed events of a {@link WebSocketServer}. */
@@ -312,6 +314,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
         maxBufferedAmount: this.options.maxBufferedAmount,
         closeTimeout: this.options.closeTimeout,
         autoPong: this.options.autoPong,
+        fragmentSize: this.options.fragmentSize,
         heartbeatGroup: this.heartbeatGroup,
         clientSet: this.options.clientTracking === false ? undefined : this.clients,
       });

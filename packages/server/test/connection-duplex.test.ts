@@ -105,6 +105,24 @@ describe('write path', () => {
   });
 });
 
+describe('fragmentation', () => {
+  it('fragmentSize splits outgoing messages; the peer reassembles them', async () => {
+    const frames: Buffer[] = [];
+    const [a, b] = duplexPair();
+    const server = new WebSocketConnection(a, undefined, { role: 'server', fragmentSize: 1000 });
+    b.on('data', (chunk: Buffer) => frames.push(chunk));
+    await server.send(Buffer.alloc(2500, 3));
+    const wire = Buffer.concat(frames);
+    // Three frames: binary (FIN clear) 1000, continuation 1000, continuation (FIN set) 500.
+    expect([wire[0], wire[1]]).toEqual([0x02, 126]);
+    expect(wire.readUInt16BE(2)).toBe(1000);
+    expect(wire[4 + 1000]).toBe(0x00);
+    expect(wire[8 + 2000]).toBe(0x80);
+    expect(wire.length).toBe(4 + 1000 + 4 + 1000 + 4 + 500);
+    server.terminate();
+  });
+});
+
 describe('read path', () => {
   it('a message inside one read is delivered as a view of that read (unmasked in place, no copy)', async () => {
     const socket = new Duplex({ read() {}, write(_c, _e, cb) { cb(); } });

@@ -73,6 +73,20 @@ describe('server <-> ws client', { timeout: 15_000 }, () => {
     ]);
   });
 
+  it('server -> client: messages split by fragmentSize arrive whole, text and binary', async () => {
+    const { client, server } = await pair({ fragmentSize: 100 });
+    const received: { data: Buffer; isBinary: boolean }[] = [];
+    client.on('message', (data: Buffer, isBinary) => received.push({ data, isBinary }));
+    const text = 'ü'.repeat(1000); // multi-byte characters cut across fragment boundaries
+    await server.send(text);
+    await server.send(Buffer.alloc(10_001, 9));
+    while (received.length < 2) await new Promise((r) => setTimeout(r, 10));
+    expect(received[0]!.isBinary).toBe(false);
+    expect(received[0]!.data.toString()).toBe(text);
+    expect(received[1]!.isBinary).toBe(true);
+    expect(received[1]!.data.equals(Buffer.alloc(10_001, 9))).toBe(true);
+  });
+
   it('ping/pong in both directions, with payloads', async () => {
     const { client, server } = await pair();
     const clientGotPong = once(client, 'pong');
