@@ -88,6 +88,22 @@ describe('bad input', { timeout: 20_000 }, () => {
     return { ...result, errors, wasClean };
   }
 
+  it('frames that arrive in the same packet as the request (head bytes) are processed first, in order', async () => {
+    const started = await startServer();
+    wss = started.wss;
+    const got: string[] = [];
+    wss.on('connection', (c) => c.on('message', (data) => got.push(data.toString())));
+    const socket = net.connect(started.port, '127.0.0.1');
+    socket.on('error', () => {});
+    await once(socket, 'connect');
+    socket.write(Buffer.concat([Buffer.from(upgradeRequest(started.port)), clientFrame(1, 'in head 1'), clientFrame(1, 'in head 2')]));
+    await new Promise((r) => setTimeout(r, 50));
+    socket.write(clientFrame(1, 'later'));
+    while (got.length < 3) await new Promise((r) => setTimeout(r, 10));
+    expect(got).toEqual(['in head 1', 'in head 2', 'later']);
+    socket.destroy();
+  });
+
   it('an unmasked client frame fails with 1002 and the TCP connection is closed', async () => {
     const outcome = await failureOf([clientFrame(1, 'not masked', { mask: false })]);
     expect(outcome.closeCode).toBe(1002);
