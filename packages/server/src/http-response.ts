@@ -1,6 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 
+/** RFC 7230 token: what a header name may be made of. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
 /** Header lines as the codec produces them: `[name, value]` pairs, in order. */
 export type HeaderList = readonly (readonly [string, string])[];
 
@@ -10,8 +13,15 @@ export type HeaderList = readonly (readonly [string, string])[];
  * WebSocket and for every refusal.
  */
 export function writeHttpResponse(socket: Duplex, status: number, headers: HeaderList, body?: string): void {
+  if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`Invalid HTTP status ${status}`);
   let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
-  for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
+  for (const [name, value] of headers) {
+    // Headers may come from application hooks ('headers' event, authorize): never let one smuggle a
+    // line break into the response.
+    if (!TOKEN.test(name)) throw new TypeError(`Invalid HTTP header name ${JSON.stringify(name)}`);
+    if (/[\r\n\0]/.test(value)) throw new TypeError(`Invalid value for HTTP header ${name}`);
+    head += `${name}: ${value}\r\n`;
+  }
   if (body !== undefined) {
     head += `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
   }
@@ -21,8 +31,8 @@ export function writeHttpResponse(socket: Duplex, status: number, headers: Heade
 
 /**
  * Refuses a handshake: writes `status` with `reason` as a plain-text body, then closes the socket
- * once the response is flushed. Header names/values come from trusted code (the codec, the server's
- * hooks), not from the client.
+ * once the response is flushed. Throws TypeError for a header name that is not a token or a value with
+ * a line break.
  */
 export function rejectHandshake(socket: Duplex, status: number, reason: string, headers: HeaderList = []): void {
   if (socket.destroyed) return;

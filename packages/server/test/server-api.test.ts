@@ -126,6 +126,18 @@ describe('WebSocketServer API', { timeout: 15_000 }, () => {
     expect(errors.map((e) => e.message)).toEqual(['hook broke']);
   });
 
+  it('a header with a line break from a hook cannot split the response: 500 instead', async () => {
+    const { wss, port } = await startServer({
+      authorize: () => ({ status: 403, headers: [['X-Reason', 'no\r\nSet-Cookie: evil=1']] }),
+    });
+    cleanups.push(() => wss.close());
+    wss.on('error', () => {});
+    const response = await rawRequest(port, upgradeRequest(port));
+    expect(response.status).toBe(500);
+    expect(response.headers['set-cookie']).toBeUndefined();
+    response.socket.destroy();
+  });
+
   it("'headers' lets the application add response headers", async () => {
     const { wss, port } = await startServer();
     cleanups.push(() => wss.close());
