@@ -498,3 +498,62 @@ describe('pings from the server', { timeout: 10_000 }, () => {
     expect(Buffer.from(((await ping) as [Buffer])[0]).toString()).toBe('from ws');
   });
 });
+
+describe('fragmentSize and autoPong reach the client connection', { timeout: 10_000 }, () => {
+  it('splits a message into masked frames of at most fragmentSize bytes (first text, then continuations)', async () => {
+    const frames: { fin: boolean; opcode: number; length: number }[] = [];
+    let done: () => void = () => {};
+    const all = new Promise<void>((resolve) => (done = resolve));
+    const server = track(
+      await startRawServer((request) => {
+        request.socket.write(switchingProtocols(request));
+        let buffer: Buffer = request.rest;
+        const parse = (): void => {
+          while (buffer.length >= 6) {
+            const length = buffer[1]! & 0x7f; // small frames only
+            if (buffer.length < 6 + length) return;
+            frames.push({ fin: (buffer[0]! & 0x80) !== 0, opcode: buffer[0]! & 0x0f, length });
+            buffer = buffer.subarray(6 + length);
+            if (frames.at(-1)!.fin) done();
+          }
+        };
+        parse();
+        request.socket.on('data', (chunk: Buffer) => {
+          buffer = Buffer.concat([buffer, chunk]);
+          parse();
+        });
+      }),
+    );
+    const connection = trackConnection(await connect(server.url, { fragmentSize: 10, perMessageDeflate: false }));
+    await connection.send('a'.repeat(25));
+    await all;
+    expect(frames).toEqual([
+      { fin: false, opcode: 1, length: 10 },
+      { fin: false, opcode: 0, length: 10 },
+      { fin: true, opcode: 0, length: 5 },
+    ]);
+  });
+
+  it('autoPong: false leaves pings to the application', async () => {
+    const echo = track(await startWsEcho());
+    const pongs: string[] = [];
+    const pinged = new Promise<void>((resolve) => {
+      echo.server.on('connection', (socket) => {
+        socket.on('pong', (data) => pongs.push(data.toString()));
+        socket.ping('no auto');
+        resolve();
+      });
+    });
+    const connection = trackConnection(await connect(echo.url, { autoPong: false }));
+    const ping = once(connection, 'ping');
+    await pinged;
+    await ping;
+    // Give an automatic pong (which must not come) time to arrive, then answer by hand.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(pongs).toEqual([]);
+    const manual = new Promise<void>((resolve) => echo.server.clients.forEach((socket) => socket.once('pong', () => resolve())));
+    connection.pong('by hand');
+    await manual;
+    expect(pongs).toEqual(['by hand']);
+  });
+});

@@ -29,6 +29,8 @@ function createConnection(upgrade: OpenedUpgrade, options: ClientOptions): WebSo
     maxBufferedAmount: options.maxBufferedAmount,
     closeTimeout: options.closeTimeout,
     heartbeatInterval: options.heartbeatInterval,
+    autoPong: options.autoPong,
+    fragmentSize: options.fragmentSize,
   });
 }
 

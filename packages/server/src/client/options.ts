@@ -40,6 +40,10 @@ export interface ClientOptions {
   closeTimeout?: number;
   /** Ping every this many milliseconds and drop the connection when nothing came back. Default 0 (off). */
   heartbeatInterval?: number;
+  /** Answer the server's pings automatically. Default true. */
+  autoPong?: boolean;
+  /** Split outgoing data messages into frames of at most this many payload bytes. Default: never split. */
+  fragmentSize?: number;
   /** Cancels the opening handshake. */
   signal?: AbortSignal;
 }
