@@ -133,6 +133,8 @@ export class WebSocketConnection
   private pending = 0;
   private corked = false;
   private paused = false;
+  /** Set by `pause()`: reading stays stopped until `resume()`, whatever the other reasons say. */
+  private userPaused = false;
   private alive = true;
   private finished = false;
   private closeTimer: NodeJS.Timeout | undefined;
@@ -294,6 +296,27 @@ export class WebSocketConnection
     this.socket.destroy();
   }
 
+  /**
+   * Stops reading from the socket: no 'message' (or ping) events until `resume()`. TCP flow control then
+   * slows the peer down. Control frames are not answered meanwhile, so keep pauses shorter than the
+   * peer's heartbeat.
+   */
+  pause(): void {
+    this.userPaused = true;
+    this.updateFlow();
+  }
+
+  /** Undoes `pause()`. Reading restarts unless an iterator or an async decode still holds it back. */
+  resume(): void {
+    this.userPaused = false;
+    this.updateFlow();
+  }
+
+  /** True while reading is stopped by `pause()`. */
+  get isPaused(): boolean {
+    return this.userPaused;
+  }
+
   /** Messages as an async iterator; ends when the connection closes. Reading is paused while you lag. */
   messages(): AsyncIterableIterator<WebSocketMessage> {
     const queue = new MessageQueue(
@@ -427,7 +450,7 @@ export class WebSocketConnection
 
   /** Pauses reading while an async decode holds too much or an iterator consumer lags; resumes after. */
   private updateFlow(): void {
-    let stop = this.codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming;
+    let stop = this.userPaused || this.codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming;
     if (this.queues !== undefined) for (const queue of this.queues) if (queue.full) stop = true;
     if (stop && !this.paused) {
       this.paused = true;

@@ -62,6 +62,25 @@ describe('connection and server behaviour', { timeout: 15_000 }, () => {
     await expect(connection.send('x')).rejects.toMatchObject({ code: 'ERR_NOT_OPEN' });
   });
 
+  it('pause() holds messages back until resume(), in order', async () => {
+    const [a, b] = duplexPair();
+    const server = new WebSocketConnection(a, undefined, { role: 'server' });
+    const client = new WebSocketConnection(b, undefined, { role: 'client' });
+    const got: string[] = [];
+    server.on('message', (data) => got.push(data.toString()));
+    server.pause();
+    expect(server.isPaused).toBe(true);
+    await client.send('one');
+    await client.send('two');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(got).toEqual([]);
+    server.resume();
+    while (got.length < 2) await new Promise((r) => setTimeout(r, 5));
+    expect(got).toEqual(['one', 'two']);
+    server.terminate();
+    client.terminate();
+  });
+
   it('a bare connection with heartbeatInterval terminates a peer that stopped answering', async () => {
     const [a, b] = duplexPair();
     const client = new WebSocketConnection(b, undefined, { role: 'client', heartbeatInterval: 50 });
