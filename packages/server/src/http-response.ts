@@ -35,6 +35,9 @@ export function writeHttpResponse(socket: Duplex, status: number, headers: Heade
  * a line break.
  */
 export function rejectHandshake(socket: Duplex, status: number, reason: string, headers: HeaderList = []): void {
+  // A client that resets while its refusal is flushed must not raise an unhandled 'error' (which
+  // would crash the process): the socket is being thrown away anyway.
+  if (!socket.listeners('error').includes(ignore)) socket.on('error', ignore);
   if (socket.destroyed) return;
   if (!socket.writable) {
     socket.destroy();
@@ -47,3 +50,5 @@ export function rejectHandshake(socket: Duplex, status: number, reason: string, 
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
 }
+
+function ignore(): void {}

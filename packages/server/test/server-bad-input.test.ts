@@ -139,6 +139,27 @@ describe('bad input', { timeout: 20_000 }, () => {
     expect((await failureOf([clientFrame(1, 'x', { rsv: 4 })])).closeCode).toBe(1002);
   });
 
+  it('clients that reset right after a bad request do not upset the server', async () => {
+    const port = await server();
+    const resets = Array.from(
+      { length: 50 },
+      () =>
+        new Promise<void>((resolve) => {
+          const socket = net.connect(port, '127.0.0.1', () => {
+            socket.write(upgradeRequest(port, { 'Sec-WebSocket-Version': '12' }));
+            socket.resetAndDestroy();
+          });
+          socket.on('error', () => {});
+          socket.on('close', () => resolve());
+        }),
+    );
+    await within(Promise.all(resets), 5000, 'resets');
+    await new Promise((r) => setTimeout(r, 100));
+    const response = await rawRequest(port, upgradeRequest(port)); // still serving
+    expect(response.status).toBe(101);
+    response.socket.destroy();
+  });
+
   it('a trickled handshake is dropped after handshakeTimeout', async () => {
     const port = await server({ handshakeTimeout: 400 });
     const socket = net.connect(port, '127.0.0.1');
