@@ -6,7 +6,7 @@ export interface BenchConfig {
   quick: boolean;
   suites: Set<SuiteName>;
   codec: { frameSizes: number[]; maskSizes: number[]; utf8Sizes: number[]; rounds: number; roundMs: number };
-  echo: { cases: EchoCase[]; warmupMs: number; durationMs: number; maxMessages: number };
+  echo: { cases: EchoCase[]; warmupMs: number; durationMs: number; rounds: number; maxMessages: number };
   deflateEcho: { cases: EchoCase[] };
   scale: { connections: number };
   out: string | undefined;
@@ -21,7 +21,8 @@ const CONNECTIONS = [1, 64, 1000];
 export const USAGE = `usage: pnpm bench [--quick] [--only codec,echo,scale,deflate] [--duration MS] [--connections N] [--out FILE]
   --quick          reduced set, under two minutes (what CI runs)
   --only LIST      run only these suites
-  --duration MS    measured phase of each echo case (default 4000, quick 400)
+  --duration MS    measured phase of each echo job (default 1500, quick 400)
+  --rounds N       echo jobs per server per case, alternating servers; medians reported (default 3, quick 1)
   --connections N  idle connections for the scale rows (default 10000, quick 500)
   --case SIZExN    echo only this case (repeatable; SIZE in bytes or with KiB/MiB, e.g. 1MiBx1000, 1KiBx64:text)
   --out FILE       where to write the JSON (default results/<date>.json)`;
@@ -62,7 +63,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         quick,
         suites: new Set(ALL_SUITES),
         codec: { frameSizes: SIZES, maskSizes: SIZES, utf8Sizes: [KiB, 64 * KiB], rounds: 3, roundMs: 10 },
-        echo: { cases: [c(16, 1), c(16, 64), c(KiB, 64), c(KiB, 64, true), c(64 * KiB, 1), c(MiB, 1), c(16, 300)], warmupMs: 150, durationMs: 400, maxMessages: 2_000_000 },
+        echo: { cases: [c(16, 1), c(16, 64), c(KiB, 64), c(KiB, 64, true), c(64 * KiB, 1), c(MiB, 1), c(16, 300)], warmupMs: 150, durationMs: 400, rounds: 1, maxMessages: 2_000_000 },
         deflateEcho: { cases: [c(KiB, 64)] },
         scale: { connections: 500 },
         out: undefined,
@@ -71,7 +72,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         quick,
         suites: new Set(ALL_SUITES),
         codec: { frameSizes: SIZES, maskSizes: SIZES, utf8Sizes: [KiB, 64 * KiB], rounds: 7, roundMs: 150 },
-        echo: { cases: [...matrix(), c(16, 64, true), c(KiB, 64, true)], warmupMs: 1000, durationMs: 4000, maxMessages: 50_000_000 },
+        echo: { cases: [...matrix(), c(16, 64, true), c(KiB, 64, true)], warmupMs: 500, durationMs: 1500, rounds: 3, maxMessages: 50_000_000 },
         deflateEcho: { cases: matrix() },
         scale: { connections: 10_000 },
         out: undefined,
@@ -85,6 +86,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
       for (const s of list) if (!ALL_SUITES.includes(s as SuiteName)) throw new Error(`--only: unknown suite "${s}"`);
       config.suites = new Set(list as SuiteName[]);
     } else if (a === '--duration') config.echo.durationMs = positive(a, args[++i]);
+    else if (a === '--rounds') config.echo.rounds = positive(a, args[++i]);
     else if (a === '--connections') config.scale.connections = positive(a, args[++i]);
     else if (a === '--out') config.out = args[++i];
     else if (a === '--case') {

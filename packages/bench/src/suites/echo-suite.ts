@@ -1,6 +1,7 @@
 import { forkWorker, nextMessage, reap } from '../load/fork-worker.js';
 import { windowFor, type EchoJob, type EchoResult, type EchoWorkerMessage } from '../load/echo-job.js';
 import { makeRow, type Row } from '../report/row.js';
+import { median } from '../report/stats.js';
 import { formatSize } from '../report/units.js';
 import { processCpuSeconds, startServer, type RunningServer } from '../servers/server-process.js';
 import { checkAddons, serverKinds } from '../servers/server-kinds.js';
@@ -22,6 +23,8 @@ export interface EchoSuiteOptions {
   cases: readonly EchoCase[];
   warmupMs: number;
   durationMs: number;
+  /** Jobs per server per case; figures are the medians over them. */
+  rounds: number;
   maxMessages: number;
   deflate: boolean;
   log: (line: string) => void;
@@ -76,44 +79,53 @@ export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
     }
     const placeholder = servers.some((s) => s.kind.placeholder);
     for (const { size, connections, text = false } of options.cases) {
-      const results: Record<string, EchoResult> = {};
+      const results: Record<string, EchoResult[]> = {};
+      for (const server of servers) results[server.kind.id] = [];
       const window = windowFor(size + headerLength(size, true), connections);
-      for (const server of servers) {
-        const job: EchoJob = {
-          port: server.port,
-          size,
-          connections,
-          window,
-          warmupMs: options.warmupMs,
-          durationMs: options.durationMs,
-          maxMessages: options.maxMessages,
-          deflate: options.deflate,
-          text,
-          connectTimeoutMs: 30_000,
-        };
-        const result = await runJob(job, server.pid).catch((error: Error): EchoResult => ({
-          ok: false, error: error.message, messages: 0, seconds: 0, msgPerSec: 0, mbPerSec: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, window, connectMs: 0, deflateNegotiated: false, generatorCpu: 0,
-        }));
-        results[server.kind.id] = result;
-        options.log(
-          `  echo ${formatSize(size)}${text ? ' text' : ''} x ${connections} conns, window ${window}: ${server.kind.label}: ` +
-            (result.ok
-              ? `${Math.round(result.msgPerSec)} msg/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ` +
-                `server CPU ${pct(result.serverCpu)}, generator CPU ${pct(result.generatorCpu)}` +
-                (result.generatorCpu > 0.9 ? ' (WARNING: the load generator was near a full core)' : '')
-              : `FAILED ${result.error}`),
-        );
+      // Rounds alternate the servers (rotating who goes first), so drift in the machine's load is shared.
+      for (let round = 0; round < options.rounds; round++) {
+        for (let k = 0; k < servers.length; k++) {
+          const server = servers[(round + k) % servers.length]!;
+          const job: EchoJob = {
+            port: server.port,
+            size,
+            connections,
+            window,
+            warmupMs: options.warmupMs,
+            durationMs: options.durationMs,
+            maxMessages: options.maxMessages,
+            deflate: options.deflate,
+            text,
+            connectTimeoutMs: 30_000,
+          };
+          const result = await runJob(job, server.pid).catch((error: Error): EchoResult => ({
+            ok: false, error: error.message, messages: 0, seconds: 0, msgPerSec: 0, mbPerSec: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, window, connectMs: 0, deflateNegotiated: false, generatorCpu: 0,
+          }));
+          results[server.kind.id]!.push(result);
+          options.log(
+            `  echo ${formatSize(size)}${text ? ' text' : ''} x ${connections} conns, window ${window}${options.rounds > 1 ? `, round ${round + 1}` : ''}: ${server.kind.label}: ` +
+              (result.ok
+                ? `${Math.round(result.msgPerSec)} msg/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ` +
+                  `server CPU ${pct(result.serverCpu)}, generator CPU ${pct(result.generatorCpu)}` +
+                  (result.generatorCpu > 0.9 ? ' (WARNING: the load generator was near a full core)' : '')
+                : `FAILED ${result.error}`),
+          );
+        }
       }
-      const errors = Object.entries(results).filter(([, r]) => !r.ok).map(([id, r]) => `${id}: ${r.error}`);
+      const errors = Object.entries(results).flatMap(([id, list]) => list.filter((r) => !r.ok).map((r) => `${id}: ${r.error}`));
+      /** Median over the rounds; null when any round of that server failed (the row is then incomplete). */
       const pick = (f: (r: EchoResult) => number): Record<string, number | null> =>
-        Object.fromEntries(Object.entries(results).map(([id, r]) => [id, r.ok ? f(r) : null]));
+        Object.fromEntries(Object.entries(results).map(([id, list]) => [id, list.every((r) => r.ok) ? median(list.map(f)) : null]));
+      const spread = (f: (r: EchoResult) => number): Record<string, number[]> =>
+        Object.fromEntries(Object.entries(results).map(([id, list]) => [id, list.filter((r) => r.ok).map(f)]));
       const common = { section, case: `${formatSize(size)}${text ? ' text' : ''} x ${connections} conn${connections === 1 ? '' : 's'}`, bar: 'ws', placeholder, ...(errors.length ? { error: errors.join('; ') } : {}) };
+      const perServerCpu = (r: EchoResult): number => r.msgPerServerCpuSec ?? Number.NaN;
       rows.push(
-        makeRow({ ...common, metric: 'msg/s', better: 'higher', values: pick((r) => r.msgPerSec), details: results }),
-        makeRow({ ...common, metric: 'msg/server-CPU-s', better: 'higher', values: pick((r) => r.msgPerServerCpuSec ?? Number.NaN) }),
-        makeRow({ ...common, metric: 'MB/s', better: 'higher', values: pick((r) => r.mbPerSec) }),
-        makeRow({ ...common, metric: 'p50 ms', better: 'lower', values: pick((r) => r.p50Ms) }),
-        makeRow({ ...common, metric: 'p99 ms', better: 'lower', values: pick((r) => r.p99Ms) }),
+        makeRow({ ...common, metric: 'msg/s', better: 'higher', values: pick((r) => r.msgPerSec), samples: spread((r) => r.msgPerSec), details: results }),
+        makeRow({ ...common, metric: 'msg/server-CPU-s', better: 'higher', values: pick(perServerCpu), samples: spread(perServerCpu) }),
+        makeRow({ ...common, metric: 'MB/s', better: 'higher', values: pick((r) => r.mbPerSec), samples: spread((r) => r.mbPerSec) }),
+        makeRow({ ...common, metric: 'p50 ms', better: 'lower', values: pick((r) => r.p50Ms), samples: spread((r) => r.p50Ms) }),
+        makeRow({ ...common, metric: 'p99 ms', better: 'lower', values: pick((r) => r.p99Ms), samples: spread((r) => r.p99Ms) }),
       );
     }
   } finally {
