@@ -78,6 +78,8 @@ describe('command line', () => {
     expect(c.echo.cases.filter((e) => !e.text)).toHaveLength(12);
     expect(c.echo.cases.filter((e) => e.text).map((e) => e.size)).toEqual([16, 1024]);
     expect(c.scale.connections).toBe(10_000);
+    expect(c.echo.rounds).toBe(3);
+    expect(parseArgs(['--quick', '--rounds', '2']).echo.rounds).toBe(2);
     expect(c.codec.frameSizes.map(formatSize)).toEqual(['16 B', '1 KiB', '64 KiB', '1 MiB']);
   });
   it('runs only the echo cases asked for', () => {
