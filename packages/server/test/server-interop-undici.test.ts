@@ -1,8 +1,9 @@
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket as UndiciWebSocket, type CloseEvent, type MessageEvent } from 'undici';
 import type { WebSocketConnection, WebSocketServer } from '../src/index.js';
-import { startServer, within } from './helpers/servers.js';
+import { startEcho, startServer, within } from './helpers/servers.js';
 
 function nextEvent<T>(target: UndiciWebSocket, type: 'open' | 'message' | 'close' | 'error'): Promise<T> {
   return new Promise((resolve) => target.addEventListener(type, (event) => resolve(event as T), { once: true }));
@@ -72,5 +73,29 @@ describe('server <-> undici WebSocket', { timeout: 15_000 }, () => {
     server.terminate();
     const event = await within(closed, 5000, 'close');
     expect([event.code, event.wasClean]).toEqual([1006, false]);
+  });
+
+  it("Node 20's own global WebSocket (--experimental-websocket) echoes text and binary and closes cleanly", async () => {
+    const started = await startEcho({ selectProtocol: (offered) => offered[0] });
+    wss = started.wss;
+    const closed = once(wss, 'connection').then(([c]) => new Promise<unknown[]>((r) => (c as WebSocketConnection).once('close', (...a) => r(a))));
+    const script = `
+      const ws = new WebSocket(process.argv[1], ['node.v1']);
+      ws.binaryType = 'arraybuffer';
+      const out = [];
+      ws.onopen = () => { out.push('open ' + ws.protocol); ws.send('hi ✓'); ws.send(new Uint8Array([5, 6])); };
+      ws.onmessage = (e) => {
+        out.push(typeof e.data === 'string' ? 'text ' + e.data : 'binary ' + [...new Uint8Array(e.data)].join(','));
+        if (out.length === 3) ws.close(4004, 'node done');
+      };
+      ws.onclose = (e) => { out.push('close ' + e.code + ' ' + e.reason + ' ' + e.wasClean); console.log(JSON.stringify(out)); };
+    `;
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--experimental-websocket', '--no-warnings', '-e', script, started.url], { timeout: 10_000 }, (error, out) =>
+        error ? reject(error) : resolve(out),
+      ),
+    );
+    expect(JSON.parse(stdout)).toEqual(['open node.v1', 'text hi ✓', 'binary 5,6', 'close 4004  true'] /* the reply carries the code, not the reason */ );
+    expect(await within(closed, 5000, 'server close')).toEqual([4004, 'node done', true]);
   });
 });
