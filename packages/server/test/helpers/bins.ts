@@ -65,7 +65,8 @@ export async function startNode(file: string, args: string[], timeoutMs = 10_000
   const port = Number(/:(\d+)$/.exec(url)![1]);
   const stop = async (signal: NodeJS.Signals = 'SIGTERM', ms = 15_000): Promise<number | null> => {
     if (child.exitCode !== null) return child.exitCode;
-    const exited = once(child, 'exit');
+    // 'close', not 'exit': stdout may still hold lines when the process has exited.
+    const exited = once(child, 'close');
     child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
     await exited;
