@@ -62,7 +62,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     ? {
         quick,
         suites: new Set(ALL_SUITES),
-        codec: { frameSizes: SIZES, maskSizes: SIZES, utf8Sizes: [KiB, 64 * KiB], rounds: 3, roundMs: 10 },
+        codec: { frameSizes: SIZES, maskSizes: SIZES, utf8Sizes: [KiB, 64 * KiB], rounds: 5, roundMs: 10 },
         echo: { cases: [c(16, 1), c(16, 64), c(KiB, 64), c(KiB, 64, true), c(64 * KiB, 1), c(MiB, 1), c(16, 300)], warmupMs: 150, durationMs: 400, rounds: 1, maxMessages: 2_000_000 },
         deflateEcho: { cases: [c(KiB, 64)] },
         scale: { connections: 500 },
