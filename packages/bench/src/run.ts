@@ -64,6 +64,7 @@ async function main(config: BenchConfig): Promise<number> {
     seconds: (finished.getTime() - started.getTime()) / 1000,
     quick: config.quick,
     machine,
+    settings: { suites: [...config.suites], codec: config.codec, echo: config.echo, deflateEcho: config.deflateEcho, scale: config.scale },
     ratioNote: 'ratio = ours/bar when higher is better, bar/ours when lower is better; >= 1 means ours is as good or better',
     rows,
   };
