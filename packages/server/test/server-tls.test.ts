@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -63,5 +64,18 @@ asyncio.run(main())
       [`wss://127.0.0.1:${port}/`, pems.cert],
     );
     expect(lines).toEqual(['secure hello']);
+  });
+
+  it('own TLS listener: a client that never finishes the TLS handshake is dropped after handshakeTimeout', async () => {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', tls: { cert: pems.cert, key: pems.key }, handshakeTimeout: 300 });
+    await once(wss, 'listening');
+    cleanups.push(() => wss.close());
+    const socket = net.connect(wss.port!, '127.0.0.1');
+    socket.on('error', () => {});
+    await once(socket, 'connect');
+    const started = Date.now();
+    socket.write(Buffer.from([0x16, 0x03, 0x01])); // the first bytes of a ClientHello, then silence
+    await within(once(socket, 'close'), 5000, 'dropped');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
 });
