@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killChildrenOnSignals } from './children.js';
 import { forkWorker, nextMessage, reap } from './load/fork-worker.js';
 import { windowFor, type EchoJob, type EchoWorkerMessage } from './load/echo-job.js';
 import type { ScaleReply, ScaleRequest } from './load/scale-job.js';
@@ -22,6 +23,8 @@ import { summarizeHeap } from './report/heap-snapshot.js';
 import { startServer } from './servers/server-process.js';
 import { serverKinds } from './servers/server-kinds.js';
 import { headerLength } from './wire/frames.js';
+
+killChildrenOnSignals();
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2).filter((a) => a !== '--');

@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killChildrenOnSignals } from './children.js';
 import { parseArgs, USAGE, type BenchConfig } from './config.js';
 import { loadOurProtocol } from './ours.js';
 import { machineInfo } from './report/machine.js';
@@ -14,6 +15,8 @@ import { renderTables } from './report/table.js';
 import { runCodecSuite } from './suites/codec-suite.js';
 import { runEchoSuite } from './suites/echo-suite.js';
 import { runScaleSuite } from './suites/scale-suite.js';
+
+killChildrenOnSignals();
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const t0 = Date.now();

@@ -32,9 +32,12 @@ describe('pnpm bench --quick', () => {
     const child = spawn('sh', ['bin/bench.sh', '--quick', '--out', out], { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), RUN_BUDGET_MS);
+    // SIGTERM first: the run then takes its servers and load generators down with it.
+    const killer = setTimeout(() => child.kill('SIGTERM'), RUN_BUDGET_MS);
+    const hardKiller = setTimeout(() => child.kill('SIGKILL'), RUN_BUDGET_MS + 10_000);
     exitCode = await new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     clearTimeout(killer);
+    clearTimeout(hardKiller);
     report = JSON.parse(readFileSync(out, 'utf8')) as Report;
   }, RUN_BUDGET_MS + 60_000);
 

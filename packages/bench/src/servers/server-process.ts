@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { track } from '../children.js';
 import type { ServerKind } from './server-kinds.js';
 
 const gcHook = new URL('./gc-hook.js', import.meta.url).href;
@@ -51,10 +52,10 @@ function serverEnv(kind: ServerKind): NodeJS.ProcessEnv {
 
 /** Starts a server and resolves once it printed `listening on ws://127.0.0.1:N` (bounded by a timeout). */
 export function startServer(kind: ServerKind, timeoutMs = 15_000, nodeFlags: readonly string[] = []): Promise<RunningServer> {
-  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', ...nodeFlags, '--import', gcHook, kind.script, ...kind.args], {
+  const child: ChildProcess = track(spawn(process.execPath, ['--expose-gc', ...nodeFlags, '--import', gcHook, kind.script, ...kind.args], {
     env: serverEnv(kind),
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
