@@ -35,7 +35,13 @@ function newestResult(allowQuick: boolean): string {
 }
 
 const arg = process.argv.slice(2).find((a) => a !== '--' && !a.startsWith('--'));
-const file = arg ? resolve(arg) : newestResult(process.argv.includes('--allow-quick'));
+let file: string;
+try {
+  file = arg ? resolve(arg) : newestResult(process.argv.includes('--allow-quick'));
+} catch (error) {
+  process.stderr.write(`${(error as Error).message} (or pass --allow-quick, or a results file)\n`);
+  process.exit(1);
+}
 const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
 const m = report.machine;
 const body = [
