@@ -18,7 +18,7 @@ import { disposeAll, type EncodedMessage, type Extension } from './extension.js'
 import { FrameDecoder, type FrameSink, Opcode, RSV1 } from './frame-decoder.js';
 import { encodeFrameHeader } from './frame-encoder.js';
 import { maskCopy } from './mask.js';
-import { Pieces } from './pieces.js';
+import { type Allocate, allocateZeroed, Pieces } from './pieces.js';
 import { utf8Encoder } from './text.js';
 import { isValidUtf8, Utf8Validator } from './utf8.js';
 
@@ -54,6 +54,14 @@ export interface ConnectionOptions {
   random?: (bytes: Uint8Array) => void;
   /** Split outgoing data messages into frames of at most this many payload bytes. Default: never split. */
   fragmentSize?: number;
+  /**
+   * Allocates buffers the codec overwrites completely before handing them out: a payload or message
+   * assembled from several reads or frames, a client's masked copy of a payload over 4 KiB. Default
+   * `new Uint8Array(size)` (zero-filled, then overwritten). Node adapters should pass the `allocUnsafe`
+   * of Node's buffer module, which skips the zero-fill (its result is a Uint8Array; `ws` does the same).
+   * Must return exactly `size` bytes that nothing else uses.
+   */
+  allocate?: (size: number) => Uint8Array;
   /** Bytes for the wire, in order; header and payload as separate chunks. `done` follows the last frame of a send. */
   onWrite: (chunks: Uint8Array[], done?: (error?: Error) => void) => void;
   /** Events, in order. Exceptions thrown here are rethrown to the caller after the connection's state is consistent. */
@@ -78,8 +86,8 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown }).then === 'function';
 }
 
-function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
+function concat(parts: readonly Uint8Array[], total: number, allocate: Allocate): Uint8Array {
+  const out = allocate(total);
   let offset = 0;
   for (const part of parts) {
     out.set(part, offset);
@@ -110,17 +118,24 @@ function runEncode(extensions: readonly Extension[], index: number, message: Enc
 }
 
 /** Incoming extension chain, in reverse negotiated order (the last applied on send is undone first). */
-function runDecode(extensions: readonly Extension[], index: number, fragments: readonly Uint8Array[], rsv1: boolean, maxSize: number): Uint8Array | Promise<Uint8Array> {
+function runDecode(
+  extensions: readonly Extension[],
+  index: number,
+  fragments: readonly Uint8Array[],
+  rsv1: boolean,
+  maxSize: number,
+  allocate: Allocate,
+): Uint8Array | Promise<Uint8Array> {
   let current = fragments;
   for (let i = index; i >= 0; i--) {
     const result = extensions[i]!.decode(current, rsv1, maxSize);
-    if (isPromise(result)) return result.then((data) => runDecode(extensions, i - 1, [data], rsv1, maxSize));
+    if (isPromise(result)) return result.then((data) => runDecode(extensions, i - 1, [data], rsv1, maxSize, allocate));
     current = [result];
   }
   if (current.length === 1) return current[0]!;
   let total = 0;
   for (const part of current) total += part.length;
-  return concat(current, total);
+  return concat(current, total, allocate);
 }
 
 const notOpen = (): Error => new Error('WebSocket is not open: a close frame was already sent or the connection failed');
@@ -143,6 +158,7 @@ export class Connection {
   private readonly extensions: readonly Extension[];
   private readonly random: ((bytes: Uint8Array) => void) | undefined;
   private readonly fragmentSize: number;
+  private readonly allocate: Allocate;
   private readonly onWrite: ConnectionOptions['onWrite'];
   private readonly onEvent: ConnectionOptions['onEvent'];
   private readonly decoder: FrameDecoder;
@@ -164,7 +180,7 @@ export class Connection {
   private messageRsv1 = false;
   private messageSize = 0;
   /** Payloads of the earlier frames of a fragmented message. */
-  private readonly fragments = new Pieces();
+  private readonly fragments: Pieces;
 
   // Closing handshake.
   private closeQueued = false;
@@ -213,12 +229,16 @@ export class Connection {
     this.extensions = options.extensions ?? [];
     this.random = options.random;
     this.fragmentSize = fragmentSize;
+    const allocate = options.allocate ?? allocateZeroed;
+    if (typeof allocate !== 'function') throw new TypeError('allocate must be a function');
+    this.allocate = allocate;
+    this.fragments = new Pieces(allocate);
     this.onWrite = options.onWrite;
     this.onEvent = options.onEvent;
     this.validateIncrementally = this.extensions.length === 0;
     let allowedRsv = 0;
     for (const extension of this.extensions) if (extension.rsv1) allowedRsv |= RSV1;
-    this.decoder = new FrameDecoder({ role: options.role, allowedRsv });
+    this.decoder = new FrameDecoder({ role: options.role, allowedRsv, allocate });
     this.sink = {
       frameStart: (fin, rsv, opcode, length) => this.frameStart(fin, rsv, opcode, length),
       frameData: (chunk) => this.frameData(chunk),
@@ -444,7 +464,7 @@ export class Connection {
       }
       let result: Uint8Array | Promise<Uint8Array>;
       try {
-        result = runDecode(this.extensions, this.extensions.length - 1, task.fragments, task.rsv1, this.maxMessageSize);
+        result = runDecode(this.extensions, this.extensions.length - 1, task.fragments, task.rsv1, this.maxMessageSize, this.allocate);
       } catch (error) {
         this.fail(toProtocolError(error, CloseCode.INVALID_PAYLOAD));
         return;
@@ -602,7 +622,7 @@ export class Connection {
     if (this.role === 'client') {
       const mask = this.nextMask();
       const header = encodeFrameHeader(opcode, fin, rsv, payload.length, mask);
-      this.onWrite(payload.length === 0 ? [header] : [header, maskCopy(payload, mask)], done);
+      this.onWrite(payload.length === 0 ? [header] : [header, maskCopy(payload, mask, this.allocate)], done);
       return;
     }
     const header = encodeFrameHeader(opcode, fin, rsv, payload.length);

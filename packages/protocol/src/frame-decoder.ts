@@ -7,7 +7,7 @@
 
 import { messageTooBig, protocolViolation } from './errors.js';
 import { applyMask } from './mask.js';
-import { Pieces } from './pieces.js';
+import { type Allocate, allocateZeroed, Pieces } from './pieces.js';
 
 /** Frame opcodes (RFC 6455 section 5.2). */
 export const Opcode = {
@@ -42,6 +42,11 @@ export interface FrameDecoderOptions {
   allowedRsv?: number;
   /** Largest payload accepted, checked from the header (1009). Default: no limit beyond 2^53 - 1. */
   maxPayload?: number;
+  /**
+   * Allocates the buffer a payload spread over several chunks is assembled in (fully overwritten).
+   * Default `new Uint8Array(size)`; Node adapters can pass Node's `allocUnsafe` to skip the zero-fill.
+   */
+  allocate?: (size: number) => Uint8Array;
 }
 
 const HEADER = 0;
@@ -77,9 +82,10 @@ export class FrameDecoder {
   /** Payload bytes of the current frame consumed so far. */
   private received = 0;
   /** A payload spread over several chunks (see Pieces: memory follows the bytes actually received). */
-  private readonly parts = new Pieces();
+  private readonly parts: Pieces;
 
   constructor(options: FrameDecoderOptions) {
+    this.parts = new Pieces(options.allocate ?? allocateZeroed);
     this.expectMasked = options.role === 'server';
     this.allowedRsv = options.allowedRsv ?? 0;
     this.maxPayload = options.maxPayload ?? Number.MAX_SAFE_INTEGER;

@@ -3,7 +3,7 @@
  * @module
  */
 
-import { allocate } from './slab.js';
+import { allocate as allocateFromSlab, MAX_SLAB_REQUEST } from './slab.js';
 
 // Scratch space to build the rotated mask word in platform byte order, whatever that order is.
 const wordBytes = new Uint8Array(4);
@@ -56,12 +56,16 @@ function xorWords(view: Int32Array, key: number): void {
   for (; w < n; w++) view[w] = view[w]! ^ key;
 }
 
-/** A masked copy of `data` (the caller's bytes are never touched): what a client puts on the wire. */
-export function maskCopy(data: Uint8Array, mask: Uint8Array): Uint8Array {
+/**
+ * A masked copy of `data` (the caller's bytes are never touched): what a client puts on the wire.
+ * Copies up to 4 KiB come from a shared slab; larger ones from `allocate` when given (every byte is
+ * overwritten, so an allocator that skips zero-filling is safe), else a fresh `Uint8Array`.
+ */
+export function maskCopy(data: Uint8Array, mask: Uint8Array, allocate?: (size: number) => Uint8Array): Uint8Array {
   const length = data.length;
-  const out = allocate(length);
-  if (length < WORD_THRESHOLD || (data.byteOffset & 3) !== 0) {
-    // Short or unaligned source: copy, then mask the (aligned, fresh) copy in place.
+  const out = length <= MAX_SLAB_REQUEST || allocate === undefined ? allocateFromSlab(length) : allocate(length);
+  if (length < WORD_THRESHOLD || ((data.byteOffset | out.byteOffset) & 3) !== 0) {
+    // Short or unaligned source or target: copy, then mask the copy in place (applyMask aligns itself).
     out.set(data);
     applyMask(out, mask, 0);
     return out;

@@ -7,6 +7,12 @@
  */
 
 const EMPTY = new Uint8Array(0);
+
+/** Returns `size` bytes the caller will overwrite completely (their initial content does not matter). */
+export type Allocate = (size: number) => Uint8Array;
+
+/** The portable default: a zero-filled typed array. */
+export const allocateZeroed: Allocate = (size) => new Uint8Array(size);
 /** Pieces at least this long are kept as they are rather than copied into staging. */
 const LARGE_PIECE = 16 * 1024;
 /** Upper bound for one staging buffer. */
@@ -18,6 +24,12 @@ export class Pieces {
   private list: Uint8Array[] = [];
   private stage: Uint8Array = EMPTY;
   private staged = 0;
+
+  /**
+   * `allocate` provides the staging and join buffers; both are always fully written before any byte of
+   * them is handed out, so an adapter may pass an allocator that skips zero-filling.
+   */
+  constructor(private readonly allocate: Allocate = allocateZeroed) {}
 
   /**
    * Appends a piece. `expected` is how many bytes are still to come including this piece, when known;
@@ -35,7 +47,7 @@ export class Pieces {
     if (this.staged + size > this.stage.length) {
       this.flushStage();
       const wanted = expected ?? Math.max(256, 2 * this.length);
-      this.stage = new Uint8Array(Math.min(STAGE_SIZE, Math.max(size, wanted)));
+      this.stage = this.allocate(Math.min(STAGE_SIZE, Math.max(size, wanted)));
     }
     this.stage.set(piece, this.staged);
     this.staged += size;
@@ -54,7 +66,7 @@ export class Pieces {
     const total = this.length;
     const list = this.take();
     if (list.length === 1) return list[0]!;
-    const out = new Uint8Array(total);
+    const out = this.allocate(total);
     let offset = 0;
     for (const piece of list) {
       out.set(piece, offset);

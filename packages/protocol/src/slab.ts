@@ -9,7 +9,7 @@
 
 const SLAB_SIZE = 64 * 1024;
 /** Larger requests get their own buffer, so one long-lived view cannot pin much unused memory. */
-const MAX_SLAB_REQUEST = 4 * 1024;
+export const MAX_SLAB_REQUEST = 4 * 1024;
 
 let slab = new Uint8Array(SLAB_SIZE);
 let used = 0;

@@ -1,0 +1,100 @@
+/**
+ * The `allocate` option: buffers the codec fills completely may come from an allocator that does not
+ * zero them (Node's `Buffer.allocUnsafe`). A "dirty" allocator that pre-fills every buffer with 0xEE
+ * proves no byte of such a buffer reaches an event or the wire without being written.
+ */
+import { describe, expect, it } from 'vitest';
+import { Connection, type ConnectionEvent } from '../src/index.js';
+import { concatBytes, frame, hex } from './helpers.js';
+
+function dirtyAllocator() {
+  const sizes: number[] = [];
+  const allocate = (size: number): Uint8Array => {
+    sizes.push(size);
+    return new Uint8Array(size).fill(0xee);
+  };
+  return { allocate, sizes };
+}
+
+function pattern(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = (i * 31 + seed) & 0xff;
+  return out;
+}
+
+function server(allocate: (size: number) => Uint8Array) {
+  const messages: Uint8Array[] = [];
+  const events: ConnectionEvent[] = [];
+  const connection = new Connection({
+    role: 'server',
+    allocate,
+    onWrite: () => {},
+    onEvent: (event) => {
+      events.push(event);
+      if (event.type === 'message') messages.push(event.data.slice());
+    },
+  });
+  return { connection, messages, events };
+}
+
+/** Cuts `bytes` into reads of `size` bytes. */
+function reads(bytes: Uint8Array, size: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += size) out.push(bytes.slice(at, at + size));
+  return out;
+}
+
+describe('allocate option', () => {
+  it('assembles a frame spread over reads in an allocated buffer, every byte overwritten', () => {
+    const { allocate, sizes } = dirtyAllocator();
+    const { connection, messages } = server(allocate);
+    const payload = pattern(100_000, 1);
+    for (const read of reads(frame({ opcode: 2, payload }), 65_536)) connection.receive(read);
+    expect(messages).toHaveLength(1);
+    expect(hex(messages[0]!)).toBe(hex(payload));
+    expect(sizes).toContain(100_000);
+  });
+
+  it('joins a fragmented message, small frames and small reads included, through the allocator', () => {
+    const { allocate, sizes } = dirtyAllocator();
+    const { connection, messages } = server(allocate);
+    const parts = [pattern(3, 2), pattern(20_000, 3), pattern(1, 4), pattern(700, 5)];
+    const wire = concatBytes(parts.map((payload, i) => frame({ opcode: i === 0 ? 2 : 0, fin: i === parts.length - 1, payload })));
+    for (const read of reads(wire, 7)) connection.receive(read);
+    expect(messages).toHaveLength(1);
+    expect(hex(messages[0]!)).toBe(hex(concatBytes(parts)));
+    expect(sizes.length).toBeGreaterThan(0);
+  });
+
+  it('gives a client masked copies from the allocator above 4 KiB; a server decodes them', () => {
+    const { allocate, sizes } = dirtyAllocator();
+    const writes: Uint8Array[] = [];
+    const client = new Connection({
+      role: 'client',
+      random: (bytes) => bytes.fill(0x5c),
+      allocate,
+      onWrite: (chunks) => writes.push(...chunks.map((c) => c.slice())),
+      onEvent: () => {},
+    });
+    const small = pattern(4096, 6);
+    const large = pattern(70_001, 7);
+    client.send(small, true);
+    client.send(large, true);
+    expect(sizes).toEqual([70_001]);
+    const { connection, messages } = server((size) => new Uint8Array(size));
+    connection.receive(concatBytes(writes));
+    expect(messages.map(hex)).toEqual([hex(small), hex(large)]);
+  });
+
+  it('works with Buffer.allocUnsafe, what a Node adapter passes', () => {
+    const { connection, messages } = server(Buffer.allocUnsafe);
+    const payload = pattern(200_000, 8);
+    const wire = concatBytes([frame({ opcode: 2, fin: false, payload: payload.subarray(0, 5) }), frame({ opcode: 0, payload: payload.subarray(5) })]);
+    for (const read of reads(wire, 65_536)) connection.receive(read);
+    expect(hex(messages[0]!)).toBe(hex(payload));
+  });
+
+  it('rejects an allocate that is not a function', () => {
+    expect(() => new Connection({ role: 'server', allocate: 5 as unknown as (size: number) => Uint8Array, onWrite: () => {}, onEvent: () => {} })).toThrow(TypeError);
+  });
+});
