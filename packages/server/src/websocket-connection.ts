@@ -164,6 +164,7 @@ export class WebSocketConnection
       fragmentSize: options.fragmentSize,
       extensions: options.extensions ?? [],
       random: options.role === 'client' ? (options.random ?? secureRandom) : undefined,
+      allocate: Buffer.allocUnsafe, // buffers the codec overwrites completely: skip the zero-fill, as ws does
       onWrite: this.write,
       onEvent: this.onEvent,
     });
