@@ -62,6 +62,14 @@ export interface ConnectionOptions {
    * Must return exactly `size` bytes that nothing else uses.
    */
   allocate?: (size: number) => Uint8Array;
+  /**
+   * Validates a whole text message at once: used for an unfragmented message whose payload arrived in
+   * one read, and for a message an extension decoded. Must return true exactly for strict UTF-8 (no
+   * overlongs, surrogates or code points above U+10FFFF). Fragments and payloads spread over reads are
+   * still validated incrementally, failing at the first bad byte. Node adapters can pass `isUtf8` from
+   * Node's buffer module (simdutf; what `ws` uses on Node >= 18.14). Default: the built-in validator.
+   */
+  validateUtf8?: (bytes: Uint8Array) => boolean;
   /** Bytes for the wire, in order; header and payload as separate chunks. `done` follows the last frame of a send. */
   onWrite: (chunks: Uint8Array[], done?: (error?: Error) => void) => void;
   /** Events, in order. Exceptions thrown here are rethrown to the caller after the connection's state is consistent. */
@@ -159,6 +167,7 @@ export class Connection {
   private readonly random: ((bytes: Uint8Array) => void) | undefined;
   private readonly fragmentSize: number;
   private readonly allocate: Allocate;
+  private readonly validateUtf8: ((bytes: Uint8Array) => boolean) | undefined;
   private readonly onWrite: ConnectionOptions['onWrite'];
   private readonly onEvent: ConnectionOptions['onEvent'];
   private readonly decoder: FrameDecoder;
@@ -175,6 +184,7 @@ export class Connection {
   // Current frame and message being received.
   private frameOpcode = 0;
   private frameFin = false;
+  private frameLength = 0;
   /** Opcode of the message in progress (TEXT/BINARY), 0 when none. */
   private messageOpcode = 0;
   private messageRsv1 = false;
@@ -232,6 +242,8 @@ export class Connection {
     const allocate = options.allocate ?? allocateZeroed;
     if (typeof allocate !== 'function') throw new TypeError('allocate must be a function');
     this.allocate = allocate;
+    if (options.validateUtf8 !== undefined && typeof options.validateUtf8 !== 'function') throw new TypeError('validateUtf8 must be a function');
+    this.validateUtf8 = options.validateUtf8;
     this.fragments = new Pieces(allocate);
     this.onWrite = options.onWrite;
     this.onEvent = options.onEvent;
@@ -339,6 +351,7 @@ export class Connection {
   private frameStart(fin: boolean, rsv: number, opcode: number, length: number): void {
     this.frameOpcode = opcode;
     this.frameFin = fin;
+    this.frameLength = length;
     if (opcode >= 8) return; // control frames: the decoder has checked everything they need
     if (opcode === Opcode.CONTINUATION) {
       if (this.messageOpcode === 0) throw protocolViolation('Continuation frame without a message in progress');
@@ -357,9 +370,14 @@ export class Connection {
   }
 
   private frameData(chunk: Uint8Array): void {
-    if (this.frameOpcode < 8 && this.messageOpcode === Opcode.TEXT && this.validateIncrementally && this.utf8.push(chunk) !== -1) {
-      throw invalidPayload('Invalid UTF-8 in a text message');
+    if (this.frameOpcode >= 8 || this.messageOpcode !== Opcode.TEXT || !this.validateIncrementally) return;
+    const whole = this.validateUtf8;
+    if (whole !== undefined && this.frameOpcode === Opcode.TEXT && this.frameFin && chunk.length === this.frameLength) {
+      // The whole message in one piece: nothing to fail early on, so the (native) whole-buffer check.
+      if (!whole(chunk)) throw invalidPayload('Invalid UTF-8 in a text message');
+      return;
     }
+    if (this.utf8.push(chunk) !== -1) throw invalidPayload('Invalid UTF-8 in a text message');
   }
 
   private frameEnd(payload: Uint8Array): void {
@@ -500,7 +518,7 @@ export class Connection {
   private decoded(binary: boolean, data: Uint8Array): void {
     if (data.length > this.maxMessageSize) {
       this.fail(messageTooBig(`Message exceeds the ${this.maxMessageSize}-byte limit`));
-    } else if (!binary && !isValidUtf8(data)) {
+    } else if (!binary && !(this.validateUtf8 ?? isValidUtf8)(data)) {
       this.fail(invalidPayload('Invalid UTF-8 in a text message'));
     } else {
       this.deliver({ type: 'message', binary, data });

@@ -3,6 +3,7 @@
  * exercises and the exact outcome: the events emitted and the frames written back (close frames by code).
  * Every case is run whole and again split into 1-, 2- and 7-byte chunks: the outcome must not change.
  */
+import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import type { ConnectionOptions, Extension } from '../src/index.js';
 import { concatBytes, frame, type FrameSpec, hex, run } from './helpers.js';
@@ -235,6 +236,18 @@ describe('conformance table (Autobahn-style)', () => {
       for (const chunkSize of [0, 1, 2, 7]) {
         if (chunkSize === 1 && c.input.length > 20_000) continue; // 1-byte runs of the 64 KiB cases add nothing but time
         const result = run(c.input, { role: c.role ?? 'server', chunkSize, ...c.options });
+        expect({ chunkSize, events: result.events, written: result.written }).toEqual({ chunkSize, events: c.events, written: c.written });
+      }
+    });
+  }
+});
+
+describe('conformance table with validateUtf8 = isUtf8 from node:buffer (what the Node adapter passes)', () => {
+  // The whole-message hook must not change a single event or written frame, fail-fast cases included.
+  for (const c of cases) {
+    it(`${c.id} with the native whole-message validator`, () => {
+      for (const chunkSize of [0, 7]) {
+        const result = run(c.input, { role: c.role ?? 'server', chunkSize, validateUtf8: isUtf8, ...c.options });
         expect({ chunkSize, events: result.events, written: result.written }).toEqual({ chunkSize, events: c.events, written: c.written });
       }
     });

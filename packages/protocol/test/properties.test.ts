@@ -244,6 +244,51 @@ describe('UTF-8 validation', () => {
     );
   });
 
+  it('reports the same first bad byte as a streaming fatal TextDecoder, over long mixed inputs split anywhere', () => {
+    // The WHATWG decoder fails at the first byte that cannot start or continue a sequence: the smallest
+    // k for which the prefix bytes[0..k] throws in streaming mode.
+    const firstBad = (bytes: Uint8Array): number => {
+      for (let k = 0; k < bytes.length; k++) {
+        try {
+          new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, k + 1), { stream: true });
+        } catch {
+          return k;
+        }
+      }
+      return -1;
+    };
+    // Valid text (ASCII runs, 2/3/4-byte characters) with a few arbitrary bytes spliced in.
+    const longText = fc
+      .tuple(
+        fc.array(fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.string({ maxLength: 80 })), { maxLength: 12 }),
+        fc.array(fc.tuple(fc.nat(), utf8ish), { maxLength: 2 }),
+      )
+      .map(([texts, splices]) => {
+        let bytes = Array.from(new TextEncoder().encode(texts.join('')));
+        for (const [at, values] of splices) bytes.splice(bytes.length === 0 ? 0 : at % bytes.length, 0, ...values.slice(0, 3));
+        return Uint8Array.from(bytes);
+      });
+    fc.assert(
+      fc.property(longText, fc.array(fc.nat(), { maxLength: 4 }), (bytes, cuts) => {
+        const expected = firstBad(bytes);
+        const validator = new Utf8Validator();
+        let found = -1;
+        let offset = 0;
+        for (const part of split(bytes, cuts)) {
+          const at = validator.push(part);
+          if (at !== -1) {
+            found = offset + at;
+            break;
+          }
+          offset += part.length;
+        }
+        expect(found).toBe(expected);
+        expect(isValidUtf8(bytes)).toBe(reference(bytes));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it('accepts every string TextEncoder produces, including long ASCII runs at any alignment', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 60 }), fc.nat({ max: 600 }), fc.nat({ max: 7 }), (text, ascii, offset) => {

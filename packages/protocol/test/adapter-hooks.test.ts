@@ -1,8 +1,10 @@
 /**
- * The `allocate` option: buffers the codec fills completely may come from an allocator that does not
+ * The adapter hooks of ConnectionOptions. The `allocate` option: buffers the codec fills completely may come from an allocator that does not
  * zero them (Node's `Buffer.allocUnsafe`). A "dirty" allocator that pre-fills every buffer with 0xEE
- * proves no byte of such a buffer reaches an event or the wire without being written.
+ * proves no byte of such a buffer reaches an event or the wire without being written. The `validateUtf8`
+ * option: a whole-message validator (Node's native `isUtf8`) used only where it cannot delay a failure.
  */
+import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { Connection, type ConnectionEvent } from '../src/index.js';
 import { concatBytes, frame, hex } from './helpers.js';
@@ -96,5 +98,48 @@ describe('allocate option', () => {
 
   it('rejects an allocate that is not a function', () => {
     expect(() => new Connection({ role: 'server', allocate: 5 as unknown as (size: number) => Uint8Array, onWrite: () => {}, onEvent: () => {} })).toThrow(TypeError);
+  });
+});
+
+describe('validateUtf8 option', () => {
+  function textServer(validateUtf8: (bytes: Uint8Array) => boolean) {
+    const events: string[] = [];
+    const connection = new Connection({
+      role: 'server',
+      validateUtf8,
+      onWrite: () => {},
+      onEvent: (event) =>
+        events.push(
+          event.type === 'message' ? `message:${new TextDecoder().decode(event.data)}` : event.type === 'fail' ? `fail:${event.error.code}` : event.type,
+        ),
+    });
+    return { connection, events };
+  }
+
+  it('validates an unfragmented text message that arrived in one read with the hook, and nothing else', () => {
+    const seen: string[] = [];
+    const { connection, events } = textServer((bytes) => {
+      seen.push(new TextDecoder().decode(bytes));
+      return isUtf8(bytes);
+    });
+    connection.receive(frame({ opcode: 1, payload: 'héllo' }));
+    connection.receive(frame({ opcode: 2, payload: [0xff] }));
+    const split = frame({ opcode: 1, payload: 'κόσμε' });
+    connection.receive(split.subarray(0, 9));
+    connection.receive(split.subarray(9));
+    connection.receive(concatBytes([frame({ opcode: 1, fin: false, payload: 'a' }), frame({ opcode: 0, payload: 'b' })]));
+    expect(seen).toEqual(['héllo']);
+    expect(events).toEqual(['message:héllo', 'message:\ufffd', 'message:κόσμε', 'message:ab']);
+  });
+
+  it('fails with 1007 when the hook rejects', () => {
+    const { connection, events } = textServer(isUtf8);
+    connection.receive(frame({ opcode: 1, payload: [0x61, 0xed, 0xa0, 0x80] })); // an encoded surrogate
+    expect(events).toEqual(['fail:1007']);
+    expect(connection.state).toBe('closed');
+  });
+
+  it('rejects a validateUtf8 that is not a function', () => {
+    expect(() => new Connection({ role: 'server', validateUtf8: true as unknown as (b: Uint8Array) => boolean, onWrite: () => {}, onEvent: () => {} })).toThrow(TypeError);
   });
 });
