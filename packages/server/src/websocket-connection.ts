@@ -1,4 +1,4 @@
-import { Buffer } from 'node:buffer';
+import { Buffer, isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { Connection, type ConnectionEvent, type Extension, type ProtocolError } from '@wsts/protocol';
@@ -165,6 +165,7 @@ export class WebSocketConnection
       extensions: options.extensions ?? [],
       random: options.role === 'client' ? (options.random ?? secureRandom) : undefined,
       allocate: Buffer.allocUnsafe, // buffers the codec overwrites completely: skip the zero-fill, as ws does
+      validateUtf8: isUtf8, // whole unfragmented text messages: native simdutf, as ws does; fragments stay incremental
       onWrite: this.write,
       onEvent: this.onEvent,
     });
