@@ -192,7 +192,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     head: Buffer,
     callback: (connection: WebSocketConnection, request: http.IncomingMessage) => void,
   ): void {
-    void this.runHandshake(request, socket, head, callback);
+    this.runHandshake(request, socket, head, callback);
   }
 
   /**
@@ -244,12 +244,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     }
   }
 
-  private async runHandshake(
-    request: http.IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    callback: (connection: WebSocketConnection, request: http.IncomingMessage) => void,
-  ): Promise<void> {
+  /**
+   * The handshake, synchronous unless `authorize` returns a promise. WHY not one async function: an
+   * async function defers the 101 and the connection setup by a microtask on every handshake and costs
+   * promise machinery that showed up in handshake profiles; most hooks answer synchronously.
+   */
+  private runHandshake(request: http.IncomingMessage, socket: Duplex, head: Buffer, callback: HandshakeCallback): void {
     // Until the connection owns the socket, a reset by the client must not become an uncaught error.
     socket.on('error', swallow);
     if (this.closing !== undefined) {
@@ -257,58 +257,88 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       return;
     }
     this.handshaking.add(socket);
-    const timer = setTimeout(() => socket.destroy(), this.handshakeTimeout > 0 ? this.handshakeTimeout : 2 ** 31 - 1);
-    timer.unref();
-    let extensions: Extension[] = [];
-    let opened: WebSocketConnection | undefined;
-    const finish = (): void => {
-      clearTimeout(timer);
-      this.handshaking.delete(socket);
-      socket.off('error', swallow);
-    };
+    const timer = this.handshakeTimeout > 0 ? setTimeout(destroySocket, this.handshakeTimeout, socket) : undefined;
+    timer?.unref();
+    const pending: PendingHandshake = { request, socket, head, callback, timer, result: undefined, extensions: [] };
+    let verdict: AuthorizationResult | Promise<AuthorizationResult>;
     try {
-      if (request.method !== 'GET') {
-        return rejectHandshake(socket, 405, `Method ${request.method ?? ''} not allowed: a WebSocket handshake is a GET`, [['Allow', 'GET']]);
+      const result = this.negotiate(request, socket);
+      if (result === undefined) {
+        this.endHandshake(pending);
+        return;
       }
-      if (!isWebSocketUpgrade(request.headers)) {
-        return rejectHandshake(socket, 400, 'Not a WebSocket handshake: expected Upgrade: websocket and Connection: upgrade');
-      }
-      const selectProtocol = this.options.selectProtocol;
-      let result: ReturnType<typeof upgrade>;
-      try {
-        result = upgrade(request.headers, {
-          selectProtocol: selectProtocol === undefined ? undefined : (offered) => selectProtocol(offered, request),
-          extensions: this.negotiators,
-        });
-      } catch (error) {
-        if (error instanceof HandshakeError) return rejectHandshake(socket, error.status, error.message, error.headers);
-        throw error;
-      }
-      if (!result.ok) return rejectHandshake(socket, result.status, result.reason, result.headers);
-      extensions = result.extensions;
-
+      pending.result = result;
+      pending.extensions = result.extensions;
       const authorize = this.options.authorize;
-      if (authorize !== undefined) {
-        const origin = request.headers.origin;
-        const verdict = await authorize(request, {
-          origin,
-          secure: (request.socket as Partial<{ encrypted: boolean }>).encrypted === true,
-        });
-        if (verdict === false) return rejectHandshake(socket, 401, 'Unauthorized');
-        if (typeof verdict === 'object' && verdict !== null) {
-          return rejectHandshake(socket, verdict.status, verdict.reason ?? http.STATUS_CODES[verdict.status] ?? 'Rejected', verdict.headers ?? []);
-        }
+      verdict =
+        authorize === undefined
+          ? true
+          : authorize(request, {
+              origin: request.headers.origin,
+              secure: (request.socket as Partial<{ encrypted: boolean }>).encrypted === true,
+            });
+    } catch (error) {
+      this.failHandshake(pending, error);
+      return;
+    }
+    if (isPromiseLike(verdict)) {
+      verdict.then(
+        (settled) => this.completeHandshake(pending, settled),
+        (error: unknown) => this.failHandshake(pending, error),
+      );
+    } else {
+      this.completeHandshake(pending, verdict);
+    }
+  }
+
+  /** Method and header checks, then subprotocol and extension negotiation; answers refusals itself. */
+  private negotiate(request: http.IncomingMessage, socket: Duplex): AcceptedUpgrade | undefined {
+    if (request.method !== 'GET') {
+      rejectHandshake(socket, 405, `Method ${request.method ?? ''} not allowed: a WebSocket handshake is a GET`, [['Allow', 'GET']]);
+      return undefined;
+    }
+    if (!isWebSocketUpgrade(request.headers)) {
+      rejectHandshake(socket, 400, 'Not a WebSocket handshake: expected Upgrade: websocket and Connection: upgrade');
+      return undefined;
+    }
+    const selectProtocol = this.options.selectProtocol;
+    let result: ReturnType<typeof upgrade>;
+    try {
+      result = upgrade(request.headers, {
+        selectProtocol: selectProtocol === undefined ? undefined : (offered) => selectProtocol(offered, request),
+        extensions: this.negotiators,
+      });
+    } catch (error) {
+      if (!(error instanceof HandshakeError)) throw error;
+      rejectHandshake(socket, error.status, error.message, error.headers);
+      return undefined;
+    }
+    if (!result.ok) {
+      rejectHandshake(socket, result.status, result.reason, result.headers);
+      return undefined;
+    }
+    return result;
+  }
+
+  /** Applies the authorization verdict, then writes the 101 and opens the connection. */
+  private completeHandshake(pending: PendingHandshake, verdict: AuthorizationResult): void {
+    const { request, socket } = pending;
+    let opened: WebSocketConnection | undefined;
+    try {
+      if (verdict === false) return rejectHandshake(socket, 401, 'Unauthorized');
+      if (typeof verdict === 'object' && verdict !== null) {
+        return rejectHandshake(socket, verdict.status, verdict.reason ?? http.STATUS_CODES[verdict.status] ?? 'Rejected', verdict.headers ?? []);
       }
       if (socket.destroyed || !socket.writable) return; // timed out or gone during authorize
       if (this.closing !== undefined) return rejectHandshake(socket, 503, 'The server is shutting down');
-
+      const result = pending.result!;
       const headers = result.headers;
       this.emit('headers', headers, request);
       writeHttpResponse(socket, 101, headers);
-      const connection = new WebSocketConnection(socket, head, {
+      opened = new WebSocketConnection(socket, pending.head, {
         role: 'server',
         protocol: result.protocol,
-        extensions,
+        extensions: pending.extensions,
         extensionsHeader: headers.find(([name]) => name.toLowerCase() === 'sec-websocket-extensions')?.[1],
         maxMessageSize: this.options.maxMessageSize,
         maxBufferedAmount: this.options.maxBufferedAmount,
@@ -318,30 +348,73 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
         heartbeatGroup: this.heartbeatGroup,
         clientSet: this.options.clientTracking === false ? undefined : this.clients,
       });
-      extensions = []; // owned by the connection now
-      opened = connection;
+      pending.extensions = []; // owned by the connection now
     } catch (error) {
-      if (!socket.destroyed) rejectHandshake(socket, 500, 'Internal Server Error');
-      // Only when observed: a throwing hook must cost one handshake, not the process.
-      if (this.listenerCount('error') > 0) this.emit('error', error instanceof Error ? error : new Error(String(error)));
+      this.reportHandshakeError(socket, error);
     } finally {
-      finish();
-      for (const extension of extensions) extension.dispose();
+      this.endHandshake(pending);
     }
     if (opened === undefined) return;
     try {
-      callback(opened, request);
+      pending.callback(opened, request);
     } catch (error) {
       // The 101 is out: an application error must not turn into an HTTP response on a WebSocket
-      // stream. Rethrown outside this promise, it behaves like a throwing event listener.
+      // stream. Rethrown on its own tick, it behaves like a throwing event listener.
       process.nextTick(() => {
         throw error;
       });
     }
   }
+
+  private failHandshake(pending: PendingHandshake, error: unknown): void {
+    try {
+      this.reportHandshakeError(pending.socket, error);
+    } finally {
+      this.endHandshake(pending);
+    }
+  }
+
+  private reportHandshakeError(socket: Duplex, error: unknown): void {
+    if (!socket.destroyed) rejectHandshake(socket, 500, 'Internal Server Error');
+    // Only when observed: a throwing hook must cost one handshake, not the process.
+    if (this.listenerCount('error') > 0) this.emit('error', error instanceof Error ? error : new Error(String(error)));
+  }
+
+  /** Bookkeeping common to every way a handshake ends; releases extensions no connection took. */
+  private endHandshake(pending: PendingHandshake): void {
+    if (pending.timer !== undefined) clearTimeout(pending.timer);
+    this.handshaking.delete(pending.socket);
+    pending.socket.off('error', swallow);
+    for (const extension of pending.extensions) extension.dispose();
+    pending.extensions = [];
+  }
+
 }
 
 function swallow(): void {}
+
+function destroySocket(socket: Duplex): void {
+  socket.destroy();
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+type HandshakeCallback = (connection: WebSocketConnection, request: http.IncomingMessage) => void;
+type AcceptedUpgrade = Extract<ReturnType<typeof upgrade>, { ok: true }>;
+
+/** One handshake between the 'upgrade' event and the 101 (or its refusal). */
+interface PendingHandshake {
+  request: http.IncomingMessage;
+  socket: Duplex;
+  head: Buffer;
+  callback: HandshakeCallback;
+  timer: NodeJS.Timeout | undefined;
+  result: AcceptedUpgrade | undefined;
+  /** Live extensions not yet handed to a connection (disposed if the handshake fails). */
+  extensions: Extension[];
+}
 
 /** Our own server's answer to plain HTTP requests: this port speaks WebSocket only. */
 function answerPlainRequest(request: http.IncomingMessage, response: http.ServerResponse): void {
