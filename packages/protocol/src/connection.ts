@@ -76,6 +76,9 @@ export interface ConnectionOptions {
   onEvent: (event: ConnectionEvent) => void;
 }
 
+/** Masking keys fetched from the random source at once (256 frames' worth). */
+const MASK_POOL_SIZE = 1024;
+
 /** 64 MiB. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 
@@ -89,6 +92,8 @@ type OutboundTask =
   | { kind: 'close'; payload: Uint8Array };
 
 const EMPTY = new Uint8Array(0);
+/** Shared by every connection without extensions (no empty array per connection). */
+const NO_EXTENSIONS: readonly Extension[] = Object.freeze([]);
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown }).then === 'function';
@@ -171,15 +176,16 @@ export class Connection {
   private readonly onWrite: ConnectionOptions['onWrite'];
   private readonly onEvent: ConnectionOptions['onEvent'];
   private readonly decoder: FrameDecoder;
-  private readonly sink: FrameSink;
   /** Text is validated frame by frame as it arrives when no extension can transform payloads. */
   private readonly validateIncrementally: boolean;
-  private readonly utf8 = new Utf8Validator();
+  /** Created with the first text message. */
+  private utf8: Utf8Validator | undefined = undefined;
 
   // Masking keys are drawn from a pool so the random source is called once per 256 frames, not per frame.
-  private readonly maskPool = new Uint8Array(1024);
-  private maskPoolOffset = 1024;
-  private readonly mask = new Uint8Array(4);
+  // Client role only, created on the first masked frame: a server never needs them.
+  private maskPool: Uint8Array | undefined = undefined;
+  private maskPoolOffset = MASK_POOL_SIZE;
+  private mask: Uint8Array | undefined = undefined;
 
   // Current frame and message being received.
   private frameOpcode = 0;
@@ -189,8 +195,8 @@ export class Connection {
   private messageOpcode = 0;
   private messageRsv1 = false;
   private messageSize = 0;
-  /** Payloads of the earlier frames of a fragmented message. */
-  private readonly fragments: Pieces;
+  /** Payloads of the earlier frames of a fragmented message (created with the first fragmented message). */
+  private fragments: Pieces | undefined = undefined;
 
   // Closing handshake.
   private closeQueued = false;
@@ -204,11 +210,12 @@ export class Connection {
   private terminated = false;
   private disposed = false;
 
-  // Inbound events held behind an async decode, and outbound messages behind an async encode.
-  private inbound: InboundTask[] = [];
+  // Inbound events held behind an async decode, and outbound messages behind an async encode. The
+  // queues exist only while something waits in them.
+  private inbound: InboundTask[] | undefined = undefined;
   private inboundHead = 0;
   private inboundBusy = false;
-  private outbound: OutboundTask[] = [];
+  private outbound: OutboundTask[] | undefined = undefined;
   private outboundHead = 0;
   private outboundBusy = false;
   /** The message whose async encode is running. */
@@ -216,7 +223,7 @@ export class Connection {
 
   /** Inside receive(); input arriving meanwhile waits in pendingInput. */
   private receiving = false;
-  private pendingInput: Uint8Array[] = [];
+  private pendingInput: Uint8Array[] | undefined = undefined;
 
   // A throw from onEvent is held until the connection is consistent, then rethrown.
   private userErrorPending = false;
@@ -236,7 +243,7 @@ export class Connection {
     // Deflate can expand incompressible data slightly (5 bytes per 64 KiB stored block); allow for it.
     this.transformedLimit = max === Infinity ? Infinity : max + Math.ceil(max / 4096) + 64;
     this.autoPong = options.autoPong ?? true;
-    this.extensions = options.extensions ?? [];
+    this.extensions = options.extensions !== undefined && options.extensions.length > 0 ? options.extensions : NO_EXTENSIONS;
     this.random = options.random;
     this.fragmentSize = fragmentSize;
     const allocate = options.allocate ?? allocateZeroed;
@@ -244,18 +251,12 @@ export class Connection {
     this.allocate = allocate;
     if (options.validateUtf8 !== undefined && typeof options.validateUtf8 !== 'function') throw new TypeError('validateUtf8 must be a function');
     this.validateUtf8 = options.validateUtf8;
-    this.fragments = new Pieces(allocate);
     this.onWrite = options.onWrite;
     this.onEvent = options.onEvent;
     this.validateIncrementally = this.extensions.length === 0;
     let allowedRsv = 0;
     for (const extension of this.extensions) if (extension.rsv1) allowedRsv |= RSV1;
     this.decoder = new FrameDecoder({ role: options.role, allowedRsv, allocate });
-    this.sink = {
-      frameStart: (fin, rsv, opcode, length) => this.frameStart(fin, rsv, opcode, length),
-      frameData: (chunk) => this.frameData(chunk),
-      frameEnd: (payload) => this.frameEnd(payload),
-    };
   }
 
   /** `'open'`, `'closing'` (a close frame sent or received), or `'closed'`. */
@@ -274,22 +275,26 @@ export class Connection {
     if (this.receiving) {
       // Called again from inside an event or write callback (e.g. two connections wired back to back):
       // finish the current input first so bytes are decoded in the order they arrived.
-      this.pendingInput.push(bytes);
+      (this.pendingInput ??= []).push(bytes);
       return;
     }
     this.receiving = true;
+    // The connection is its own frame sink: its private frameStart/frameData/frameEnd have exactly the
+    // FrameSink signatures (a rename would break every decoding test). Passing `this` saves a sink object
+    // and three closures per connection.
+    const sink = this as unknown as FrameSink;
     try {
       let next: Uint8Array | undefined = bytes;
       while (next !== undefined && !this.decoder.stopped) {
-        this.decoder.push(next, this.sink);
-        next = this.pendingInput.shift();
+        this.decoder.push(next, sink);
+        next = this.pendingInput?.shift();
       }
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       this.fail(error);
     } finally {
       this.receiving = false;
-      this.pendingInput = [];
+      this.pendingInput = undefined;
     }
     this.rethrowUserError();
   }
@@ -305,7 +310,7 @@ export class Connection {
       this.writeMessage(binary ? Opcode.BINARY : Opcode.TEXT, bytes, false, done);
       return;
     }
-    this.outbound.push({ kind: 'data', data: bytes, binary, done });
+    (this.outbound ??= []).push({ kind: 'data', data: bytes, binary, done });
     this.pumpOutbound();
     this.rethrowUserError();
   }
@@ -361,7 +366,7 @@ export class Connection {
       this.messageOpcode = opcode;
       this.messageRsv1 = (rsv & RSV1) !== 0;
       this.messageSize = 0;
-      if (opcode === Opcode.TEXT && this.validateIncrementally) this.utf8.reset();
+      if (opcode === Opcode.TEXT && this.validateIncrementally) (this.utf8 ??= new Utf8Validator()).reset();
     }
     const limit = this.messageRsv1 ? this.transformedLimit : this.maxMessageSize;
     if (this.messageSize + length > limit) {
@@ -377,7 +382,7 @@ export class Connection {
       if (!whole(chunk)) throw invalidPayload('Invalid UTF-8 in a text message');
       return;
     }
-    if (this.utf8.push(chunk) !== -1) throw invalidPayload('Invalid UTF-8 in a text message');
+    if (this.utf8!.push(chunk) !== -1) throw invalidPayload('Invalid UTF-8 in a text message');
   }
 
   private frameEnd(payload: Uint8Array): void {
@@ -388,21 +393,21 @@ export class Connection {
     }
     this.messageSize += payload.length;
     if (!this.frameFin) {
-      this.fragments.push(payload);
+      (this.fragments ??= new Pieces(this.allocate)).push(payload);
       return;
     }
     const binary = this.messageOpcode === Opcode.BINARY;
     this.messageOpcode = 0;
-    const fragmented = this.fragments.length > 0;
-    if (fragmented) this.fragments.push(payload);
+    const fragments = this.fragments !== undefined && this.fragments.length > 0 ? this.fragments : undefined;
+    fragments?.push(payload);
     if (this.validateIncrementally) {
-      if (!binary && !this.utf8.end()) throw invalidPayload('Text message ends inside a UTF-8 sequence');
-      this.emit({ type: 'message', binary, data: fragmented ? this.fragments.join() : payload });
+      if (!binary && !this.utf8!.end()) throw invalidPayload('Text message ends inside a UTF-8 sequence');
+      this.emit({ type: 'message', binary, data: fragments ? fragments.join() : payload });
       return;
     }
     const size = this.messageSize;
     this.bufferedIncoming += size;
-    this.inbound.push({ kind: 'decode', fragments: fragmented ? this.fragments.take() : [payload], rsv1: this.messageRsv1, binary, size });
+    (this.inbound ??= []).push({ kind: 'decode', fragments: fragments ? fragments.take() : [payload], rsv1: this.messageRsv1, binary, size });
     this.drainInbound();
   }
 
@@ -416,10 +421,10 @@ export class Connection {
     } else {
       const status = decodeClosePayload(payload); // throws 1002/1007 for a malformed close
       this.decoder.stop(); // nothing after a close frame is read
-      if (this.inboundBusy || this.inboundHead < this.inbound.length) {
+      if (this.holdingInbound()) {
         // Messages before the close are still being decoded: take the close in its turn, so the
         // application can still answer them before our close reply goes out (as a sequential reader would).
-        this.inbound.push({ kind: 'close', status });
+        (this.inbound ??= []).push({ kind: 'close', status });
         return;
       }
       this.peerClosed(status);
@@ -441,11 +446,16 @@ export class Connection {
   // ---- event delivery --------------------------------------------------------------------------
 
   private emit(event: ConnectionEvent): void {
-    if (this.inboundBusy || this.inboundHead < this.inbound.length) {
-      this.inbound.push({ kind: 'event', event });
+    if (this.holdingInbound()) {
+      (this.inbound ??= []).push({ kind: 'event', event });
       return;
     }
     this.deliver(event);
+  }
+
+  /** Whether events must wait behind an async decode or queued inbound tasks. */
+  private holdingInbound(): boolean {
+    return this.inboundBusy || (this.inbound !== undefined && this.inboundHead < this.inbound.length);
   }
 
   private deliver(event: ConnectionEvent): void {
@@ -469,7 +479,7 @@ export class Connection {
 
   /** Delivers held inbound events in order, running extension decodes one message at a time. */
   private drainInbound(): void {
-    while (!this.inboundBusy && !this.terminated && this.inboundHead < this.inbound.length) {
+    while (!this.inboundBusy && !this.terminated && this.inbound !== undefined && this.inboundHead < this.inbound.length) {
       const task = this.inbound[this.inboundHead++]!;
       if (task.kind === 'event') {
         if (task.event.type === 'closed') this.deliverClosed();
@@ -509,8 +519,8 @@ export class Connection {
       this.bufferedIncoming -= task.size;
       this.decoded(task.binary, result);
     }
-    if (this.inboundHead === this.inbound.length) {
-      this.inbound = [];
+    if (this.inbound !== undefined && this.inboundHead === this.inbound.length) {
+      this.inbound = undefined;
       this.inboundHead = 0;
     }
   }
@@ -536,8 +546,8 @@ export class Connection {
 
   private queueClose(payload: Uint8Array): void {
     this.closeQueued = true;
-    if (this.outboundBusy || this.outboundHead < this.outbound.length) {
-      this.outbound.push({ kind: 'close', payload });
+    if (this.outboundBusy || (this.outbound !== undefined && this.outboundHead < this.outbound.length)) {
+      (this.outbound ??= []).push({ kind: 'close', payload });
       return;
     }
     this.writeClose(payload);
@@ -552,8 +562,8 @@ export class Connection {
   private maybeFinish(): void {
     if (this.closedQueued || this.terminated || !this.closeWritten || !this.closeReceived) return;
     this.closedQueued = true;
-    if (this.inboundBusy || this.inboundHead < this.inbound.length) {
-      this.inbound.push({ kind: 'event', event: { type: 'closed' } });
+    if (this.holdingInbound()) {
+      (this.inbound ??= []).push({ kind: 'event', event: { type: 'closed' } });
       return;
     }
     this.deliverClosed();
@@ -568,7 +578,7 @@ export class Connection {
 
   /** Runs queued outgoing messages through the extensions, one at a time, keeping their order. */
   private pumpOutbound(): void {
-    while (!this.outboundBusy && !this.terminated && this.outboundHead < this.outbound.length) {
+    while (!this.outboundBusy && !this.terminated && this.outbound !== undefined && this.outboundHead < this.outbound.length) {
       const task = this.outbound[this.outboundHead++]!;
       if (task.kind === 'close') {
         this.writeClose(task.payload);
@@ -606,8 +616,8 @@ export class Connection {
       }
       this.writeMessage(task.binary ? Opcode.BINARY : Opcode.TEXT, result.data, result.rsv1, task.done);
     }
-    if (this.outboundHead === this.outbound.length) {
-      this.outbound = [];
+    if (this.outbound !== undefined && this.outboundHead === this.outbound.length) {
+      this.outbound = undefined;
       this.outboundHead = 0;
     }
   }
@@ -649,13 +659,13 @@ export class Connection {
 
   /** The next masking key, copied into a reused 4-byte array (no allocation per frame). */
   private nextMask(): Uint8Array {
-    const pool = this.maskPool;
+    const pool = (this.maskPool ??= new Uint8Array(MASK_POOL_SIZE));
     let at = this.maskPoolOffset;
     if (at + 4 > pool.length) {
       this.random!(pool);
       at = 0;
     }
-    const mask = this.mask;
+    const mask = (this.mask ??= new Uint8Array(4));
     mask[0] = pool[at]!;
     mask[1] = pool[at + 1]!;
     mask[2] = pool[at + 2]!;
@@ -690,16 +700,16 @@ export class Connection {
   }
 
   private dropQueues(): void {
-    const pending = this.outbound.slice(this.outboundHead);
+    const pending = this.outbound?.slice(this.outboundHead) ?? [];
     if (this.outboundInFlight) pending.unshift(this.outboundInFlight);
     this.outboundInFlight = undefined;
     this.outboundBusy = false;
-    this.outbound = [];
+    this.outbound = undefined;
     this.outboundHead = 0;
-    this.inbound = [];
+    this.inbound = undefined;
     this.inboundHead = 0;
     this.bufferedIncoming = 0;
-    this.fragments.reset();
+    this.fragments?.reset();
     for (const task of pending) {
       if (task.kind === 'data' && task.done) {
         const done = task.done;

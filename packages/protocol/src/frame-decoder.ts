@@ -6,7 +6,7 @@
  */
 
 import { messageTooBig, protocolViolation } from './errors.js';
-import { applyMask } from './mask.js';
+import { applyMaskKey } from './mask.js';
 import { type Allocate, allocateZeroed, Pieces } from './pieces.js';
 
 /** Frame opcodes (RFC 6455 section 5.2). */
@@ -71,21 +71,26 @@ export class FrameDecoder {
   private readonly maxPayload: number;
 
   private state = HEADER;
-  /** Header bytes gathered so far when a header straddles chunks. */
-  private readonly header = new Uint8Array(14);
+  /** Header bytes gathered so far when a header straddles chunks (created the first time one does). */
+  private header: Uint8Array | undefined = undefined;
   private headerLength = 0;
 
   // Current frame.
   private masked = false;
-  private readonly mask = new Uint8Array(4);
+  /** The masking key as one big-endian int32 (see maskKey in mask.ts): no per-connection array. */
+  private maskKey = 0;
   private payloadLength = 0;
   /** Payload bytes of the current frame consumed so far. */
   private received = 0;
-  /** A payload spread over several chunks (see Pieces: memory follows the bytes actually received). */
-  private readonly parts: Pieces;
+  /**
+   * A payload spread over several chunks (see Pieces: memory follows the bytes actually received);
+   * created the first time a payload straddles chunks.
+   */
+  private parts: Pieces | undefined = undefined;
+  private readonly allocate: Allocate;
 
   constructor(options: FrameDecoderOptions) {
-    this.parts = new Pieces(options.allocate ?? allocateZeroed);
+    this.allocate = options.allocate ?? allocateZeroed;
     this.expectMasked = options.role === 'server';
     this.allowedRsv = options.allowedRsv ?? 0;
     this.maxPayload = options.maxPayload ?? Number.MAX_SAFE_INTEGER;
@@ -94,7 +99,7 @@ export class FrameDecoder {
   /** Stops decoding: later input, and the rest of the current chunk, are ignored. */
   stop(): void {
     this.state = STOPPED;
-    this.parts.reset();
+    this.parts?.reset();
   }
 
   /** Whether {@link stop} was called or a protocol error ended decoding. */
@@ -139,7 +144,7 @@ export class FrameDecoder {
           }
         }
         // Slow path: gather the header byte by byte across chunks.
-        const gathered = this.header;
+        const gathered = (this.header ??= new Uint8Array(14));
         gathered[this.headerLength++] = chunk[pos++]!;
         if (this.headerLength === 1) {
           this.checkFirstByte(gathered[0]!); // opcode and RSV rules need only the first byte
@@ -160,7 +165,7 @@ export class FrameDecoder {
         // The whole payload is inside this chunk: hand out a subarray, no copy.
         const payload = chunk.subarray(pos, pos + remaining);
         pos += remaining;
-        if (this.masked) applyMask(payload, this.mask, 0);
+        if (this.masked) applyMaskKey(payload, this.maskKey, 0);
         this.state = HEADER;
         sink.frameData(payload);
         sink.frameEnd(payload);
@@ -169,12 +174,13 @@ export class FrameDecoder {
       const take = available < remaining ? available : remaining;
       const part = chunk.subarray(pos, pos + take);
       pos += take;
-      if (this.masked) applyMask(part, this.mask, this.received);
-      this.parts.push(part, remaining);
+      if (this.masked) applyMaskKey(part, this.maskKey, this.received);
+      const parts = (this.parts ??= new Pieces(this.allocate));
+      parts.push(part, remaining);
       this.received += take;
       sink.frameData(part);
       if (this.received === this.payloadLength) {
-        const payload = this.parts.join();
+        const payload = parts.join();
         this.state = HEADER;
         sink.frameEnd(payload);
       }
@@ -226,13 +232,7 @@ export class FrameDecoder {
     }
     if (length > this.maxPayload) throw messageTooBig(`Frame payload of ${length} bytes exceeds the ${this.maxPayload}-byte limit`);
     this.masked = (b1 & 0x80) !== 0;
-    if (this.masked) {
-      const mask = this.mask;
-      mask[0] = bytes[next]!;
-      mask[1] = bytes[next + 1]!;
-      mask[2] = bytes[next + 2]!;
-      mask[3] = bytes[next + 3]!;
-    }
+    if (this.masked) this.maskKey = (bytes[next]! << 24) | (bytes[next + 1]! << 16) | (bytes[next + 2]! << 8) | bytes[next + 3]!;
     this.payloadLength = length;
     this.received = 0;
     sink.frameStart((b0 & 0x80) !== 0, (b0 >> 4) & 7, b0 & 0x0f, length);

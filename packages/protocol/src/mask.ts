@@ -18,22 +18,37 @@ const WORD_THRESHOLD = 32;
  * are done one by one so the bulk can use an aligned 32-bit view.
  */
 export function applyMask(data: Uint8Array, mask: Uint8Array, offset = 0): void {
+  applyMaskKey(data, maskKey(mask), offset);
+}
+
+/** The 4 key bytes as one big-endian int32 (byte 0 in the top bits): how the decoder keeps a key. */
+export function maskKey(mask: Uint8Array): number {
+  return (mask[0]! << 24) | (mask[1]! << 16) | (mask[2]! << 8) | mask[3]!;
+}
+
+/** Byte `k & 3` of a key made by {@link maskKey}. */
+function keyByte(key: number, k: number): number {
+  return (key >>> ((3 - (k & 3)) << 3)) & 0xff;
+}
+
+/** {@link applyMask} with the key as one int32 from {@link maskKey} (no 4-byte array to keep per frame). */
+export function applyMaskKey(data: Uint8Array, key: number, offset: number): void {
   const length = data.length;
   let i = 0;
   if (length >= WORD_THRESHOLD) {
     const misalignment = data.byteOffset & 3;
     const head = misalignment === 0 ? 0 : 4 - misalignment;
-    for (; i < head; i++) data[i] = data[i]! ^ mask[(offset + i) & 3]!;
+    for (; i < head; i++) data[i] = data[i]! ^ keyByte(key, offset + i);
     const start = offset + i;
-    wordBytes[0] = mask[start & 3]!;
-    wordBytes[1] = mask[(start + 1) & 3]!;
-    wordBytes[2] = mask[(start + 2) & 3]!;
-    wordBytes[3] = mask[(start + 3) & 3]!;
+    wordBytes[0] = keyByte(key, start);
+    wordBytes[1] = keyByte(key, start + 1);
+    wordBytes[2] = keyByte(key, start + 2);
+    wordBytes[3] = keyByte(key, start + 3);
     const words = (length - i) >>> 2;
     xorWords(new Int32Array(data.buffer, data.byteOffset + i, words), word[0]!);
     i += words << 2;
   }
-  for (; i < length; i++) data[i] = data[i]! ^ mask[(offset + i) & 3]!;
+  for (; i < length; i++) data[i] = data[i]! ^ keyByte(key, offset + i);
 }
 
 /**

@@ -21,7 +21,8 @@ const STAGE_SIZE = 64 * 1024;
 export class Pieces {
   /** Total bytes held. */
   length = 0;
-  private list: Uint8Array[] = [];
+  /** Created on the first piece kept: most connections never need one. */
+  private list: Uint8Array[] | undefined = undefined;
   private stage: Uint8Array = EMPTY;
   private staged = 0;
 
@@ -41,7 +42,7 @@ export class Pieces {
     this.length += size;
     if (size >= LARGE_PIECE) {
       this.flushStage();
-      this.list.push(piece);
+      (this.list ??= []).push(piece);
       return;
     }
     if (this.staged + size > this.stage.length) {
@@ -56,7 +57,7 @@ export class Pieces {
   /** The pieces in order (small ones packed together), leaving the list empty. */
   take(): Uint8Array[] {
     this.flushStage();
-    const list = this.list;
+    const list = this.list ?? [];
     this.reset();
     return list;
   }
@@ -77,7 +78,7 @@ export class Pieces {
 
   /** Drops everything. */
   reset(): void {
-    this.list = [];
+    this.list = undefined;
     this.stage = EMPTY;
     this.staged = 0;
     this.length = 0;
@@ -85,7 +86,7 @@ export class Pieces {
 
   private flushStage(): void {
     if (this.staged === 0) return;
-    this.list.push(this.stage.subarray(0, this.staged));
+    (this.list ??= []).push(this.stage.subarray(0, this.staged));
     // The rest of the staging buffer stays usable for the next small pieces.
     this.stage = this.stage.subarray(this.staged);
     this.staged = 0;
