@@ -38,7 +38,7 @@ describe('echo server', { timeout: 20_000 }, () => {
 
   it('listens on 127.0.0.1 with --port 0 and prints the real port', async () => {
     bin = await startBin('echo', ['--port', '0']);
-    expect(bin.lines[0]).toMatch(/^listening on ws:\/\/127\.0\.0\.1:\d+$/);
+    expect(bin.lines[0], JSON.stringify(bin.lines)).toMatch(/^listening on ws:\/\/127\.0\.0\.1:\d+$/);
     expect(bin.port).toBeGreaterThan(0);
   });
 
