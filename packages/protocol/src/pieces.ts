@@ -33,22 +33,27 @@ export class Pieces {
   constructor(private readonly allocate: Allocate = allocateZeroed) {}
 
   /**
-   * Appends a piece. `expected` is how many bytes are still to come including this piece, when known;
-   * it sizes the staging buffer so a payload of known length is packed without waste.
+   * Appends a piece. `expected` is how many bytes are still to come including this piece, when known:
+   * the last piece is then kept as it is, and no staging buffer reaches past the end of the payload.
    */
   push(piece: Uint8Array, expected?: number): void {
     const size = piece.length;
     if (size === 0) return;
     this.length += size;
-    if (size >= LARGE_PIECE) {
+    if (size >= LARGE_PIECE || size === expected) {
+      // Large, or the last piece of a payload of known length (joined right away): copying it into
+      // staging would only add a copy and an allocation.
       this.flushStage();
       (this.list ??= []).push(piece);
       return;
     }
     if (this.staged + size > this.stage.length) {
       this.flushStage();
-      const wanted = expected ?? Math.max(256, 2 * this.length);
-      this.stage = this.allocate(Math.min(STAGE_SIZE, Math.max(size, wanted)));
+      // Stages grow with what was received (twice the bytes so far), never with what a header
+      // announced: a small first piece of a large frame must not cost a 64 KiB buffer, and a peer
+      // trickling bytes still costs O(log n) objects. `expected` only caps it (no room past the end).
+      const wanted = Math.max(size, 256, 2 * this.length);
+      this.stage = this.allocate(Math.min(STAGE_SIZE, expected ?? STAGE_SIZE, wanted));
     }
     this.stage.set(piece, this.staged);
     this.staged += size;

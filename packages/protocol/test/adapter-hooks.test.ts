@@ -96,6 +96,29 @@ describe('allocate option', () => {
     expect(hex(messages[0]!)).toBe(hex(payload));
   });
 
+  it('sizes buffers by the bytes received, not by the announced length, and keeps the last piece as is', () => {
+    const { allocate, sizes } = dirtyAllocator();
+    const { connection, messages } = server(allocate);
+    const payload = pattern(65_536, 9);
+    const wire = frame({ opcode: 2, payload });
+    connection.receive(wire.slice(0, 14 + 100)); // header and 100 payload bytes of a 64 KiB frame
+    expect(sizes).toEqual([256]); // a small stage, not 64 KiB
+    connection.receive(wire.slice(14 + 100, 14 + 60_000));
+    connection.receive(wire.slice(14 + 60_000)); // the 5,536-byte tail is not staged
+    expect(sizes).toEqual([256, 65_536]); // then the one join
+    expect(hex(messages[0]!)).toBe(hex(payload));
+  });
+
+  it('a payload trickled one byte per read costs O(log n) staging buffers', () => {
+    const { allocate, sizes } = dirtyAllocator();
+    const { connection, messages } = server(allocate);
+    const payload = pattern(40_000, 10);
+    for (const read of reads(frame({ opcode: 2, payload }), 1)) connection.receive(read);
+    expect(hex(messages[0]!)).toBe(hex(payload));
+    expect(sizes.length).toBeLessThanOrEqual(12); // 256, 512, ... 32 KiB (capped by the length), + the join
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThan(3 * 40_000);
+  });
+
   it('rejects an allocate that is not a function', () => {
     expect(() => new Connection({ role: 'server', allocate: 5 as unknown as (size: number) => Uint8Array, onWrite: () => {}, onEvent: () => {} })).toThrow(TypeError);
   });
