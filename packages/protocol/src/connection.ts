@@ -353,11 +353,12 @@ export class Connection {
 
   // ---- receiving -------------------------------------------------------------------------------
 
-  private frameStart(fin: boolean, rsv: number, opcode: number, length: number): void {
+  /** Returns whether frameData is needed: only for text validated as it arrives. */
+  private frameStart(fin: boolean, rsv: number, opcode: number, length: number): boolean {
     this.frameOpcode = opcode;
     this.frameFin = fin;
     this.frameLength = length;
-    if (opcode >= 8) return; // control frames: the decoder has checked everything they need
+    if (opcode >= 8) return false; // control frames: the decoder has checked everything they need
     if (opcode === Opcode.CONTINUATION) {
       if (this.messageOpcode === 0) throw protocolViolation('Continuation frame without a message in progress');
       if ((rsv & RSV1) !== 0) throw protocolViolation('RSV1 set on a continuation frame');
@@ -372,6 +373,7 @@ export class Connection {
     if (this.messageSize + length > limit) {
       throw messageTooBig(`Message exceeds the ${this.maxMessageSize}-byte limit`);
     }
+    return this.messageOpcode === Opcode.TEXT && this.validateIncrementally;
   }
 
   private frameData(chunk: Uint8Array): void {

@@ -26,8 +26,12 @@ export const RSV3 = 1;
 
 /** Receives decoded frames. Any method may throw a ProtocolError to stop decoding. */
 export interface FrameSink {
-  /** A complete, validated header; `length` is the payload length. Called before any payload is held. */
-  frameStart(fin: boolean, rsv: number, opcode: number, length: number): void;
+  /**
+   * A complete, validated header; `length` is the payload length. Called before any payload is held.
+   * Returning `false` says the sink needs no {@link FrameSink.frameData} calls for this frame: a payload
+   * spread over chunks is then kept masked and unmasked while it is joined (one pass fewer).
+   */
+  frameStart(fin: boolean, rsv: number, opcode: number, length: number): boolean | void;
   /** The next piece of the current frame's payload, already unmasked (not called for empty payloads). */
   frameData(chunk: Uint8Array): void;
   /** The whole payload: a subarray of the input when it arrived in one chunk, else an assembled copy. */
@@ -80,6 +84,8 @@ export class FrameDecoder {
   /** The masking key as one big-endian int32 (see maskKey in mask.ts): no per-connection array. */
   private maskKey = 0;
   private payloadLength = 0;
+  /** Whether the sink wants frameData for the current frame (see FrameSink.frameStart). */
+  private wantData = true;
   /** Payload bytes of the current frame consumed so far. */
   private received = 0;
   /**
@@ -167,20 +173,22 @@ export class FrameDecoder {
         pos += remaining;
         if (this.masked) applyMaskKey(payload, this.maskKey, 0);
         this.state = HEADER;
-        sink.frameData(payload);
+        if (this.wantData) sink.frameData(payload);
         sink.frameEnd(payload);
         continue;
       }
       const take = available < remaining ? available : remaining;
       const part = chunk.subarray(pos, pos + take);
       pos += take;
-      if (this.masked) applyMaskKey(part, this.maskKey, this.received);
       const parts = (this.parts ??= new Pieces(this.allocate));
+      // Unmask now only when the sink looks at the pieces; otherwise once, while joining.
+      const deferUnmask = this.masked && !this.wantData;
+      if (this.masked && !deferUnmask) applyMaskKey(part, this.maskKey, this.received);
       parts.push(part, remaining);
       this.received += take;
-      sink.frameData(part);
+      if (this.wantData) sink.frameData(part);
       if (this.received === this.payloadLength) {
-        const payload = parts.join();
+        const payload = deferUnmask ? parts.joinUnmasking(this.maskKey) : parts.join();
         this.state = HEADER;
         sink.frameEnd(payload);
       }
@@ -235,7 +243,7 @@ export class FrameDecoder {
     if (this.masked) this.maskKey = (bytes[next]! << 24) | (bytes[next + 1]! << 16) | (bytes[next + 2]! << 8) | bytes[next + 3]!;
     this.payloadLength = length;
     this.received = 0;
-    sink.frameStart((b0 & 0x80) !== 0, (b0 >> 4) & 7, b0 & 0x0f, length);
+    this.wantData = sink.frameStart((b0 & 0x80) !== 0, (b0 >> 4) & 7, b0 & 0x0f, length) !== false;
     if (this.state === STOPPED) return;
     if (length === 0) {
       sink.frameEnd(EMPTY);

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { applyMaskKey, maskInto } from './mask.js';
+
 const EMPTY = new Uint8Array(0);
 
 /** Returns `size` bytes the caller will overwrite completely (their initial content does not matter). */
@@ -76,6 +78,48 @@ export class Pieces {
     let offset = 0;
     for (const piece of list) {
       out.set(piece, offset);
+      offset += piece.length;
+    }
+    return out;
+  }
+
+  /**
+   * Like {@link join} for pieces still masked with `key` (a big-endian int32, see maskKey): unmasks
+   * while copying, one pass over the bytes instead of an in-place pass and then a copy. The output is
+   * placed so the largest piece shares its source's alignment (so it takes the word-wide path); the
+   * result may therefore start at any byte offset of its buffer.
+   */
+  joinUnmasking(key: number): Uint8Array {
+    const total = this.length;
+    const list = this.take();
+    if (list.length === 1) {
+      const only = list[0]!;
+      applyMaskKey(only, key, 0);
+      return only;
+    }
+    // Where the largest piece's source sits modulo 4 relative to its place in the payload.
+    let largest = 0;
+    let phase = 0;
+    let at = 0;
+    for (const piece of list) {
+      if (piece.length > largest) {
+        largest = piece.length;
+        phase = (piece.byteOffset - at) & 3;
+      }
+      at += piece.length;
+    }
+    let out: Uint8Array;
+    if (phase === 0) {
+      out = this.allocate(total); // allocators return 4-byte-aligned buffers (maskInto copes if not)
+    } else {
+      // Three spare bytes let the output start at the matching phase.
+      const raw = this.allocate(total + 3);
+      const shift = (phase - raw.byteOffset) & 3;
+      out = raw.subarray(shift, shift + total);
+    }
+    let offset = 0;
+    for (const piece of list) {
+      maskInto(piece, out, offset, key, offset);
       offset += piece.length;
     }
     return out;

@@ -54,7 +54,10 @@ describe('allocate option', () => {
     for (const read of reads(frame({ opcode: 2, payload }), 65_536)) connection.receive(read);
     expect(messages).toHaveLength(1);
     expect(hex(messages[0]!)).toBe(hex(payload));
-    expect(sizes).toContain(100_000);
+    // One buffer for the whole payload (+3 spare bytes when unmasking while joining needs to shift it
+    // to the alignment of the input).
+    expect(sizes.filter((size) => size >= 100_000)).toHaveLength(1);
+    expect(sizes.find((size) => size >= 100_000)).toBeLessThanOrEqual(100_003);
   });
 
   it('joins a fragmented message, small frames and small reads included, through the allocator', () => {
@@ -105,7 +108,9 @@ describe('allocate option', () => {
     expect(sizes).toEqual([256]); // a small stage, not 64 KiB
     connection.receive(wire.slice(14 + 100, 14 + 60_000));
     connection.receive(wire.slice(14 + 60_000)); // the 5,536-byte tail is not staged
-    expect(sizes).toEqual([256, 65_536]); // then the one join
+    expect(sizes).toHaveLength(2); // then the one join (+ at most 3 bytes to match the input's alignment)
+    expect(sizes[1]).toBeGreaterThanOrEqual(65_536);
+    expect(sizes[1]).toBeLessThanOrEqual(65_539);
     expect(hex(messages[0]!)).toBe(hex(payload));
   });
 

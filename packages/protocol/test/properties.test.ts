@@ -116,6 +116,43 @@ describe('large payloads spread over chunks', () => {
       { numRuns: 40 },
     );
   });
+
+  it('unmask while joining: pieces at unrelated alignments, any key, binary and text, with the allocate hook', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 70_000 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        fc.array(fc.nat({ max: 7 }), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }),
+        fc.boolean(),
+        (size, cuts, shifts, mask, text) => {
+          const payload = text ? new TextEncoder().encode('é'.repeat(size >> 1)) : new Uint8Array(size).map((_, i) => (i * 61 + 3) & 255);
+          const bytes = frame({ opcode: text ? 1 : 2, payload, mask });
+          // Every chunk in its own buffer at its own byte offset, so source phases differ piece by piece.
+          const chunks = split(bytes, cuts).map((chunk, i) => {
+            const shift = shifts[i % shifts.length]!;
+            const holder = new Uint8Array(chunk.length + shift).fill(0xee);
+            holder.set(chunk, shift);
+            return holder.subarray(shift);
+          });
+          const received: Uint8Array[] = [];
+          const connection = new Connection({
+            role: 'server',
+            maxMessageSize: 1 << 20,
+            allocate: (n) => new Uint8Array(n).fill(0xee),
+            onWrite: () => {},
+            onEvent: (event) => {
+              if (event.type === 'message') received.push(event.data.slice());
+            },
+          });
+          for (const chunk of chunks) connection.receive(chunk);
+          expect(received).toHaveLength(1);
+          expect(Buffer.from(received[0]!).equals(Buffer.from(payload))).toBe(true);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
 });
 
 /** Frames with random header fields (valid or not), random payloads and occasional corruption. */
