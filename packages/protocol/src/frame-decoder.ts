@@ -28,10 +28,12 @@ export const RSV3 = 1;
 export interface FrameSink {
   /**
    * A complete, validated header; `length` is the payload length. Called before any payload is held.
-   * Returning `false` says the sink needs no {@link FrameSink.frameData} calls for this frame: a payload
-   * spread over chunks is then kept masked and unmasked while it is joined (one pass fewer).
+   * Returning exactly `false` says the sink needs no {@link FrameSink.frameData} calls for this frame: a
+   * payload spread over chunks is then kept masked and unmasked while it is joined (one pass fewer).
+   * Any other return value (typed `unknown` so existing sinks returning something else still fit) keeps
+   * the frameData calls.
    */
-  frameStart(fin: boolean, rsv: number, opcode: number, length: number): boolean | void;
+  frameStart(fin: boolean, rsv: number, opcode: number, length: number): unknown;
   /** The next piece of the current frame's payload, already unmasked (not called for empty payloads). */
   frameData(chunk: Uint8Array): void;
   /** The whole payload: a subarray of the input when it arrived in one chunk, else an assembled copy. */

@@ -2,16 +2,21 @@
  * Interop with an independent implementation: the `ws` package, over real TCP on 127.0.0.1.
  * Our codec plays the server against a ws client, and the client against a ws server.
  */
+import { Buffer, isUtf8 } from 'node:buffer';
 import { once } from 'node:events';
 import { type AddressInfo, connect } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { cleanups, openClient, readHead, startServer } from './tcp-helpers.js';
 
-describe('our server codec against a ws client', () => {
+// Once with the codec's defaults, once with the hooks the Node adapter passes (Buffer.allocUnsafe, isUtf8).
+for (const [label, hooks] of [
+  ['', {}],
+  [' (with allocate: Buffer.allocUnsafe, validateUtf8: isUtf8)', { allocate: Buffer.allocUnsafe, validateUtf8: isUtf8 }],
+] as const) describe(`our server codec against a ws client${label}`, () => {
   it('echoes text, binary, large and fragmented messages, answers pings and completes the close', async () => {
     const events: string[] = [];
-    const { port } = await startServer(events);
+    const { port } = await startServer(events, hooks);
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`, ['echo']);
     cleanups.push(() => ws.terminate());
     await once(ws, 'open');
@@ -45,7 +50,7 @@ describe('our server codec against a ws client', () => {
 
   it('fails invalid UTF-8 from the client with 1007, which ws reports', async () => {
     const events: string[] = [];
-    const { port } = await startServer(events);
+    const { port } = await startServer(events, hooks);
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
     cleanups.push(() => ws.terminate());
     await once(ws, 'open');

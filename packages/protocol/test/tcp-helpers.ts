@@ -6,7 +6,7 @@ import { webcrypto } from 'node:crypto';
 import { once } from 'node:events';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach } from 'vitest';
-import { acceptClientHandshake, Connection, type ConnectionEvent, createClientHandshake, upgrade } from '../src/index.js';
+import { acceptClientHandshake, Connection, type ConnectionEvent, type ConnectionOptions, createClientHandshake, upgrade } from '../src/index.js';
 import { describeEvent } from './helpers.js';
 
 export const random = (bytes: Uint8Array): void => {
@@ -42,11 +42,22 @@ export const headerPairs = (lines: string[]): [string, string][] =>
   });
 
 /** Wires a Connection to a socket: writes go out in order, input comes in, 'closed'/'fail' end TCP. */
-export function attach(socket: Socket, role: 'server' | 'client', onEvent: (event: ConnectionEvent, connection: Connection) => void, leftover: Buffer, fragmentSize?: number): Connection {
+/** The ConnectionOptions hooks a Node adapter passes (allocate, validateUtf8). */
+export type AdapterHooks = Pick<ConnectionOptions, 'allocate' | 'validateUtf8'>;
+
+export function attach(
+  socket: Socket,
+  role: 'server' | 'client',
+  onEvent: (event: ConnectionEvent, connection: Connection) => void,
+  leftover: Buffer,
+  fragmentSize?: number,
+  hooks: AdapterHooks = {},
+): Connection {
   const connection: Connection = new Connection({
     role,
     random,
     fragmentSize,
+    ...hooks,
     onWrite: (chunks, done) => {
       socket.cork();
       for (const chunk of chunks) socket.write(chunk);
@@ -64,7 +75,7 @@ export function attach(socket: Socket, role: 'server' | 'client', onEvent: (even
 }
 
 /** An echo server built from upgrade() and Connection. */
-export async function startServer(events: string[]): Promise<{ port: number; server: Server }> {
+export async function startServer(events: string[], hooks: AdapterHooks = {}): Promise<{ port: number; server: Server }> {
   const server = createServer(async (socket) => {
     const { lines, rest } = await readHead(socket);
     const result = upgrade(headerPairs(lines), { selectProtocol: (offered) => (offered.includes('echo') ? 'echo' : undefined) });
@@ -76,7 +87,7 @@ export async function startServer(events: string[]): Promise<{ port: number; ser
     attach(socket, 'server', (event, connection) => {
       events.push(describeEvent(event).slice(0, 80));
       if (event.type === 'message') connection.send(event.data, event.binary);
-    }, rest);
+    }, rest, undefined, hooks);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
