@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { Receiver, Sender, type SenderSocket } from 'ws';
 import type { OurProtocol } from '../ours.js';
 import { makeRow, type Row } from '../report/row.js';
@@ -5,6 +6,13 @@ import { median } from '../report/stats.js';
 import { formatSize, KiB, MiB } from '../report/units.js';
 import { asciiPayload, BENCH_MASK, buildFrame, OPCODE_BINARY, prng } from '../wire/frames.js';
 import { measure, type Contender, type MeasureOptions } from './measure.js';
+
+/**
+ * The hooks the Node adapter (packages/server) gives the codec: unzeroed allocation for buffers the codec
+ * fully overwrites, and Node's built-in UTF-8 check for whole messages. WHY here too: the codec rows must
+ * measure what our server runs, as the ws rows measure what ws runs.
+ */
+const NODE_HOOKS = { allocate: (size: number) => Buffer.allocUnsafe(size), validateUtf8: isUtf8 } as const;
 
 /** TCP hands a Node server at most this much per 'data' event on loopback; the decode input is cut the same way. */
 const READ_SIZE = 64 * KiB;
@@ -54,6 +62,7 @@ export function ourDecoder(protocol: Pick<OurProtocol, 'Connection'>, chunks: re
   const conn = new protocol.Connection({
     role: 'server',
     maxMessageSize: 2 * MiB,
+    ...NODE_HOOKS,
     onWrite: () => {},
     onEvent: (event) => {
       if (event.type === 'message') received += event.data.length;
@@ -112,6 +121,7 @@ export function ourEncoder(protocol: Pick<OurProtocol, 'Connection'>, payload: B
   const conn = new protocol.Connection({
     role: masked ? 'client' : 'server',
     random: maskSource(),
+    ...NODE_HOOKS,
     onWrite: (chunks) => {
       for (const c of chunks) bytes += c.length;
     },
