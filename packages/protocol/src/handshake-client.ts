@@ -46,7 +46,7 @@ export interface ClientHandshakeResult {
 }
 
 /** Headers the handshake owns; extra headers may not set them. */
-const RESERVED = new Set([
+const HANDSHAKE_HEADERS: ReadonlySet<string> = new Set([
   'upgrade',
   'connection',
   'sec-websocket-key',
@@ -54,6 +54,15 @@ const RESERVED = new Set([
   'sec-websocket-protocol',
   'sec-websocket-extensions',
 ]);
+
+/**
+ * True for a header the opening handshake sets itself (`Upgrade`, `Connection`, `Sec-WebSocket-*`),
+ * which a caller's extra headers may not override. Case-insensitive. Exported so an adapter can refuse
+ * such an option before any I/O with the same list the codec enforces.
+ */
+export function isHandshakeHeader(name: string): boolean {
+  return HANDSHAKE_HEADERS.has(name.toLowerCase());
+}
 
 /**
  * Builds the opening handshake request headers. Throws TypeError for an invalid or duplicate subprotocol
@@ -74,7 +83,7 @@ export function createClientHandshake(options: ClientHandshakeOptions): ClientHa
   const extra: [string, string][] = [];
   for (const [name, value] of options.headers ? headerEntries(options.headers) : []) {
     const lower = name.toLowerCase();
-    if (RESERVED.has(lower)) throw new TypeError(`Header ${name} is set by the WebSocket handshake`);
+    if (isHandshakeHeader(lower)) throw new TypeError(`Header ${name} is set by the WebSocket handshake`);
     if (lower === 'host') host = value;
     else extra.push([name, value]);
   }

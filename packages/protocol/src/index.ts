@@ -11,6 +11,7 @@ export { isWebSocketUpgrade, upgrade, type ServerHandshakeOptions, type UpgradeR
 export {
   acceptClientHandshake,
   createClientHandshake,
+  isHandshakeHeader,
   type ClientHandshake,
   type ClientHandshakeOptions,
   type ClientHandshakeResult,

@@ -1,5 +1,5 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import type { ClientExtensionNegotiator, HeadersInput } from '@wsts/protocol';
+import { isHandshakeHeader, type ClientExtensionNegotiator, type HeadersInput } from '@wsts/protocol';
 import { checkLimits } from '../defaults.js';
 import type { PerMessageDeflateOptions } from '../extensions-option.js';
 
@@ -92,19 +92,6 @@ function checkPositive(name: string, value: number): number {
   return value;
 }
 
-/**
- * Headers the opening handshake sets itself. The codec refuses them too, but only once a request is
- * built; checking here makes a bad option a synchronous TypeError from `new WebSocket()`, like the other
- * argument errors, instead of a connection failure.
- */
-const HANDSHAKE_HEADERS = new Set([
-  'upgrade',
-  'connection',
-  'sec-websocket-key',
-  'sec-websocket-version',
-  'sec-websocket-protocol',
-  'sec-websocket-extensions',
-]);
 
 /** Applies defaults and checks the knobs (RangeError for a bad number, TypeError for a reserved header). */
 export function resolveClientOptions(options: ClientOptions, protocols: readonly string[]): ResolvedClientOptions {
@@ -118,7 +105,9 @@ export function resolveClientOptions(options: ClientOptions, protocols: readonly
     heartbeatInterval: options.heartbeatInterval,
   });
   for (const [name] of headers) {
-    if (HANDSHAKE_HEADERS.has(name.toLowerCase())) {
+    // The codec refuses these too, but only once a request is built; checking here makes a bad option
+    // a synchronous TypeError from `new WebSocket()`, like the other argument errors.
+    if (isHandshakeHeader(name)) {
       throw new TypeError(`header ${name} is set by the WebSocket handshake; use the protocols/perMessageDeflate/extensions options`);
     }
   }
