@@ -3,7 +3,7 @@
  * (RFC 7692 section 7.2.1).
  */
 import { constants, createDeflateRaw, type DeflateRaw } from 'node:zlib';
-import { idleStreams } from './stream-pool.js';
+import { PooledZlibStream } from './stream-pool.js';
 
 /** Settings of one compressor, fixed by the negotiation. */
 export interface CompressorConfig {
@@ -19,24 +19,19 @@ export interface CompressorConfig {
 /** The empty stored block a sync flush ends with; section 7.2.1 strips it from the wire. */
 const TAIL = [0x00, 0x00, 0xff, 0xff] as const;
 
-function ignore(): void {
-  // A closed stream may still report an error for work it was doing; nobody waits for it any more.
-}
 
 /**
  * Compresses whole messages one at a time. With context takeover the zlib stream is created on first
  * use and kept; without, a stream is borrowed from the shared idle pool for each message and given
  * back, so an idle connection holds no zlib memory.
  */
-export class Compressor {
-  private stream: DeflateRaw | undefined;
-  private abort: ((error: Error) => void) | undefined;
+export class Compressor extends PooledZlibStream<DeflateRaw> {
+  protected readonly kind = 'compressor';
+  protected readonly poolKey: string;
 
-  constructor(private readonly config: CompressorConfig) {}
-
-  /** True while a zlib stream (and its ~300 KiB of state) is allocated. */
-  get allocated(): boolean {
-    return this.stream !== undefined;
+  constructor(private readonly config: CompressorConfig) {
+    super(config.noContextTakeover);
+    this.poolKey = `deflate:${config.windowBits}:${config.level}:${config.memLevel}`;
   }
 
   /**
@@ -63,7 +58,7 @@ export class Compressor {
           return;
         }
         const out = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
-        if (this.config.noContextTakeover) this.release();
+        this.finished();
         resolve(stripTail(out));
       };
       stream.on('data', onData);
@@ -75,44 +70,13 @@ export class Compressor {
     });
   }
 
-  /** Frees the zlib stream; a compression in progress rejects. */
-  dispose(): void {
-    this.abort?.(new Error('permessage-deflate compressor disposed'));
-    this.close();
-  }
-
-  private get poolKey(): string {
-    const { windowBits, level, memLevel } = this.config;
-    return `deflate:${windowBits}:${level}:${memLevel}`;
-  }
-
-  private open(): DeflateRaw {
-    if (this.stream) return this.stream;
-    const create = (): DeflateRaw => {
-      const stream = createDeflateRaw({
-        windowBits: this.config.windowBits,
-        level: this.config.level,
-        memLevel: this.config.memLevel,
-        flush: constants.Z_SYNC_FLUSH,
-      });
-      stream.on('error', ignore);
-      return stream;
-    };
-    this.stream = this.config.noContextTakeover ? idleStreams.take(this.poolKey, create) : create();
-    return this.stream;
-  }
-
-  /** After a clean message without context takeover: the stream goes back to the pool, reset. */
-  private release(): void {
-    const stream = this.stream;
-    this.stream = undefined;
-    if (stream) idleStreams.give(this.poolKey, stream);
-  }
-
-  private close(): void {
-    const stream = this.stream;
-    this.stream = undefined;
-    stream?.close();
+  protected create(): DeflateRaw {
+    return createDeflateRaw({
+      windowBits: this.config.windowBits,
+      level: this.config.level,
+      memLevel: this.config.memLevel,
+      flush: constants.Z_SYNC_FLUSH,
+    });
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { constants, createInflateRaw, type InflateRaw } from 'node:zlib';
 import { corruptData, messageTooBig } from './contract.js';
-import { idleStreams } from './stream-pool.js';
+import { PooledZlibStream } from './stream-pool.js';
 
 /** Settings of one decompressor, fixed by the negotiation. */
 export interface DecompressorConfig {
@@ -17,24 +17,19 @@ export interface DecompressorConfig {
 /** Section 7.2.2: the receiver appends the empty stored block the sender stripped. */
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
-function ignore(): void {
-  // A stream closed mid-way (bomb, dispose) may still report an error; nobody waits for it any more.
-}
 
 /**
  * Inflates whole messages one at a time, counting output as zlib produces it (one chunk of
  * `chunkSize` bytes per trip through the thread pool): past `maxSize` it closes the stream at once
  * and rejects with ProtocolError(1009), so a bomb costs at most the limit plus one chunk.
  */
-export class Decompressor {
-  private stream: InflateRaw | undefined;
-  private abort: ((error: Error) => void) | undefined;
+export class Decompressor extends PooledZlibStream<InflateRaw> {
+  protected readonly kind = 'decompressor';
+  protected readonly poolKey: string;
 
-  constructor(private readonly config: DecompressorConfig) {}
-
-  /** True while a zlib stream is allocated. */
-  get allocated(): boolean {
-    return this.stream !== undefined;
+  constructor(private readonly config: DecompressorConfig) {
+    super(config.noContextTakeover);
+    this.poolKey = `inflate:${config.windowBits}`;
   }
 
   /** Inflates one message given as its frames' payloads. Calls must not overlap. */
@@ -57,7 +52,7 @@ export class Decompressor {
         }
         // A final block (BFINAL) ends zlib's stream: later input would be ignored, so start afresh.
         if (stream.readableEnded || stream.writableEnded) this.close();
-        else if (this.config.noContextTakeover) this.release();
+        else this.finished();
         resolve(chunks.length === 1 ? unpinned(chunks[0] as Buffer) : Buffer.concat(chunks, length));
       };
       const onData = (chunk: Buffer): void => {
@@ -73,38 +68,8 @@ export class Decompressor {
     });
   }
 
-  /** Frees the zlib stream; a decompression in progress rejects. */
-  dispose(): void {
-    this.abort?.(new Error('permessage-deflate decompressor disposed'));
-    this.close();
-  }
-
-  private get poolKey(): string {
-    return `inflate:${this.config.windowBits}`;
-  }
-
-  private open(): InflateRaw {
-    if (this.stream) return this.stream;
-    const create = (): InflateRaw => {
-      const stream = createInflateRaw({ windowBits: this.config.windowBits, flush: constants.Z_SYNC_FLUSH });
-      stream.on('error', ignore);
-      return stream;
-    };
-    this.stream = this.config.noContextTakeover ? idleStreams.take(this.poolKey, create) : create();
-    return this.stream;
-  }
-
-  /** After a clean message without context takeover: the stream goes back to the pool, reset. */
-  private release(): void {
-    const stream = this.stream;
-    this.stream = undefined;
-    if (stream) idleStreams.give(this.poolKey, stream);
-  }
-
-  private close(): void {
-    const stream = this.stream;
-    this.stream = undefined;
-    stream?.close();
+  protected create(): InflateRaw {
+    return createInflateRaw({ windowBits: this.config.windowBits, flush: constants.Z_SYNC_FLUSH });
   }
 }
 

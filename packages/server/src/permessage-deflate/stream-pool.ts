@@ -49,3 +49,63 @@ export class IdleStreamPool {
 
 /** The process-wide pool. */
 export const idleStreams = new IdleStreamPool(DEFAULT_ZLIB_CONCURRENCY);
+
+function ignore(): void {
+  // A stream closed mid-way (bomb, dispose) may still report an error; nobody waits for it any more.
+}
+
+/**
+ * The zlib stream of one direction of one connection, and its life: created on first use; without
+ * context takeover borrowed from the shared pool per message and given back; closed on failure or
+ * dispose. `abort` settles the message in progress, so `dispose` can reject it.
+ */
+export abstract class PooledZlibStream<S extends ZlibStream> {
+  private stream: S | undefined;
+  protected abort: ((error: Error) => void) | undefined;
+
+  constructor(private readonly noContextTakeover: boolean) {}
+
+  /** True while a zlib stream (and its state, up to a few hundred KiB) is allocated. */
+  get allocated(): boolean {
+    return this.stream !== undefined;
+  }
+
+  /** Frees the zlib stream; a message in progress rejects. */
+  dispose(): void {
+    this.abort?.(new Error(`permessage-deflate ${this.kind} disposed`));
+    this.close();
+  }
+
+  /** 'compressor' or 'decompressor', for messages. */
+  protected abstract readonly kind: string;
+  /** Pool key: streams are interchangeable only with the same settings. */
+  protected abstract readonly poolKey: string;
+  /** A new stream with this direction's settings. */
+  protected abstract create(): S;
+
+  protected open(): S {
+    if (this.stream) return this.stream;
+    const create = (): S => {
+      const stream = this.create();
+      stream.on('error', ignore);
+      return stream;
+    };
+    this.stream = this.noContextTakeover ? idleStreams.take(this.poolKey, create) : create();
+    return this.stream;
+  }
+
+  /** After a clean message: without context takeover the stream goes back to the pool, reset. */
+  protected finished(): void {
+    if (this.noContextTakeover) {
+      const stream = this.stream;
+      this.stream = undefined;
+      if (stream) idleStreams.give(this.poolKey, stream);
+    }
+  }
+
+  protected close(): void {
+    const stream = this.stream;
+    this.stream = undefined;
+    stream?.close();
+  }
+}
