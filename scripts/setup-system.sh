@@ -15,8 +15,8 @@ if ! compgen -G '/usr/lib/*/webkit2gtk-*/MiniBrowser' >/dev/null; then
   case " ${need[*]-} " in *' webkit2gtk-driver '*) ;; *) need+=(webkit2gtk-driver) ;; esac
 fi
 command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
-# Debian's websockets is importable only from Debian's interpreter when python3 on PATH is another one.
-python3 -c 'import websockets' >/dev/null 2>&1 || /usr/bin/python3 -c 'import websockets' >/dev/null 2>&1 || need+=(python3-websockets)
+# The tests run Debian's interpreter, /usr/bin/python3, whatever python3 is first on PATH (pyenv here).
+/usr/bin/python3 -c 'import websockets' >/dev/null 2>&1 || need+=(python3-websockets)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
@@ -28,6 +28,7 @@ fi
 echo "setup-system: installing ${need[*]} from Debian's packages"
 export DEBIAN_FRONTEND=noninteractive
 # Another apt run (a provisioning step) may hold the dpkg lock: wait for it instead of failing.
-apt_opts=(-o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends)
+# With recommends: that is the set the suite was proven on (fonts and helpers the engines expect).
+apt_opts=(-o DPkg::Lock::Timeout=600 -y -qq)
 apt-get -o DPkg::Lock::Timeout=600 update -qq
 apt-get install "${apt_opts[@]}" "${need[@]}" >/dev/null
