@@ -1,29 +1,11 @@
 import { once } from 'node:events';
 import * as net from 'node:net';
-import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConnectionError, WebSocketConnection, WebSocketServer } from '../src/index.js';
 import { upgradeRequest } from './helpers/raw.js';
+import { duplexPair } from './helpers/duplex.js';
 import { closeOf, startServer, within } from './helpers/servers.js';
-
-function duplexPair(): [Duplex, Duplex] {
-  const ends: Duplex[] = [];
-  const make = (index: number): Duplex =>
-    new Duplex({
-      read() {},
-      write(chunk: Buffer, _encoding, callback) {
-        ends[1 - index]!.push(chunk);
-        callback();
-      },
-      final(callback) {
-        ends[1 - index]!.push(null);
-        callback();
-      },
-    });
-  ends.push(make(0), make(1));
-  return [ends[0]!, ends[1]!];
-}
 
 /** Argument checks, per-connection heartbeat, the single-large-message rule, server edge cases. */
 describe('connection and server behaviour', { timeout: 15_000 }, () => {

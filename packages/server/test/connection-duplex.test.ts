@@ -4,26 +4,8 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebSocketConnection, type WebSocketServer } from '../src/index.js';
 import { clientFrame } from './helpers/raw.js';
+import { duplexPair } from './helpers/duplex.js';
 import { closeOf, startServer, within } from './helpers/servers.js';
-
-/** Two in-memory Duplex ends: what one writes, the other reads. No net.Socket features at all. */
-function duplexPair(): [Duplex, Duplex] {
-  const ends: Duplex[] = [];
-  const make = (index: number): Duplex =>
-    new Duplex({
-      read() {},
-      write(chunk: Buffer, _encoding, callback) {
-        ends[1 - index]!.push(chunk);
-        callback();
-      },
-      final(callback) {
-        ends[1 - index]!.push(null);
-        callback();
-      },
-    });
-  ends.push(make(0), make(1));
-  return [ends[0]!, ends[1]!];
-}
 
 describe('WebSocketConnection over any Duplex', { timeout: 15_000 }, () => {
   it('a server-role and a client-role connection talk over an in-memory pair and close cleanly', async () => {
