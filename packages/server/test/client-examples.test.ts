@@ -5,16 +5,14 @@
  * an example that leaves a handle open would hang and fail here.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import ts from 'typescript';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBin, type RunningBin } from './helpers/bins.js';
+import { exampleTypeErrors, transpileExample } from './helpers/examples.js';
 
-const examplesDir = fileURLToPath(new URL('../examples/', import.meta.url));
-const distIndex = pathToFileURL(fileURLToPath(new URL('../dist/index.js', import.meta.url))).href;
 const EXAMPLES = ['client-connect.ts', 'client-browser-style.ts', 'client-errors.ts'];
 
 let server: RunningBin;
@@ -32,12 +30,7 @@ afterAll(async () => {
 
 /** Transpiles one example to an .mjs file importing dist/ and runs it with `node`, returning stdout lines. */
 function runExample(name: string, url: string): Promise<string[]> {
-  const source = readFileSync(join(examplesDir, name), 'utf8').replaceAll("'@wsts/server'", JSON.stringify(distIndex));
-  const { outputText } = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-  });
-  const file = join(workDir, name.replace(/\.ts$/, '.mjs'));
-  writeFileSync(file, outputText);
+  const file = transpileExample(name, workDir);
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [file, url], { timeout: 15_000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${name} failed: ${error.message}\n${stderr}`));
@@ -48,20 +41,7 @@ function runExample(name: string, url: string): Promise<string[]> {
 
 describe('client examples', { timeout: 30_000 }, () => {
   it('type-check against the package\'s public types', () => {
-    const program = ts.createProgram(
-      EXAMPLES.map((name) => join(examplesDir, name)),
-      {
-        strict: true,
-        noEmit: true,
-        module: ts.ModuleKind.NodeNext,
-        moduleResolution: ts.ModuleResolutionKind.NodeNext,
-        target: ts.ScriptTarget.ES2022,
-        types: ['node'],
-        skipLibCheck: true,
-      },
-    );
-    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-    expect(diagnostics).toEqual([]);
+    expect(exampleTypeErrors(EXAMPLES)).toEqual([]);
   });
 
   it('are all quoted in the README (server-readme checks each quote is the file, byte for byte)', () => {

@@ -4,19 +4,16 @@
  * at dist/, started on a free port, then driven by the `ws` client.
  */
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startNode, type RunningBin } from './helpers/bins.js';
+import { exampleTypeErrors, transpileExample } from './helpers/examples.js';
 import { rawRequest, upgradeRequest } from './helpers/raw.js';
 import { within } from './helpers/servers.js';
 
-const examplesDir = fileURLToPath(new URL('../examples/', import.meta.url));
-const distIndex = pathToFileURL(fileURLToPath(new URL('../dist/index.js', import.meta.url))).href;
 const EXAMPLES = ['server-echo.ts', 'server-attach.ts', 'server-no-server.ts'];
 
 let workDir = '';
@@ -26,11 +23,7 @@ beforeAll(() => {
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 function transpile(name: string): string {
-  const source = readFileSync(join(examplesDir, name), 'utf8').replaceAll("'@wsts/server'", JSON.stringify(distIndex));
-  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
-  const file = join(workDir, name.replace(/\.ts$/, '.mjs'));
-  writeFileSync(file, outputText);
-  return file;
+  return transpileExample(name, workDir);
 }
 
 async function message(client: WebSocket): Promise<string> {
@@ -47,20 +40,7 @@ describe('server examples', { timeout: 30_000 }, () => {
   });
 
   it("type-check against the package's public types", () => {
-    const program = ts.createProgram(
-      EXAMPLES.map((name) => join(examplesDir, name)),
-      {
-        strict: true,
-        noEmit: true,
-        module: ts.ModuleKind.NodeNext,
-        moduleResolution: ts.ModuleResolutionKind.NodeNext,
-        target: ts.ScriptTarget.ES2022,
-        types: ['node'],
-        skipLibCheck: true,
-      },
-    );
-    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-    expect(diagnostics).toEqual([]);
+    expect(exampleTypeErrors(EXAMPLES)).toEqual([]);
   });
 
   it('server-echo.ts echoes with the async iterator and logs connects/disconnects', async () => {
