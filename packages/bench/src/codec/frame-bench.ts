@@ -2,10 +2,9 @@ import { isUtf8 } from 'node:buffer';
 import { Receiver, Sender, type SenderSocket } from 'ws';
 import type { OurProtocol } from '../ours.js';
 import { makeRow, type Row } from '../report/row.js';
-import { median } from '../report/stats.js';
 import { formatSize, KiB, MiB } from '../report/units.js';
 import { asciiPayload, BENCH_MASK, buildFrame, OPCODE_BINARY, prng } from '../wire/frames.js';
-import { measure, type Contender, type MeasureOptions } from './measure.js';
+import { measure, type Contender, type MeasureOptions, scaledRates } from './measure.js';
 
 /**
  * The hooks the Node adapter (packages/server) gives the codec: unzeroed allocation for buffers the codec
@@ -137,12 +136,7 @@ export function ourEncoder(protocol: Pick<OurProtocol, 'Connection'>, payload: B
 }
 
 function throughputRow(section: string, size: number, perSecond: Record<string, number[]>, placeholder: boolean): Row {
-  const values: Record<string, number> = {};
-  const samples: Record<string, number[]> = {};
-  for (const [id, list] of Object.entries(perSecond)) {
-    values[id] = median(list) / 1e6;
-    samples[id] = list.map((v) => v / 1e6);
-  }
+  const { values, samples } = scaledRates(perSecond, 1e6);
   return makeRow({ section, case: formatSize(size), metric: 'MB/s', better: 'higher', bar: 'ws', values, placeholder, samples });
 }
 

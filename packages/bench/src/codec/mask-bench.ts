@@ -1,9 +1,8 @@
 import type { OurProtocol } from '../ours.js';
 import { makeRow, type Row } from '../report/row.js';
-import { median } from '../report/stats.js';
 import { formatSize } from '../report/units.js';
 import { asciiPayload, BENCH_MASK, headerLength } from '../wire/frames.js';
-import { measure, type Contender } from './measure.js';
+import { measure, type Contender, scaledRates } from './measure.js';
 import { bufferutil, wsPureJsUnmask } from './vendors.js';
 
 /**
@@ -70,12 +69,7 @@ export function runMaskBenches(protocol: Partial<OurProtocol>, options: MaskBenc
     ];
     if (ourMask) checkSameResult(ourMask, size, mask);
     const result = measure(contenders, { rounds: options.rounds, roundMs: options.roundMs, unitsPerIteration: size });
-    const values: Record<string, number> = {};
-    const samples: Record<string, number[]> = {};
-    for (const [id, list] of Object.entries(result)) {
-      values[id] = median(list) / 1e9;
-      samples[id] = list.map((v) => v / 1e9);
-    }
+    const { values, samples } = scaledRates(result, 1e9);
     rows.push(
       makeRow({ section: 'codec: unmask (payload at its real, unaligned offset)', case: formatSize(size), metric: 'GB/s', better: 'higher', bar: 'bufferutil', values, samples, placeholder: !ourMask }),
     );

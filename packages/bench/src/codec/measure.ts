@@ -1,4 +1,5 @@
 /** In-process throughput measurement: calibrated batches, contenders interleaved round by round. */
+import { median } from '../report/stats.js';
 
 /** One thing being timed. `run(n)` performs the operation n times and returns something derived from the
  * results, which is folded into a sink so the optimizer cannot drop the work. */
@@ -77,3 +78,18 @@ export function measure(contenders: readonly Contender[], options: MeasureOption
   }
   return result;
 }
+
+/**
+ * Per-contender medians and rounds of `measure`'s units per second, scaled to the table's unit
+ * (1e6 for MB/s, 1e9 for GB/s): the `values` and `samples` of a throughput row.
+ */
+export function scaledRates(perSecond: Record<string, number[]>, divisor: number): { values: Record<string, number>; samples: Record<string, number[]> } {
+  const values: Record<string, number> = {};
+  const samples: Record<string, number[]> = {};
+  for (const [id, list] of Object.entries(perSecond)) {
+    values[id] = median(list) / divisor;
+    samples[id] = list.map((v) => v / divisor);
+  }
+  return { values, samples };
+}
+

@@ -1,10 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import type { OurProtocol } from '../ours.js';
 import { makeRow, type Row } from '../report/row.js';
-import { median } from '../report/stats.js';
 import { formatSize } from '../report/units.js';
 import { asciiPayload, mixedUtf8Payload } from '../wire/frames.js';
-import { measure, type Contender } from './measure.js';
+import { measure, type Contender, scaledRates } from './measure.js';
 import { utf8Validate, wsIsValidUtf8 } from './vendors.js';
 
 export interface Utf8BenchOptions {
@@ -74,12 +73,7 @@ export function runUtf8Benches(protocol: Partial<OurProtocol>, options: Utf8Benc
         validators.map(([id, v]) => contender(id, v, inputs)),
         { rounds: options.rounds, roundMs: options.roundMs, unitsPerIteration: size },
       );
-      const values: Record<string, number> = {};
-      const samples: Record<string, number[]> = {};
-      for (const [id, list] of Object.entries(result)) {
-        values[id] = median(list) / 1e9;
-        samples[id] = list.map((v) => v / 1e9);
-      }
+      const { values, samples } = scaledRates(result, 1e9);
       rows.push(
         makeRow({ section: 'codec: UTF-8 validation', case: `${kind} ${formatSize(size)}`, metric: 'GB/s', better: 'higher', bar: 'utf-8-validate', values, samples, placeholder: !protocol.isValidUtf8 }),
       );
