@@ -88,6 +88,7 @@ export class PerMessageDeflateClient implements ClientExtensionNegotiator {
       },
       inflate: { windowBits: r.serverMaxWindowBits ?? 15, noContextTakeover: r.serverNoContextTakeover },
       threshold: o.threshold,
+      inlineLimit: o.inlineLimit,
       limiter: o.limiter,
     });
   }

@@ -3,6 +3,7 @@
  * (RFC 7692 section 7.2.1).
  */
 import { constants, createDeflateRaw, type DeflateRaw } from 'node:zlib';
+import { joinChunks, processInline } from './inline-zlib.js';
 import { PooledZlibStream } from './stream-pool.js';
 
 /** Settings of one compressor, fixed by the negotiation. */
@@ -70,6 +71,22 @@ export class Compressor extends PooledZlibStream<DeflateRaw> {
     });
   }
 
+  /**
+   * Compresses one message on this thread (see inline-zlib.ts) and returns it without the trailing
+   * 0x00 0x00 0xff 0xff. Only for small messages, when no other compression of this connection is in
+   * progress, and only when `inlineZlibWorks()`.
+   */
+  compressInline(data: Uint8Array): Uint8Array {
+    const stream = this.open();
+    const result = processInline(stream, data, Infinity, pooled);
+    if (!('chunks' in result)) {
+      this.close();
+      throw result.kind === 'zlib' ? result.error : new Error('permessage-deflate: compressed output over the limit');
+    }
+    this.finished();
+    return stripTail(joinChunks(result, pooled));
+  }
+
   protected create(): DeflateRaw {
     return createDeflateRaw({
       windowBits: this.config.windowBits,
@@ -78,6 +95,11 @@ export class Compressor extends PooledZlibStream<DeflateRaw> {
       flush: constants.Z_SYNC_FLUSH,
     });
   }
+}
+
+/** Compressed data is written to the socket and dropped: Node's pooled allocation is fine for it. */
+function pooled(size: number): Buffer {
+  return Buffer.allocUnsafe(size);
 }
 
 /** Section 7.2.3.6: an empty stored block, which is what an empty message compresses to. */

@@ -4,6 +4,7 @@
  */
 import { constants, createInflateRaw, type InflateRaw } from 'node:zlib';
 import { corruptData, messageTooBig } from './contract.js';
+import { joinChunks, processInline } from './inline-zlib.js';
 import { PooledZlibStream } from './stream-pool.js';
 
 /** Settings of one decompressor, fixed by the negotiation. */
@@ -68,6 +69,25 @@ export class Decompressor extends PooledZlibStream<InflateRaw> {
     });
   }
 
+  /**
+   * Inflates one message on this thread (see inline-zlib.ts). Only for small compressed input, when no
+   * other inflate of this connection is in progress, and only when `inlineZlibWorks()`.
+   * @throws ProtocolError(1009) past `maxSize`, ProtocolError(1007) on bad data.
+   */
+  decompressInline(fragments: readonly Uint8Array[], maxSize: number): Uint8Array {
+    const stream = this.open();
+    const result = processInline(stream, withTail(fragments), maxSize, own);
+    if (!('chunks' in result)) {
+      // The window is now out of step with the peer's: the connection is failing anyway.
+      this.close();
+      throw result.kind === 'zlib' ? corruptData(result.error.message) : messageTooBig(maxSize);
+    }
+    // Input left over means a final block (BFINAL) ended zlib's stream: start afresh next time.
+    if (result.inputLeft > 0) this.close();
+    else this.finished();
+    return joinChunks(result, own);
+  }
+
   protected create(): InflateRaw {
     return createInflateRaw({ windowBits: this.config.windowBits, flush: constants.Z_SYNC_FLUSH });
   }
@@ -85,6 +105,11 @@ function withTail(fragments: readonly Uint8Array[]): Buffer {
   }
   input.set(TAIL, offset);
   return input;
+}
+
+/** Inflated messages go to the application, which may keep them: memory of their own, not a pool slice. */
+function own(size: number): Buffer {
+  return Buffer.allocUnsafeSlow(size);
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { EncodedMessage, Extension } from './contract.js';
 import { Compressor, type CompressorConfig } from './compressor.js';
 import { Decompressor, type DecompressorConfig } from './decompressor.js';
+import { inlineZlibWorks } from './inline-zlib.js';
 import type { ZlibLimiter } from './limiter.js';
 import { EXTENSION_NAME, type DeflateParams } from './params.js';
 
@@ -15,14 +16,21 @@ export interface DeflatePlan {
   deflate: CompressorConfig;
   inflate: DecompressorConfig;
   threshold: number;
+  /**
+   * Largest message (uncompressed when sending, compressed when receiving) compressed or inflated on
+   * the calling thread instead of libuv's thread pool; 0 sends every message to the pool.
+   */
+  inlineLimit: number;
   limiter: ZlibLimiter;
 }
 
 /**
  * permessage-deflate on one connection. Outgoing messages of at least `threshold` bytes are
  * compressed (RSV1 set on their first frame by the Connection); incoming messages with RSV1 are
- * inflated under the size limit. zlib work goes through the shared limiter, one job per message, and
- * each direction runs its messages strictly in order because the LZ77 window carries over.
+ * inflated under the size limit. Small messages are done synchronously on the calling thread when
+ * their direction is idle (see inline-zlib.ts: a thread-pool trip costs far more than the work); the
+ * rest go to libuv's thread pool through the shared limiter, one job per message. Each direction runs
+ * its messages strictly in order because the LZ77 window carries over.
  */
 export class PerMessageDeflate implements Extension {
   readonly name = EXTENSION_NAME;
@@ -32,10 +40,15 @@ export class PerMessageDeflate implements Extension {
   private readonly compressor: Compressor;
   private readonly decompressor: Decompressor;
   private readonly threshold: number;
+  private readonly inlineLimit: number;
   private readonly limiter: ZlibLimiter;
-  // Tails of the per-direction job chains; undefined when the direction is idle.
+  // Tails of the per-direction job chains, and how many jobs of each are not settled yet. The counts,
+  // not the tails, say whether a direction is idle: they drop as a job settles, before the Connection
+  // hears of it, so its next message can already go inline.
   private sending: Promise<unknown> | undefined;
   private receiving: Promise<unknown> | undefined;
+  private sendJobs = 0;
+  private receiveJobs = 0;
   private disposed = false;
 
   constructor(plan: DeflatePlan) {
@@ -43,6 +56,8 @@ export class PerMessageDeflate implements Extension {
     this.compressor = new Compressor(plan.deflate);
     this.decompressor = new Decompressor(plan.inflate);
     this.threshold = plan.threshold;
+    // Checked once per process; without the internals it relies on, everything takes the thread pool.
+    this.inlineLimit = plan.inlineLimit > 0 && inlineZlibWorks() ? plan.inlineLimit : -1;
     this.limiter = plan.limiter;
   }
 
@@ -54,14 +69,18 @@ export class PerMessageDeflate implements Extension {
   /** Compresses `data` unless it is shorter than the threshold, in which case it goes out as is. */
   encode(data: Uint8Array, _binary: boolean): EncodedMessage | Promise<EncodedMessage> {
     if (data.length < this.threshold || this.disposed) return { data, rsv1: false };
-    const job = this.chain(this.sending, () => this.compressor.compress(data)).then(
+    if (this.sendJobs === 0 && data.length <= this.inlineLimit) {
+      return { data: this.compressor.compressInline(data), rsv1: true };
+    }
+    const job = this.chain(this.sendJobs > 0 ? this.sending : undefined, () => this.compressor.compress(data)).then(
       (compressed): EncodedMessage => ({ data: compressed, rsv1: true }),
     );
-    const tail = job.then(ignore, ignore);
-    this.sending = tail;
-    void tail.then(() => {
-      if (this.sending === tail) this.sending = undefined;
-    });
+    this.sendJobs++;
+    const settled = (): void => {
+      this.sendJobs--;
+    };
+    // Registered before the caller's reaction, so the count is down when the caller continues.
+    this.sending = job.then(settled, settled);
     return job;
   }
 
@@ -72,12 +91,15 @@ export class PerMessageDeflate implements Extension {
   decode(fragments: readonly Uint8Array[], rsv1: boolean, maxSize: number): Uint8Array | Promise<Uint8Array> {
     if (!rsv1) return concat(fragments);
     if (this.disposed) return Promise.reject(new Error('permessage-deflate extension disposed'));
-    const job = this.chain(this.receiving, () => this.decompressor.decompress(fragments, maxSize));
-    const tail = job.then(ignore, ignore);
-    this.receiving = tail;
-    void tail.then(() => {
-      if (this.receiving === tail) this.receiving = undefined;
-    });
+    if (this.receiveJobs === 0 && compressedLength(fragments) <= this.inlineLimit) {
+      return this.decompressor.decompressInline(fragments, maxSize);
+    }
+    const job = this.chain(this.receiveJobs > 0 ? this.receiving : undefined, () => this.decompressor.decompress(fragments, maxSize));
+    this.receiveJobs++;
+    const settled = (): void => {
+      this.receiveJobs--;
+    };
+    this.receiving = job.then(settled, settled);
     return job;
   }
 
@@ -97,8 +119,11 @@ export class PerMessageDeflate implements Extension {
   }
 }
 
-function ignore(): void {
-  // Chains only order the jobs; each job's own promise carries its result to the Connection.
+/** Bytes of a compressed message as received (the 4-byte tail zlib needs is not counted). */
+function compressedLength(fragments: readonly Uint8Array[]): number {
+  let total = 0;
+  for (const fragment of fragments) total += fragment.length;
+  return total;
 }
 
 function concat(fragments: readonly Uint8Array[]): Uint8Array {

@@ -11,6 +11,7 @@ export { PerMessageDeflateServer } from './server-negotiator.js';
 export { PerMessageDeflate, type DeflatePlan } from './deflate-extension.js';
 export { ZlibLimiter, sharedZlibLimiter, DEFAULT_ZLIB_CONCURRENCY } from './limiter.js';
 export {
+  DEFAULT_INLINE_LIMIT,
   DEFAULT_THRESHOLD,
   resolveDeflateOptions,
   type ParameterPolicy,

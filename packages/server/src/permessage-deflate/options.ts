@@ -39,6 +39,15 @@ export interface PerMessageDeflateOptions {
   clientMaxWindowBits?: number | 'refuse';
   /** Messages shorter than this many bytes are sent uncompressed (RSV1 clear). Default 1024. */
   threshold?: number;
+  /**
+   * Messages up to this many bytes (before compressing when sending, as received when inflating) are
+   * compressed or inflated synchronously on the calling thread instead of on libuv's thread pool.
+   * Default 16384. For small messages the trip through the thread pool costs many times the zlib work
+   * itself; above a few KiB the work dominates and the pool keeps it off the event loop. An incoming
+   * message this small inflates to at most about 1,000 times its size and never past the message size
+   * limit. `0` sends every message through the thread pool.
+   */
+  inlineLimit?: number;
   /** zlib compression level, 0..9 or -1 for zlib's default (6). Default -1. */
   level?: number;
   /** zlib memLevel, 1..9: memory of the compressor's internal state. Default 8. */
@@ -59,6 +68,7 @@ export interface ResolvedDeflateOptions {
   serverMaxWindowBits: number | 'refuse';
   clientMaxWindowBits: number | 'refuse';
   threshold: number;
+  inlineLimit: number;
   level: number;
   memLevel: number;
   limiter: ZlibLimiter;
@@ -66,6 +76,13 @@ export interface ResolvedDeflateOptions {
 
 /** Default for `threshold`: below about 1 KiB the zlib round trip costs more than the bytes it saves. */
 export const DEFAULT_THRESHOLD = 1024;
+
+/**
+ * Default for `inlineLimit`. On the project's 2-core VM deflating 16 KiB of text at level 6 takes ~30 µs
+ * on the calling thread and a thread-pool trip ~70 µs; past 16 KiB the work grows while the trip cost
+ * does not (docs/notes/deflate.md, session 2).
+ */
+export const DEFAULT_INLINE_LIMIT = 16 * 1024;
 
 function policy(value: ParameterPolicy | undefined, name: string): 'request' | 'accept' | 'refuse' {
   if (value === undefined || value === false || value === 'accept') return 'accept';
@@ -107,6 +124,7 @@ export function resolveDeflateOptions(options: PerMessageDeflateOptions = {}): R
     serverMaxWindowBits: windowBits(options.serverMaxWindowBits, 'serverMaxWindowBits'),
     clientMaxWindowBits: windowBits(options.clientMaxWindowBits, 'clientMaxWindowBits'),
     threshold: integerIn(options.threshold, DEFAULT_THRESHOLD, 0, Number.MAX_SAFE_INTEGER, 'threshold'),
+    inlineLimit: integerIn(options.inlineLimit, DEFAULT_INLINE_LIMIT, 0, Number.MAX_SAFE_INTEGER, 'inlineLimit'),
     level: integerIn(options.level, constants.Z_DEFAULT_COMPRESSION, -1, 9, 'level'),
     memLevel: integerIn(options.memLevel, 8, 1, 9, 'memLevel'),
     limiter,

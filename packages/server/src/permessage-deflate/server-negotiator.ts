@@ -73,6 +73,7 @@ export class PerMessageDeflateServer implements ServerExtensionNegotiator {
       },
       inflate: { windowBits: clientBits, noContextTakeover: clientNoContextTakeover },
       threshold: o.threshold,
+      inlineLimit: o.inlineLimit,
       limiter: o.limiter,
     };
   }

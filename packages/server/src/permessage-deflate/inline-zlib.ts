@@ -1,0 +1,164 @@
+/**
+ * Small messages compressed or inflated on the calling thread, through the same zlib stream (and so
+ * the same LZ77 window) the thread-pool path uses.
+ *
+ * Why: an asynchronous zlib write is one job on libuv's thread pool, which costs two cross-thread
+ * wake-ups (queue the job, signal its completion) plus the stream machinery around them. On the
+ * project's 2-core VM that was ~70 µs per message, while deflating 1 KiB of text takes ~5 µs and
+ * inflating it ~3 µs; `perf` on the echo server with 1 KiB deflate traffic put half of all server CPU in
+ * the kernel's futex/wake-up paths and under 5 % in zlib itself (docs/notes/deflate.md, session 2).
+ *
+ * How: Node has no public synchronous call on a live zlib stream (`zlib.deflateRawSync` makes a new
+ * stream per call, losing the window that context takeover keeps, and a stream's `_processChunk` without
+ * a callback closes the stream afterwards). The stream's native handle has the synchronous `writeSync`
+ * that Node's own `*Sync` functions are built on, reporting progress through the stream's
+ * `_writeState`. Both are internal, so {@link inlineZlibWorks} checks once per process that they behave
+ * as expected (a round trip checked against the public `inflateRawSync`) before anything relies on
+ * them; if not, every message takes the thread-pool path as before.
+ */
+import { constants, createDeflateRaw, createInflateRaw, inflateRawSync, type DeflateRaw, type InflateRaw } from 'node:zlib';
+
+type ZlibStream = DeflateRaw | InflateRaw;
+
+/** The part of Node's zlib binding the inline path uses (internal: see the module comment). */
+interface NativeZlib {
+  writeSync(
+    flush: number,
+    input: Uint8Array,
+    inputOffset: number,
+    inputLength: number,
+    output: Uint8Array,
+    outputOffset: number,
+    outputLength: number,
+  ): void;
+}
+
+/** Internal fields of Node's zlib streams the inline path reads. */
+interface StreamInternals {
+  _handle?: NativeZlib | null;
+  /** [output bytes left free, input bytes left unread] after the last write. */
+  _writeState?: Uint32Array;
+}
+
+/** Output is produced into this scratch buffer and copied out, so nothing pins it. */
+const SCRATCH_SIZE = 16 * 1024;
+let scratch: Buffer | undefined;
+
+/** What one inline pass produced. */
+export interface InlineOutput {
+  /** Output pieces, each its own buffer (copied out of the scratch buffer). */
+  chunks: Buffer[];
+  length: number;
+  /** Input bytes zlib did not take: non-zero only when the stream ended (a BFINAL block) before them. */
+  inputLeft: number;
+}
+
+/** Why an inline pass stopped early. */
+export type InlineFailure = { kind: 'zlib'; error: Error } | { kind: 'limit' };
+
+/**
+ * Runs `input` through `stream` with a sync flush, on this thread. Returns the output, or a failure:
+ * zlib rejected the data (the stream is then destroyed), or the output passed `limit` bytes (zlib's
+ * state is then mid-message and the caller must close the stream).
+ *
+ * The stream must be idle (no asynchronous write in progress) and open: Node's binding aborts the
+ * process otherwise, so callers serialise every use of a stream.
+ * @param allocate makes each output piece: pooled memory for data about to be written to a socket,
+ *   memory of its own for data handed to the application (which may keep it).
+ */
+export function processInline(
+  stream: ZlibStream,
+  input: Uint8Array,
+  limit: number,
+  allocate: (size: number) => Buffer,
+): InlineOutput | InlineFailure {
+  const internals = stream as unknown as StreamInternals;
+  const handle = internals._handle as NativeZlib;
+  const state = internals._writeState as Uint32Array;
+  const out = (scratch ??= Buffer.allocUnsafeSlow(SCRATCH_SIZE));
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let offset = 0;
+  let left = input.length;
+  for (;;) {
+    handle.writeSync(constants.Z_SYNC_FLUSH, input, offset, left, out, 0, SCRATCH_SIZE);
+    // A zlib error calls the stream's error handler synchronously, which destroys the stream.
+    if (stream.destroyed) return { kind: 'zlib', error: stream.errored ?? new Error('zlib failed') };
+    const outFree = state[0] as number;
+    const inLeft = state[1] as number;
+    const produced = SCRATCH_SIZE - outFree;
+    offset += left - inLeft;
+    left = inLeft;
+    if (produced > 0) {
+      length += produced;
+      if (length > limit) return { kind: 'limit' };
+      const piece = allocate(produced);
+      out.copy(piece, 0, 0, produced);
+      chunks.push(piece);
+    }
+    // Free output space left means zlib has nothing more to give for this input.
+    if (outFree !== 0) return { chunks, length, inputLeft: left };
+  }
+}
+
+/** Joins inline output pieces (one piece is returned as is). */
+export function joinChunks(output: InlineOutput, allocate: (size: number) => Buffer): Buffer {
+  const { chunks, length } = output;
+  if (chunks.length === 1) return chunks[0] as Buffer;
+  if (chunks.length === 0) return allocate(0);
+  const joined = allocate(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    chunk.copy(joined, at);
+    at += chunk.length;
+  }
+  return joined;
+}
+
+let verdict: boolean | undefined;
+
+/**
+ * Whether the inline path works on this Node: the internals exist and a compress / inflate round trip
+ * through them (two messages, the second using the first's window) matches the public zlib functions.
+ * Checked once per process (well under a millisecond).
+ */
+export function inlineZlibWorks(): boolean {
+  verdict ??= check();
+  return verdict;
+}
+
+/** For tests: forget the verdict, or force one. */
+export function setInlineZlibVerdict(value: boolean | undefined): void {
+  verdict = value;
+}
+
+function check(): boolean {
+  let deflate: DeflateRaw | undefined;
+  let inflate: InflateRaw | undefined;
+  try {
+    deflate = createDeflateRaw({ flush: constants.Z_SYNC_FLUSH });
+    inflate = createInflateRaw({ flush: constants.Z_SYNC_FLUSH });
+    for (const stream of [deflate, inflate]) {
+      const internals = stream as unknown as StreamInternals;
+      if (typeof internals._handle?.writeSync !== 'function') return false;
+      if (!(internals._writeState instanceof Uint32Array) || internals._writeState.length < 2) return false;
+    }
+    const first = Buffer.from('permessage-deflate inline check: '.repeat(8));
+    const second = Buffer.from('permessage-deflate inline check, the second message');
+    const own = (size: number): Buffer => Buffer.allocUnsafe(size);
+    const a = processInline(deflate, first, Infinity, own);
+    const b = processInline(deflate, second, Infinity, own);
+    if (!('chunks' in a) || !('chunks' in b)) return false;
+    const wire = Buffer.concat([joinChunks(a, own), joinChunks(b, own)]);
+    // The public one-shot inflater reads both flushed messages as one stream.
+    const expected = Buffer.concat([first, second]);
+    if (!inflateRawSync(wire, { finishFlush: constants.Z_SYNC_FLUSH }).equals(expected)) return false;
+    const c = processInline(inflate, wire, Infinity, own);
+    return 'chunks' in c && c.inputLeft === 0 && joinChunks(c, own).equals(expected);
+  } catch {
+    return false;
+  } finally {
+    deflate?.on('error', () => undefined).close();
+    inflate?.on('error', () => undefined).close();
+  }
+}
