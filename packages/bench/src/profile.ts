@@ -3,10 +3,15 @@
  * `node --cpu-prof` and prints the hottest functions (self and total time), so a shortfall in the bench
  * table can be traced to a function in packages/protocol or packages/server.
  *
- *   profile echo   [--server ours|ws] [--size N] [--connections N] [--duration MS] [--text]
+ *   profile echo   [--server ours|ws] [--size N] [--connections N] [--duration MS] [--text] [--deflate]
  *   profile codec  <decode|encode|encode-masked|utf8-ascii|utf8-mixed|unmask> [--size N] [--duration MS]
- *   profile handshake [--server ours|ws] [--connections N]
+ *   profile handshake [--server ours|ws] [--connections N] [--deflate]
  *   profile memory [--server ours|ws] [--connections N] [--deflate]   (heap snapshot with N idle connections)
+ *
+ * `--deflate` negotiates permessage-deflate as the bench's deflate rows do (the generator sends compressed
+ * text with client_no_context_takeover; the server compresses replies of at least its threshold). Only
+ * the main thread is sampled: zlib work on libuv's thread pool shows up as the callbacks' JS, not as zlib
+ * itself (use `perf` on the server for that).
  *
  * Profiles are written under results/profiles/ (ignored by git) and can be opened in Chrome DevTools.
  */
@@ -37,19 +42,20 @@ const size = Number(option('--size', '1024'));
 const connections = Number(option('--connections', '64'));
 const durationMs = Number(option('--duration', '3000'));
 const serverId = option('--server', 'ours');
+const deflate = args.includes('--deflate');
 
 const dir = resolve(here, '..', 'results', 'profiles', `${target}-${Date.now()}`);
 mkdirSync(dir, { recursive: true });
 const profileFlags = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 
 async function profileServer(kindOf: 'echo' | 'handshake'): Promise<void> {
-  const kind = serverKinds({ deflate: false, withoutAddons: false }).find((k) => k.id === serverId);
+  const kind = serverKinds({ deflate, withoutAddons: false }).find((k) => k.id === serverId);
   if (!kind) throw new Error(`--server must be ours or ws`);
   const server = await startServer(kind, 15_000, profileFlags);
   try {
     if (kindOf === 'echo') {
       const worker = forkWorker('echo-worker');
-      const job: EchoJob = { port: server.port, size, connections, window: windowFor(size + headerLength(size, true), connections), warmupMs: 300, durationMs, maxMessages: 1e9, deflate: false, text: args.includes('--text'), connectTimeoutMs: 30_000 };
+      const job: EchoJob = { port: server.port, size, connections, window: windowFor(size + headerLength(size, true), connections), warmupMs: 300, durationMs, maxMessages: 1e9, deflate, text: args.includes('--text'), connectTimeoutMs: 30_000 };
       worker.send(job);
       for (;;) {
         const m = await nextMessage<EchoWorkerMessage>(worker, durationMs + 60_000, 'profile echo');
@@ -61,7 +67,7 @@ async function profileServer(kindOf: 'echo' | 'handshake'): Promise<void> {
       await reap(worker);
     } else {
       const worker = forkWorker('scale-worker');
-      worker.send({ type: 'open', port: server.port, count: connections, concurrency: 128, deflate: false, timeoutMs: 30_000 } satisfies ScaleRequest);
+      worker.send({ type: 'open', port: server.port, count: connections, concurrency: 128, deflate, timeoutMs: 30_000 } satisfies ScaleRequest);
       const m = await nextMessage<ScaleReply>(worker, 120_000, 'profile handshake');
       if (m.type === 'opened' && m.ok) console.log(`${Math.round(m.handshakesPerSec)} handshakes/s under the profiler`);
       worker.send({ type: 'close' } satisfies ScaleRequest);
@@ -75,7 +81,6 @@ async function profileServer(kindOf: 'echo' | 'handshake'): Promise<void> {
 
 /** Opens N idle connections, has the server write a heap snapshot, and groups it by constructor. */
 async function profileMemory(): Promise<void> {
-  const deflate = args.includes('--deflate');
   const kind = serverKinds({ deflate, withoutAddons: false }).find((k) => k.id === serverId);
   if (!kind) throw new Error(`--server must be ours or ws`);
   // SIGHUP: the gc hook owns SIGUSR2 and SIGUSR1 is the inspector's.
