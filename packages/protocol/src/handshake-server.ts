@@ -5,11 +5,11 @@
  */
 
 import { computeAccept } from './accept.js';
-import { base64Decode } from './base64.js';
+import { base64DecodedLength } from './base64.js';
 import { HandshakeError } from './errors.js';
 import { disposeAll, type Extension, type ExtensionOffer, type ServerExtensionNegotiator } from './extension.js';
 import { formatExtensionHeader, parseExtensionHeader } from './extension-header.js';
-import { getHeaderValues, type HeadersInput, isToken, listHasToken, splitList } from './headers.js';
+import { getHeaderValues, type HeadersInput, isToken, listHasToken, splitList, valueHasToken } from './headers.js';
 
 /** Options for {@link upgrade}. */
 export interface ServerHandshakeOptions {
@@ -35,11 +35,100 @@ export function isWebSocketUpgrade(headers: HeadersInput): boolean {
   );
 }
 
+/** Every value a header was given: none, one (the usual case, kept unboxed) or several, in order. */
+type Values = string | string[] | undefined;
+
+function add(slot: Values, value: string): Values {
+  if (slot === undefined) return value;
+  if (typeof slot === 'string') return [slot, value];
+  slot.push(value);
+  return slot;
+}
+
+function list(slot: Values): readonly string[] {
+  return slot === undefined ? [] : typeof slot === 'string' ? [slot] : slot;
+}
+
+/** The request headers the handshake reads. */
+interface HandshakeFields {
+  upgrade: Values;
+  connection: Values;
+  version: Values;
+  host: Values;
+  key: Values;
+  protocol: Values;
+  extensions: Values;
+}
+
+/**
+ * Gathers the handshake's headers in one pass over the request headers, matching names
+ * case-insensitively and keeping repeated ones (so they can be refused). WHY one pass: looking up
+ * seven names one by one walked every header (and lower-cased its name) seven times per handshake.
+ */
+function collect(headers: HeadersInput): HandshakeFields {
+  const fields: HandshakeFields = {
+    upgrade: undefined,
+    connection: undefined,
+    version: undefined,
+    host: undefined,
+    key: undefined,
+    protocol: undefined,
+    extensions: undefined,
+  };
+  if (typeof (headers as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function') {
+    for (const [name, value] of headers as Iterable<readonly [string, string]>) file(fields, name, value);
+    return fields;
+  }
+  const record = headers as Record<string, string | string[] | undefined>;
+  for (const name in record) {
+    if (!Object.prototype.hasOwnProperty.call(record, name)) continue;
+    const value = record[name];
+    if (value === undefined) continue;
+    if (typeof value === 'string') file(fields, name, value);
+    else for (const v of value) file(fields, name, v);
+  }
+  return fields;
+}
+
+function file(fields: HandshakeFields, name: string, value: string): void {
+  // Node hands over lower-case names already; toLowerCase returns those unchanged.
+  switch (name.toLowerCase()) {
+    case 'upgrade':
+      fields.upgrade = add(fields.upgrade, value);
+      break;
+    case 'connection':
+      fields.connection = add(fields.connection, value);
+      break;
+    case 'sec-websocket-version':
+      fields.version = add(fields.version, value);
+      break;
+    case 'host':
+      fields.host = add(fields.host, value);
+      break;
+    case 'sec-websocket-key':
+      fields.key = add(fields.key, value);
+      break;
+    case 'sec-websocket-protocol':
+      fields.protocol = add(fields.protocol, value);
+      break;
+    case 'sec-websocket-extensions':
+      fields.extensions = add(fields.extensions, value);
+      break;
+  }
+}
+
+/** Whether a list header's values contain `lowerToken`. */
+function hasToken(slot: Values, lowerToken: string): boolean {
+  if (slot === undefined) return false;
+  if (typeof slot === 'string') return valueHasToken(slot, lowerToken);
+  for (const value of slot) if (valueHasToken(value, lowerToken)) return true;
+  return false;
+}
+
 /** Exactly one non-empty value for a header that must not repeat, or undefined. */
-function single(headers: HeadersInput, name: string): string | undefined {
-  const values = getHeaderValues(headers, name);
-  if (values.length !== 1) return undefined;
-  const value = values[0]!.trim();
+function single(slot: Values): string | undefined {
+  if (typeof slot !== 'string') return undefined;
+  const value = slot.trim();
   return value === '' ? undefined : value;
 }
 
@@ -65,30 +154,30 @@ export function upgrade(headers: HeadersInput, options: ServerHandshakeOptions =
 }
 
 function accept(headers: HeadersInput, options: ServerHandshakeOptions): UpgradeResult {
-  if (!listHasToken(getHeaderValues(headers, 'upgrade'), 'websocket')) {
+  const fields = collect(headers);
+  if (!hasToken(fields.upgrade, 'websocket')) {
     throw new HandshakeError(400, 'Missing or invalid Upgrade header: expected "websocket"');
   }
-  if (!listHasToken(getHeaderValues(headers, 'connection'), 'upgrade')) {
+  if (!hasToken(fields.connection, 'upgrade')) {
     throw new HandshakeError(400, 'Missing or invalid Connection header: expected the token "upgrade"');
   }
   // RFC 6455 section 4.2.2: a version we do not speak gets 426 naming the one we do.
-  if (single(headers, 'sec-websocket-version') !== '13') {
+  if (single(fields.version) !== '13') {
     throw new HandshakeError(426, 'Unsupported Sec-WebSocket-Version: expected 13', [['Sec-WebSocket-Version', '13']]);
   }
-  if (single(headers, 'host') === undefined) {
+  if (single(fields.host) === undefined) {
     throw new HandshakeError(400, 'Missing Host header');
   }
-  const key = single(headers, 'sec-websocket-key');
-  const decodedKey = key === undefined ? undefined : base64Decode(key);
-  if (key === undefined || decodedKey === undefined || decodedKey.length !== 16) {
+  const key = single(fields.key);
+  if (key === undefined || base64DecodedLength(key) !== 16) {
     throw new HandshakeError(400, 'Missing or invalid Sec-WebSocket-Key: must be base64 of 16 bytes');
   }
 
-  const offered = splitList(getHeaderValues(headers, 'sec-websocket-protocol'));
+  const offered = fields.protocol === undefined ? [] : splitList(list(fields.protocol));
   for (const protocol of offered) {
     if (!isToken(protocol)) throw new HandshakeError(400, `Invalid subprotocol name ${JSON.stringify(protocol)}`);
   }
-  if (new Set(offered).size !== offered.length) throw new HandshakeError(400, 'Duplicate subprotocol offered');
+  if (offered.length > 1 && new Set(offered).size !== offered.length) throw new HandshakeError(400, 'Duplicate subprotocol offered');
   let protocol: string | undefined;
   if (offered.length > 0 && options.selectProtocol) {
     protocol = options.selectProtocol(offered);
@@ -105,15 +194,16 @@ function accept(headers: HeadersInput, options: ServerHandshakeOptions): Upgrade
   if (protocol !== undefined) response.push(['Sec-WebSocket-Protocol', protocol]);
 
   const extensions: Extension[] = [];
-  const extensionValues = getHeaderValues(headers, 'sec-websocket-extensions');
-  if (extensionValues.length > 0 && options.extensions && options.extensions.length > 0) {
+  const extensionValues = fields.extensions;
+  if (extensionValues !== undefined && options.extensions && options.extensions.length > 0) {
     const offers = parseExtensionHeader(extensionValues);
     const responses: ExtensionOffer[] = [];
     let rsv1Claimed = false;
     try {
       for (const negotiator of options.extensions) {
         const wanted = negotiator.name.toLowerCase();
-        const mine = offers.filter((offer) => offer.name.toLowerCase() === wanted);
+        const mine: ExtensionOffer[] = [];
+        for (const offer of offers) if (offer.name.toLowerCase() === wanted) mine.push(offer);
         if (mine.length === 0) continue;
         const result = negotiator.accept(mine);
         if (result === undefined) continue;
@@ -131,7 +221,7 @@ function accept(headers: HeadersInput, options: ServerHandshakeOptions): Upgrade
       throw error;
     }
     if (responses.length > 0) response.push(['Sec-WebSocket-Extensions', formatExtensionHeader(responses)]);
-  } else if (extensionValues.length > 0) {
+  } else if (extensionValues !== undefined) {
     // Nothing to negotiate, but the header must still be well-formed.
     parseExtensionHeader(extensionValues);
   }

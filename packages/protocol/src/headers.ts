@@ -61,7 +61,20 @@ export function splitList(values: readonly string[]): string[] {
 /** Whether a comma-separated list header contains `token` (ASCII case-insensitive). */
 export function listHasToken(values: readonly string[], token: string): boolean {
   const wanted = token.toLowerCase();
-  for (const item of splitList(values)) if (item.toLowerCase() === wanted) return true;
+  for (const value of values) if (valueHasToken(value, wanted)) return true;
+  return false;
+}
+
+/**
+ * Whether one list header value contains `lowerToken` (already lower case, no whitespace or comma).
+ * WHY the shortcut: `Upgrade: websocket` and `Connection: Upgrade` are one bare token on nearly every
+ * request; comparing the whole value answers without splitting into arrays. A value of the token's
+ * length that differs can only match as a whole element, so the shortcut is exact.
+ */
+export function valueHasToken(value: string, lowerToken: string): boolean {
+  if (value.length === lowerToken.length) return value === lowerToken || value.toLowerCase() === lowerToken;
+  if (value.length < lowerToken.length) return false;
+  for (const part of value.split(',')) if (part.trim().toLowerCase() === lowerToken) return true;
   return false;
 }
 

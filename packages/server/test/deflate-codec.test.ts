@@ -387,6 +387,15 @@ describe('inline zlib (small messages on the calling thread)', () => {
     expect(inlineZlibWorks()).toBe(true);
   });
 
+  it('defaults to 4 KiB of zlib input', () => {
+    const ext = serverExtension();
+    expect(ext.encode(message(4 * KiB), false)).not.toBeInstanceOf(Promise);
+    const large = ext.encode(message(4 * KiB + 1), false);
+    expect(large).toBeInstanceOf(Promise);
+    ext.dispose();
+    return large.then(() => undefined, () => undefined);
+  });
+
   it('encodes and decodes up to inlineLimit synchronously; above it, or with 0, through the thread pool', async () => {
     const ext = serverExtension([], { inlineLimit: 4 * KiB });
     const small = message(4 * KiB);
@@ -450,7 +459,7 @@ describe('inline zlib (small messages on the calling thread)', () => {
   });
 
   it('stops a small bomb at the limit with 1009 and frees the inflater', () => {
-    const ext = serverExtension();
+    const ext = serverExtension([], { inlineLimit: 16 * KiB });
     const compressed = deflateRawSync(Buffer.alloc(4 * MiB), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
     expect(compressed.length).toBeLessThan(16 * KiB);
     expect(() => ext.decode([compressed], true, 64 * KiB)).toThrow(expect.objectContaining({ code: 1009 }));
@@ -468,7 +477,7 @@ describe('inline zlib (small messages on the calling thread)', () => {
   });
 
   it('inflated output spanning several 16 KiB scratch fills comes back whole', () => {
-    const ext = serverExtension();
+    const ext = serverExtension([], { inlineLimit: 16 * KiB });
     const data = message(200 * KiB, 9);
     const compressed = deflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
     expect(compressed.length).toBeLessThan(16 * KiB);

@@ -17,7 +17,7 @@ export interface DeflatePlan {
   inflate: DecompressorConfig;
   threshold: number;
   /**
-   * Largest message (uncompressed when sending, compressed when receiving) compressed or inflated on
+   * Largest zlib input (the message when sending, its compressed payload when receiving) handled on
    * the calling thread instead of libuv's thread pool; 0 sends every message to the pool.
    */
   inlineLimit: number;

@@ -4,9 +4,10 @@
  *
  * Why: an asynchronous zlib write is one job on libuv's thread pool, which costs two cross-thread
  * wake-ups (queue the job, signal its completion) plus the stream machinery around them. On the
- * project's 2-core VM that was ~70 µs per message, while deflating 1 KiB of text takes ~5 µs and
- * inflating it ~3 µs; `perf` on the echo server with 1 KiB deflate traffic put half of all server CPU in
- * the kernel's futex/wake-up paths and under 5 % in zlib itself (docs/notes/deflate.md, session 2).
+ * project's 2-core VM that was ~70 µs per message, while deflating 1 KiB of text takes ~5-30 µs and
+ * inflating it ~3-10 µs; `perf` on the echo server with 1 KiB deflate traffic put half of all server
+ * CPU in the kernel's futex/wake-up paths and under 5 % in zlib itself (docs/notes/deflate.md,
+ * session 2). Only small inputs go inline (`inlineLimit`): larger ones are worth the trip.
  *
  * How: Node has no public synchronous call on a live zlib stream (`zlib.deflateRawSync` makes a new
  * stream per call, losing the window that context takeover keeps, and a stream's `_processChunk` without

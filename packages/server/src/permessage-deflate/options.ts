@@ -40,12 +40,14 @@ export interface PerMessageDeflateOptions {
   /** Messages shorter than this many bytes are sent uncompressed (RSV1 clear). Default 1024. */
   threshold?: number;
   /**
-   * Messages up to this many bytes (before compressing when sending, as received when inflating) are
-   * compressed or inflated synchronously on the calling thread instead of on libuv's thread pool.
-   * Default 16384. For small messages the trip through the thread pool costs many times the zlib work
-   * itself; above a few KiB the work dominates and the pool keeps it off the event loop. An incoming
-   * message this small inflates to at most about 1,000 times its size and never past the message size
-   * limit. `0` sends every message through the thread pool.
+   * Messages whose zlib input is at most this many bytes (the message itself when sending, its
+   * compressed payload when receiving) are compressed or inflated synchronously on the calling thread
+   * instead of on libuv's thread pool. Default 4096. For small messages the trip through the thread
+   * pool costs many times the zlib work itself; above a few KiB the work dominates and the pool keeps
+   * it off the event loop. The same input size costs about the same either way (~120 µs for 4 KiB of
+   * text at level 6 on a slow 2-core VM; inflating 4 KiB of compressed text less). An incoming message
+   * this small inflates to at most about 1,000 times its size and is stopped at the message size limit.
+   * `0` sends every message through the thread pool.
    */
   inlineLimit?: number;
   /** zlib compression level, 0..9 or -1 for zlib's default (6). Default -1. */
@@ -78,11 +80,11 @@ export interface ResolvedDeflateOptions {
 export const DEFAULT_THRESHOLD = 1024;
 
 /**
- * Default for `inlineLimit`. On the project's 2-core VM deflating 16 KiB of text at level 6 takes ~30 µs
- * on the calling thread and a thread-pool trip ~70 µs; past 16 KiB the work grows while the trip cost
- * does not (docs/notes/deflate.md, session 2).
+ * Default for `inlineLimit`. On the project's 2-core VM a thread-pool trip costs ~70 µs of handoff; 4 KiB
+ * of text deflates in ~120 µs at level 6 (~30 µs per KiB), so beyond that the pool's parallelism and an
+ * unblocked event loop are worth the trip (docs/notes/deflate.md, session 2).
  */
-export const DEFAULT_INLINE_LIMIT = 16 * 1024;
+export const DEFAULT_INLINE_LIMIT = 4 * 1024;
 
 function policy(value: ParameterPolicy | undefined, name: string): 'request' | 'accept' | 'refuse' {
   if (value === undefined || value === false || value === 'accept') return 'accept';
