@@ -4,9 +4,10 @@
  * the first byte that cannot start or continue a valid sequence.
  *
  * ASCII runs are skipped 8 bytes per test (and 16 per test on aligned 32-bit words for long runs); the
- * rest goes through a table-driven DFA: one class lookup and one transition lookup per byte, no branch
- * on the byte's value. A byte-by-byte decoder with a branch per sequence length mispredicts on every
- * change of script in mixed text; the table chain does not care.
+ * rest goes through a table-driven DFA: one (state, byte) -> state lookup per byte, no branch on the
+ * byte's value. A byte-by-byte decoder with a branch per sequence length mispredicts on every change of
+ * script in mixed text; the table chain does not care. Stretches of 64 bytes or more run as four
+ * independent chains interleaved in one loop (see scanChains), which hides the latency of each lookup.
  * @module
  */
 
@@ -81,10 +82,21 @@ function buildTables(): void {
 buildTables();
 
 /**
- * The DFA runs this many bytes between checks for rejection (REJECT is absorbing, so checking once per
- * block loses nothing; the block is rescanned to find the exact byte).
+ * Transitions straight from (state, byte), without the class step: `STEP[state * 256 + byte]`, next state
+ * pre-multiplied by 256. One load per byte instead of two, which pays off once several independent chains
+ * share the loop (see {@link scanChains}); 9 x 256 entries of 2 bytes, 4.5 KiB, stays in L1.
  */
-const BLOCK = 64;
+const STEP = new Uint16Array(STATES * 256);
+for (let state = 0; state < STATES; state++) {
+  for (let b = 0; b < 256; b++) STEP[state * 256 + b] = (TRANSITIONS[state * CLASSES + BYTE_CLASS[b]!]! / CLASSES) * 256;
+}
+/** {@link REJECT} in {@link STEP}'s encoding (ACCEPT is 0 in both). */
+const STEP_REJECT = (REJECT / CLASSES) * 256;
+
+/** Bytes handed to {@link scanChains} at a time, from the first non-ASCII byte of a stretch. */
+const REGION = 512;
+/** Below this many bytes the four chains are not worth splitting a region (each gets at least 16). */
+const CHAINS_MIN = 64;
 /** An ASCII run still going after this many bytes switches to the aligned 32-bit word scan. */
 const WORD_SCAN_AFTER = 32;
 /** The word scan is worth its setup only with at least this many bytes left. */
@@ -124,6 +136,53 @@ function skipAscii(bytes: Uint8Array, i: number, end: number): number {
   return i;
 }
 
+/**
+ * The first index at or after `p` that is not a continuation byte, looking at most 4 bytes ahead (valid
+ * text never has 4 continuations in a row, and the chain that holds them rejects). Where the split lands
+ * never changes the answer, only the speed: a chain started on a continuation byte rejects, and the
+ * caller's byte-at-a-time replay then settles the region exactly.
+ */
+function sequenceStart(bytes: Uint8Array, p: number): number {
+  for (let k = 0; k < 4 && (bytes[p]! & 0xc0) === 0x80; k++) p++;
+  return p;
+}
+
+/**
+ * Runs the DFA over `bytes[from..to)` (at least {@link CHAINS_MIN} bytes) from `state` (in {@link STEP}'s
+ * encoding) as four independent chains over four quarters, interleaved in one loop. WHY: one chain is a
+ * serial dependency (each lookup needs the previous state), so it runs at the latency of a load, not at
+ * the CPU's throughput; four chains overlap. UTF-8 is self-synchronizing, so each quarter starts at the
+ * next byte that is not a continuation: text that is valid has a sequence boundary there, so chains 2-4
+ * start in ACCEPT, and chains 1-3 must end in ACCEPT. Returns the state after `to`, or STEP_REJECT when
+ * anything is wrong (then the caller replays the region one byte at a time to find the exact byte).
+ */
+function scanChains(bytes: Uint8Array, from: number, to: number, state: number): number {
+  const quarter = (to - from) >>> 2;
+  const p1 = sequenceStart(bytes, from + quarter);
+  const p2 = sequenceStart(bytes, from + 2 * quarter);
+  const p3 = sequenceStart(bytes, from + 3 * quarter);
+  let a = state;
+  let b = 0;
+  let c = 0;
+  let d = 0;
+  let i = from;
+  let j = p1;
+  let k = p2;
+  let l = p3;
+  const common = Math.min(p1 - from, p2 - p1, p3 - p2, to - p3);
+  for (const stop = from + common; i < stop; i++, j++, k++, l++) {
+    a = STEP[a + bytes[i]!]!;
+    b = STEP[b + bytes[j]!]!;
+    c = STEP[c + bytes[k]!]!;
+    d = STEP[d + bytes[l]!]!;
+  }
+  for (; i < p1; i++) a = STEP[a + bytes[i]!]!;
+  for (; j < p2; j++) b = STEP[b + bytes[j]!]!;
+  for (; k < p3; k++) c = STEP[c + bytes[k]!]!;
+  for (; l < to; l++) d = STEP[d + bytes[l]!]!;
+  return (a | b | c) === 0 ? d : STEP_REJECT;
+}
+
 /** Where the last {@link scan} that returned REJECT found the offending byte. */
 let rejectedAt = 0;
 
@@ -133,7 +192,8 @@ let rejectedAt = 0;
  */
 function scan(bytes: Uint8Array, state: number): number {
   const end = bytes.length;
-  let s = state;
+  // States travel in STEP's encoding inside the loop (ACCEPT is 0 in both encodings).
+  let s = (state / CLASSES) * 256;
   // A message that starts with ASCII (most text) goes straight to the word scan.
   let i = s === ACCEPT && end >= WORD_SCAN_MIN ? skipAsciiWords(bytes, 0, end) : 0;
   while (i < end) {
@@ -141,23 +201,25 @@ function scan(bytes: Uint8Array, state: number): number {
       i = skipAscii(bytes, i, end);
       continue;
     }
-    const start = i;
-    const from = s;
-    const stop = end - i > BLOCK ? i + BLOCK : end;
-    for (; i < stop; i++) s = TRANSITIONS[s + BYTE_CLASS[bytes[i]!]!]!;
-    if (s === REJECT) {
-      // Find the exact byte: replay the block from its starting state.
-      s = from;
-      let j = start;
-      for (; ; j++) {
-        s = TRANSITIONS[s + BYTE_CLASS[bytes[j]!]!]!;
-        if (s === REJECT) break;
+    const stop = end - i > REGION ? i + REGION : end;
+    if (stop - i >= CHAINS_MIN) {
+      const next = scanChains(bytes, i, stop, s);
+      if (next !== STEP_REJECT) {
+        s = next;
+        i = stop;
+        continue;
       }
-      rejectedAt = j;
-      return REJECT;
+    }
+    // Short stretch, or the chains found a problem: one byte at a time, stopping at the exact byte.
+    for (; i < stop; i++) {
+      s = STEP[s + bytes[i]!]!;
+      if (s === STEP_REJECT) {
+        rejectedAt = i;
+        return REJECT;
+      }
     }
   }
-  return s;
+  return (s / 256) * CLASSES;
 }
 
 /** Incremental validator: feed fragments with {@link Utf8Validator.push}, then call {@link Utf8Validator.end}. */
