@@ -18,11 +18,11 @@ const hex = (data: Uint8Array) => Buffer.from(data).toString('hex');
 
 /**
  * The two ways a message goes through zlib: on the calling thread (small messages, the default) and on
- * libuv's thread pool (`inlineLimit: 0`). The codec suites below run once for each.
+ * libuv's thread pool (both inline limits 0). The codec suites below run once for each.
  */
 const PATHS: { path: string; options: PerMessageDeflateOptions }[] = [
   { path: 'inline zlib', options: {} },
-  { path: 'thread-pool zlib', options: { inlineLimit: 0 } },
+  { path: 'thread-pool zlib', options: { inlineDeflateLimit: 0, inlineInflateLimit: 0 } },
 ];
 let pathOptions: PerMessageDeflateOptions = {};
 
@@ -380,24 +380,31 @@ describe('inline zlib (small messages on the calling thread)', () => {
   /** Bytes from a small LCG: they do not compress. */
   const noise = (size: number, seed: number): Buffer => {
     let x = seed;
-    return Buffer.from(Array.from({ length: size }, () => (x = (x * 1103515245 + 12345) >>> 0) >>> 24));
+    return Buffer.from(Array.from({ length: size }, () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24));
   };
 
   it('works on this Node (the internals it relies on are checked once per process)', () => {
     expect(inlineZlibWorks()).toBe(true);
   });
 
-  it('defaults to 4 KiB of zlib input', () => {
+  it('defaults to 4 KiB messages deflated and 16 KiB compressed payloads inflated inline', async () => {
     const ext = serverExtension();
     expect(ext.encode(message(4 * KiB), false)).not.toBeInstanceOf(Promise);
     const large = ext.encode(message(4 * KiB + 1), false);
     expect(large).toBeInstanceOf(Promise);
+    await large;
+    const noisy16 = deflateRawSync(noise(15 * KiB, 1), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    expect(noisy16.length).toBeLessThanOrEqual(16 * KiB);
+    expect(ext.decode([noisy16], true, MiB)).not.toBeInstanceOf(Promise);
+    const noisy17 = deflateRawSync(noise(17 * KiB, 2), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    const later = ext.decode([noisy17], true, MiB);
+    expect(later).toBeInstanceOf(Promise);
+    expect(Buffer.from(await later).equals(noise(17 * KiB, 2))).toBe(true);
     ext.dispose();
-    return large.then(() => undefined, () => undefined);
   });
 
-  it('encodes and decodes up to inlineLimit synchronously; above it, or with 0, through the thread pool', async () => {
-    const ext = serverExtension([], { inlineLimit: 4 * KiB });
+  it('encodes and decodes up to the inline limits synchronously; above them, or with 0, through the thread pool', async () => {
+    const ext = serverExtension([], { inlineDeflateLimit: 4 * KiB, inlineInflateLimit: 4 * KiB });
     const small = message(4 * KiB);
     const encoded = ext.encode(small, false);
     expect(encoded).not.toBeInstanceOf(Promise);
@@ -408,13 +415,13 @@ describe('inline zlib (small messages on the calling thread)', () => {
     expect(large).toBeInstanceOf(Promise);
     await large;
     ext.dispose();
-    const pooled = serverExtension([], { inlineLimit: 0 });
+    const pooled = serverExtension([], { inlineDeflateLimit: 0 });
     expect(pooled.encode(small, false)).toBeInstanceOf(Promise);
     pooled.dispose();
   });
 
   it('a small message queues behind a thread-pool job of its direction, and the shared window stays right', async () => {
-    const sender = serverExtension([], { inlineLimit: 2 * KiB });
+    const sender = serverExtension([], { inlineDeflateLimit: 2 * KiB });
     const messages = [message(200 * KiB, 1), message(KiB, 2), message(100 * KiB, 3), message(KiB, 4), message(KiB, 5)];
     const results = messages.map((m) => sender.encode(m, false));
     // Every message after the first large one waits for it, so none may bypass it synchronously...
@@ -431,7 +438,7 @@ describe('inline zlib (small messages on the calling thread)', () => {
   });
 
   it('alternates inline and thread-pool messages on one inflater with context takeover', async () => {
-    const receiver = serverExtension([], { inlineLimit: KiB });
+    const receiver = serverExtension([], { inlineInflateLimit: KiB });
     const deflater = (await import('node:zlib')).createDeflateRaw({ flush: constants.Z_SYNC_FLUSH });
     const compress = (data: Buffer): Promise<Buffer> =>
       new Promise((resolve) => {
@@ -459,7 +466,7 @@ describe('inline zlib (small messages on the calling thread)', () => {
   });
 
   it('stops a small bomb at the limit with 1009 and frees the inflater', () => {
-    const ext = serverExtension([], { inlineLimit: 16 * KiB });
+    const ext = serverExtension();
     const compressed = deflateRawSync(Buffer.alloc(4 * MiB), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
     expect(compressed.length).toBeLessThan(16 * KiB);
     expect(() => ext.decode([compressed], true, 64 * KiB)).toThrow(expect.objectContaining({ code: 1009 }));
@@ -477,7 +484,7 @@ describe('inline zlib (small messages on the calling thread)', () => {
   });
 
   it('inflated output spanning several 16 KiB scratch fills comes back whole', () => {
-    const ext = serverExtension([], { inlineLimit: 16 * KiB });
+    const ext = serverExtension();
     const data = message(200 * KiB, 9);
     const compressed = deflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
     expect(compressed.length).toBeLessThan(16 * KiB);
@@ -485,6 +492,59 @@ describe('inline zlib (small messages on the calling thread)', () => {
     expect(out).not.toBeInstanceOf(Promise);
     expect(Buffer.from(out as Uint8Array).equals(data)).toBe(true);
     ext.dispose();
+  });
+
+  it('a small payload inflating past 1 MiB starts inline and finishes on the thread pool, whole', async () => {
+    const ext = serverExtension();
+    const data = Buffer.concat([message(64 * KiB, 3), Buffer.alloc(3 * MiB, 0x61), message(64 * KiB, 4)]);
+    const compressed = deflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    expect(compressed.length).toBeLessThan(16 * KiB);
+    const result = ext.decode([compressed], true, 64 * MiB);
+    expect(result).toBeInstanceOf(Promise);
+    expect(Buffer.from(await result).equals(data)).toBe(true);
+    // The window carried on: the next message refers back into this one.
+    const next = Buffer.from('the next message');
+    const deflater = (await import('node:zlib')).createDeflateRaw({ flush: constants.Z_SYNC_FLUSH });
+    const both = await new Promise<Buffer>((resolve) => {
+      const chunks: Buffer[] = [];
+      deflater.on('data', (c: Buffer) => chunks.push(c));
+      deflater.write(data, () => {
+        const first = Buffer.concat(chunks).length;
+        deflater.write(next, () => resolve(Buffer.concat(chunks).subarray(first, -4)));
+      });
+    });
+    deflater.close();
+    const receiver = serverExtension();
+    const firstCompressed = deflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    expect(Buffer.from(await receiver.decode([firstCompressed], true, 64 * MiB)).equals(data)).toBe(true);
+    expect(text(await receiver.decode([both], true, 1024))).toBe('the next message');
+    receiver.dispose();
+    ext.dispose();
+  });
+
+  it('a bomb that starts inline still stops at the limit on the thread pool', async () => {
+    const ext = serverExtension();
+    const compressed = deflateRawSync(Buffer.alloc(12 * MiB), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    expect(compressed.length).toBeLessThan(16 * KiB);
+    await expect(settle(() => ext.decode([compressed], true, 4 * MiB))).rejects.toMatchObject({ code: 1009 });
+    expect(ext.zlibAllocated.inflate).toBe(false);
+    ext.dispose();
+  });
+
+  it('dispose while an inline-started inflate waits for the thread pool rejects it and frees zlib', async () => {
+    const limiter = new ZlibLimiter(1);
+    const ext = serverExtension([], { limiter });
+    const blocker = serverExtension([], { limiter, inlineDeflateLimit: 0 });
+    const busy = blocker.encode(Buffer.alloc(4 * MiB, 1), false);
+    const compressed = deflateRawSync(Buffer.alloc(3 * MiB), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    const pending = ext.decode([compressed], true, 64 * MiB);
+    expect(pending).toBeInstanceOf(Promise);
+    ext.dispose();
+    await expect(pending).rejects.toThrow(/disposed/);
+    expect(ext.zlibAllocated.inflate).toBe(false);
+    await busy;
+    blocker.dispose();
+    expect(limiter.active).toBe(0);
   });
 
   it('every message takes the thread pool when the internals check fails', async () => {
@@ -500,8 +560,8 @@ describe('inline zlib (small messages on the calling thread)', () => {
     }
   });
 
-  it('rejects a negative or fractional inlineLimit', () => {
-    expect(() => new PerMessageDeflateServer({ inlineLimit: -1 })).toThrow(RangeError);
-    expect(() => new PerMessageDeflateServer({ inlineLimit: 1.5 })).toThrow(RangeError);
+  it('rejects a negative or fractional inline limit', () => {
+    expect(() => new PerMessageDeflateServer({ inlineDeflateLimit: -1 })).toThrow(RangeError);
+    expect(() => new PerMessageDeflateServer({ inlineInflateLimit: 1.5 })).toThrow(RangeError);
   });
 });

@@ -206,9 +206,9 @@ describe('shared zlib limiter on a server', () => {
       });
     const { url } = await echoServer({
       perMessageDeflate: false,
-      // inlineLimit 0: these ~6 KiB messages would otherwise be compressed on the main thread, bypassing
+      // Inline limits 0: these ~6 KiB messages would otherwise be handled on the main thread, bypassing
       // the limiter this test watches.
-      extensions: [new PerMessageDeflateServer({ threshold: 0, inlineLimit: 0, limiter })],
+      extensions: [new PerMessageDeflateServer({ threshold: 0, inlineDeflateLimit: 0, inlineInflateLimit: 0, limiter })],
     });
     const clients = await Promise.all(
       Array.from({ length: 100 }, async () => {

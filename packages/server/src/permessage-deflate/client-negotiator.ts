@@ -88,7 +88,8 @@ export class PerMessageDeflateClient implements ClientExtensionNegotiator {
       },
       inflate: { windowBits: r.serverMaxWindowBits ?? 15, noContextTakeover: r.serverNoContextTakeover },
       threshold: o.threshold,
-      inlineLimit: o.inlineLimit,
+      inlineDeflateLimit: o.inlineDeflateLimit,
+      inlineInflateLimit: o.inlineInflateLimit,
       limiter: o.limiter,
     });
   }

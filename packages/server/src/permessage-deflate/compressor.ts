@@ -78,7 +78,7 @@ export class Compressor extends PooledZlibStream<DeflateRaw> {
    */
   compressInline(data: Uint8Array): Uint8Array {
     const stream = this.open();
-    const result = processInline(stream, data, Infinity, pooled);
+    const result = processInline(stream, data, Infinity, Infinity, pooled);
     if (!('chunks' in result)) {
       this.close();
       throw result.kind === 'zlib' ? result.error : new Error('permessage-deflate: compressed output over the limit');

@@ -15,6 +15,21 @@ export interface DecompressorConfig {
   noContextTakeover: boolean;
 }
 
+/**
+ * Output after which an inline inflate hands the rest of its message to the thread pool: inflating
+ * 1 MiB takes ~0.3-1 ms here, a bound on how long one small compressed message can hold the event loop.
+ */
+export const INLINE_OUTPUT_PAUSE = 1024 * 1024;
+
+/** A message an inline inflate stopped part-way: its unread input and the output so far. */
+export class UnfinishedInflate {
+  constructor(
+    readonly rest: Buffer,
+    readonly chunks: Buffer[],
+    readonly length: number,
+  ) {}
+}
+
 /** Section 7.2.2: the receiver appends the empty stored block the sender stripped. */
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
@@ -33,13 +48,44 @@ export class Decompressor extends PooledZlibStream<InflateRaw> {
     this.poolKey = `inflate:${config.windowBits}`;
   }
 
-  /** Inflates one message given as its frames' payloads. Calls must not overlap. */
+  /** Inflates one message given as its frames' payloads on the thread pool. Calls must not overlap. */
   decompress(fragments: readonly Uint8Array[], maxSize: number): Promise<Uint8Array> {
+    return this.inflate(withTail(fragments), [], 0, maxSize);
+  }
+
+  /**
+   * Inflates one message on this thread (see inline-zlib.ts). Only for small compressed input, when no
+   * other inflate of this connection is in progress, and only when `inlineZlibWorks()`. A message that
+   * inflates past {@link INLINE_OUTPUT_PAUSE} comes back unfinished: pass it to {@link finish}.
+   * @throws ProtocolError(1009) past `maxSize`, ProtocolError(1007) on bad data.
+   */
+  decompressInline(fragments: readonly Uint8Array[], maxSize: number): Uint8Array | UnfinishedInflate {
+    const stream = this.open();
     const input = withTail(fragments);
+    const result = processInline(stream, input, maxSize, INLINE_OUTPUT_PAUSE, own);
+    if (!('chunks' in result)) {
+      // The window is now out of step with the peer's: the connection is failing anyway.
+      this.close();
+      throw result.kind === 'zlib' ? corruptData(result.error.message) : messageTooBig(maxSize);
+    }
+    if (!result.complete) {
+      return new UnfinishedInflate(input.subarray(input.length - result.inputLeft), result.chunks, result.length);
+    }
+    // Input left over means a final block (BFINAL) ended zlib's stream: start afresh next time.
+    if (result.inputLeft > 0) this.close();
+    else this.finished();
+    return joinChunks(result, own);
+  }
+
+  /** Inflates the rest of a message {@link decompressInline} left unfinished, on the thread pool. */
+  finish(unfinished: UnfinishedInflate, maxSize: number): Promise<Uint8Array> {
+    return this.inflate(unfinished.rest, unfinished.chunks, unfinished.length, maxSize);
+  }
+
+  /** `input` through the stream on the thread pool, after `chunks` (`length` bytes) already inflated. */
+  private inflate(input: Buffer, chunks: Buffer[], length: number, maxSize: number): Promise<Uint8Array> {
     const stream = this.open();
     return new Promise<Uint8Array>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let length = 0;
       const settle = (error: Error | undefined): void => {
         if (this.abort !== settle) return;
         this.abort = undefined;
@@ -65,27 +111,9 @@ export class Decompressor extends PooledZlibStream<InflateRaw> {
       stream.on('data', onData);
       stream.on('error', onError);
       this.abort = settle;
+      // An empty rest still goes through zlib: it may hold output it had no room for.
       stream.write(input, (error) => settle(error ? corruptData(error.message) : undefined));
     });
-  }
-
-  /**
-   * Inflates one message on this thread (see inline-zlib.ts). Only for small compressed input, when no
-   * other inflate of this connection is in progress, and only when `inlineZlibWorks()`.
-   * @throws ProtocolError(1009) past `maxSize`, ProtocolError(1007) on bad data.
-   */
-  decompressInline(fragments: readonly Uint8Array[], maxSize: number): Uint8Array {
-    const stream = this.open();
-    const result = processInline(stream, withTail(fragments), maxSize, own);
-    if (!('chunks' in result)) {
-      // The window is now out of step with the peer's: the connection is failing anyway.
-      this.close();
-      throw result.kind === 'zlib' ? corruptData(result.error.message) : messageTooBig(maxSize);
-    }
-    // Input left over means a final block (BFINAL) ended zlib's stream: start afresh next time.
-    if (result.inputLeft > 0) this.close();
-    else this.finished();
-    return joinChunks(result, own);
   }
 
   protected create(): InflateRaw {

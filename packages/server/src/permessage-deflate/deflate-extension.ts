@@ -4,7 +4,7 @@
  */
 import type { EncodedMessage, Extension } from './contract.js';
 import { Compressor, type CompressorConfig } from './compressor.js';
-import { Decompressor, type DecompressorConfig } from './decompressor.js';
+import { Decompressor, UnfinishedInflate, type DecompressorConfig } from './decompressor.js';
 import { inlineZlibWorks } from './inline-zlib.js';
 import type { ZlibLimiter } from './limiter.js';
 import { EXTENSION_NAME, type DeflateParams } from './params.js';
@@ -16,11 +16,10 @@ export interface DeflatePlan {
   deflate: CompressorConfig;
   inflate: DecompressorConfig;
   threshold: number;
-  /**
-   * Largest zlib input (the message when sending, its compressed payload when receiving) handled on
-   * the calling thread instead of libuv's thread pool; 0 sends every message to the pool.
-   */
-  inlineLimit: number;
+  /** Largest outgoing message compressed on the calling thread instead of libuv's thread pool (0: none). */
+  inlineDeflateLimit: number;
+  /** Largest incoming compressed payload inflated on the calling thread (0: none). */
+  inlineInflateLimit: number;
   limiter: ZlibLimiter;
 }
 
@@ -40,7 +39,8 @@ export class PerMessageDeflate implements Extension {
   private readonly compressor: Compressor;
   private readonly decompressor: Decompressor;
   private readonly threshold: number;
-  private readonly inlineLimit: number;
+  private readonly inlineDeflateLimit: number;
+  private readonly inlineInflateLimit: number;
   private readonly limiter: ZlibLimiter;
   // Tails of the per-direction job chains, and how many jobs of each are not settled yet. The counts,
   // not the tails, say whether a direction is idle: they drop as a job settles, before the Connection
@@ -57,7 +57,9 @@ export class PerMessageDeflate implements Extension {
     this.decompressor = new Decompressor(plan.inflate);
     this.threshold = plan.threshold;
     // Checked once per process; without the internals it relies on, everything takes the thread pool.
-    this.inlineLimit = plan.inlineLimit > 0 && inlineZlibWorks() ? plan.inlineLimit : -1;
+    const inline = (plan.inlineDeflateLimit > 0 || plan.inlineInflateLimit > 0) && inlineZlibWorks();
+    this.inlineDeflateLimit = inline && plan.inlineDeflateLimit > 0 ? plan.inlineDeflateLimit : -1;
+    this.inlineInflateLimit = inline && plan.inlineInflateLimit > 0 ? plan.inlineInflateLimit : -1;
     this.limiter = plan.limiter;
   }
 
@@ -69,7 +71,7 @@ export class PerMessageDeflate implements Extension {
   /** Compresses `data` unless it is shorter than the threshold, in which case it goes out as is. */
   encode(data: Uint8Array, _binary: boolean): EncodedMessage | Promise<EncodedMessage> {
     if (data.length < this.threshold || this.disposed) return { data, rsv1: false };
-    if (this.sendJobs === 0 && data.length <= this.inlineLimit) {
+    if (this.sendJobs === 0 && data.length <= this.inlineDeflateLimit) {
       return { data: this.compressor.compressInline(data), rsv1: true };
     }
     const job = this.chain(this.sendJobs > 0 ? this.sending : undefined, () => this.compressor.compress(data)).then(
@@ -91,10 +93,18 @@ export class PerMessageDeflate implements Extension {
   decode(fragments: readonly Uint8Array[], rsv1: boolean, maxSize: number): Uint8Array | Promise<Uint8Array> {
     if (!rsv1) return concat(fragments);
     if (this.disposed) return Promise.reject(new Error('permessage-deflate extension disposed'));
-    if (this.receiveJobs === 0 && compressedLength(fragments) <= this.inlineLimit) {
-      return this.decompressor.decompressInline(fragments, maxSize);
+    if (this.receiveJobs === 0 && compressedLength(fragments) <= this.inlineInflateLimit) {
+      const inflated = this.decompressor.decompressInline(fragments, maxSize);
+      if (!(inflated instanceof UnfinishedInflate)) return inflated;
+      // It inflates to more than an inline pass may produce: the rest goes to the thread pool.
+      return this.queueDecode(() => this.decompressor.finish(inflated, maxSize));
     }
-    const job = this.chain(this.receiveJobs > 0 ? this.receiving : undefined, () => this.decompressor.decompress(fragments, maxSize));
+    return this.queueDecode(() => this.decompressor.decompress(fragments, maxSize));
+  }
+
+  /** Runs an inflate job on the thread pool after the ones already queued for this connection. */
+  private queueDecode(work: () => Promise<Uint8Array>): Promise<Uint8Array> {
+    const job = this.chain(this.receiveJobs > 0 ? this.receiving : undefined, work);
     this.receiveJobs++;
     const settled = (): void => {
       this.receiveJobs--;

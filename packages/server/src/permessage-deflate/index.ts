@@ -11,7 +11,8 @@ export { PerMessageDeflateServer } from './server-negotiator.js';
 export { PerMessageDeflate, type DeflatePlan } from './deflate-extension.js';
 export { ZlibLimiter, sharedZlibLimiter, DEFAULT_ZLIB_CONCURRENCY } from './limiter.js';
 export {
-  DEFAULT_INLINE_LIMIT,
+  DEFAULT_INLINE_DEFLATE_LIMIT,
+  DEFAULT_INLINE_INFLATE_LIMIT,
   DEFAULT_THRESHOLD,
   resolveDeflateOptions,
   type ParameterPolicy,

@@ -7,7 +7,8 @@
  * project's 2-core VM that was ~70 µs per message, while deflating 1 KiB of text takes ~5-30 µs and
  * inflating it ~3-10 µs; `perf` on the echo server with 1 KiB deflate traffic put half of all server
  * CPU in the kernel's futex/wake-up paths and under 5 % in zlib itself (docs/notes/deflate.md,
- * session 2). Only small inputs go inline (`inlineLimit`): larger ones are worth the trip.
+ * session 2). Only small inputs go inline (`inlineDeflateLimit`, `inlineInflateLimit`): larger ones are
+ * worth the trip.
  *
  * How: Node has no public synchronous call on a live zlib stream (`zlib.deflateRawSync` makes a new
  * stream per call, losing the window that context takeover keeps, and a stream's `_processChunk` without
@@ -50,8 +51,13 @@ export interface InlineOutput {
   /** Output pieces, each its own buffer (copied out of the scratch buffer). */
   chunks: Buffer[];
   length: number;
-  /** Input bytes zlib did not take: non-zero only when the stream ended (a BFINAL block) before them. */
+  /**
+   * Input bytes zlib did not take. When `complete`, non-zero only if the stream ended (a BFINAL block)
+   * before them; otherwise they, and output zlib still holds, are the rest of the message.
+   */
   inputLeft: number;
+  /** False when the pass stopped at `pause` bytes of output with more to come. */
+  complete: boolean;
 }
 
 /** Why an inline pass stopped early. */
@@ -60,7 +66,9 @@ export type InlineFailure = { kind: 'zlib'; error: Error } | { kind: 'limit' };
 /**
  * Runs `input` through `stream` with a sync flush, on this thread. Returns the output, or a failure:
  * zlib rejected the data (the stream is then destroyed), or the output passed `limit` bytes (zlib's
- * state is then mid-message and the caller must close the stream).
+ * state is then mid-message and the caller must close the stream). Once the output reaches `pause`
+ * bytes with more to come, it returns early (`complete` false): the caller finishes the message on the
+ * thread pool, so a small input that inflates hugely cannot hold the event loop for long.
  *
  * The stream must be idle (no asynchronous write in progress) and open: Node's binding aborts the
  * process otherwise, so callers serialise every use of a stream.
@@ -71,6 +79,7 @@ export function processInline(
   stream: ZlibStream,
   input: Uint8Array,
   limit: number,
+  pause: number,
   allocate: (size: number) => Buffer,
 ): InlineOutput | InlineFailure {
   const internals = stream as unknown as StreamInternals;
@@ -98,7 +107,8 @@ export function processInline(
       chunks.push(piece);
     }
     // Free output space left means zlib has nothing more to give for this input.
-    if (outFree !== 0) return { chunks, length, inputLeft: left };
+    if (outFree !== 0) return { chunks, length, inputLeft: left, complete: true };
+    if (length >= pause) return { chunks, length, inputLeft: left, complete: false };
   }
 }
 
@@ -147,15 +157,15 @@ function check(): boolean {
     const first = Buffer.from('permessage-deflate inline check: '.repeat(8));
     const second = Buffer.from('permessage-deflate inline check, the second message');
     const own = (size: number): Buffer => Buffer.allocUnsafe(size);
-    const a = processInline(deflate, first, Infinity, own);
-    const b = processInline(deflate, second, Infinity, own);
+    const a = processInline(deflate, first, Infinity, Infinity, own);
+    const b = processInline(deflate, second, Infinity, Infinity, own);
     if (!('chunks' in a) || !('chunks' in b)) return false;
     const wire = Buffer.concat([joinChunks(a, own), joinChunks(b, own)]);
     // The public one-shot inflater reads both flushed messages as one stream.
     const expected = Buffer.concat([first, second]);
     if (!inflateRawSync(wire, { finishFlush: constants.Z_SYNC_FLUSH }).equals(expected)) return false;
-    const c = processInline(inflate, wire, Infinity, own);
-    return 'chunks' in c && c.inputLeft === 0 && joinChunks(c, own).equals(expected);
+    const c = processInline(inflate, wire, Infinity, Infinity, own);
+    return 'chunks' in c && c.complete && c.inputLeft === 0 && joinChunks(c, own).equals(expected);
   } catch {
     return false;
   } finally {

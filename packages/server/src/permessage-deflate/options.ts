@@ -40,16 +40,21 @@ export interface PerMessageDeflateOptions {
   /** Messages shorter than this many bytes are sent uncompressed (RSV1 clear). Default 1024. */
   threshold?: number;
   /**
-   * Messages whose zlib input is at most this many bytes (the message itself when sending, its
-   * compressed payload when receiving) are compressed or inflated synchronously on the calling thread
+   * Outgoing messages of at most this many bytes are compressed synchronously on the calling thread
    * instead of on libuv's thread pool. Default 4096. For small messages the trip through the thread
-   * pool costs many times the zlib work itself; above a few KiB the work dominates and the pool keeps
-   * it off the event loop. The same input size costs about the same either way (~120 µs for 4 KiB of
-   * text at level 6 on a slow 2-core VM; inflating 4 KiB of compressed text less). An incoming message
-   * this small inflates to at most about 1,000 times its size and is stopped at the message size limit.
-   * `0` sends every message through the thread pool.
+   * pool costs many times the zlib work itself (~70 µs of thread handoff against ~5-30 µs to deflate
+   * 1 KiB on a slow 2-core VM); for large ones the work dominates (~30 µs per KiB of text at level 6)
+   * and the pool keeps it off the event loop. `0` compresses every message on the thread pool.
    */
-  inlineLimit?: number;
+  inlineDeflateLimit?: number;
+  /**
+   * Incoming messages whose compressed payload is at most this many bytes are inflated synchronously on
+   * the calling thread. Default 16384: inflating is several times cheaper than deflating (16 KiB of
+   * compressed text, ~100 KiB inflated, takes ~0.1-0.3 ms). An inline inflate stops at the message size
+   * limit (1009) and hands anything past 1 MiB of output to the thread pool, so a small bomb cannot hold
+   * the event loop for long. `0` inflates every message on the thread pool.
+   */
+  inlineInflateLimit?: number;
   /** zlib compression level, 0..9 or -1 for zlib's default (6). Default -1. */
   level?: number;
   /** zlib memLevel, 1..9: memory of the compressor's internal state. Default 8. */
@@ -70,7 +75,8 @@ export interface ResolvedDeflateOptions {
   serverMaxWindowBits: number | 'refuse';
   clientMaxWindowBits: number | 'refuse';
   threshold: number;
-  inlineLimit: number;
+  inlineDeflateLimit: number;
+  inlineInflateLimit: number;
   level: number;
   memLevel: number;
   limiter: ZlibLimiter;
@@ -80,11 +86,13 @@ export interface ResolvedDeflateOptions {
 export const DEFAULT_THRESHOLD = 1024;
 
 /**
- * Default for `inlineLimit`. On the project's 2-core VM a thread-pool trip costs ~70 µs of handoff; 4 KiB
- * of text deflates in ~120 µs at level 6 (~30 µs per KiB), so beyond that the pool's parallelism and an
- * unblocked event loop are worth the trip (docs/notes/deflate.md, session 2).
+ * Defaults for `inlineDeflateLimit` and `inlineInflateLimit`. On the project's 2-core VM a thread-pool
+ * trip costs ~70 µs of handoff; 4 KiB of text deflates in ~120 µs at level 6 and 16 KiB of compressed
+ * text inflates in ~0.1-0.3 ms, so beyond these the pool's parallelism and an unblocked event loop are
+ * worth the trip (docs/notes/deflate.md, session 2).
  */
-export const DEFAULT_INLINE_LIMIT = 4 * 1024;
+export const DEFAULT_INLINE_DEFLATE_LIMIT = 4 * 1024;
+export const DEFAULT_INLINE_INFLATE_LIMIT = 16 * 1024;
 
 function policy(value: ParameterPolicy | undefined, name: string): 'request' | 'accept' | 'refuse' {
   if (value === undefined || value === false || value === 'accept') return 'accept';
@@ -126,7 +134,8 @@ export function resolveDeflateOptions(options: PerMessageDeflateOptions = {}): R
     serverMaxWindowBits: windowBits(options.serverMaxWindowBits, 'serverMaxWindowBits'),
     clientMaxWindowBits: windowBits(options.clientMaxWindowBits, 'clientMaxWindowBits'),
     threshold: integerIn(options.threshold, DEFAULT_THRESHOLD, 0, Number.MAX_SAFE_INTEGER, 'threshold'),
-    inlineLimit: integerIn(options.inlineLimit, DEFAULT_INLINE_LIMIT, 0, Number.MAX_SAFE_INTEGER, 'inlineLimit'),
+    inlineDeflateLimit: integerIn(options.inlineDeflateLimit, DEFAULT_INLINE_DEFLATE_LIMIT, 0, Number.MAX_SAFE_INTEGER, 'inlineDeflateLimit'),
+    inlineInflateLimit: integerIn(options.inlineInflateLimit, DEFAULT_INLINE_INFLATE_LIMIT, 0, Number.MAX_SAFE_INTEGER, 'inlineInflateLimit'),
     level: integerIn(options.level, constants.Z_DEFAULT_COMPRESSION, -1, 9, 'level'),
     memLevel: integerIn(options.memLevel, 8, 1, 9, 'memLevel'),
     limiter,

@@ -73,7 +73,8 @@ export class PerMessageDeflateServer implements ServerExtensionNegotiator {
       },
       inflate: { windowBits: clientBits, noContextTakeover: clientNoContextTakeover },
       threshold: o.threshold,
-      inlineLimit: o.inlineLimit,
+      inlineDeflateLimit: o.inlineDeflateLimit,
+      inlineInflateLimit: o.inlineInflateLimit,
       limiter: o.limiter,
     };
   }
