@@ -3,6 +3,11 @@ import type { Duplex } from 'node:stream';
 
 /** RFC 7230 token: what a header name may be made of. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What a header value must never contain (hoisted: a regex literal in the loop is a new object each time). */
+const LINE_BREAK = /[\r\n\0]/;
+
+/** The status line of every accepted handshake, built once. */
+const SWITCHING_PROTOCOLS = `HTTP/1.1 101 ${STATUS_CODES[101] ?? 'Switching Protocols'}\r\n`;
 
 /** Header lines as the codec produces them: `[name, value]` pairs, in order. */
 export type HeaderList = readonly (readonly [string, string])[];
@@ -13,13 +18,17 @@ export type HeaderList = readonly (readonly [string, string])[];
  * WebSocket and for every refusal.
  */
 export function writeHttpResponse(socket: Duplex, status: number, headers: HeaderList, body?: string): void {
-  if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`Invalid HTTP status ${status}`);
-  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+  let head: string;
+  if (status === 101) head = SWITCHING_PROTOCOLS;
+  else {
+    if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`Invalid HTTP status ${status}`);
+    head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+  }
   for (const [name, value] of headers) {
     // Headers may come from application hooks ('headers' event, authorize): never let one smuggle a
     // line break into the response.
     if (!TOKEN.test(name)) throw new TypeError(`Invalid HTTP header name ${JSON.stringify(name)}`);
-    if (/[\r\n\0]/.test(value)) throw new TypeError(`Invalid value for HTTP header ${name}`);
+    if (LINE_BREAK.test(value)) throw new TypeError(`Invalid value for HTTP header ${name}`);
     head += `${name}: ${value}\r\n`;
   }
   if (body !== undefined) {

@@ -18,8 +18,14 @@ export interface UpgradeRoute {
 
 type AnyHttpServer = http.Server | https.Server;
 
+/** A route and its 'connection' emitter, made once per route rather than once per handshake. */
+interface RouteEntry {
+  route: UpgradeRoute;
+  onConnection: (connection: WebSocketConnection, request: http.IncomingMessage) => void;
+}
+
 interface Router {
-  routes: UpgradeRoute[];
+  routes: RouteEntry[];
   listener: (request: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
@@ -43,9 +49,9 @@ export function attachToHttpServer(server: AnyHttpServer, route: UpgradeRoute): 
     const created: Router = {
       routes: [],
       listener: (request, socket, head) => {
-        for (const candidate of created.routes) {
+        for (const { route: candidate, onConnection } of created.routes) {
           if (candidate.shouldHandle(request)) {
-            candidate.handleUpgrade(request, socket, head, (connection) => candidate.emit('connection', connection, request));
+            candidate.handleUpgrade(request, socket, head, onConnection);
             return;
           }
         }
@@ -59,13 +65,13 @@ export function attachToHttpServer(server: AnyHttpServer, route: UpgradeRoute): 
     routers.set(server, router);
     server.on('upgrade', router.listener);
   }
-  router.routes.push(route);
+  router.routes.push({ route, onConnection: (connection, request) => route.emit('connection', connection, request) });
 }
 
 export function detachFromHttpServer(server: AnyHttpServer, route: UpgradeRoute): void {
   const router = routers.get(server);
   if (router === undefined) return;
-  router.routes = router.routes.filter((r) => r !== route);
+  router.routes = router.routes.filter((entry) => entry.route !== route);
   if (router.routes.length === 0) {
     server.off('upgrade', router.listener);
     routers.delete(server);

@@ -9,6 +9,7 @@ import {
   upgrade,
   type Extension,
   type ServerExtensionNegotiator,
+  type ServerHandshakeOptions,
 } from '@wsts/protocol';
 import { checkLimits, DEFAULTS } from './defaults.js';
 import { perMessageDeflateNegotiators, type PerMessageDeflateOptions } from './extensions-option.js';
@@ -118,11 +119,18 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   private readonly heartbeatGroup: HeartbeatGroup;
   private readonly handshakeTimeout: number;
   private readonly ownsServer: boolean;
-  /** Sockets between the TCP accept / 'upgrade' and the 101, so `close()` can drop them. */
+  /**
+   * Sockets waiting for an asynchronous `authorize` verdict, so `close()` can drop them. A synchronous
+   * handshake never needs to be here: nothing can run between its 'upgrade' event and its 101.
+   */
   private readonly handshaking = new Set<Duplex>();
   private closing: Promise<void> | undefined;
-  /** Own-server sockets whose first request head has not arrived yet, with their drop timer. */
-  private readonly requestTimers = new Map<Duplex, { timer: NodeJS.Timeout; onClose: () => void }>();
+  /** Own-server sockets whose first request head has not arrived yet (their drop timer is on the socket). */
+  private readonly awaitingRequest = new Set<Socket>();
+  /** Codec options, made once: `selectProtocol` (if any) reads the request from `negotiating`. */
+  private readonly upgradeOptions: ServerHandshakeOptions;
+  /** The request whose headers the codec is validating (set only during the synchronous `upgrade` call). */
+  private negotiating: http.IncomingMessage | undefined;
 
   constructor(options: WebSocketServerOptions) {
     super();
@@ -136,6 +144,13 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     this.handshakeTimeout = options.handshakeTimeout ?? DEFAULTS.handshakeTimeout;
     this.heartbeatGroup = new HeartbeatGroup(options.heartbeatInterval ?? DEFAULTS.heartbeatInterval);
     this.negotiators = [...perMessageDeflateNegotiators(options.perMessageDeflate), ...(options.extensions ?? [])];
+    const selectProtocol = options.selectProtocol;
+    // WHY not a closure per handshake: the codec calls selectProtocol synchronously inside upgrade(),
+    // so the request can be handed over through a field instead of two allocations per connection.
+    this.upgradeOptions =
+      selectProtocol === undefined
+        ? { extensions: this.negotiators }
+        : { extensions: this.negotiators, selectProtocol: (offered) => selectProtocol(offered, this.negotiating!) };
 
     if (options.port !== undefined) {
       const server =
@@ -147,9 +162,11 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       // Drop clients that trickle their request: the timer runs from TCP (or TLS) accept until the
       // request head is complete ('upgrade' or 'request'), where the handshake timer takes over.
       // prependListener: the trickle watch must end before any handler runs.
-      server.on(options.tls !== undefined ? 'secureConnection' : 'connection', (socket: Socket) => this.watchUntilRequest(socket));
-      server.prependListener('request', (request: http.IncomingMessage) => this.requestHeadSeen(request.socket));
-      server.prependListener('upgrade', (request: http.IncomingMessage) => this.requestHeadSeen(request.socket));
+      if (this.handshakeTimeout > 0) {
+        server.on(options.tls !== undefined ? 'secureConnection' : 'connection', (socket: Socket) => this.watchUntilRequest(socket));
+        server.prependListener('request', requestHeadComplete);
+        server.prependListener('upgrade', requestHeadComplete);
+      }
       server.on('request', answerPlainRequest);
       server.on('error', (error) => this.emit('error', error));
       attachToHttpServer(server, this);
@@ -205,7 +222,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       if (this.httpServer !== undefined) detachFromHttpServer(this.httpServer, this);
       for (const socket of this.handshaking) socket.destroy();
       this.handshaking.clear();
-      for (const socket of this.requestTimers.keys()) socket.destroy();
+      for (const socket of this.awaitingRequest) socket.destroy();
       const gone: Promise<void>[] = [];
       for (const client of this.clients) {
         if (client.state === 'closed') continue;
@@ -224,51 +241,39 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     return this.closing;
   }
 
+  /**
+   * Arms the trickle timer of a freshly accepted socket. WHY on the socket and with shared functions:
+   * this runs for every TCP connection, so it allocates one timer and nothing else (no closure, no map
+   * entry); `awaitingRequest` is only for `close()`.
+   */
   private watchUntilRequest(socket: Socket): void {
-    if (this.handshakeTimeout <= 0) return;
-    const timer = setTimeout(() => socket.destroy(), this.handshakeTimeout);
+    const timer = setTimeout(destroySocket, this.handshakeTimeout, socket);
     timer.unref();
-    const onClose = (): void => this.requestHeadSeen(socket);
-    this.requestTimers.set(socket, { timer, onClose });
-    socket.once('close', onClose);
-  }
-
-  /** The request head on `socket` is complete (or the socket is gone): stop the trickle timer. */
-  private requestHeadSeen(socket: Duplex): void {
-    const watch = this.requestTimers.get(socket);
-    if (watch !== undefined) {
-      clearTimeout(watch.timer);
-      // Removed, not left to fire: it would live as long as the WebSocket connection.
-      socket.off('close', watch.onClose);
-      this.requestTimers.delete(socket);
-    }
+    const watched = socket as WatchedSocket;
+    watched[kRequestTimer] = timer;
+    watched[kAwaiting] = this.awaitingRequest;
+    this.awaitingRequest.add(socket);
+    socket.on('close', requestHeadSeen);
   }
 
   /**
-   * The handshake, synchronous unless `authorize` returns a promise. WHY not one async function: an
+   * The handshake. Synchronous unless `authorize` returns a promise. WHY not one async function: an
    * async function defers the 101 and the connection setup by a microtask on every handshake and costs
-   * promise machinery that showed up in handshake profiles; most hooks answer synchronously.
+   * promise machinery that showed up in handshake profiles; most hooks answer synchronously. WHY no
+   * timer, no `handshaking` entry and no error guard on the synchronous path: nothing else can run
+   * before it ends (the 101 is written or the refusal is sent), so they would be armed and removed
+   * unobserved on every connection.
    */
   private runHandshake(request: http.IncomingMessage, socket: Duplex, head: Buffer, callback: HandshakeCallback): void {
-    // Until the connection owns the socket, a reset by the client must not become an uncaught error.
-    socket.on('error', swallow);
     if (this.closing !== undefined) {
       rejectHandshake(socket, 503, 'The server is shutting down');
       return;
     }
-    this.handshaking.add(socket);
-    const timer = this.handshakeTimeout > 0 ? setTimeout(destroySocket, this.handshakeTimeout, socket) : undefined;
-    timer?.unref();
-    const pending: PendingHandshake = { request, socket, head, callback, timer, result: undefined, extensions: [] };
+    let result: AcceptedUpgrade | undefined;
     let verdict: AuthorizationResult | Promise<AuthorizationResult>;
     try {
-      const result = this.negotiate(request, socket);
-      if (result === undefined) {
-        this.endHandshake(pending);
-        return;
-      }
-      pending.result = result;
-      pending.extensions = result.extensions;
+      result = this.negotiate(request, socket);
+      if (result === undefined) return;
       const authorize = this.options.authorize;
       verdict =
         authorize === undefined
@@ -278,17 +283,42 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
               secure: (request.socket as Partial<{ encrypted: boolean }>).encrypted === true,
             });
     } catch (error) {
-      this.failHandshake(pending, error);
+      if (result !== undefined) disposeExtensions(result.extensions);
+      this.reportHandshakeError(socket, error);
       return;
     }
     if (isPromiseLike(verdict)) {
-      verdict.then(
-        (settled) => this.completeHandshake(pending, settled),
-        (error: unknown) => this.failHandshake(pending, error),
-      );
+      this.awaitVerdict({ request, socket, head, callback, result, timer: undefined }, verdict);
     } else {
-      this.completeHandshake(pending, verdict);
+      this.completeHandshake(request, socket, head, callback, result, verdict);
     }
+  }
+
+  /** An asynchronous `authorize`: guard the socket, bound the wait by `handshakeTimeout`, then finish. */
+  private awaitVerdict(pending: PendingHandshake, verdict: PromiseLike<AuthorizationResult>): void {
+    const socket = pending.socket;
+    // Until the connection owns the socket, a reset by the client must not become an uncaught error.
+    socket.on('error', swallow);
+    this.handshaking.add(socket);
+    if (this.handshakeTimeout > 0) {
+      pending.timer = setTimeout(destroySocket, this.handshakeTimeout, socket);
+      pending.timer.unref();
+    }
+    const settle = (settled: AuthorizationResult | undefined, error: unknown, failed: boolean): void => {
+      if (pending.timer !== undefined) clearTimeout(pending.timer);
+      this.handshaking.delete(socket);
+      socket.off('error', swallow);
+      if (failed) {
+        disposeExtensions(pending.result.extensions);
+        this.reportHandshakeError(socket, error);
+      } else {
+        this.completeHandshake(pending.request, socket, pending.head, pending.callback, pending.result, settled);
+      }
+    };
+    verdict.then(
+      (settled) => settle(settled, undefined, false),
+      (error: unknown) => settle(undefined, error, true),
+    );
   }
 
   /** Method and header checks, then subprotocol and extension negotiation; answers refusals itself. */
@@ -297,32 +327,41 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       rejectHandshake(socket, 405, `Method ${request.method ?? ''} not allowed: a WebSocket handshake is a GET`, [['Allow', 'GET']]);
       return undefined;
     }
-    if (!isWebSocketUpgrade(request.headers)) {
-      rejectHandshake(socket, 400, 'Not a WebSocket handshake: expected Upgrade: websocket and Connection: upgrade');
-      return undefined;
-    }
-    const selectProtocol = this.options.selectProtocol;
     let result: ReturnType<typeof upgrade>;
+    // Saved and restored: a selectProtocol hook could (oddly) run another handshake inside this one.
+    const outer = this.negotiating;
+    this.negotiating = request;
     try {
-      result = upgrade(request.headers, {
-        selectProtocol: selectProtocol === undefined ? undefined : (offered) => selectProtocol(offered, request),
-        extensions: this.negotiators,
-      });
+      result = upgrade(request.headers, this.upgradeOptions);
     } catch (error) {
       if (!(error instanceof HandshakeError)) throw error;
       rejectHandshake(socket, error.status, error.message, error.headers);
       return undefined;
+    } finally {
+      this.negotiating = outer;
     }
     if (!result.ok) {
-      rejectHandshake(socket, result.status, result.reason, result.headers);
+      // The codec checks Upgrade and Connection first, so a request that is no WebSocket upgrade at all
+      // fails there; it gets our own wording. Asked only on failure: the codec already checked both.
+      if (result.status === 400 && !isWebSocketUpgrade(request.headers)) {
+        rejectHandshake(socket, 400, 'Not a WebSocket handshake: expected Upgrade: websocket and Connection: upgrade');
+      } else {
+        rejectHandshake(socket, result.status, result.reason, result.headers);
+      }
       return undefined;
     }
     return result;
   }
 
   /** Applies the authorization verdict, then writes the 101 and opens the connection. */
-  private completeHandshake(pending: PendingHandshake, verdict: AuthorizationResult): void {
-    const { request, socket } = pending;
+  private completeHandshake(
+    request: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    callback: HandshakeCallback,
+    result: AcceptedUpgrade,
+    verdict: AuthorizationResult,
+  ): void {
     let opened: WebSocketConnection | undefined;
     try {
       if (verdict === false) return rejectHandshake(socket, 401, 'Unauthorized');
@@ -330,16 +369,16 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
         return rejectHandshake(socket, verdict.status, verdict.reason ?? http.STATUS_CODES[verdict.status] ?? 'Rejected', verdict.headers ?? []);
       }
       if (socket.destroyed || !socket.writable) return; // timed out or gone during authorize
-      if (this.closing !== undefined) return rejectHandshake(socket, 503, 'The server is shutting down');
-      const result = pending.result!;
       const headers = result.headers;
-      this.emit('headers', headers, request);
+      if (this.listenerCount('headers') > 0) this.emit('headers', headers, request);
+      // After the 'headers' listeners: one of them may have called close().
+      if (this.closing !== undefined) return rejectHandshake(socket, 503, 'The server is shutting down');
       writeHttpResponse(socket, 101, headers);
-      opened = new WebSocketConnection(socket, pending.head, {
+      opened = new WebSocketConnection(socket, head, {
         role: 'server',
         protocol: result.protocol,
-        extensions: pending.extensions,
-        extensionsHeader: headers.find(([name]) => name.toLowerCase() === 'sec-websocket-extensions')?.[1],
+        extensions: result.extensions,
+        extensionsHeader: extensionsHeaderOf(headers),
         maxMessageSize: this.options.maxMessageSize,
         maxBufferedAmount: this.options.maxBufferedAmount,
         closeTimeout: this.options.closeTimeout,
@@ -348,15 +387,15 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
         heartbeatGroup: this.heartbeatGroup,
         clientSet: this.options.clientTracking === false ? undefined : this.clients,
       });
-      pending.extensions = []; // owned by the connection now
     } catch (error) {
       this.reportHandshakeError(socket, error);
     } finally {
-      this.endHandshake(pending);
+      // Extensions no connection took (refused, timed out, or the connection could not be made).
+      if (opened === undefined) disposeExtensions(result.extensions);
     }
     if (opened === undefined) return;
     try {
-      pending.callback(opened, request);
+      callback(opened, request);
     } catch (error) {
       // The 101 is out: an application error must not turn into an HTTP response on a WebSocket
       // stream. Rethrown on its own tick, it behaves like a throwing event listener.
@@ -366,27 +405,10 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     }
   }
 
-  private failHandshake(pending: PendingHandshake, error: unknown): void {
-    try {
-      this.reportHandshakeError(pending.socket, error);
-    } finally {
-      this.endHandshake(pending);
-    }
-  }
-
   private reportHandshakeError(socket: Duplex, error: unknown): void {
     if (!socket.destroyed) rejectHandshake(socket, 500, 'Internal Server Error');
     // Only when observed: a throwing hook must cost one handshake, not the process.
     if (this.listenerCount('error') > 0) this.emit('error', error instanceof Error ? error : new Error(String(error)));
-  }
-
-  /** Bookkeeping common to every way a handshake ends; releases extensions no connection took. */
-  private endHandshake(pending: PendingHandshake): void {
-    if (pending.timer !== undefined) clearTimeout(pending.timer);
-    this.handshaking.delete(pending.socket);
-    pending.socket.off('error', swallow);
-    for (const extension of pending.extensions) extension.dispose();
-    pending.extensions = [];
   }
 
 }
@@ -397,6 +419,43 @@ function destroySocket(socket: Duplex): void {
   socket.destroy();
 }
 
+function disposeExtensions(extensions: readonly Extension[]): void {
+  for (const extension of extensions) extension.dispose();
+}
+
+/** The `Sec-WebSocket-Extensions` value among the 101's headers (a 'headers' listener may have added it). */
+function extensionsHeaderOf(headers: readonly (readonly [string, string])[]): string | undefined {
+  for (const [name, value] of headers) if (name.toLowerCase() === 'sec-websocket-extensions') return value;
+  return undefined;
+}
+
+const kRequestTimer = Symbol('wsts.requestTimer');
+const kAwaiting = Symbol('wsts.awaitingRequest');
+/** An own-server socket between TCP accept and its request head. */
+interface WatchedSocket extends Socket {
+  [kRequestTimer]?: NodeJS.Timeout | undefined;
+  /** The server's `awaitingRequest` set, which holds this socket while its timer runs. */
+  [kAwaiting]?: Set<Socket> | undefined;
+}
+
+/** The request head on this socket is complete, or the socket is gone: stop its trickle timer. */
+function requestHeadSeen(this: Duplex): void {
+  const watched = this as WatchedSocket;
+  const timer = watched[kRequestTimer];
+  if (timer === undefined) return;
+  clearTimeout(timer);
+  watched[kRequestTimer] = undefined;
+  watched[kAwaiting]?.delete(watched);
+  watched[kAwaiting] = undefined;
+  // Removed, not left to fire: it would live as long as the WebSocket connection.
+  this.off('close', requestHeadSeen);
+}
+
+/** Own-server 'request' and 'upgrade' listener (prepended): the trickle watch ends before any handler. */
+function requestHeadComplete(request: http.IncomingMessage): void {
+  requestHeadSeen.call(request.socket);
+}
+
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
@@ -404,16 +463,15 @@ function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 type HandshakeCallback = (connection: WebSocketConnection, request: http.IncomingMessage) => void;
 type AcceptedUpgrade = Extract<ReturnType<typeof upgrade>, { ok: true }>;
 
-/** One handshake between the 'upgrade' event and the 101 (or its refusal). */
+/** A handshake waiting for an asynchronous `authorize` verdict. */
 interface PendingHandshake {
   request: http.IncomingMessage;
   socket: Duplex;
   head: Buffer;
   callback: HandshakeCallback;
   timer: NodeJS.Timeout | undefined;
-  result: AcceptedUpgrade | undefined;
-  /** Live extensions not yet handed to a connection (disposed if the handshake fails). */
-  extensions: Extension[];
+  /** Holds live extensions not yet handed to a connection (disposed if the handshake fails). */
+  result: AcceptedUpgrade;
 }
 
 /** Our own server's answer to plain HTTP requests: this port speaks WebSocket only. */
