@@ -123,11 +123,13 @@ function formatValue(value: string): string {
 
 /** Formats offers or responses as one `Sec-WebSocket-Extensions` value. */
 export function formatExtensionHeader(list: readonly ExtensionOffer[]): string {
-  return list
-    .map((offer) => {
-      let text = offer.name;
-      for (const [key, value] of offer.params) text += value === true ? `; ${key}` : `; ${key}=${formatValue(value)}`;
-      return text;
-    })
-    .join(', ');
+  // A plain loop: runs on every handshake that negotiates an extension (no closure, no array).
+  let text = '';
+  for (let i = 0; i < list.length; i++) {
+    const offer = list[i]!;
+    if (i > 0) text += ', ';
+    text += offer.name;
+    for (const [key, value] of offer.params) text += value === true ? `; ${key}` : `; ${key}=${formatValue(value)}`;
+  }
+  return text;
 }
