@@ -125,8 +125,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
    */
   private readonly handshaking = new Set<Duplex>();
   private closing: Promise<void> | undefined;
-  /** Own-server sockets whose first request head has not arrived yet (their drop timer is on the socket). */
-  private readonly awaitingRequest = new Set<Socket>();
+  /** Own-server sockets whose first request head has not arrived yet, dropped after `handshakeTimeout`. */
+  private readonly requestWatch: RequestWatch | undefined;
   /** Codec options, made once: `selectProtocol` (if any) reads the request from `negotiating`. */
   private readonly upgradeOptions: ServerHandshakeOptions;
   /** The request whose headers the codec is validating (set only during the synchronous `upgrade` call). */
@@ -163,9 +163,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       // request head is complete ('upgrade' or 'request'), where the handshake timer takes over.
       // prependListener: the trickle watch must end before any handler runs.
       if (this.handshakeTimeout > 0) {
-        server.on(options.tls !== undefined ? 'secureConnection' : 'connection', (socket: Socket) => this.watchUntilRequest(socket));
-        server.prependListener('request', requestHeadComplete);
-        server.prependListener('upgrade', requestHeadComplete);
+        const watch = new RequestWatch(this.handshakeTimeout);
+        this.requestWatch = watch;
+        server.on(options.tls !== undefined ? 'secureConnection' : 'connection', (socket: Socket) => watch.add(socket));
+        const headSeen = (request: http.IncomingMessage): void => watch.delete(request.socket);
+        server.prependListener('request', headSeen);
+        server.prependListener('upgrade', headSeen);
       }
       server.on('request', answerPlainRequest);
       server.on('error', (error) => this.emit('error', error));
@@ -222,7 +225,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       if (this.httpServer !== undefined) detachFromHttpServer(this.httpServer, this);
       for (const socket of this.handshaking) socket.destroy();
       this.handshaking.clear();
-      for (const socket of this.awaitingRequest) socket.destroy();
+      this.requestWatch?.destroyAll();
       const gone: Promise<void>[] = [];
       for (const client of this.clients) {
         if (client.state === 'closed') continue;
@@ -239,21 +242,6 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       this.emit('close');
     })();
     return this.closing;
-  }
-
-  /**
-   * Arms the trickle timer of a freshly accepted socket. WHY on the socket and with shared functions:
-   * this runs for every TCP connection, so it allocates one timer and nothing else (no closure, no map
-   * entry); `awaitingRequest` is only for `close()`.
-   */
-  private watchUntilRequest(socket: Socket): void {
-    const timer = setTimeout(destroySocket, this.handshakeTimeout, socket);
-    timer.unref();
-    const watched = socket as WatchedSocket;
-    watched[kRequestTimer] = timer;
-    watched[kAwaiting] = this.awaitingRequest;
-    this.awaitingRequest.add(socket);
-    socket.on('close', requestHeadSeen);
   }
 
   /**
@@ -429,31 +417,70 @@ function extensionsHeaderOf(headers: readonly (readonly [string, string])[]): st
   return undefined;
 }
 
-const kRequestTimer = Symbol('wsts.requestTimer');
-const kAwaiting = Symbol('wsts.awaitingRequest');
-/** An own-server socket between TCP accept and its request head. */
-interface WatchedSocket extends Socket {
-  [kRequestTimer]?: NodeJS.Timeout | undefined;
-  /** The server's `awaitingRequest` set, which holds this socket while its timer runs. */
-  [kAwaiting]?: Set<Socket> | undefined;
-}
+/**
+ * Drops own-server sockets whose request head has not arrived within `timeout` ms (a client trickling
+ * its request, or sending nothing), with one interval timer for all of them.
+ *
+ * WHY not a timer per socket: this runs for every TCP connection; a timer armed at accept and cleared
+ * at the request head is a Timeout object, two timer-list updates and two listener changes per
+ * connection, all for a drop that almost never happens. Instead sockets are filed in generations: every
+ * `timeout / 2` ms the oldest of three generations is destroyed and the others age by one, so a
+ * socket is dropped between `timeout` and 1.5 x `timeout` after accept.
+ */
+class RequestWatch {
+  /** Newest first; a socket is in at most one of them. */
+  private readonly generations: [Set<Duplex>, Set<Duplex>, Set<Duplex>] = [new Set(), new Set(), new Set()];
+  private timer: NodeJS.Timeout | undefined;
+  /** One listener for all sockets: a socket that closes early must not be held until the sweep. */
+  private readonly onClose: (this: Duplex) => void;
 
-/** The request head on this socket is complete, or the socket is gone: stop its trickle timer. */
-function requestHeadSeen(this: Duplex): void {
-  const watched = this as WatchedSocket;
-  const timer = watched[kRequestTimer];
-  if (timer === undefined) return;
-  clearTimeout(timer);
-  watched[kRequestTimer] = undefined;
-  watched[kAwaiting]?.delete(watched);
-  watched[kAwaiting] = undefined;
-  // Removed, not left to fire: it would live as long as the WebSocket connection.
-  this.off('close', requestHeadSeen);
-}
+  constructor(private readonly timeout: number) {
+    const watch = this;
+    this.onClose = function (this: Duplex): void {
+      watch.delete(this);
+    };
+  }
 
-/** Own-server 'request' and 'upgrade' listener (prepended): the trickle watch ends before any handler. */
-function requestHeadComplete(request: http.IncomingMessage): void {
-  requestHeadSeen.call(request.socket);
+  add(socket: Duplex): void {
+    this.generations[0].add(socket);
+    // Left in place after the request head: the shared function costs one listener slot, and removing
+    // it would cost a listener-array splice on every connection.
+    socket.on('close', this.onClose);
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => this.sweep(), Math.max(1, Math.ceil(this.timeout / 2)));
+      this.timer.unref();
+    }
+  }
+
+  /** The request head arrived (or the socket is gone): no longer a candidate for the drop. */
+  delete(socket: Duplex): void {
+    const [newest, middle, oldest] = this.generations;
+    if (!newest.delete(socket) && !middle.delete(socket)) oldest.delete(socket);
+  }
+
+  /** Destroys every socket still waiting (used by `close()`). */
+  destroyAll(): void {
+    for (const generation of this.generations) {
+      for (const socket of generation) socket.destroy();
+      generation.clear();
+    }
+    this.stop();
+  }
+
+  private sweep(): void {
+    const [newest, middle, oldest] = this.generations;
+    for (const socket of oldest) socket.destroy();
+    oldest.clear();
+    this.generations[0] = oldest;
+    this.generations[1] = newest;
+    this.generations[2] = middle;
+    if (newest.size === 0 && middle.size === 0) this.stop();
+  }
+
+  private stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
 }
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {

@@ -65,6 +65,33 @@ describe('server handshake paths', { timeout: 20_000 }, () => {
     response.socket.destroy();
   });
 
+  it('a socket that sends nothing is dropped between handshakeTimeout and 1.5 x handshakeTimeout', async () => {
+    const port = await server({ handshakeTimeout: 400 });
+    // Sockets accepted at different moments of the sweep's cycle.
+    const drops = await Promise.all(
+      [0, 100, 250].map(async (delay) => {
+        await new Promise((r) => setTimeout(r, delay));
+        const socket = net.connect(port, '127.0.0.1');
+        socket.on('error', () => {});
+        await once(socket, 'connect');
+        const started = Date.now();
+        await within(once(socket, 'close'), 3000, 'the silent socket being dropped');
+        return Date.now() - started;
+      }),
+    );
+    for (const elapsed of drops) {
+      expect(elapsed).toBeGreaterThanOrEqual(380);
+      expect(elapsed).toBeLessThan(1200);
+    }
+    // Sockets that closed early or were dropped leave the server serving.
+    const early = net.connect(port, '127.0.0.1');
+    await once(early, 'connect');
+    early.destroy();
+    const response = await rawRequest(port, upgradeRequest(port));
+    expect(response.status).toBe(101);
+    response.socket.destroy();
+  });
+
   it('close() drops a socket that never sent its request and resolves without waiting for the timer', async () => {
     const port = await server({ handshakeTimeout: 10_000 });
     const socket = net.connect(port, '127.0.0.1');
