@@ -17,6 +17,14 @@ export interface ServerHandshakeOptions {
   selectProtocol?: (offered: readonly string[]) => string | undefined;
   /** Server-side extension negotiators, in order of preference. */
   extensions?: readonly ServerExtensionNegotiator[];
+  /**
+   * Computes `Sec-WebSocket-Accept` for the client's key (already checked to be base64 of 16 bytes).
+   * Default: {@link computeAccept}, SHA-1 written in TypeScript. An adapter may pass one built on its
+   * runtime's native SHA-1; it must return the same string. WHY the hook: in a freshly started server
+   * the TypeScript SHA-1 first runs in the interpreter and is then compiled by the optimizing JIT on a
+   * background thread, which costs more CPU over the first thousands of handshakes than a native hash.
+   */
+  computeAccept?: ((key: string) => string) | undefined;
 }
 
 /** The outcome of {@link upgrade}: 101 response headers, or the error response to send instead. */
@@ -189,7 +197,7 @@ function accept(headers: HeadersInput, options: ServerHandshakeOptions): Upgrade
   const response: [string, string][] = [
     ['Upgrade', 'websocket'],
     ['Connection', 'Upgrade'],
-    ['Sec-WebSocket-Accept', computeAccept(key)],
+    ['Sec-WebSocket-Accept', (options.computeAccept ?? computeAccept)(key)],
   ];
   if (protocol !== undefined) response.push(['Sec-WebSocket-Protocol', protocol]);
 

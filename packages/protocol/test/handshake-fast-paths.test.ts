@@ -119,3 +119,25 @@ describe('one-pass header collection', () => {
     expect(upgrade(request({ 'sec-websocket-extensions': 'x; y=1' }))).toMatchObject({ ok: true });
   });
 });
+
+describe('computeAccept option', () => {
+  it('is called with the trimmed, validated key and its value is answered', () => {
+    const keys: string[] = [];
+    const result = upgrade(request({ 'sec-websocket-key': ' dGhlIHNhbXBsZSBub25jZQ== ' }), {
+      computeAccept: (key) => {
+        keys.push(key);
+        return createHash('sha1').update(key).update('258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+      },
+    });
+    expect(keys).toEqual(['dGhlIHNhbXBsZSBub25jZQ==']);
+    expect(result).toMatchObject({ ok: true });
+    if (result.ok) expect(result.headers).toContainEqual(['Sec-WebSocket-Accept', 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=']);
+  });
+
+  it('is not called for a refused request', () => {
+    let called = false;
+    const result = upgrade(request({ 'sec-websocket-key': 'short' }), { computeAccept: () => ((called = true), 'x') });
+    expect(result).toMatchObject({ ok: false, status: 400 });
+    expect(called).toBe(false);
+  });
+});
