@@ -6,7 +6,7 @@
  */
 
 import { messageTooBig, protocolViolation } from './errors.js';
-import { applyMaskKey } from './mask.js';
+import { applyMaskKey, maskInto } from './mask.js';
 import { type Allocate, allocateZeroed, Pieces } from './pieces.js';
 
 /** Frame opcodes (RFC 6455 section 5.2). */
@@ -61,6 +61,12 @@ const STOPPED = 2;
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * A payload spread over chunks gets its final buffer up front when its first piece is at least
+ * 1/PREALLOCATE_RATIO of it: a peer must send a quarter of what it announces before we allocate it all.
+ */
+const PREALLOCATE_RATIO = 4;
+
 /** Header size implied by the second header byte. */
 function headerSize(b1: number): number {
   const len7 = b1 & 0x7f;
@@ -95,6 +101,8 @@ export class FrameDecoder {
    * created the first time a payload straddles chunks.
    */
   private parts: Pieces | undefined = undefined;
+  /** The payload's final buffer when it is assembled in place (see PREALLOCATE_RATIO). */
+  private target: Uint8Array | undefined = undefined;
   private readonly allocate: Allocate;
 
   constructor(options: FrameDecoderOptions) {
@@ -108,6 +116,7 @@ export class FrameDecoder {
   stop(): void {
     this.state = STOPPED;
     this.parts?.reset();
+    this.target = undefined;
   }
 
   /** Whether {@link stop} was called or a protocol error ended decoding. */
@@ -117,7 +126,9 @@ export class FrameDecoder {
 
   /** Bytes of a partially received frame held by the decoder. */
   get bufferedBytes(): number {
-    return this.state === PAYLOAD ? this.received : this.headerLength;
+    if (this.state !== PAYLOAD) return this.headerLength;
+    // An assembled-in-place payload holds its whole buffer already.
+    return this.target !== undefined ? this.payloadLength : this.received;
   }
 
   /**
@@ -182,6 +193,23 @@ export class FrameDecoder {
       const take = available < remaining ? available : remaining;
       const part = chunk.subarray(pos, pos + take);
       pos += take;
+      if (this.target !== undefined || (this.received === 0 && !this.wantData && take * PREALLOCATE_RATIO >= this.payloadLength)) {
+        // Most of the payload is already here: assemble straight into its final buffer, unmasking while
+        // copying, as each piece arrives (still in cache). Every read buffer is released at once instead
+        // of being held until the last piece, so fewer large buffers are alive at a time (measured: far
+        // fewer page faults per 64 KiB message with 1,000 connections). The ratio bounds what a peer can
+        // make us allocate ahead of the bytes it actually sent.
+        const target = (this.target ??= this.allocate(this.payloadLength));
+        if (this.masked) maskInto(part, target, this.received, this.maskKey, this.received);
+        else target.set(part, this.received);
+        this.received += take;
+        if (this.received === this.payloadLength) {
+          this.target = undefined;
+          this.state = HEADER;
+          sink.frameEnd(target);
+        }
+        continue;
+      }
       const parts = (this.parts ??= new Pieces(this.allocate));
       // Unmask now only when the sink looks at the pieces; otherwise once, while joining.
       const deferUnmask = this.masked && !this.wantData;

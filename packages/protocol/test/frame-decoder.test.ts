@@ -27,6 +27,35 @@ describe('FrameDecoder', () => {
     expect(decoder.bufferedBytes).toBe(0);
   });
 
+  it('assembles a payload split over chunks in one buffer allocated up front only once a quarter of it arrived', () => {
+    const payload = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) & 0xff);
+    for (const role of ['server', 'client'] as const) {
+      const input = frame({ opcode: 2, payload, mask: role === 'server' ? [1, 2, 3, 4] : null });
+      const header = input.length - payload.length;
+      // First piece: 250 bytes (a quarter: allocated up front), then 249 (under: kept as pieces).
+      for (const first of [250, 249, 1]) {
+        const sizes: number[] = [];
+        const ends: Uint8Array[] = [];
+        const decoder = new FrameDecoder({
+          role,
+          allocate: (size) => {
+            sizes.push(size);
+            return new Uint8Array(size).fill(0xee); // garbage the decoder must overwrite completely
+          },
+        });
+        const sink: FrameSink = { frameStart: () => false, frameData: () => {}, frameEnd: (p) => ends.push(p.slice()) };
+        // The rest arrives in uneven pieces, with the start of a next frame behind the last one.
+        const rest = concatBytes([input.subarray(header + first), frame({ opcode: 1, payload: 'x', mask: role === 'server' ? [9, 9, 9, 9] : null })]);
+        decoder.push(input.subarray(0, header + first), sink);
+        expect(sizes.includes(1000)).toBe(first === 250); // below a quarter, memory follows the bytes received
+        for (let at = 0; at < rest.length; at += 333) decoder.push(rest.slice(at, at + 333), sink);
+        expect(ends.map(hex)).toEqual([hex(payload), '78']);
+        if (first === 250) expect(sizes).toEqual([1000]);
+        expect(decoder.bufferedBytes).toBe(0);
+      }
+    }
+  });
+
   it('rejects a frame over maxPayload from its header, before any payload', () => {
     const { sink, log } = recorder();
     const decoder = new FrameDecoder({ role: 'client', maxPayload: 10 });
