@@ -54,6 +54,8 @@ export type {
 // permessage-deflate (RFC 7692): on by default through `perMessageDeflate`; these tune it, share a zlib
 // limiter between servers and clients, or build negotiators for the generic `extensions` option.
 export {
+  DEFAULT_INLINE_DEFLATE_LIMIT,
+  DEFAULT_INLINE_INFLATE_LIMIT,
   DEFAULT_THRESHOLD,
   DEFAULT_ZLIB_CONCURRENCY,
   PerMessageDeflate,
