@@ -22,7 +22,7 @@ export const USAGE = `usage: pnpm bench [--quick] [--only codec,echo,scale,defla
   --quick          reduced set, under two minutes (what CI runs)
   --only LIST      run only these suites
   --duration MS    measured phase of each echo job (default 1500, quick 400)
-  --rounds N       echo jobs per server per case, alternating servers; medians reported (default 3, quick 1)
+  --rounds N       echo jobs per server per case, alternating servers; medians reported (default 5, quick 1)
   --connections N  idle connections for the scale rows (default 10000, quick 500)
   --case SIZExN    echo only this case (repeatable; SIZE in bytes or with KiB/MiB, e.g. 1MiBx1000, 1KiBx64:text)
   --out FILE       where to write the JSON (default results/<date>.json)`;
@@ -72,7 +72,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         quick,
         suites: new Set(ALL_SUITES),
         codec: { frameSizes: SIZES, maskSizes: SIZES, utf8Sizes: [KiB, 64 * KiB], rounds: 7, roundMs: 150 },
-        echo: { cases: [...matrix(), c(16, 64, true), c(KiB, 64, true)], warmupMs: 500, durationMs: 1500, rounds: 3, maxMessages: 50_000_000 },
+        echo: { cases: [...matrix(), c(16, 64, true), c(KiB, 64, true)], warmupMs: 500, durationMs: 1500, rounds: 5, maxMessages: 50_000_000 },
         deflateEcho: { cases: matrix() },
         scale: { connections: 10_000 },
         out: undefined,

@@ -78,7 +78,7 @@ describe('command line', () => {
     expect(c.echo.cases.filter((e) => !e.text)).toHaveLength(12);
     expect(c.echo.cases.filter((e) => e.text).map((e) => e.size)).toEqual([16, 1024]);
     expect(c.scale.connections).toBe(10_000);
-    expect(c.echo.rounds).toBe(3);
+    expect(c.echo.rounds).toBe(5);
     expect(parseArgs(['--quick', '--rounds', '2']).echo.rounds).toBe(2);
     expect(c.codec.frameSizes.map(formatSize)).toEqual(['16 B', '1 KiB', '64 KiB', '1 MiB']);
   });
