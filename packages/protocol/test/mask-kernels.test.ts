@@ -63,6 +63,23 @@ describe('in-place kernels', () => {
     });
   }
 
+  it('applyMaskKey (bytewise below 32 bytes, else the chosen kernel): every alignment 0..7, length 0..64, offset 0..3', () => {
+    for (const mask of MASKS) {
+      for (let align = 0; align < 8; align++) {
+        for (let length = 0; length <= 64; length++) {
+          for (let offset = 0; offset < 4; offset++) {
+            const data = patterned(length, align * 4 + offset);
+            const buffer = new Uint8Array(align + length + 3).fill(0xee);
+            buffer.set(data, align);
+            applyMaskKey(buffer.subarray(align, align + length), maskKey(mask), offset);
+            expect(buffer.subarray(align, align + length)).toEqual(reference(data, mask, offset));
+            expect([...buffer.subarray(0, align), ...buffer.subarray(align + length)].every((b) => b === 0xee)).toBe(true);
+          }
+        }
+      }
+    }
+  });
+
   it('applyMaskKey (the kernel this engine chose) agrees with the reference', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 3000 }), fc.nat({ max: 7 }), fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.nat({ max: 3 }), (data, align, mask, offset) => {
