@@ -425,7 +425,10 @@ function disposeExtensions(extensions: readonly Extension[]): void {
 
 /** The `Sec-WebSocket-Extensions` value among the 101's headers (a 'headers' listener may have added it). */
 function extensionsHeaderOf(headers: readonly (readonly [string, string])[]): string | undefined {
-  for (const [name, value] of headers) if (name.toLowerCase() === 'sec-websocket-extensions') return value;
+  for (let i = 0; i < headers.length; i++) {
+    const header = headers[i]!;
+    if (header[0].toLowerCase() === 'sec-websocket-extensions') return header[1];
+  }
   return undefined;
 }
 

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { WebSocketServer } from '../src/index.js';
+import { writeHttpResponse, type WebSocketServer } from '../src/index.js';
+import { PassThrough } from 'node:stream';
 import { rawRequest, upgradeRequest } from './helpers/raw.js';
 import { startServer, within } from './helpers/servers.js';
 
@@ -143,5 +144,26 @@ describe('server handshake paths', { timeout: 20_000 }, () => {
     expect(got).toBe('');
     await new Promise((r) => setTimeout(r, 900)); // the late verdict arrives: nothing may throw
     expect(wss!.clients.size).toBe(0);
+  });
+
+  it('writeHttpResponse writes the head in order and refuses header injection', () => {
+    const sink = new PassThrough();
+    let written = '';
+    sink.on('data', (chunk: Buffer) => (written += chunk.toString('latin1')));
+    writeHttpResponse(sink, 101, [['Upgrade', 'websocket'], ['Connection', 'Upgrade'], ['X-A', 'b']]);
+    sink.read();
+    expect(written).toBe('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-A: b\r\n\r\n');
+    expect(() => writeHttpResponse(sink, 101, [['X-Bad', 'a\r\nSet-Cookie: x=1']])).toThrow(TypeError);
+    expect(() => writeHttpResponse(sink, 101, [['Bad Name', 'a']])).toThrow(TypeError);
+    expect(() => writeHttpResponse(sink, 1000, [])).toThrow(RangeError);
+  });
+
+  it("a 'headers' listener adding a header with a line break refuses the handshake with 500", async () => {
+    const port = await server();
+    wss!.on('headers', (headers) => headers.push(['X-Evil', 'a\r\nSet-Cookie: x=1']));
+    const response = await rawRequest(port, upgradeRequest(port));
+    expect(response.status).toBe(500);
+    expect(response.headers['set-cookie']).toBeUndefined();
+    response.socket.destroy();
   });
 });
