@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { killChildrenOnSignals } from './children.js';
 import { parseArgs, USAGE, type BenchConfig } from './config.js';
 import { loadOurProtocol } from './ours.js';
-import { machineInfo } from './report/machine.js';
+import { cpuBusy, machineInfo } from './report/machine.js';
 import type { Row } from './report/row.js';
 import { checkBar, renderBar } from './report/bar.js';
 import { renderTables } from './report/table.js';
@@ -33,7 +33,8 @@ function failedSuite(section: string, error: unknown): Row {
 async function main(config: BenchConfig): Promise<number> {
   const started = new Date();
   const machine = machineInfo();
-  log(`bench ${config.quick ? '(quick) ' : ''}on ${machine.cpuCount} x ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverage}`);
+  machine.cpuBusyAtStart = await cpuBusy();
+  log(`bench ${config.quick ? '(quick) ' : ''}on ${machine.cpuCount} x ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverage}, CPU busy ${Math.round(machine.cpuBusyAtStart * 100)}% over the last second`);
   if (process.env['WS_NO_BUFFER_UTIL'] || process.env['WS_NO_UTF_8_VALIDATE']) {
     // In-process ws (the codec rows' baseline) read these at load time; servers get a cleaned env.
     log('WARNING: WS_NO_BUFFER_UTIL / WS_NO_UTF_8_VALIDATE are set: the codec rows compare against ws without its add-ons');

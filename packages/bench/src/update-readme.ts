@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { MachineInfo } from './report/machine.js';
+import { type MachineInfo, wasBusy } from './report/machine.js';
 import { checkBar, renderBar } from './report/bar.js';
 import type { Row } from './report/row.js';
 import { renderTables } from './report/table.js';
@@ -48,13 +48,13 @@ const body = [
   START,
   '',
   `Run of ${report.date} (${report.quick ? '`--quick`, reduced set' : 'full set'}, ${Math.round(report.seconds)} s) on ${m.cpuCount} x ${m.cpuModel}, ` +
-    `${m.memoryGiB} GiB, ${m.platform} ${m.kernel}, Node ${m.node}, load average ${m.loadAverage} at start, commit ${m.commit?.slice(0, 7) ?? '?'}${m.dirty ? ' (with local changes)' : ''}. ` +
+    `${m.memoryGiB} GiB, ${m.platform} ${m.kernel}, Node ${m.node}, load average ${m.loadAverage}${m.cpuBusyAtStart !== undefined ? ` and ${Math.round(m.cpuBusyAtStart * 100)}% of the CPU busy` : ''} at start, commit ${m.commit?.slice(0, 7) ?? '?'}${m.dirty ? ' (with local changes)' : ''}. ` +
     `Figures: \`packages/bench/results/${file.split('/').pop()}\`.`,
-  ...(report.quick || m.loadAverage > m.cpuCount / 2
+  ...(report.quick || wasBusy(m)
     ? [
         '',
         `> **Not final figures.** ${report.quick ? 'A `--quick` run (short phases, reduced set). ' : ''}` +
-          `${m.loadAverage > m.cpuCount / 2 ? `The machine was busy (load average ${m.loadAverage} on ${m.cpuCount} cores), so the servers got a fraction of a core. ` : ''}` +
+          `${wasBusy(m) ? `The machine was busy (${m.cpuBusyAtStart !== undefined ? `${Math.round(m.cpuBusyAtStart * 100)}% of the CPU in the second before the run` : `load average ${m.loadAverage} on ${m.cpuCount} cores`}), so the servers got a fraction of a core. ` : ''}` +
           'Rerun `pnpm bench` on an otherwise idle machine, then `pnpm --filter @wsts/bench readme`.',
       ]
     : []),

@@ -5,6 +5,7 @@ import { Receiver, WebSocketServer } from 'ws';
 import { parseArgs } from '../src/config.js';
 import { windowFor } from '../src/load/echo-job.js';
 import { checkBar } from '../src/report/bar.js';
+import { cpuBusy, machineInfo, wasBusy } from '../src/report/machine.js';
 import { advantage, makeRow } from '../src/report/row.js';
 import { median, percentileSorted } from '../src/report/stats.js';
 import { renderTables } from '../src/report/table.js';
@@ -152,5 +153,19 @@ describe('raw handshake', () => {
     } finally {
       http.close();
     }
+  });
+});
+
+describe('busy machine check', () => {
+  it('prefers the busy share measured before the run over the lagging load average', async () => {
+    const m = machineInfo();
+    const busy = await cpuBusy(200);
+    expect(busy).toBeGreaterThanOrEqual(0);
+    expect(busy).toBeLessThanOrEqual(1);
+    // A build that just finished leaves a high load average on an idle machine: the measured share decides.
+    expect(wasBusy({ ...m, cpuCount: 2, loadAverage: 1.9, cpuBusyAtStart: 0.05 })).toBe(false);
+    expect(wasBusy({ ...m, cpuCount: 2, loadAverage: 0.1, cpuBusyAtStart: 0.6 })).toBe(true);
+    // Results of older runs carry only the load average.
+    expect(wasBusy({ ...m, cpuCount: 2, loadAverage: 1.9, cpuBusyAtStart: undefined })).toBe(true);
   });
 });

@@ -9,6 +9,12 @@ export interface MachineInfo {
   freeMemoryGiB: number;
   /** 1-minute load average at the start: a busy machine explains noisy figures. */
   loadAverage: number;
+  /**
+   * Share of all cores busy (0..1) over one second just before the run, from the kernel's per-core
+   * counters. WHY beside the load average: that one decays over minutes, so a build that finished a
+   * minute earlier still reads as load on an idle machine. Absent in results of older runs.
+   */
+  cpuBusyAtStart?: number;
   platform: string;
   kernel: string;
   node: string;
@@ -24,6 +30,29 @@ function git(args: string[]): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Busy fraction of all cores over `ms` (user + nice + sys + irq against the total, from os.cpus()). */
+export async function cpuBusy(ms = 1000): Promise<number> {
+  const sample = (): { busy: number; total: number } => {
+    let busy = 0;
+    let total = 0;
+    for (const { times } of cpus()) {
+      busy += times.user + times.nice + times.sys + times.irq;
+      total += times.user + times.nice + times.sys + times.irq + times.idle;
+    }
+    return { busy, total };
+  };
+  const before = sample();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = sample();
+  const total = after.total - before.total;
+  return total > 0 ? +((after.busy - before.busy) / total).toFixed(2) : 0;
+}
+
+/** Whether a run's figures were taken on a busy machine: the measured busy share when recorded, else the load average. */
+export function wasBusy(m: MachineInfo): boolean {
+  return m.cpuBusyAtStart !== undefined ? m.cpuBusyAtStart > 0.25 : m.loadAverage > m.cpuCount / 2;
 }
 
 export function machineInfo(): MachineInfo {
