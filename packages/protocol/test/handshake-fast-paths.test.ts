@@ -1,5 +1,6 @@
 import { createHash, webcrypto } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { upgradeRequest as request } from './helpers.js';
 import { base64Decode, base64DecodedLength, base64Encode } from '../src/base64.js';
 import { listHasToken, splitList, valueHasToken } from '../src/headers.js';
 import { computeAccept, sha1, upgrade, parseExtensionHeader } from '../src/index.js';
@@ -9,14 +10,6 @@ import { computeAccept, sha1, upgrade, parseExtensionHeader } from '../src/index
  * allocation-free key check and SHA-1 over ASCII) must give exactly the answers of the plain ones.
  */
 
-const request = (extra: Record<string, string | string[]> = {}): Record<string, string | string[]> => ({
-  host: 'example.com',
-  upgrade: 'websocket',
-  connection: 'Upgrade',
-  'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
-  'sec-websocket-version': '13',
-  ...extra,
-});
 
 describe('computeAccept', () => {
   const nodeAccept = (key: string): string =>

@@ -1,5 +1,6 @@
 import { createHash, webcrypto } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { upgradeRequest as request } from './helpers.js';
 import {
   acceptClientHandshake,
   computeAccept,
@@ -14,14 +15,6 @@ const random = (bytes: Uint8Array): void => {
   webcrypto.getRandomValues(bytes);
 };
 
-const request = (extra: Record<string, string> = {}): Record<string, string> => ({
-  host: 'example.com',
-  upgrade: 'websocket',
-  connection: 'Upgrade',
-  'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
-  'sec-websocket-version': '13',
-  ...extra,
-});
 
 describe('computeAccept / sha1', () => {
   it('matches the RFC 6455 section 1.3 example', () => {

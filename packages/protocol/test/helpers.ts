@@ -123,3 +123,15 @@ export function run(
   for (let i = 0; i < data.length; i += size) connection.receive(data.subarray(i, i + size));
   return { events: raw.map(describeEvent), written: describeWritten(concatBytes(writes), role), raw, connection };
 }
+
+/** The RFC 6455 section 1.3 sample opening request as lower-cased headers, plus or over `extra`. */
+export function upgradeRequest<V extends string | string[] = string>(extra: Record<string, V> = {}): Record<string, string | V> {
+  return {
+    host: 'example.com',
+    upgrade: 'websocket',
+    connection: 'Upgrade',
+    'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+    'sec-websocket-version': '13',
+    ...extra,
+  };
+}
