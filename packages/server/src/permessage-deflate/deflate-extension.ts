@@ -42,13 +42,10 @@ export class PerMessageDeflate implements Extension {
   private readonly inlineDeflateLimit: number;
   private readonly inlineInflateLimit: number;
   private readonly limiter: ZlibLimiter;
-  // Tails of the per-direction job chains, and how many jobs of each are not settled yet. The counts,
-  // not the tails, say whether a direction is idle: they drop as a job settles, before the Connection
-  // hears of it, so its next message can already go inline.
-  private sending: Promise<unknown> | undefined;
-  private receiving: Promise<unknown> | undefined;
-  private sendJobs = 0;
-  private receiveJobs = 0;
+  // Each direction's thread-pool jobs, created on its first one: a connection whose messages all go
+  // inline (or that sends nothing) never holds one.
+  private sending: OrderedJobs | undefined;
+  private receiving: OrderedJobs | undefined;
   private disposed = false;
 
   constructor(plan: DeflatePlan) {
@@ -71,19 +68,12 @@ export class PerMessageDeflate implements Extension {
   /** Compresses `data` unless it is shorter than the threshold, in which case it goes out as is. */
   encode(data: Uint8Array, _binary: boolean): EncodedMessage | Promise<EncodedMessage> {
     if (data.length < this.threshold || this.disposed) return { data, rsv1: false };
-    if (this.sendJobs === 0 && data.length <= this.inlineDeflateLimit) {
+    if (!this.sending?.pending && data.length <= this.inlineDeflateLimit) {
       return { data: this.compressor.compressInline(data), rsv1: true };
     }
-    const job = this.chain(this.sendJobs > 0 ? this.sending : undefined, () => this.compressor.compress(data)).then(
-      (compressed): EncodedMessage => ({ data: compressed, rsv1: true }),
-    );
-    this.sendJobs++;
-    const settled = (): void => {
-      this.sendJobs--;
-    };
-    // Registered before the caller's reaction, so the count is down when the caller continues.
-    this.sending = job.then(settled, settled);
-    return job;
+    const compress = (): Promise<EncodedMessage> =>
+      this.compressor.compress(data).then((compressed): EncodedMessage => ({ data: compressed, rsv1: true }));
+    return (this.sending ??= new OrderedJobs()).add(() => this.onThreadPool(compress));
   }
 
   /**
@@ -93,24 +83,16 @@ export class PerMessageDeflate implements Extension {
   decode(fragments: readonly Uint8Array[], rsv1: boolean, maxSize: number): Uint8Array | Promise<Uint8Array> {
     if (!rsv1) return concat(fragments);
     if (this.disposed) return Promise.reject(new Error('permessage-deflate extension disposed'));
-    if (this.receiveJobs === 0 && compressedLength(fragments) <= this.inlineInflateLimit) {
+    let work: () => Promise<Uint8Array>;
+    if (!this.receiving?.pending && compressedLength(fragments) <= this.inlineInflateLimit) {
       const inflated = this.decompressor.decompressInline(fragments, maxSize);
       if (!(inflated instanceof UnfinishedInflate)) return inflated;
       // It inflates to more than an inline pass may produce: the rest goes to the thread pool.
-      return this.queueDecode(() => this.decompressor.finish(inflated, maxSize));
+      work = () => this.decompressor.finish(inflated, maxSize);
+    } else {
+      work = () => this.decompressor.decompress(fragments, maxSize);
     }
-    return this.queueDecode(() => this.decompressor.decompress(fragments, maxSize));
-  }
-
-  /** Runs an inflate job on the thread pool after the ones already queued for this connection. */
-  private queueDecode(work: () => Promise<Uint8Array>): Promise<Uint8Array> {
-    const job = this.chain(this.receiveJobs > 0 ? this.receiving : undefined, work);
-    this.receiveJobs++;
-    const settled = (): void => {
-      this.receiveJobs--;
-    };
-    this.receiving = job.then(settled, settled);
-    return job;
+    return (this.receiving ??= new OrderedJobs()).add(() => this.onThreadPool(work));
   }
 
   /** Frees both zlib streams; work in progress rejects, queued work never starts zlib. */
@@ -120,12 +102,31 @@ export class PerMessageDeflate implements Extension {
     this.decompressor.dispose();
   }
 
-  private chain<T>(previous: Promise<unknown> | undefined, work: () => Promise<T>): Promise<T> {
-    const run = (): Promise<T> =>
-      this.limiter.run(() =>
-        this.disposed ? Promise.reject(new Error('permessage-deflate extension disposed')) : work(),
-      );
-    return previous ? previous.then(run) : run();
+  /** One zlib job through the shared limiter; a job whose turn comes after dispose never starts zlib. */
+  private onThreadPool<T>(work: () => Promise<T>): Promise<T> {
+    return this.limiter.run(() => (this.disposed ? Promise.reject(new Error('permessage-deflate extension disposed')) : work()));
+  }
+}
+
+/** One direction's thread-pool jobs, run strictly in order because the LZ77 window carries over. */
+class OrderedJobs {
+  /**
+   * Jobs not settled yet. This count, not the tail, says whether the direction is idle: it drops as a
+   * job settles, before the Connection hears of it, so the next message can already go inline.
+   */
+  pending = 0;
+  private tail: Promise<unknown> | undefined = undefined;
+
+  /** Starts `work` once every earlier job has settled (at once when none is pending). */
+  add<T>(work: () => Promise<T>): Promise<T> {
+    const job = this.pending > 0 && this.tail !== undefined ? this.tail.then(work) : work();
+    this.pending++;
+    const settled = (): void => {
+      this.pending--;
+    };
+    // Registered before the caller's reaction, so the count is down when the caller continues.
+    this.tail = job.then(settled, settled);
+    return job;
   }
 }
 
