@@ -387,19 +387,32 @@ describe('inline zlib (small messages on the calling thread)', () => {
     expect(inlineZlibWorks()).toBe(true);
   });
 
-  it('defaults to 4 KiB messages deflated and 16 KiB compressed payloads inflated inline', async () => {
+  it('defaults to 4 KiB messages deflated and 1 MiB compressed payloads inflated inline', async () => {
     const ext = serverExtension();
     expect(ext.encode(message(4 * KiB), false)).not.toBeInstanceOf(Promise);
     const large = ext.encode(message(4 * KiB + 1), false);
     expect(large).toBeInstanceOf(Promise);
     await large;
-    const noisy16 = deflateRawSync(noise(15 * KiB, 1), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
-    expect(noisy16.length).toBeLessThanOrEqual(16 * KiB);
-    expect(ext.decode([noisy16], true, MiB)).not.toBeInstanceOf(Promise);
-    const noisy17 = deflateRawSync(noise(17 * KiB, 2), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
-    const later = ext.decode([noisy17], true, MiB);
+    // Noise does not compress: stored blocks, a few bytes over the data itself.
+    const fits = deflateRawSync(noise(MiB - KiB, 1), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    expect(fits.length).toBeLessThanOrEqual(MiB);
+    const inline = ext.decode([fits], true, 2 * MiB);
+    expect(inline).not.toBeInstanceOf(Promise);
+    expect(Buffer.from(inline as Uint8Array).equals(noise(MiB - KiB, 1))).toBe(true);
+    const over = deflateRawSync(noise(MiB + KiB, 2), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    const later = ext.decode([over], true, 2 * MiB);
     expect(later).toBeInstanceOf(Promise);
-    expect(Buffer.from(await later).equals(noise(17 * KiB, 2))).toBe(true);
+    expect(Buffer.from(await later).equals(noise(MiB + KiB, 2))).toBe(true);
+    ext.dispose();
+  });
+
+  it('a message of exactly 1 MiB inflates whole inline: the pause is past 1 MiB of output, not at it', () => {
+    const ext = serverExtension();
+    const data = message(MiB, 9);
+    const compressed = deflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    const result = ext.decode([compressed], true, 2 * MiB);
+    expect(result).not.toBeInstanceOf(Promise);
+    expect(Buffer.from(result as Uint8Array).equals(data)).toBe(true);
     ext.dispose();
   });
 

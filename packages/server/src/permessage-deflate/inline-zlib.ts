@@ -1,5 +1,5 @@
 /**
- * Small messages compressed or inflated on the calling thread, through the same zlib stream (and so
+ * Messages compressed (small ones) or inflated (up to 1 MiB of output) on the calling thread, through the same zlib stream (and so
  * the same LZ77 window) the thread-pool path uses.
  *
  * Why: an asynchronous zlib write is one job on libuv's thread pool, which costs two cross-thread
@@ -7,8 +7,10 @@
  * project's 2-core VM that was ~70 µs per message, while deflating 1 KiB of text takes ~5-30 µs and
  * inflating it ~3-10 µs; `perf` on the echo server with 1 KiB deflate traffic put half of all server
  * CPU in the kernel's futex/wake-up paths and under 5 % in zlib itself (docs/notes/deflate.md,
- * session 2). Only small inputs go inline (`inlineDeflateLimit`, `inlineInflateLimit`): larger ones are
- * worth the trip.
+ * session 2). A large inflate pays that trip once per 16 KiB of output (64 trips, 3-6 ms, for a 1 MiB
+ * message that inflates in ~1 ms), so inflating goes inline up to 1 MiB of output; compressing costs
+ * ~30x more per byte, so only small messages are compressed inline (`inlineDeflateLimit`,
+ * `inlineInflateLimit`).
  *
  * How: Node has no public synchronous call on a live zlib stream (`zlib.deflateRawSync` makes a new
  * stream per call, losing the window that context takeover keeps, and a stream's `_processChunk` without
@@ -56,7 +58,7 @@ export interface InlineOutput {
    * before them; otherwise they, and output zlib still holds, are the rest of the message.
    */
   inputLeft: number;
-  /** False when the pass stopped at `pause` bytes of output with more to come. */
+  /** False when the pass stopped past `pause` bytes of output with more possibly to come. */
   complete: boolean;
 }
 
@@ -66,9 +68,11 @@ export type InlineFailure = { kind: 'zlib'; error: Error } | { kind: 'limit' };
 /**
  * Runs `input` through `stream` with a sync flush, on this thread. Returns the output, or a failure:
  * zlib rejected the data (the stream is then destroyed), or the output passed `limit` bytes (zlib's
- * state is then mid-message and the caller must close the stream). Once the output reaches `pause`
- * bytes with more to come, it returns early (`complete` false): the caller finishes the message on the
- * thread pool, so a small input that inflates hugely cannot hold the event loop for long.
+ * state is then mid-message and the caller must close the stream). Once the output passes `pause`
+ * bytes with more possibly to come, it returns early (`complete` false): the caller finishes the
+ * message on the thread pool, so a small input that inflates hugely cannot hold the event loop for long.
+ * (Past, not at: a message of exactly `pause` bytes fills the scratch buffer on its last write, and one
+ * more inline write to learn that nothing follows is far cheaper than a thread-pool trip.)
  *
  * The stream must be idle (no asynchronous write in progress) and open: Node's binding aborts the
  * process otherwise, so callers serialise every use of a stream.
@@ -108,7 +112,7 @@ export function processInline(
     }
     // Free output space left means zlib has nothing more to give for this input.
     if (outFree !== 0) return { chunks, length, inputLeft: left, complete: true };
-    if (length >= pause) return { chunks, length, inputLeft: left, complete: false };
+    if (length > pause) return { chunks, length, inputLeft: left, complete: false };
   }
 }
 

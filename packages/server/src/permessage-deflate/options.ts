@@ -49,10 +49,11 @@ export interface PerMessageDeflateOptions {
   inlineDeflateLimit?: number;
   /**
    * Incoming messages whose compressed payload is at most this many bytes are inflated synchronously on
-   * the calling thread. Default 16384: inflating is several times cheaper than deflating (16 KiB of
-   * compressed text, ~100 KiB inflated, takes ~0.1-0.3 ms). An inline inflate stops at the message size
-   * limit (1009) and hands anything past 1 MiB of output to the thread pool, so a small bomb cannot hold
-   * the event loop for long. `0` inflates every message on the thread pool.
+   * the calling thread. Default 1 MiB. Inflating costs ~1 ms per MiB of output here, while the thread
+   * pool hands its output back 16 KiB per trip (~70 µs each): a 1 MiB message took 64 trips, 3-6 ms.
+   * An inline inflate stops at the message size limit (1009) and hands anything past 1 MiB of output
+   * to the thread pool, so no message (a bomb included) holds the event loop for more than about 1 MiB
+   * of zlib work. `0` inflates every message on the thread pool.
    */
   inlineInflateLimit?: number;
   /** zlib compression level, 0..9 or -1 for zlib's default (6). Default -1. */
@@ -87,12 +88,13 @@ export const DEFAULT_THRESHOLD = 1024;
 
 /**
  * Defaults for `inlineDeflateLimit` and `inlineInflateLimit`. On the project's 2-core VM a thread-pool
- * trip costs ~70 µs of handoff; 4 KiB of text deflates in ~120 µs at level 6 and 16 KiB of compressed
- * text inflates in ~0.1-0.3 ms, so beyond these the pool's parallelism and an unblocked event loop are
- * worth the trip (docs/notes/deflate.md, session 2).
+ * trip costs ~70 µs of handoff; 4 KiB of text deflates in ~120 µs at level 6, so beyond that the pool's
+ * parallelism and an unblocked event loop are worth the trip. Inflating is ~30x cheaper than deflating
+ * and its output, not its input, is what takes time; the inline pass already stops at 1 MiB of output,
+ * so the input limit only needs to cover large messages (docs/notes/deflate.md, sessions 2 and 3).
  */
 export const DEFAULT_INLINE_DEFLATE_LIMIT = 4 * 1024;
-export const DEFAULT_INLINE_INFLATE_LIMIT = 16 * 1024;
+export const DEFAULT_INLINE_INFLATE_LIMIT = 1024 * 1024;
 
 function policy(value: ParameterPolicy | undefined, name: string): 'request' | 'accept' | 'refuse' {
   if (value === undefined || value === false || value === 'accept') return 'accept';
