@@ -8,7 +8,7 @@ export interface BenchConfig {
   codec: { frameSizes: number[]; maskSizes: number[]; utf8Sizes: number[]; rounds: number; roundMs: number };
   echo: { cases: EchoCase[]; warmupMs: number; durationMs: number; rounds: number; maxMessages: number };
   deflateEcho: { cases: EchoCase[] };
-  scale: { connections: number };
+  scale: { connections: number; rounds: number };
   out: string | undefined;
 }
 
@@ -23,6 +23,7 @@ export const USAGE = `usage: pnpm bench [--quick] [--only codec,echo,scale,defla
   --only LIST      run only these suites
   --duration MS    measured phase of each echo job (default 1500, quick 400)
   --rounds N       echo jobs per server per case, alternating servers; medians reported (default 5, quick 1)
+  --scale-rounds N fresh-server runs per server for the scale rows, alternating; medians (default 3, quick 1)
   --connections N  idle connections for the scale rows (default 10000, quick 500)
   --case SIZExN    echo only this case (repeatable; SIZE in bytes or with KiB/MiB, e.g. 1MiBx1000, 1KiBx64:text)
   --out FILE       where to write the JSON (default results/<date>.json)`;
@@ -65,7 +66,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         codec: { frameSizes: SIZES, maskSizes: SIZES, utf8Sizes: [KiB, 64 * KiB], rounds: 5, roundMs: 10 },
         echo: { cases: [c(16, 1), c(16, 64), c(KiB, 64), c(KiB, 64, true), c(64 * KiB, 1), c(MiB, 1), c(16, 300)], warmupMs: 150, durationMs: 400, rounds: 1, maxMessages: 2_000_000 },
         deflateEcho: { cases: [c(KiB, 64)] },
-        scale: { connections: 500 },
+        scale: { connections: 500, rounds: 1 },
         out: undefined,
       }
     : {
@@ -74,7 +75,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         codec: { frameSizes: SIZES, maskSizes: SIZES, utf8Sizes: [KiB, 64 * KiB], rounds: 7, roundMs: 150 },
         echo: { cases: [...matrix(), c(16, 64, true), c(KiB, 64, true)], warmupMs: 500, durationMs: 1500, rounds: 5, maxMessages: 50_000_000 },
         deflateEcho: { cases: matrix() },
-        scale: { connections: 10_000 },
+        scale: { connections: 10_000, rounds: 3 },
         out: undefined,
       };
   let explicitCases = false;
@@ -87,6 +88,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
       config.suites = new Set(list as SuiteName[]);
     } else if (a === '--duration') config.echo.durationMs = positive(a, args[++i]);
     else if (a === '--rounds') config.echo.rounds = positive(a, args[++i]);
+    else if (a === '--scale-rounds') config.scale.rounds = positive(a, args[++i]);
     else if (a === '--connections') config.scale.connections = positive(a, args[++i]);
     else if (a === '--out') config.out = args[++i];
     else if (a === '--case') {

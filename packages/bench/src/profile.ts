@@ -67,7 +67,7 @@ async function profileServer(kindOf: 'echo' | 'handshake'): Promise<void> {
       await reap(worker);
     } else {
       const worker = forkWorker('scale-worker');
-      worker.send({ type: 'open', port: server.port, count: connections, concurrency: 128, deflate, timeoutMs: 30_000 } satisfies ScaleRequest);
+      worker.send({ type: 'open', port: server.port, count: connections, concurrency: 128, deflate, timeoutMs: 30_000, addressBlock: process.pid } satisfies ScaleRequest);
       const m = await nextMessage<ScaleReply>(worker, 120_000, 'profile handshake');
       if (m.type === 'opened' && m.ok) console.log(`${Math.round(m.handshakesPerSec)} handshakes/s under the profiler`);
       worker.send({ type: 'close' } satisfies ScaleRequest);
@@ -87,7 +87,7 @@ async function profileMemory(): Promise<void> {
   const server = await startServer(kind, 15_000, ['--heapsnapshot-signal=SIGHUP', `--diagnostic-dir=${dir}`]);
   const worker = forkWorker('scale-worker');
   try {
-    worker.send({ type: 'open', port: server.port, count: connections, concurrency: 128, deflate, timeoutMs: 30_000 } satisfies ScaleRequest);
+    worker.send({ type: 'open', port: server.port, count: connections, concurrency: 128, deflate, timeoutMs: 30_000, addressBlock: process.pid } satisfies ScaleRequest);
     const m = await nextMessage<ScaleReply>(worker, 120_000, 'profile memory');
     if (m.type !== 'opened' || !m.ok) throw new Error('could not open the connections');
     const rss = await server.collectAndMeasure();

@@ -11,7 +11,7 @@ import { median, percentileSorted } from '../src/report/stats.js';
 import { renderTables } from '../src/report/table.js';
 import { formatSize } from '../src/report/units.js';
 import { asciiPayload, BENCH_MASK, buildFrame, mixedUtf8Payload, OPCODE_BINARY, OPCODE_TEXT } from '../src/wire/frames.js';
-import { openWebSocket } from '../src/wire/handshake.js';
+import { openWebSocket, sourceAddress } from '../src/wire/handshake.js';
 
 describe('statistics', () => {
   it('takes the median of odd and even lists', () => {
@@ -73,6 +73,7 @@ describe('command line', () => {
     expect(c.quick).toBe(true);
     expect([...c.suites]).toEqual(['codec', 'scale']);
     expect(c.scale.connections).toBe(500);
+    expect(c.scale.rounds).toBe(1);
   });
   it('covers the issue\'s full matrix without --quick', () => {
     const c = parseArgs([]);
@@ -81,6 +82,8 @@ describe('command line', () => {
     expect(c.scale.connections).toBe(10_000);
     expect(c.echo.rounds).toBe(5);
     expect(parseArgs(['--quick', '--rounds', '2']).echo.rounds).toBe(2);
+    expect(c.scale.rounds).toBe(3);
+    expect(parseArgs(['--scale-rounds', '5']).scale.rounds).toBe(5);
     expect(c.codec.frameSizes.map(formatSize)).toEqual(['16 B', '1 KiB', '64 KiB', '1 MiB']);
   });
   it('runs only the echo cases asked for', () => {
@@ -167,5 +170,18 @@ describe('busy machine check', () => {
     expect(wasBusy({ ...m, cpuCount: 2, loadAverage: 0.1, cpuBusyAtStart: 0.6 })).toBe(true);
     // Results of older runs carry only the load average.
     expect(wasBusy({ ...m, cpuCount: 2, loadAverage: 1.9, cpuBusyAtStart: undefined })).toBe(true);
+  });
+});
+
+describe('source addresses of the load generators', () => {
+  it('give each job its own block of eight loopback addresses on Linux, and leave the choice to the OS without a block', () => {
+    expect(sourceAddress(0, undefined)).toBeUndefined();
+    if (process.platform !== 'linux') return;
+    const block = [...new Set(Array.from({ length: 64 }, (_, i) => sourceAddress(i, 7)))];
+    expect(block).toEqual(Array.from({ length: 8 }, (_, i) => `127.0.8.${i + 1}`));
+    expect(sourceAddress(0, 8)).toBe('127.0.9.1');
+    // Blocks wrap within 127.0.1-254.x, never 127.0.0.x (the echo jobs' default) or .255.
+    expect(sourceAddress(0, 253)).toBe('127.0.254.1');
+    expect(sourceAddress(0, 254)).toBe('127.0.1.1');
   });
 });

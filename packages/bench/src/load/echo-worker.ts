@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { constants, deflateRawSync } from 'node:zlib';
 import { percentileSorted } from '../report/stats.js';
-import { openMany, openWebSocket, sourceAddress } from '../wire/handshake.js';
+import { openMany, openWebSocket } from '../wire/handshake.js';
 import { asciiPayload, BENCH_MASK, buildFrame, OPCODE_BINARY, OPCODE_TEXT, textPayload } from '../wire/frames.js';
 import type { EchoJob, EchoResult, EchoWorkerMessage } from './echo-job.js';
 
@@ -210,7 +210,7 @@ export async function runEchoJob(job: EchoJob): Promise<EchoResult> {
   try {
     const t0 = performance.now();
     const opened = await openMany(job.connections, 128, async (i) => {
-      const o = await openWebSocket({ port: job.port, deflate: job.deflate, localAddress: sourceAddress(i, job.connections), timeoutMs: job.connectTimeoutMs });
+      const o = await openWebSocket({ port: job.port, deflate: job.deflate, timeoutMs: job.connectTimeoutMs });
       sockets.push(o.socket);
       return o;
     });

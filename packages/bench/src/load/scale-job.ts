@@ -1,6 +1,15 @@
 /** Messages between the orchestrator and the scale load generator process. */
 export type ScaleRequest =
-  | { type: 'open'; port: number; count: number; concurrency: number; deflate: boolean; timeoutMs: number }
+  | {
+      type: 'open';
+      port: number;
+      count: number;
+      concurrency: number;
+      deflate: boolean;
+      timeoutMs: number;
+      /** Which block of source addresses to connect from (see `sourceAddress`). */
+      addressBlock: number;
+    }
   | { type: 'close' };
 
 export type ScaleReply =

@@ -20,7 +20,7 @@ async function open(request: Extract<ScaleRequest, { type: 'open' }>): Promise<v
     const start = performance.now();
     const cpuStart = process.cpuUsage();
     await openMany(request.count, request.concurrency, async (i) => {
-      const o = await openWebSocket({ port: request.port, deflate: request.deflate, localAddress: sourceAddress(i, request.count), timeoutMs: request.timeoutMs });
+      const o = await openWebSocket({ port: request.port, deflate: request.deflate, localAddress: sourceAddress(i, request.addressBlock), timeoutMs: request.timeoutMs });
       sockets.push(o.socket);
       // A server heartbeat may ping these sockets; they stay silent either way, as idle clients do.
       o.socket.on('error', () => {});

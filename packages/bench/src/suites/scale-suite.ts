@@ -3,12 +3,23 @@ import type { ScaleReply, ScaleRequest } from '../load/scale-job.js';
 import { makeRow, type Row } from '../report/row.js';
 import { processCpuSeconds, startServer } from '../servers/server-process.js';
 import { checkAddons, serverKinds } from '../servers/server-kinds.js';
+import { median } from '../report/stats.js';
 
 export interface ScaleSuiteOptions {
   connections: number;
+  /** Runs per server, alternating servers; the figures are the medians. */
+  rounds: number;
   deflate: boolean;
   log: (line: string) => void;
 }
+
+/**
+ * The block of source addresses the next job opens its connections from (see `sourceAddress`). Each job
+ * gets its own, starting from a per-process offset, so no job's connections collide with the TIME_WAIT
+ * sockets an earlier job (or run) left behind: with shared addresses, a run after another had half its
+ * handshakes wait on the kernel's ephemeral-port search (554/s against 5,600/s measured).
+ */
+let nextBlock = process.pid;
 
 interface ScaleFigures {
   handshakesPerSec: number;
@@ -19,13 +30,13 @@ interface ScaleFigures {
 }
 
 /** One server: start it, measure its idle RSS, open N idle connections, measure again, tear down. */
-async function measureServer(kind: ReturnType<typeof serverKinds>[number], options: ScaleSuiteOptions): Promise<ScaleFigures> {
+async function measureServer(kind: ReturnType<typeof serverKinds>[number], options: ScaleSuiteOptions, round: string): Promise<ScaleFigures> {
   const server = await startServer(kind);
   checkAddons(kind, server.banner);
   const worker = forkWorker('scale-worker');
   try {
     const before = await server.collectAndMeasure();
-    const open: ScaleRequest = { type: 'open', port: server.port, count: options.connections, concurrency: 128, deflate: options.deflate, timeoutMs: 30_000 };
+    const open: ScaleRequest = { type: 'open', port: server.port, count: options.connections, concurrency: 128, deflate: options.deflate, timeoutMs: 30_000, addressBlock: nextBlock++ };
     const cpuBefore = processCpuSeconds(server.pid);
     worker.send(open);
     const opened = await nextMessage<ScaleReply>(worker, 180_000, `scale ${kind.id}`);
@@ -37,7 +48,7 @@ async function measureServer(kind: ReturnType<typeof serverKinds>[number], optio
     await new Promise((r) => setTimeout(r, 500));
     const after = await server.collectAndMeasure();
     options.log(
-      `  scale ${kind.label}: ${opened.count} conns in ${Math.round(opened.ms)} ms (${Math.round(opened.handshakesPerSec)}/s, generator CPU ${Math.round(opened.generatorCpu * 100)}%), RSS ${(before / 2 ** 20).toFixed(1)} -> ${(after / 2 ** 20).toFixed(1)} MiB`,
+      `  scale${round} ${kind.label}: ${opened.count} conns in ${Math.round(opened.ms)} ms (${Math.round(opened.handshakesPerSec)}/s, generator CPU ${Math.round(opened.generatorCpu * 100)}%), RSS ${(before / 2 ** 20).toFixed(1)} -> ${(after / 2 ** 20).toFixed(1)} MiB`,
     );
     return {
       handshakesPerSec: opened.handshakesPerSec,
@@ -57,29 +68,43 @@ async function measureServer(kind: ReturnType<typeof serverKinds>[number], optio
 
 /**
  * Memory per idle connection (the server's RSS as the OS reports it, after a forced GC, over the count;
- * and the growth over the same server's idle RSS, over the count) and handshakes per second.
+ * and the growth over the same server's idle RSS, over the count) and handshakes per second. Each round
+ * starts every server afresh (so JIT warm-up is in every figure, as in a real cold start), alternating
+ * which goes first; the figures are the medians over the rounds.
  */
 export async function runScaleSuite(options: ScaleSuiteOptions): Promise<Row[]> {
   const kinds = serverKinds({ deflate: options.deflate, withoutAddons: false });
-  const figures: Record<string, ScaleFigures | null> = {};
+  const runs: Record<string, ScaleFigures[]> = Object.fromEntries(kinds.map((k) => [k.id, []]));
   const errors: string[] = [];
-  for (const kind of kinds) {
-    try {
-      figures[kind.id] = await measureServer(kind, options);
-    } catch (error) {
-      figures[kind.id] = null;
-      errors.push(`${kind.id}: ${(error as Error).message}`);
-      options.log(`  scale ${kind.label}: FAILED ${(error as Error).message}`);
+  for (let round = 0; round < options.rounds; round++) {
+    const order = round % 2 === 0 ? kinds : [...kinds].reverse();
+    for (const kind of order) {
+      if (errors.some((e) => e.startsWith(`${kind.id}:`))) continue;
+      const label = options.rounds > 1 ? ` round ${round + 1}` : '';
+      try {
+        runs[kind.id]!.push(await measureServer(kind, options, label));
+      } catch (error) {
+        errors.push(`${kind.id}: ${(error as Error).message}`);
+        options.log(`  scale${label} ${kind.label}: FAILED ${(error as Error).message}`);
+      }
     }
   }
+  /** Median over the rounds; null when any round of that server failed (the row is then incomplete). */
+  const failed = (id: string): boolean => errors.some((e) => e.startsWith(`${id}:`));
   const pick = (f: (x: ScaleFigures) => number): Record<string, number | null> =>
-    Object.fromEntries(Object.entries(figures).map(([id, x]) => [id, x ? f(x) : null]));
+    Object.fromEntries(Object.entries(runs).map(([id, list]) => [id, failed(id) || list.length === 0 ? null : median(list.map(f))]));
+  const spread = (f: (x: ScaleFigures) => number): Record<string, number[]> =>
+    Object.fromEntries(Object.entries(runs).map(([id, list]) => [id, list.map(f)]));
   const section = options.deflate ? 'scale, permessage-deflate negotiated' : 'scale (idle connections)';
   const common = { section, case: `${options.connections.toLocaleString('en-US')} conns`, bar: 'ws', placeholder: kinds.some((k) => k.placeholder), ...(errors.length ? { error: errors.join('; ') } : {}) };
+  const rss = (x: ScaleFigures): number => x.rssPerConnKiB;
+  const delta = (x: ScaleFigures): number => x.deltaPerConnKiB;
+  const rate = (x: ScaleFigures): number => x.handshakesPerSec;
+  const perCpu = (x: ScaleFigures): number => x.handshakesPerServerCpuSec ?? Number.NaN;
   return [
-    makeRow({ ...common, metric: 'RSS/conn KiB', better: 'lower', values: pick((x) => x.rssPerConnKiB) }),
-    makeRow({ ...common, metric: 'ΔRSS/conn KiB', better: 'lower', values: pick((x) => x.deltaPerConnKiB) }),
-    makeRow({ ...common, metric: 'handshakes/s', better: 'higher', values: pick((x) => x.handshakesPerSec) }),
-    makeRow({ ...common, metric: 'handshakes/server-CPU-s', better: 'higher', values: pick((x) => x.handshakesPerServerCpuSec ?? Number.NaN) }),
+    makeRow({ ...common, metric: 'RSS/conn KiB', better: 'lower', values: pick(rss), samples: spread(rss) }),
+    makeRow({ ...common, metric: 'ΔRSS/conn KiB', better: 'lower', values: pick(delta), samples: spread(delta) }),
+    makeRow({ ...common, metric: 'handshakes/s', better: 'higher', values: pick(rate), samples: spread(rate) }),
+    makeRow({ ...common, metric: 'handshakes/server-CPU-s', better: 'higher', values: pick(perCpu), samples: spread(perCpu) }),
   ];
 }

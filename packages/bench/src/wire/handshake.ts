@@ -80,8 +80,14 @@ export async function openMany<T>(count: number, concurrency: number, open: (ind
   return out;
 }
 
-/** Source addresses for `count` sockets: several 127.0.0.x on Linux once one address's ports could run short. */
-export function sourceAddress(index: number, count: number): string | undefined {
-  if (process.platform !== 'linux' || count < 4000) return undefined;
-  return `127.0.0.${1 + (index % 4)}`;
+/**
+ * The address socket `index` of a job connects from: on Linux, one of eight in the job's own block,
+ * 127.0.<block>.1-8 (every 127.x address reaches the server on 127.0.0.1 over loopback). Eight
+ * addresses give ~225,000 ephemeral ports per job, and a fresh block per job keeps it clear of the
+ * TIME_WAIT sockets earlier jobs left (they last a minute). Undefined (the OS's choice, 127.0.0.1)
+ * without a block or off Linux.
+ */
+export function sourceAddress(index: number, block: number | undefined): string | undefined {
+  if (process.platform !== 'linux' || block === undefined) return undefined;
+  return `127.0.${1 + (block % 254)}.${1 + (index % 8)}`;
 }
