@@ -111,15 +111,27 @@ export function xorRange32(bytes: Uint8Array, start: number, end: number, key: n
   for (; i < end; i++) bytes[i] = bytes[i]! ^ keyByte(key, offset + i - start);
 }
 
-/** XOR of every 64-bit word with `key`, unrolled by 4. */
+/** XOR of every 64-bit word with `key`, unrolled by 16. */
 function xorWords64(view: BigUint64Array, key: bigint): void {
   const n = view.length;
   let w = 0;
-  for (; w + 4 <= n; w += 4) {
+  for (; w + 16 <= n; w += 16) {
     view[w] = view[w]! ^ key;
     view[w + 1] = view[w + 1]! ^ key;
     view[w + 2] = view[w + 2]! ^ key;
     view[w + 3] = view[w + 3]! ^ key;
+    view[w + 4] = view[w + 4]! ^ key;
+    view[w + 5] = view[w + 5]! ^ key;
+    view[w + 6] = view[w + 6]! ^ key;
+    view[w + 7] = view[w + 7]! ^ key;
+    view[w + 8] = view[w + 8]! ^ key;
+    view[w + 9] = view[w + 9]! ^ key;
+    view[w + 10] = view[w + 10]! ^ key;
+    view[w + 11] = view[w + 11]! ^ key;
+    view[w + 12] = view[w + 12]! ^ key;
+    view[w + 13] = view[w + 13]! ^ key;
+    view[w + 14] = view[w + 14]! ^ key;
+    view[w + 15] = view[w + 15]! ^ key;
   }
   for (; w < n; w++) view[w] = view[w]! ^ key;
 }

@@ -1,7 +1,8 @@
 /**
  * The masking kernels against a byte-by-byte reference: both word kernels (64-bit, chosen in V8, and
  * 32-bit, chosen elsewhere) run here whatever engine runs the tests, at every alignment and every length
- * 0..64 exhaustively, then random larger sizes and ranges with fast-check.
+ * 0..64 and around the 64-bit kernel's 16-word (128-byte) unrolled blocks exhaustively, then random
+ * larger sizes and ranges with fast-check.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -20,14 +21,20 @@ function patterned(length: number, seed: number): Uint8Array {
 
 const MASKS = [new Uint8Array([0x37, 0xfa, 0x21, 0x3d]), new Uint8Array([0xff, 0x00, 0x80, 0x01]), new Uint8Array([0x80, 0x80, 0x80, 0x80])];
 const IN_PLACE = { xorRange64, xorRange32 } as const;
+/** 0..64, and the lengths around one and two of the 64-bit kernel's 128-byte unrolled blocks (plus head). */
+const LENGTHS = [...range(0, 64), ...range(120, 144), ...range(248, 272)];
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
 
 describe('in-place kernels', () => {
   for (const [name, kernel] of Object.entries(IN_PLACE)) {
-    it(`${name}: every alignment 0..7, length 0..64, payload offset 0..3; bytes outside the range untouched`, () => {
+    it(`${name}: every alignment 0..7, length 0..64 and 120..144, 248..272, payload offset 0..3; bytes outside the range untouched`, () => {
       for (const mask of MASKS) {
         const key = maskKey(mask);
         for (let align = 0; align < 8; align++) {
-          for (let length = 0; length <= 64; length++) {
+          for (const length of LENGTHS) {
             for (let offset = 0; offset < 4; offset++) {
               const data = patterned(length, align + offset);
               const buffer = patterned(align + length + 5, 99);
