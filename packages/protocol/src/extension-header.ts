@@ -116,9 +116,69 @@ export function parseExtensionHeader(values: string | readonly string[]): Extens
   return out;
 }
 
+/**
+ * Offers parsed from recently seen header values, frozen and shared. WHY: a server hears the same few
+ * values over and over (every Chromium sends `permessage-deflate; client_max_window_bits`); parsing
+ * each afresh, and then negotiating each afresh, was most of the extra handshake cost of
+ * permessage-deflate, much of it V8 compiling those parsers in a fresh process. Bounded: values longer
+ * than {@link SHARED_VALUE_MAX_LENGTH} are never kept, and the cache is emptied when it reaches
+ * {@link SHARED_VALUES_MAX} entries, so a client sending endless distinct values only turns it off.
+ */
+const sharedOffers = new Map<string, readonly ExtensionOffer[]>();
+const SHARED_VALUES_MAX = 64;
+const SHARED_VALUE_MAX_LENGTH = 256;
+
+/**
+ * {@link parseExtensionHeader} for the server handshake: the same offers, deeply frozen, and for a
+ * short single value the very same objects every time that value is seen again. Negotiators may key
+ * their own decisions on an offer's identity when `Object.isFrozen(offer)` (see PerMessageDeflateServer).
+ * Throws HandshakeError(400) on bad syntax, like the parser (a bad value is never kept).
+ */
+export function parseSharedOffers(values: string | readonly string[]): readonly ExtensionOffer[] {
+  if (typeof values !== 'string' || values.length > SHARED_VALUE_MAX_LENGTH) return freezeOffers(parseExtensionHeader(values));
+  let offers = sharedOffers.get(values);
+  if (offers === undefined) {
+    offers = freezeOffers(parseExtensionHeader(values));
+    if (sharedOffers.size >= SHARED_VALUES_MAX) sharedOffers.clear();
+    sharedOffers.set(values, offers);
+  }
+  return offers;
+}
+
+/** Freezes offers, their parameter lists and each parameter pair: shared objects must not change. */
+export function freezeOffers(offers: ExtensionOffer[]): readonly ExtensionOffer[] {
+  for (const offer of offers) freezeOffer(offer);
+  return Object.freeze(offers);
+}
+
+/** Freezes one offer or response deeply (see {@link freezeOffers}); returns it. */
+export function freezeOffer(offer: ExtensionOffer): ExtensionOffer {
+  for (const param of offer.params) Object.freeze(param);
+  Object.freeze(offer.params);
+  return Object.freeze(offer);
+}
+
 function formatValue(value: string): string {
   if (isToken(value)) return value;
   return `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+}
+
+/** Header values formatted from frozen (so unchanging) responses, by response (see {@link formatSharedResponses}). */
+const formattedResponses = new WeakMap<ExtensionOffer, string>();
+
+/**
+ * {@link formatExtensionHeader} for the server handshake: a single frozen response (a negotiator's
+ * shared decision) is formatted once and the text reused; anything else is formatted afresh.
+ */
+export function formatSharedResponses(list: readonly ExtensionOffer[]): string {
+  if (list.length !== 1 || !Object.isFrozen(list[0])) return formatExtensionHeader(list);
+  const response = list[0]!;
+  let text = formattedResponses.get(response);
+  if (text === undefined) {
+    text = formatExtensionHeader(list);
+    formattedResponses.set(response, text);
+  }
+  return text;
 }
 
 /** Formats offers or responses as one `Sec-WebSocket-Extensions` value. */

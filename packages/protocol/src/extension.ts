@@ -42,6 +42,10 @@ export interface ServerExtensionNegotiator {
   /**
    * All offers with this name, in client order. Return the accepted response and the live extension,
    * or undefined to decline. Throw HandshakeError to fail the handshake.
+   *
+   * The offers are frozen and may be the very objects an earlier handshake with the same header value
+   * saw, so a negotiator can remember its decision per offer (a `WeakMap` keyed on the offer). A
+   * response it returns frozen may likewise be formatted once and the text reused.
    */
   accept(offers: readonly ExtensionOffer[]): { response: ExtensionOffer; extension: Extension } | undefined;
 }

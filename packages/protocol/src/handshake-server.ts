@@ -8,7 +8,7 @@ import { computeAccept } from './accept.js';
 import { base64DecodedLength } from './base64.js';
 import { HandshakeError } from './errors.js';
 import { disposeAll, type Extension, type ExtensionOffer, type ServerExtensionNegotiator } from './extension.js';
-import { formatExtensionHeader, parseExtensionHeader } from './extension-header.js';
+import { formatSharedResponses, parseSharedOffers } from './extension-header.js';
 import { getHeaderValues, type HeadersInput, isToken, listHasToken, splitList, valueHasToken } from './headers.js';
 
 /** Options for {@link upgrade}. */
@@ -204,7 +204,7 @@ function accept(headers: HeadersInput, options: ServerHandshakeOptions): Upgrade
   const extensions: Extension[] = [];
   const extensionValues = fields.extensions;
   if (extensionValues !== undefined && options.extensions && options.extensions.length > 0) {
-    const offers = parseExtensionHeader(extensionValues);
+    const offers = parseSharedOffers(extensionValues);
     const responses: ExtensionOffer[] = [];
     let rsv1Claimed = false;
     try {
@@ -228,10 +228,10 @@ function accept(headers: HeadersInput, options: ServerHandshakeOptions): Upgrade
       disposeAll(extensions);
       throw error;
     }
-    if (responses.length > 0) response.push(['Sec-WebSocket-Extensions', formatExtensionHeader(responses)]);
+    if (responses.length > 0) response.push(['Sec-WebSocket-Extensions', formatSharedResponses(responses)]);
   } else if (extensionValues !== undefined) {
     // Nothing to negotiate, but the header must still be well-formed.
-    parseExtensionHeader(extensionValues);
+    parseSharedOffers(extensionValues);
   }
   return { ok: true, headers: response, protocol, extensions };
 }

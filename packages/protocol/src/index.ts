@@ -23,7 +23,7 @@ export type {
   ExtensionOffer,
   ServerExtensionNegotiator,
 } from './extension.js';
-export { formatExtensionHeader, parseExtensionHeader } from './extension-header.js';
+export { formatExtensionHeader, freezeOffer, parseExtensionHeader } from './extension-header.js';
 export { FrameDecoder, type FrameDecoderOptions, type FrameSink, Opcode, RSV1, RSV2, RSV3 } from './frame-decoder.js';
 export { encodeFrame, encodeFrameHeader } from './frame-encoder.js';
 export { applyMask, maskCopy } from './mask.js';
