@@ -1,7 +1,7 @@
 /**
  * The server side of permessage-deflate negotiation (RFC 7692 sections 5 and 7.1).
  */
-import type { ExtensionOffer, ServerExtensionNegotiator } from './contract.js';
+import { freezeOffer, type ExtensionOffer, type ServerExtensionNegotiator } from './contract.js';
 import { PerMessageDeflate, type DeflatePlan } from './deflate-extension.js';
 import { resolveDeflateOptions, type PerMessageDeflateOptions, type ResolvedDeflateOptions } from './options.js';
 import { EXTENSION_NAME, formatDeflateParams, parseDeflateParams, type DeflateParams } from './params.js';
@@ -15,6 +15,13 @@ export class PerMessageDeflateServer implements ServerExtensionNegotiator {
   readonly name = EXTENSION_NAME;
   /** The options after defaults. */
   readonly options: ResolvedDeflateOptions;
+  /**
+   * What this negotiator answered to each shared (frozen) offer it has seen, null for a decline. The
+   * handshake hands over the same frozen offer objects for a header value it saw before, so a server
+   * parses and plans each distinct offer once, not once per handshake (see `parseSharedOffers` in
+   * @wsts/protocol). Weak: offers the handshake stopped sharing are collected.
+   */
+  private readonly decisions = new WeakMap<ExtensionOffer, Decision | null>();
 
   /** @throws TypeError or RangeError on a bad option. */
   constructor(options?: PerMessageDeflateOptions) {
@@ -24,12 +31,27 @@ export class PerMessageDeflateServer implements ServerExtensionNegotiator {
   accept(offers: readonly ExtensionOffer[]): { response: ExtensionOffer; extension: PerMessageDeflate } | undefined {
     for (const offer of offers) {
       if (offer.name !== EXTENSION_NAME) continue;
-      const parsed = parseDeflateParams(offer.params, 'offer');
-      if (!parsed.ok) continue;
-      const plan = this.plan(parsed.params);
-      if (plan) return { response: formatDeflateParams(plan.agreed), extension: new PerMessageDeflate(plan) };
+      let decision = this.decisions.get(offer);
+      if (decision === undefined) {
+        decision = this.decide(offer);
+        // Only a frozen offer is known not to change under the same identity.
+        if (Object.isFrozen(offer)) this.decisions.set(offer, decision);
+      }
+      if (decision !== null) return { response: decision.response, extension: new PerMessageDeflate(decision.plan) };
     }
     return undefined;
+  }
+
+  /** The answer to one offer: a plan and its response (both shared, so frozen), or null to decline it. */
+  private decide(offer: ExtensionOffer): Decision | null {
+    const parsed = parseDeflateParams(offer.params, 'offer');
+    if (!parsed.ok) return null;
+    const plan = this.plan(parsed.params);
+    if (!plan) return null;
+    Object.freeze(plan.agreed);
+    Object.freeze(plan.deflate);
+    Object.freeze(plan.inflate);
+    return { plan: Object.freeze(plan), response: freezeOffer(formatDeflateParams(plan.agreed)) };
   }
 
   /** The configuration answering one valid offer, or undefined to decline it. */
@@ -78,4 +100,10 @@ export class PerMessageDeflateServer implements ServerExtensionNegotiator {
       limiter: o.limiter,
     };
   }
+}
+
+/** A negotiator's answer to one offer, shared by every connection that made the same offer. */
+interface Decision {
+  readonly plan: DeflatePlan;
+  readonly response: ExtensionOffer;
 }
