@@ -21,6 +21,7 @@ import {
   type ServerExtensionNegotiator,
   upgrade,
 } from '../src/index.js';
+import { formatSharedResponses, parseSharedOffers } from '../src/extension-header.js';
 import { concatBytes, describeEvent, describeWritten, frame } from './helpers.js';
 
 const random = (bytes: Uint8Array): void => {
@@ -133,6 +134,58 @@ describe('server negotiation', () => {
     });
     expect(failed).toEqual({ ok: false, status: 400, reason: 'x-b: unknown parameter "bad"', headers: [] });
     expect(log).toEqual(['dispose x-a']);
+  });
+});
+
+describe('shared offers (one parse per distinct header value)', () => {
+  it('gives the same deeply frozen offers for a value seen before, and fresh ones for another value', () => {
+    const value = 'permessage-deflate; client_max_window_bits, x-b; p="1"';
+    const first = parseSharedOffers(value);
+    expect(first).toEqual(parseExtensionHeader(value));
+    expect(parseSharedOffers(value)).toBe(first);
+    expect(Object.isFrozen(first) && first.every((o) => Object.isFrozen(o) && Object.isFrozen(o.params) && o.params.every(Object.isFrozen))).toBe(true);
+    expect(() => (first[0]!.params as unknown[]).push(['x', true])).toThrow(TypeError);
+    expect(parseSharedOffers('permessage-deflate')).not.toBe(first);
+  });
+
+  it('parses long values and repeated headers afresh (still frozen), and never keeps a bad value', () => {
+    const long = `x-a; p=${'v'.repeat(300)}`;
+    const a = parseSharedOffers(long);
+    expect(parseSharedOffers(long)).not.toBe(a);
+    expect(Object.isFrozen(a[0])).toBe(true);
+    const list = ['x-a', 'x-b'];
+    expect(parseSharedOffers(list).map((o) => o.name)).toEqual(['x-a', 'x-b']);
+    expect(() => parseSharedOffers('x-a; =1')).toThrow(HandshakeError);
+    expect(() => parseSharedOffers('x-a; =1')).toThrow(HandshakeError);
+  });
+
+  it('stays bounded: past 64 distinct values it starts over rather than growing', () => {
+    const kept = parseSharedOffers('x-kept');
+    for (let i = 0; i < 64; i++) parseSharedOffers(`x-${i}`);
+    // The table was emptied on the way: the first value is parsed again (equal, not the same objects).
+    const again = parseSharedOffers('x-kept');
+    expect(again).toEqual(kept);
+    expect(again).not.toBe(kept);
+  });
+
+  it('formats a single frozen response once; anything else afresh', () => {
+    const response = Object.freeze({ name: 'x-a', params: Object.freeze([Object.freeze(['p', '1'] as [string, string])]) as [string, string][] });
+    expect(formatSharedResponses([response])).toBe('x-a; p=1');
+    expect(formatSharedResponses([response])).toBe('x-a; p=1');
+    const open: ExtensionOffer = { name: 'x-b', params: [] };
+    expect(formatSharedResponses([open])).toBe('x-b');
+    open.params.push(['q', true]);
+    expect(formatSharedResponses([open])).toBe('x-b; q');
+    expect(formatSharedResponses([response, open])).toBe('x-a; p=1, x-b; q');
+  });
+
+  it('hands negotiators the same frozen offer objects on every handshake with the same header', () => {
+    const seen: (readonly ExtensionOffer[])[] = [];
+    const negotiator: ServerExtensionNegotiator = { name: 'x-s', accept: (offers) => void seen.push(offers) };
+    for (let i = 0; i < 2; i++) upgrade({ ...baseRequest, 'sec-websocket-extensions': 'x-s; a=1' }, { extensions: [negotiator] });
+    expect(seen).toHaveLength(2);
+    expect(seen[1]![0]).toBe(seen[0]![0]);
+    expect(Object.isFrozen(seen[0]![0])).toBe(true);
   });
 });
 

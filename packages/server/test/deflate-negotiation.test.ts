@@ -153,6 +153,41 @@ describe('server negotiation', () => {
   });
 });
 
+describe('server negotiation with shared offers', () => {
+  const frozen = (params: Params) => Object.freeze({ name: 'permessage-deflate', params: Object.freeze(params.map((p) => Object.freeze(p))) as Params });
+
+  it('decides once per frozen offer: the same frozen response, a new extension per connection', () => {
+    const server = new PerMessageDeflateServer();
+    const shared = frozen([['client_max_window_bits', true]]);
+    const a = server.accept([shared]);
+    const b = server.accept([shared]);
+    expect(a && b).toBeTruthy();
+    expect(b!.response).toBe(a!.response);
+    expect(Object.isFrozen(a!.response) && Object.isFrozen(a!.response.params)).toBe(true);
+    expect(b!.extension).not.toBe(a!.extension);
+    expect(b!.extension.agreed).toBe(a!.extension.agreed);
+    expect(Object.isFrozen(a!.extension.agreed)).toBe(true);
+    // An idle connection holds no zlib wrapper or memory until its first compressed message.
+    expect(a!.extension.zlibAllocated).toEqual({ deflate: false, inflate: false });
+    a!.extension.dispose();
+    b!.extension.dispose();
+  });
+
+  it('remembers a decline too, and decides afresh for offers that are not frozen', () => {
+    const server = new PerMessageDeflateServer({ serverMaxWindowBits: 'refuse' });
+    const refused = frozen([['server_max_window_bits', '10']]);
+    expect(server.accept([refused])).toBeUndefined();
+    expect(server.accept([refused])).toBeUndefined();
+    const open = offer([['client_no_context_takeover', true]]);
+    const first = server.accept([open]);
+    const second = server.accept([open]);
+    expect(second!.response).not.toBe(first!.response);
+    expect(second!.response).toEqual(first!.response);
+    first!.extension.dispose();
+    second!.extension.dispose();
+  });
+});
+
 describe('client negotiation', () => {
   const accept = (params: Params, options?: PerMessageDeflateOptions) => {
     const extension = new PerMessageDeflateClient(options).accept(offer(params));
