@@ -60,7 +60,7 @@ async function main(config: BenchConfig): Promise<number> {
   if (config.suites.has('deflate')) {
     log('echo and scale with permessage-deflate');
     rows.push(...(await runEchoSuite({ ...config.echo, ...config.deflateEcho, deflate: true, log }).catch((e: unknown) => [failedSuite('echo deflate', e)])));
-    rows.push(...(await runScaleSuite({ connections: config.quick ? Math.min(config.scale.connections, 200) : config.scale.connections, rounds: config.scale.rounds, deflate: true, log }).catch((e: unknown) => [failedSuite('scale deflate', e)])));
+    rows.push(...(await runScaleSuite({ connections: config.scale.connections, rounds: config.scale.rounds, deflate: true, log }).catch((e: unknown) => [failedSuite('scale deflate', e)])));
   }
   const finished = new Date();
   const report = {

@@ -64,8 +64,16 @@ describe('pnpm bench --quick', () => {
     const incomplete = report.rows.filter((r) => !r.completed).map((r) => `${r.section} ${r.case} ${r.metric}: ${r.error ?? ''}`);
     expect(incomplete).toEqual([]);
     for (const row of report.rows) {
-      expect(row.values['ours'], `${row.section} ${row.case} ${row.metric}`).toBeGreaterThan(0);
-      expect(row.values[row.bar], `${row.section} ${row.case} ${row.metric}`).toBeGreaterThan(0);
+      const name = `${row.section} ${row.case} ${row.metric}`;
+      // A growth of RSS over a few hundred idle connections is within the noise of a GC'd heap: it may
+      // come out at or below zero. Every other figure is a rate, a latency or a size, so positive.
+      if (row.metric.startsWith('ΔRSS')) {
+        expect(Number.isFinite(row.values['ours']), name).toBe(true);
+        expect(Number.isFinite(row.values[row.bar]), name).toBe(true);
+        continue;
+      }
+      expect(row.values['ours'], name).toBeGreaterThan(0);
+      expect(row.values[row.bar], name).toBeGreaterThan(0);
     }
   });
 
