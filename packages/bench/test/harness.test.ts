@@ -7,7 +7,7 @@ import { windowFor } from '../src/load/echo-job.js';
 import { checkBar } from '../src/report/bar.js';
 import { cpuBusy, machineInfo, wasBusy } from '../src/report/machine.js';
 import { advantage, makeRow } from '../src/report/row.js';
-import { median, percentileSorted } from '../src/report/stats.js';
+import { fairness, median, percentileSorted } from '../src/report/stats.js';
 import { renderTables } from '../src/report/table.js';
 import { formatSize } from '../src/report/units.js';
 import { asciiPayload, BENCH_MASK, buildFrame, mixedUtf8Payload, OPCODE_BINARY, OPCODE_TEXT } from '../src/wire/frames.js';
@@ -183,5 +183,16 @@ describe('source addresses of the load generators', () => {
     // Blocks wrap within 127.0.1-254.x, never 127.0.0.x (the echo jobs' default) or .255.
     expect(sourceAddress(0, 253)).toBe('127.0.254.1');
     expect(sourceAddress(0, 254)).toBe('127.0.1.1');
+  });
+});
+
+describe('fairness of the echo replies over connections', () => {
+  it("is Jain's index with the fewest, median and most replies any connection got", () => {
+    expect(fairness([5, 5, 5, 5])).toEqual({ jain: 1, min: 5, median: 5, max: 5 });
+    expect(fairness([0, 0, 0, 8]).jain).toBeCloseTo(0.25);
+    const mixed = fairness([1, 2, 3, 10]);
+    expect(mixed.jain).toBeCloseTo((16 * 16) / (4 * 114));
+    expect([mixed.min, mixed.median, mixed.max]).toEqual([1, 3, 10]);
+    expect(fairness([0, 0]).jain).toBe(1);
   });
 });

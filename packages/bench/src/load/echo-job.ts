@@ -1,3 +1,5 @@
+import type { Fairness } from '../report/stats.js';
+
 /** The messages between the orchestrator and the echo load generator process. */
 export interface EchoJob {
   port: number;
@@ -38,6 +40,11 @@ export interface EchoResult {
   serverCpu?: number;
   /** Messages per second of server CPU time: robust to other work on the machine stealing cycles. */
   msgPerServerCpuSec?: number;
+  /**
+   * Replies per connection in the measured phase: Jain's fairness index over the connections (1: all
+   * equal), and the fewest, median and most any connection got.
+   */
+  fairness?: Fairness;
 }
 
 /** What the load generator process sends back: phase marks (so the orchestrator can read the server's

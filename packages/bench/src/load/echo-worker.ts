@@ -8,7 +8,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { constants, deflateRawSync } from 'node:zlib';
-import { percentileSorted } from '../report/stats.js';
+import { fairness, percentileSorted } from '../report/stats.js';
 import { openMany, openWebSocket } from '../wire/handshake.js';
 import { asciiPayload, BENCH_MASK, buildFrame, OPCODE_BINARY, OPCODE_TEXT, textPayload } from '../wire/frames.js';
 import type { EchoJob, EchoResult, EchoWorkerMessage } from './echo-job.js';
@@ -61,6 +61,8 @@ class EchoClient {
   private readonly sentAt: Float64Array;
   private head = 0;
   private tail = 0;
+  /** Replies this socket received in the measured phase: how evenly the server shared its time. */
+  measured = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -151,6 +153,7 @@ class EchoClient {
         this.head = (this.head + 1) % this.window;
         shared.replies++;
         if (shared.measuring) {
+          this.measured++;
           shared.recorder.add(now - sent);
           if (++shared.counted >= shared.maxMessages) shared.onLimit();
         }
@@ -248,6 +251,7 @@ export async function runEchoJob(job: EchoJob): Promise<EchoResult> {
     const sorted = shared.recorder.sorted();
     result.p50Ms = percentileSorted(sorted, 50);
     result.p99Ms = percentileSorted(sorted, 99);
+    result.fairness = fairness(clients.map(({ client }) => client.measured));
     if (result.messages === 0) throw new Error('no reply arrived during the measured phase');
     // Let the replies still in flight come back (bounded), so the server is idle before the next row.
     if (shared.inFlight > 0) {

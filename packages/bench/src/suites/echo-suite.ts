@@ -107,6 +107,9 @@ export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
               (result.ok
                 ? `${Math.round(result.msgPerSec)} msg/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ` +
                   `server CPU ${pct(result.serverCpu)}, generator CPU ${pct(result.generatorCpu)}` +
+                  (connections > 1 && result.fairness
+                    ? `, replies per conn ${result.fairness.min}/${result.fairness.median}/${result.fairness.max} (Jain ${result.fairness.jain.toFixed(3)})`
+                    : '') +
                   (result.generatorCpu > 0.9 ? ' (WARNING: the load generator was near a full core)' : '')
                 : `FAILED ${result.error}`),
           );
