@@ -146,7 +146,7 @@ export function parseSharedOffers(values: string | readonly string[]): readonly 
 }
 
 /** Freezes offers, their parameter lists and each parameter pair: shared objects must not change. */
-export function freezeOffers(offers: ExtensionOffer[]): readonly ExtensionOffer[] {
+function freezeOffers(offers: ExtensionOffer[]): readonly ExtensionOffer[] {
   for (const offer of offers) freezeOffer(offer);
   return Object.freeze(offers);
 }
