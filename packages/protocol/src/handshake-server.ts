@@ -128,9 +128,7 @@ function file(fields: HandshakeFields, name: string, value: string): void {
 /** Whether a list header's values contain `lowerToken`. */
 function hasToken(slot: Values, lowerToken: string): boolean {
   if (slot === undefined) return false;
-  if (typeof slot === 'string') return valueHasToken(slot, lowerToken);
-  for (const value of slot) if (valueHasToken(value, lowerToken)) return true;
-  return false;
+  return typeof slot === 'string' ? valueHasToken(slot, lowerToken) : listHasToken(slot, lowerToken);
 }
 
 /** Exactly one non-empty value for a header that must not repeat, or undefined. */
