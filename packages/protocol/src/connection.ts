@@ -16,8 +16,7 @@ import {
 } from './errors.js';
 import { disposeAll, type EncodedMessage, type Extension } from './extension.js';
 import { FrameDecoder, type FrameSink, Opcode, RSV1 } from './frame-decoder.js';
-import { encodeFrameHeader } from './frame-encoder.js';
-import { maskCopy } from './mask.js';
+import { encodeFrameHeader, encodeMaskedFrame } from './frame-encoder.js';
 import { type Allocate, allocateZeroed, Pieces } from './pieces.js';
 import { utf8Encoder } from './text.js';
 import { isValidUtf8, Utf8Validator } from './utf8.js';
@@ -70,7 +69,7 @@ export interface ConnectionOptions {
    * Node's buffer module (simdutf; what `ws` uses on Node >= 18.14). Default: the built-in validator.
    */
   validateUtf8?: (bytes: Uint8Array) => boolean;
-  /** Bytes for the wire, in order; header and payload as separate chunks. `done` follows the last frame of a send. */
+  /** Bytes for the wire, in order; an unmasked payload as its own chunk (never copied); a small client frame (4 KiB in all) as one chunk. `done` follows the last frame of a send. */
   onWrite: (chunks: Uint8Array[], done?: (error?: Error) => void) => void;
   /** Events, in order. Exceptions thrown here are rethrown to the caller after the connection's state is consistent. */
   onEvent: (event: ConnectionEvent) => void;
@@ -650,9 +649,7 @@ export class Connection {
 
   private writeFrame(opcode: number, fin: boolean, rsv: number, payload: Uint8Array, done: ((error?: Error) => void) | undefined): void {
     if (this.role === 'client') {
-      const mask = this.nextMask();
-      const header = encodeFrameHeader(opcode, fin, rsv, payload.length, mask);
-      this.onWrite(payload.length === 0 ? [header] : [header, maskCopy(payload, mask, this.allocate)], done);
+      this.onWrite(encodeMaskedFrame(opcode, fin, rsv, payload, this.nextMask(), this.allocate), done);
       return;
     }
     const header = encodeFrameHeader(opcode, fin, rsv, payload.length);

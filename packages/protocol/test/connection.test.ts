@@ -35,11 +35,25 @@ describe('sending', () => {
     const copy = data.slice();
     client.connection.send(data, true);
     expect(data).toEqual(copy);
-    const [header, payload] = client.writes[0]!;
-    expect([...header!]).toEqual([0x82, 0x80 | 100, 0xa5, 0xa5, 0xa5, 0xa5]);
-    expect(payload).not.toBe(data);
-    expect(payload![0]).toBe(0 ^ 0xa5);
+    // A small frame is one chunk: the header, then the masked copy right after it.
+    const [frame, ...rest] = client.writes[0]!;
+    expect(rest).toEqual([]);
+    expect([...frame!.subarray(0, 6)]).toEqual([0x82, 0x80 | 100, 0xa5, 0xa5, 0xa5, 0xa5]);
+    expect(frame![6]).toBe(0 ^ 0xa5);
     expect(client.written()).toEqual([`binary:${hex(copy)}`]);
+  });
+
+  it('writes a client frame as one chunk up to 4 KiB in all, as header and masked copy above', () => {
+    const client = endpoint('client');
+    // 8 header bytes (2 + 2 length + 4 key) + 4,088 = 4,096: the largest single-chunk frame.
+    const sizes = [0, 1, 125, 126, 4088, 4089, 70_000];
+    const payloads = sizes.map((size) => new Uint8Array(size).map((_, i) => (i * 7) & 0xff));
+    for (const p of payloads) client.connection.send(p, true);
+    expect(client.writes.map((w) => w.length)).toEqual([1, 1, 1, 1, 1, 2, 2]);
+    expect(client.writes[4]![0]!.length).toBe(4096);
+    expect(client.writes[5]![0]!.length).toBe(8);
+    expect(client.writes[6]![0]!.length).toBe(14);
+    expect(client.written()).toEqual(payloads.map((p) => `binary:${hex(p)}`));
   });
 
   it('splits messages into frames of fragmentSize and calls done once, after the last', () => {
