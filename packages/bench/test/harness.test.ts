@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { Receiver, WebSocketServer } from 'ws';
 import { parseArgs } from '../src/config.js';
 import { windowFor } from '../src/load/echo-job.js';
-import { checkBar } from '../src/report/bar.js';
+import { checkBar, renderBar } from '../src/report/bar.js';
 import { cpuBusy, machineInfo, wasBusy } from '../src/report/machine.js';
-import { advantage, makeRow } from '../src/report/row.js';
+import { advantage, makeRow, roundRatios } from '../src/report/row.js';
 import { fairness, median, percentileSorted } from '../src/report/stats.js';
 import { renderTables } from '../src/report/table.js';
 import { formatSize } from '../src/report/units.js';
@@ -64,6 +64,29 @@ describe('the bar', () => {
     const checks = checkBar(failing);
     expect(checks.map((c) => c.met)).toEqual([false, false, false]);
     expect(checks[1]!.shortfalls).toEqual(['echo (no compression) / 1 KiB x 64 conns / msg/s: 1.20x']);
+  });
+});
+
+describe('paired rounds of a short row', () => {
+  const sampled = (ours: number[], ws: number[], better: 'higher' | 'lower' = 'higher') =>
+    makeRow({ section: 'echo (no compression)', case: '64 KiB x 1 conn', metric: better === 'higher' ? 'msg/s' : 'p50 ms', better, bar: 'ws', values: { ours: median(ours), ws: median(ws) }, samples: { ours, ws } });
+
+  it('compares ours with the bar round by round, oriented like the ratio', () => {
+    expect(roundRatios(sampled([90, 120, 50], [100, 100, 100]))).toEqual([0.9, 1.2, 0.5]);
+    expect(roundRatios(sampled([2, 1], [1, 1], 'lower'))).toEqual([0.5, 1]);
+    expect(roundRatios(makeRow({ section: 's', case: 'c', metric: 'm', better: 'higher', bar: 'ws', values: { ours: 1, ws: 2 } }))).toEqual([]);
+  });
+
+  it('says in how many rounds a short row was short, and counts the rows short in every round', () => {
+    const consistent = sampled([90, 80, 95], [100, 100, 100]);
+    const mixed = sampled([90, 120, 50], [100, 100, 100]);
+    const [every] = checkBar([consistent, mixed]);
+    expect(every!.shortfalls).toEqual([
+      'echo (no compression) / 64 KiB x 1 conn / msg/s: 0.90x (under 1.0x in 3 of 3 rounds, 0.80-0.95x)',
+      'echo (no compression) / 64 KiB x 1 conn / msg/s: 0.90x (under 1.0x in 2 of 3 rounds, 0.50-1.20x)',
+    ]);
+    expect(every!.behindEveryRound).toBe(1);
+    expect(renderBar([every!])).toContain('NOT MET: >= 1.0x ws (native add-ons) on every row (2 row(s) short, 1 of them short in every round)');
   });
 });
 

@@ -43,3 +43,20 @@ export function makeRow(fields: Omit<Row, 'ratio' | 'completed'> & { completed?:
     ratio: advantage(fields.values['ours'], fields.values[fields.bar], fields.better),
   };
 }
+
+/**
+ * Ours against the bar contender round by round: one ratio per round, oriented like {@link Row.ratio}.
+ * Rounds are paired (every suite interleaves the contenders within a round), so a round's ratio compares
+ * figures taken under the same machine conditions. Empty without samples for both.
+ */
+export function roundRatios(row: Row): number[] {
+  const ours = row.samples?.['ours'];
+  const theirs = row.samples?.[row.bar];
+  if (ours === undefined || theirs === undefined) return [];
+  const out: number[] = [];
+  for (let i = 0; i < Math.min(ours.length, theirs.length); i++) {
+    const r = advantage(ours[i], theirs[i], row.better);
+    if (r !== null) out.push(r);
+  }
+  return out;
+}
