@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Receiver, WebSocketServer } from 'ws';
+import { loadCeiling, storeCeiling } from '../src/codec/ceiling.js';
 import { parseArgs } from '../src/config.js';
 import { windowFor } from '../src/load/echo-job.js';
 import { checkBar, renderBar } from '../src/report/bar.js';
@@ -87,6 +88,17 @@ describe('paired rounds of a short row', () => {
     ]);
     expect(every!.behindEveryRound).toBe(1);
     expect(renderBar([every!])).toContain('NOT MET: >= 1.0x ws (native add-ons) on every row (2 row(s) short, 1 of them short in every round)');
+  });
+});
+
+describe('the scalar-JS ceiling contenders', () => {
+  it('touch every word of unaligned inputs without changing a byte', () => {
+    const backing = new Uint8Array(1000 + 3);
+    const data = backing.subarray(3).map((_, i) => (i * 29) & 255);
+    const before = data.slice();
+    expect(storeCeiling('js-ceiling', data).run(3)).toBe(data[0]);
+    expect(data).toEqual(before);
+    expect(loadCeiling('js-ceiling', [data, new Uint8Array(5)]).run(4)).toBe(1);
   });
 });
 

@@ -2,6 +2,7 @@ import type { OurProtocol } from '../ours.js';
 import { makeRow, type Row } from '../report/row.js';
 import { formatSize } from '../report/units.js';
 import { asciiPayload, BENCH_MASK, headerLength } from '../wire/frames.js';
+import { storeCeiling } from './ceiling.js';
 import { measure, type Contender, scaledRates } from './measure.js';
 import { bufferutil, wsPureJsUnmask } from './vendors.js';
 
@@ -22,7 +23,13 @@ export interface MaskBenchOptions {
   roundMs: number;
 }
 
-/** Unmasking throughput in GB/s: ours against bufferutil (the bar) and against ws's pure-JS loop. */
+/** Contender id of the scalar-JS ceiling (see ceiling.ts). */
+export const JS_CEILING = 'js-ceiling';
+
+/**
+ * Unmasking throughput in GB/s: ours against bufferutil (the bar) and against ws's pure-JS loop, with the
+ * scalar-JS ceiling beside them (a loop that only loads and stores every word).
+ */
 export function runMaskBenches(protocol: Partial<OurProtocol>, options: MaskBenchOptions): Row[] {
   const rows: Row[] = [];
   const mask = Buffer.from(BENCH_MASK);
@@ -66,6 +73,7 @@ export function runMaskBenches(protocol: Partial<OurProtocol>, options: MaskBenc
           };
         })(),
       },
+      storeCeiling(JS_CEILING, placedPayload(size)),
     ];
     if (ourMask) checkSameResult(ourMask, size, mask);
     const result = measure(contenders, { rounds: options.rounds, roundMs: options.roundMs, unitsPerIteration: size });

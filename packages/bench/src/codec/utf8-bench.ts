@@ -3,6 +3,8 @@ import type { OurProtocol } from '../ours.js';
 import { makeRow, type Row } from '../report/row.js';
 import { formatSize } from '../report/units.js';
 import { asciiPayload, mixedUtf8Payload } from '../wire/frames.js';
+import { loadCeiling } from './ceiling.js';
+import { JS_CEILING } from './mask-bench.js';
 import { measure, type Contender, scaledRates } from './measure.js';
 import { utf8Validate, wsIsValidUtf8 } from './vendors.js';
 
@@ -36,7 +38,8 @@ function contender(id: string, validate: Validator, inputs: readonly Buffer[]): 
 /**
  * UTF-8 validation in GB/s, ASCII and mixed text: ours against utf-8-validate (the bar: the add-on ws
  * installs for this), Buffer.isUtf8 (what ws 8 actually calls on Node >= 18.14), TextDecoder with
- * fatal: true, and ws's own choice in this process.
+ * fatal: true, and ws's own choice in this process; beside them the scalar-JS ceiling (a loop that only
+ * loads every word, see ceiling.ts).
  */
 export function runUtf8Benches(protocol: Partial<OurProtocol>, options: Utf8BenchOptions): Row[] {
   const rows: Row[] = [];
@@ -70,7 +73,7 @@ export function runUtf8Benches(protocol: Partial<OurProtocol>, options: Utf8Benc
       broken[broken.length >> 1] = 0xff;
       if (ours(broken)) throw new Error(`utf8 ${kind} ${formatSize(size)}: ours accepted a 0xFF byte`);
       const result = measure(
-        validators.map(([id, v]) => contender(id, v, inputs)),
+        [...validators.map(([id, v]) => contender(id, v, inputs)), loadCeiling(JS_CEILING, inputs)],
         { rounds: options.rounds, roundMs: options.roundMs, unitsPerIteration: size },
       );
       const { values, samples } = scaledRates(result, 1e9);

@@ -11,6 +11,7 @@ export const CONTENDER_NAMES: Record<string, string> = {
   'utf-8-validate': 'utf-8-validate',
   'buffer-isutf8': 'Buffer.isUtf8',
   textdecoder: 'TextDecoder fatal',
+  'js-ceiling': 'JS ceiling',
 };
 
 function pad(cells: string[], widths: number[]): string {
