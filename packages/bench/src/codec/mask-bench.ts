@@ -23,9 +23,6 @@ export interface MaskBenchOptions {
   roundMs: number;
 }
 
-/** Contender id of the scalar-JS ceiling (see ceiling.ts). */
-export const JS_CEILING = 'js-ceiling';
-
 /**
  * Unmasking throughput in GB/s: ours against bufferutil (the bar) and against ws's pure-JS loop, with the
  * scalar-JS ceiling beside them (a loop that only loads and stores every word).
@@ -73,7 +70,7 @@ export function runMaskBenches(protocol: Partial<OurProtocol>, options: MaskBenc
           };
         })(),
       },
-      storeCeiling(JS_CEILING, placedPayload(size)),
+      storeCeiling(placedPayload(size)),
     ];
     if (ourMask) checkSameResult(ourMask, size, mask);
     const result = measure(contenders, { rounds: options.rounds, roundMs: options.roundMs, unitsPerIteration: size });

@@ -4,7 +4,6 @@ import { makeRow, type Row } from '../report/row.js';
 import { formatSize } from '../report/units.js';
 import { asciiPayload, mixedUtf8Payload } from '../wire/frames.js';
 import { loadCeiling } from './ceiling.js';
-import { JS_CEILING } from './mask-bench.js';
 import { measure, type Contender, scaledRates } from './measure.js';
 import { utf8Validate, wsIsValidUtf8 } from './vendors.js';
 
@@ -73,7 +72,7 @@ export function runUtf8Benches(protocol: Partial<OurProtocol>, options: Utf8Benc
       broken[broken.length >> 1] = 0xff;
       if (ours(broken)) throw new Error(`utf8 ${kind} ${formatSize(size)}: ours accepted a 0xFF byte`);
       const result = measure(
-        [...validators.map(([id, v]) => contender(id, v, inputs)), loadCeiling(JS_CEILING, inputs)],
+        [...validators.map(([id, v]) => contender(id, v, inputs)), loadCeiling(inputs)],
         { rounds: options.rounds, roundMs: options.roundMs, unitsPerIteration: size },
       );
       const { values, samples } = scaledRates(result, 1e9);
