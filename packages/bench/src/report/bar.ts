@@ -10,8 +10,15 @@ export interface BarCheck {
   behindEveryRound: number;
 }
 
+interface RoundsBehind {
+  behind: number;
+  rounds: number;
+  low: number;
+  high: number;
+}
+
 /** Of a row's paired rounds, how many had ours under `min`, and the range of the round ratios. */
-export function roundsBehind(r: Row, min: number): { behind: number; rounds: number; low: number; high: number } | undefined {
+function roundsBehind(r: Row, min: number): RoundsBehind | undefined {
   const ratios = roundRatios(r);
   if (ratios.length === 0) return undefined;
   return { behind: ratios.filter((x) => x < min).length, rounds: ratios.length, low: Math.min(...ratios), high: Math.max(...ratios) };
@@ -22,20 +29,17 @@ export function roundsBehind(r: Row, min: number): { behind: number; rounds: num
  * a few percent short can be one slow round of five; the paired rounds tell a consistent shortfall from
  * run-to-run spread, and the reader should not have to open the JSON for that.
  */
-function label(r: Row, min: number): string {
+function label(r: Row, min: number, rounds: RoundsBehind | undefined): string {
   const figure = r.ratio === null ? 'no figure' : `${r.ratio.toFixed(2)}x`;
-  const rounds = roundsBehind(r, min);
   if (rounds === undefined || rounds.rounds < 2) return `${r.section} / ${r.case} / ${r.metric}: ${figure}`;
   const range = `${rounds.low.toFixed(2)}-${rounds.high.toFixed(2)}x`;
   return `${r.section} / ${r.case} / ${r.metric}: ${figure} (under ${min.toFixed(1)}x in ${rounds.behind} of ${rounds.rounds} rounds, ${range})`;
 }
 
 function check(criterion: string, met: boolean, short: readonly Row[], min: number): BarCheck {
-  const behindEveryRound = short.filter((r) => {
-    const rounds = roundsBehind(r, min);
-    return rounds === undefined || rounds.behind === rounds.rounds;
-  }).length;
-  return { criterion, met, shortfalls: short.map((r) => label(r, min)), behindEveryRound };
+  const rounds = short.map((r) => roundsBehind(r, min));
+  const behindEveryRound = rounds.filter((x) => x === undefined || x.behind === x.rounds).length;
+  return { criterion, met, shortfalls: short.map((r, i) => label(r, min, rounds[i])), behindEveryRound };
 }
 
 /**

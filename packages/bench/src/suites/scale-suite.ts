@@ -76,10 +76,11 @@ export async function runScaleSuite(options: ScaleSuiteOptions): Promise<Row[]> 
   const kinds = serverKinds({ deflate: options.deflate, withoutAddons: false });
   const runs: Record<string, ScaleFigures[]> = Object.fromEntries(kinds.map((k) => [k.id, []]));
   const errors: string[] = [];
+  const failed = (id: string): boolean => errors.some((e) => e.startsWith(`${id}:`));
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? kinds : [...kinds].reverse();
     for (const kind of order) {
-      if (errors.some((e) => e.startsWith(`${kind.id}:`))) continue;
+      if (failed(kind.id)) continue;
       const label = options.rounds > 1 ? ` round ${round + 1}` : '';
       try {
         runs[kind.id]!.push(await measureServer(kind, options, label));
@@ -90,7 +91,6 @@ export async function runScaleSuite(options: ScaleSuiteOptions): Promise<Row[]> 
     }
   }
   /** Median over the rounds; null when any round of that server failed (the row is then incomplete). */
-  const failed = (id: string): boolean => errors.some((e) => e.startsWith(`${id}:`));
   const pick = (f: (x: ScaleFigures) => number): Record<string, number | null> =>
     Object.fromEntries(Object.entries(runs).map(([id, list]) => [id, failed(id) || list.length === 0 ? null : median(list.map(f))]));
   const spread = (f: (x: ScaleFigures) => number): Record<string, number[]> =>
