@@ -21,5 +21,6 @@ export function failedResult(caseName: string, target: TargetId, error: unknown)
     crashed: undefined,
     failures: [{ tag: 'harness', detail: `could not run: ${error instanceof Error ? error.message : String(error)}` }],
     durationMs: 0,
+    phasesMs: { setup: 0, attack: 0, canary: 0, release: 0 },
   };
 }

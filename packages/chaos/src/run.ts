@@ -8,13 +8,14 @@
 import { writeFileSync } from 'node:fs';
 import { allCases } from './cases/index.js';
 import { killChildrenOnSignals } from './children.js';
+import { failedResult } from './failed-result.js';
 import { runCase, type CaseResult } from './runner.js';
 import { settingsFor } from './settings.js';
 import { resultsTable, settingsText } from './table.js';
 import { startTarget, TARGET_IDS, type TargetId } from './target-process.js';
+import { TargetPool } from './target-pool.js';
 import { formatBytes } from './units.js';
 import { verdictText } from './verdict.js';
-import { failedResult } from './failed-result.js';
 
 interface Args {
   quick: boolean;
@@ -56,22 +57,30 @@ async function main(): Promise<number> {
   const cases = args.cases.length > 0 ? allCases.filter((c) => args.cases.some((name) => picks(name, c.name))) : allCases;
   if (cases.length === 0) throw new Error(`no case matches ${args.cases.join(', ')}`);
 
-  // Ask each target once how it took the knobs, for the header.
+  // Ask each target how it took the knobs, for the header; the processes become the first cases' targets.
+  const pool = new TargetPool(settings.knobs);
   const applied = new Map<string, readonly string[]>();
-  for (const id of targets) {
-    const target = await startTarget(id, settings.knobs);
-    applied.set(id, target.applied);
-    await target.stop();
-  }
-  console.log(settingsText(settings, applied));
-  console.log('');
-
   const results: CaseResult[] = [];
-  for (const chaosCase of cases) {
+  try {
     for (const id of targets) {
+      const target = await startTarget(id, settings.knobs);
+      applied.set(id, target.applied);
+      pool.keep(target);
+    }
+    console.log(settingsText(settings, applied));
+    console.log('');
+
+    const plan = cases.flatMap((chaosCase) => targets.map((id) => ({ chaosCase, id })));
+    for (const [index, { chaosCase, id }] of plan.entries()) {
+      const next = plan[index + 1];
       let result: CaseResult;
       try {
-        result = await runCase(chaosCase, id, settings);
+        result = await runCase(chaosCase, id, settings, {
+          target: (targetId) => pool.take(targetId),
+          afterAttack: () => {
+            if (next !== undefined) pool.prepare(next.id);
+          },
+        });
       } catch (error) {
         result = failedResult(chaosCase.name, id, error);
       }
@@ -81,6 +90,8 @@ async function main(): Promise<number> {
           (result.notes.length > 0 ? ` - ${result.notes.join('; ')}` : ''),
       );
     }
+  } finally {
+    await pool.close();
   }
   console.log('');
   console.log(resultsTable(results));

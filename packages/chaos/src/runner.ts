@@ -40,6 +40,8 @@ export interface CaseResult {
   crashed: string | undefined;
   failures: Failure[];
   durationMs: number;
+  /** Where the time went: start and warm-up, the attack, the canary's shutdown, the release wait. */
+  phasesMs: { setup: number; attack: number; canary: number; release: number };
 }
 
 /** Attackers' sockets, so that teardown reaches every one, and the open count peaks can be measured. */
@@ -88,18 +90,26 @@ function memoryPoller(target: Target): { stop(): Record<string, number> | undefi
   };
 }
 
+/** Ways for the caller to supply targets and overlap the next one's start with this case's wind-down. */
+export interface RunHooks {
+  /** Where the target comes from. Default: started on the spot. It must be fresh: no case ran on it. */
+  target?: (id: TargetId) => Promise<Target>;
+  /** Called once the attack is over, when work elsewhere no longer disturbs this case's figures. */
+  afterAttack?: () => void;
+}
+
 /**
  * Runs one case against a fresh target process: canary warm-up, baseline, attack (bounded), teardown of
  * every attacker socket, canary shutdown, then the release check. The target is stopped in every path.
  */
-export async function runCase(chaosCase: ChaosCase, targetId: TargetId, settings: Settings): Promise<CaseResult> {
+export async function runCase(chaosCase: ChaosCase, targetId: TargetId, settings: Settings, hooks: RunHooks = {}): Promise<CaseResult> {
   const started = Date.now();
   const failures: Failure[] = [];
   const notes: string[] = [];
   const tally = new Map<string, number>();
   const sent: SentCounts = { connections: 0, frames: 0, bytes: 0 };
   const registry = new SocketRegistry();
-  const target = await startTarget(targetId, settings.knobs);
+  const target = await (hooks.target ?? ((id: TargetId) => startTarget(id, settings.knobs)))(targetId);
   let canary: Canary | undefined;
   let sampler: RssSampler | undefined;
   let poller: { stop(): Record<string, number> | undefined } | undefined;
@@ -115,6 +125,7 @@ export async function runCase(chaosCase: ChaosCase, targetId: TargetId, settings
     sampler.start();
     poller = memoryPoller(target);
     canary.start();
+    const attackStart = Date.now();
 
     const live = canary;
     const holdsCanary = (): number => (live.connected ? 1 : 0);
@@ -186,6 +197,7 @@ export async function runCase(chaosCase: ChaosCase, targetId: TargetId, settings
       clearTimeout(hardTimer);
     }
     if (overran) failures.push({ tag: 'harness', detail: `attack ran past its ${limit} ms limit (+${margin} ms margin)` });
+    hooks.afterAttack?.();
 
     // Tear the attackers down: each peer's ending first (it is the server's doing until we let go).
     for (const peer of registry.peers) {
@@ -198,9 +210,11 @@ export async function runCase(chaosCase: ChaosCase, targetId: TargetId, settings
       socket.destroy();
     }
 
+    const canaryStart = Date.now();
     const canaryReport = await canary.stop(3000, chaosCase.exhausts === true ? undefined : settings.canaryStallMs);
     if (canaryReport.failure !== undefined && target.exit() === undefined) failures.push({ tag: 'canary', detail: canaryReport.failure });
 
+    const releaseStart = Date.now();
     const bound = releaseBoundMs(settings);
     const releasedMs = target.exit() === undefined ? await waitHeld(() => 0, bound) : undefined;
     if (releasedMs === undefined && target.exit() === undefined) {
@@ -214,6 +228,14 @@ export async function runCase(chaosCase: ChaosCase, targetId: TargetId, settings
     const peakRss = sampler.stop();
     const serverMemoryPeak = poller.stop();
 
+    // What the server's own budget did, when it has one: the most connections it paused at once, and
+    // how many it closed with 1013 (a running count since it started).
+    if (serverMemoryPeak !== undefined) {
+      const paused = serverMemoryPeak['paused'] ?? 0;
+      const closed = serverMemoryPeak['closed'] ?? 0;
+      if (paused > 0) tally.set('budget-paused', paused);
+      if (closed > 0) tally.set('budget-closed', closed);
+    }
     const crashed = crashText(target);
     if (crashed !== undefined) failures.unshift({ tag: 'crash', detail: crashed });
     const rssDelta = peakRss - baselineRss;
@@ -242,6 +264,7 @@ export async function runCase(chaosCase: ChaosCase, targetId: TargetId, settings
       crashed,
       failures,
       durationMs: Date.now() - started,
+      phasesMs: { setup: attackStart - started, attack: canaryStart - attackStart, canary: releaseStart - canaryStart, release: Date.now() - releaseStart },
     };
   } finally {
     poller?.stop();
