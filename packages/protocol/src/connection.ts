@@ -10,6 +10,7 @@ import {
   invalidPayload,
   isValidCloseCode,
   messageTooBig,
+  policyViolation,
   ProtocolError,
   protocolViolation,
   toProtocolError,
@@ -45,8 +46,21 @@ export interface ConnectionOptions {
   role: 'server' | 'client';
   /** Largest message accepted, checked from frame headers before buffering (1009). Default 64 MiB. */
   maxMessageSize?: number;
-  /** Answer every ping with a pong automatically. Default true. */
+  /**
+   * Answer pings with pongs automatically. Default true. One `receive` call answers its first
+   * {@link PONGS_PER_RECEIVE} pings one by one; pings past those get a single pong, for the last of them,
+   * when the call ends (RFC 6455 section 5.5.3 allows answering only the most recent ping). A peer that
+   * floods pings without reading thus cannot make us queue a pong per ping.
+   */
   autoPong?: boolean;
+  /**
+   * Most frames one data message may arrive in (its first frame and its continuations). More fail the
+   * connection with 1008. Fragments cost no memory beyond their payload (small ones are packed
+   * together, empty ones are not kept), but each costs decoding work, so a message of millions of empty
+   * fragments is work without progress. Default 131,072: twice what a 4 MiB message in 64-byte
+   * fragments needs (the largest fragment count in the Autobahn test suite).
+   */
+  maxFragments?: number;
   /** Extensions negotiated in the handshake, in negotiated order. */
   extensions?: readonly Extension[];
   /** Fills bytes with cryptographically secure random values; required for role 'client' (masks). */
@@ -80,6 +94,12 @@ const MASK_POOL_SIZE = 1024;
 
 /** 64 MiB. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
+
+/** Frames per data message. */
+export const DEFAULT_MAX_FRAGMENTS = 131_072;
+
+/** Pings one `receive` call answers one by one before it coalesces the rest (see `autoPong`). */
+export const PONGS_PER_RECEIVE = 32;
 
 type InboundTask =
   | { kind: 'event'; event: ConnectionEvent }
@@ -167,6 +187,7 @@ export class Connection {
   /** Limit for a message's on-the-wire size when RSV1 says an extension will transform it. */
   private readonly transformedLimit: number;
   private readonly autoPong: boolean;
+  private readonly maxFragments: number;
   private readonly extensions: readonly Extension[];
   private readonly random: ((bytes: Uint8Array) => void) | undefined;
   private readonly fragmentSize: number;
@@ -194,6 +215,8 @@ export class Connection {
   private messageOpcode = 0;
   private messageRsv1 = false;
   private messageSize = 0;
+  /** Frames of the message in progress so far. */
+  private messageFrames = 0;
   /** Payloads of the earlier frames of a fragmented message (created with the first fragmented message). */
   private fragments: Pieces | undefined = undefined;
 
@@ -220,6 +243,11 @@ export class Connection {
   /** The message whose async encode is running. */
   private outboundInFlight: (OutboundTask & { kind: 'data' }) | undefined = undefined;
 
+  /** Pongs written by this receive() call (see `autoPong`). */
+  private pongsWritten = 0;
+  /** The payload of the last ping past PONGS_PER_RECEIVE in this receive() call, answered when it ends. */
+  private pongDue: Uint8Array | undefined = undefined;
+
   /** Inside receive(); input arriving meanwhile waits in pendingInput. */
   private receiving = false;
   private pendingInput: Uint8Array[] | undefined = undefined;
@@ -236,6 +264,9 @@ export class Connection {
     }
     const max = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     if (!(max >= 0)) throw new RangeError(`Invalid maxMessageSize ${max}`);
+    const maxFragments = options.maxFragments ?? DEFAULT_MAX_FRAGMENTS;
+    if (!(maxFragments >= 1)) throw new RangeError(`Invalid maxFragments ${maxFragments}`);
+    this.maxFragments = maxFragments;
     const fragmentSize = options.fragmentSize ?? Infinity;
     if (!(fragmentSize >= 1)) throw new RangeError(`Invalid fragmentSize ${fragmentSize}`);
     this.maxMessageSize = max;
@@ -278,6 +309,7 @@ export class Connection {
       return;
     }
     this.receiving = true;
+    this.pongsWritten = 0;
     // The connection is its own frame sink: its private frameStart/frameData/frameEnd have exactly the
     // FrameSink signatures (a rename would break every decoding test). Passing `this` saves a sink object
     // and three closures per connection.
@@ -295,7 +327,25 @@ export class Connection {
       this.receiving = false;
       this.pendingInput = undefined;
     }
+    this.answerPing();
     this.rethrowUserError();
+  }
+
+  /**
+   * Bytes of incoming data the connection holds: a partly received frame, the earlier fragments of the
+   * message in progress, and messages waiting for an extension to decode them. An adapter adds this to
+   * what it has queued for the wire to account for a connection's memory.
+   */
+  get bufferedBytes(): number {
+    return this.decoder.bufferedBytes + (this.fragments?.length ?? 0) + this.bufferedIncoming;
+  }
+
+  /**
+   * True while a frame or a fragmented message is partly received. An adapter bounds how long this may
+   * last (a peer trickling a message byte by byte would otherwise hold its connection forever).
+   */
+  get receivingMessage(): boolean {
+    return this.messageOpcode !== 0 || this.decoder.midFrame;
   }
 
   /** Sends a data message (a string is UTF-8 encoded). After close(), `done` gets an error and nothing is sent. */
@@ -361,11 +411,13 @@ export class Connection {
     if (opcode === Opcode.CONTINUATION) {
       if (this.messageOpcode === 0) throw protocolViolation('Continuation frame without a message in progress');
       if ((rsv & RSV1) !== 0) throw protocolViolation('RSV1 set on a continuation frame');
+      if (++this.messageFrames > this.maxFragments) throw policyViolation(`Message arrives in more than ${this.maxFragments} frames`);
     } else {
       if (this.messageOpcode !== 0) throw protocolViolation('New data frame while a fragmented message is in progress');
       this.messageOpcode = opcode;
       this.messageRsv1 = (rsv & RSV1) !== 0;
       this.messageSize = 0;
+      this.messageFrames = 1;
       if (opcode === Opcode.TEXT && this.validateIncrementally) (this.utf8 ??= new Utf8Validator()).reset();
     }
     const limit = this.messageRsv1 ? this.transformedLimit : this.maxMessageSize;
@@ -415,7 +467,15 @@ export class Connection {
   /** A received control frame. */
   private receivedControl(opcode: number, payload: Uint8Array): void {
     if (opcode === Opcode.PING) {
-      if (this.autoPong && !this.closeQueued) this.writeFrame(Opcode.PONG, true, 0, payload, undefined);
+      if (this.autoPong && !this.closeQueued) {
+        if (this.pongsWritten < PONGS_PER_RECEIVE) {
+          this.pongsWritten++;
+          this.writeFrame(Opcode.PONG, true, 0, payload, undefined);
+        } else {
+          // Answered when this receive() call ends, or before a close frame, whichever comes first.
+          this.pongDue = payload;
+        }
+      }
       this.emit({ type: 'ping', data: payload });
     } else if (opcode === Opcode.PONG) {
       this.emit({ type: 'pong', data: payload });
@@ -545,7 +605,16 @@ export class Connection {
     return true;
   }
 
+  /** Writes the pong owed for the last ping received, if any (see `autoPong`). */
+  private answerPing(): void {
+    const payload = this.pongDue;
+    if (payload === undefined) return;
+    this.pongDue = undefined;
+    if (!this.closeQueued && !this.terminated) this.writeFrame(Opcode.PONG, true, 0, payload, undefined);
+  }
+
   private queueClose(payload: Uint8Array): void {
+    this.answerPing();
     this.closeQueued = true;
     if (this.outboundBusy || (this.outbound !== undefined && this.outboundHead < this.outbound.length)) {
       (this.outbound ??= []).push({ kind: 'close', payload });
@@ -686,6 +755,7 @@ export class Connection {
   private fail(error: ProtocolError): void {
     if (this.terminated || this.finished) return;
     this.terminated = true;
+    this.pongDue = undefined;
     this.decoder.stop();
     this.dropQueues();
     if (!this.closeWritten) {

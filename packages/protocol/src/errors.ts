@@ -86,6 +86,11 @@ export function messageTooBig(reason: string): ProtocolError {
   return new ProtocolError(CloseCode.MESSAGE_TOO_BIG, reason);
 }
 
+/** A message that breaks a limit other than size, e.g. too many fragments (1008). */
+export function policyViolation(reason: string): ProtocolError {
+  return new ProtocolError(CloseCode.POLICY_VIOLATION, reason);
+}
+
 /** An unexpected failure inside an extension while encoding (1011). */
 export function internalError(reason: string): ProtocolError {
   return new ProtocolError(CloseCode.INTERNAL_ERROR, reason);

@@ -124,6 +124,11 @@ export class FrameDecoder {
     return this.state === STOPPED;
   }
 
+  /** True between the first byte of a frame and the end of its payload. */
+  get midFrame(): boolean {
+    return this.state === PAYLOAD || this.headerLength > 0;
+  }
+
   /** Bytes of a partially received frame held by the decoder. */
   get bufferedBytes(): number {
     if (this.state !== PAYLOAD) return this.headerLength;

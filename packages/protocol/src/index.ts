@@ -31,7 +31,9 @@ export { isValidUtf8, Utf8Validator } from './utf8.js';
 export { decodeClosePayload, encodeClosePayload, MAX_CLOSE_REASON_BYTES, type CloseStatus } from './close.js';
 export {
   Connection,
+  DEFAULT_MAX_FRAGMENTS,
   DEFAULT_MAX_MESSAGE_SIZE,
+  PONGS_PER_RECEIVE,
   type ConnectionEvent,
   type ConnectionOptions,
   type ConnectionState,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Connection, type ConnectionEvent, encodeClosePayload, ProtocolError } from '../src/index.js';
 import { concatBytes, describeEvent, describeWritten, frame, hex } from './helpers.js';
 
-function endpoint(role: 'server' | 'client', options: { fragmentSize?: number; maxMessageSize?: number } = {}) {
+function endpoint(role: 'server' | 'client', options: { fragmentSize?: number; maxMessageSize?: number; maxFragments?: number } = {}) {
   const writes: Uint8Array[][] = [];
   const events: string[] = [];
   const connection = new Connection({
@@ -294,5 +294,95 @@ describe('many tiny fragments', () => {
     expect(events).toHaveLength(1);
     const event = events[0]!;
     expect(event.type === 'message' && new TextDecoder().decode(event.data) === text).toBe(true);
+  });
+
+  function fragmented(count: number): Uint8Array {
+    // Empty fragments: the cheapest flood on the wire, and the one the cap is for.
+    return concatBytes(Array.from({ length: count }, (_, i) => frame({ opcode: i === 0 ? 2 : 0, fin: i === count - 1 })));
+  }
+
+  it('accepts a message of exactly maxFragments frames and fails the next one with 1008', () => {
+    const server = endpoint('server', { maxFragments: 100 });
+    server.connection.receive(fragmented(100));
+    expect(server.events).toEqual(['binary:']);
+    server.connection.receive(fragmented(101));
+    expect(server.events).toEqual(['binary:', 'fail:1008']);
+    expect(server.written()).toEqual(['close:1008']);
+  });
+
+  it('caps fragments at 131,072 by default, enough for 4 MiB in 64-byte fragments', () => {
+    const server = endpoint('server');
+    server.connection.receive(fragmented(131_072));
+    expect(server.events).toEqual(['binary:']);
+    server.connection.receive(fragmented(131_073));
+    expect(server.events).toEqual(['binary:', 'fail:1008']);
+  });
+
+  it('rejects a maxFragments below 1', () => {
+    expect(() => endpoint('server', { maxFragments: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('ping floods', () => {
+  const ping = (n: number) => frame({ opcode: 9, payload: [n & 0xff, n >> 8] });
+
+  it('answers the first 32 pings of one receive() one by one, and only the last of the rest', () => {
+    const server = endpoint('server');
+    server.connection.receive(concatBytes(Array.from({ length: 1000 }, (_, i) => ping(i))));
+    const pongs = server.written();
+    expect(pongs).toHaveLength(33);
+    expect(pongs.slice(0, 32)).toEqual(Array.from({ length: 32 }, (_, i) => `pong:${hex(Uint8Array.of(i & 0xff, i >> 8))}`));
+    // The coalesced pong answers the most recent ping (RFC 6455 section 5.5.3), after the event for it.
+    expect(pongs[32]).toBe(`pong:${hex(Uint8Array.of(999 & 0xff, 999 >> 8))}`);
+    expect(server.events).toHaveLength(1000);
+  });
+
+  it('answers every ping when they come in separate receive() calls', () => {
+    const server = endpoint('server');
+    for (let i = 0; i < 100; i++) server.connection.receive(ping(i));
+    expect(server.written()).toHaveLength(100);
+  });
+
+  it('writes the owed pong before a close reply in the same receive()', () => {
+    const server = endpoint('server');
+    const pings = Array.from({ length: 40 }, (_, i) => ping(i));
+    server.connection.receive(concatBytes([...pings, frame({ opcode: 8, payload: encodeClosePayload(1000) })]));
+    const written = server.written();
+    expect(written).toHaveLength(34);
+    expect(written[32]).toBe(`pong:${hex(Uint8Array.of(39, 0))}`);
+    expect(written[33]).toBe('close:1000');
+  });
+
+  it('owes no pong after a protocol error in the same receive()', () => {
+    const server = endpoint('server');
+    const pings = Array.from({ length: 40 }, (_, i) => ping(i));
+    server.connection.receive(concatBytes([...pings, frame({ opcode: 3 })]));
+    const written = server.written();
+    expect(written.slice(32)).toEqual(['close:1002']);
+  });
+
+  it('writes no pong with autoPong off', () => {
+    const writes: Uint8Array[][] = [];
+    const connection = new Connection({ role: 'server', autoPong: false, onWrite: (c) => writes.push(c), onEvent: () => {} });
+    connection.receive(concatBytes(Array.from({ length: 40 }, (_, i) => ping(i))));
+    expect(writes).toEqual([]);
+  });
+});
+
+describe('what an adapter reads to account for memory and time', () => {
+  it('bufferedBytes counts a partial frame and earlier fragments; receivingMessage spans the message', () => {
+    const server = endpoint('server');
+    const connection = server.connection;
+    expect([connection.bufferedBytes, connection.receivingMessage]).toEqual([0, false]);
+    const first = frame({ opcode: 1, fin: false, payload: 'x'.repeat(1000) });
+    connection.receive(first.subarray(0, 1));
+    expect(connection.receivingMessage).toBe(true); // one header byte is a frame begun
+    connection.receive(first.subarray(1, 500));
+    expect(connection.bufferedBytes).toBeGreaterThan(0);
+    connection.receive(first.subarray(500));
+    expect([connection.bufferedBytes, connection.receivingMessage]).toEqual([1000, true]);
+    connection.receive(frame({ opcode: 0, payload: 'y' }));
+    expect([connection.bufferedBytes, connection.receivingMessage]).toEqual([0, false]);
+    expect(server.events).toEqual([`text:${'x'.repeat(1000)}y`]);
   });
 });
