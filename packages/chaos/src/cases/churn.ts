@@ -24,16 +24,16 @@ export const churn: ChaosCase = {
           const socket = await connectTcp({ port: ctx.port, localAddress }, 5000);
           socket.on('error', () => {});
           socket.write(halfRequest);
-          ctx.sent.bytes += halfRequest.length;
+          ctx.sent.bytes += socket.bytesWritten;
           socket.resetAndDestroy();
           ctx.outcome('rst mid-request');
         } else {
           const upgraded = await openWebSocket({ port: ctx.port, localAddress }, 5000);
           if (kind === 2) {
             upgraded.socket.write(halfFrame);
-            ctx.sent.bytes += halfFrame.length;
             ctx.sent.frames++;
           }
+          ctx.sent.bytes += upgraded.socket.bytesWritten;
           upgraded.socket.resetAndDestroy();
           ctx.outcome(kind === 0 ? 'rst after 101' : 'rst mid-frame');
         }

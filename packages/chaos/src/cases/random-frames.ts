@@ -88,7 +88,7 @@ export const randomFrames: ChaosCase = {
     const bound = boundMs(ctx.settings);
     const stuck: number[] = [];
     ctx.note(`seed ${ctx.settings.seed}`);
-    await inLanes(count, ctx.quick ? 15 : 30, ctx.until - bound, async (index) => {
+    const ran = await inLanes(count, ctx.quick ? 15 : 30, ctx.until - bound, async (index) => {
       const rng = new Prng(ctx.settings.seed * 1_000_003 + index);
       const peer = await ctx.open({}, { read: true });
       const units = Array.from({ length: 1 + rng.below(8) }, () => unit(rng));
@@ -104,6 +104,7 @@ export const randomFrames: ChaosCase = {
       }
       if (!(await peer.waitEnd(bound))) stuck.push(index);
     });
+    ctx.require(ran === count, `only ${ran} of ${count} connections ran within the time limit`);
     ctx.require(stuck.length === 0, `${stuck.length} connection(s) neither closed nor cut within ${bound} ms (indices ${stuck.slice(0, 5).join(', ')})`);
   },
 };
