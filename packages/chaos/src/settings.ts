@@ -41,8 +41,9 @@ export function settingsFor(form: Form, seed = 0x5eed): Settings {
       messageTimeout: quick ? 1000 : 2000,
     },
     // WHY this much: the budget counts bytes the server holds on purpose, not V8's young generation
-    // (up to 3 x 16 MiB of semi-spaces fill with garbage between scavenges), allocator slop, or the socket,
-    // parser and connection objects every open connection costs (about 12 KiB each when idle).
+    // (by default tens of MiB that fill with garbage between scavenges), allocator slop, or the socket,
+    // parser and connection objects every open connection costs (the bench's idle-connection row
+    // measures that cost; 16 KiB is above it).
     slack: { fixed: 64 * MiB, perConnection: 16 * KiB },
     rssGuard: 1.5 * GiB,
     canaryStallMs: quick ? 2000 : 3000,
