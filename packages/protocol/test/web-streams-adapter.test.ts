@@ -4,6 +4,7 @@
  * `ws` package and raw sockets driven byte by byte, never another copy of our codec.
  */
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
@@ -148,5 +149,15 @@ describe('the web-streams adapter example', () => {
     expect(lines[0]).toBe('HTTP/1.1 426 Upgrade Required');
     expect(lines).toContain('Sec-WebSocket-Version: 13');
     expect(await accepted[0]).toBeUndefined();
+  });
+});
+
+describe('docs/adapter-guide.md', () => {
+  it('quotes the example verbatim wherever it says it does', () => {
+    const guide = readFileSync(new URL('../../../docs/adapter-guide.md', import.meta.url), 'utf8');
+    const example = readFileSync(new URL('../examples/web-streams-adapter.ts', import.meta.url), 'utf8');
+    const excerpts = [...guide.matchAll(/<!-- excerpt: examples\/web-streams-adapter\.ts -->\n```ts\n([\s\S]*?)```\n/g)].map((m) => m[1]!);
+    expect(excerpts.length).toBeGreaterThanOrEqual(6);
+    for (const excerpt of excerpts) expect(example, excerpt.split('\n')[0]).toContain(excerpt);
   });
 });
