@@ -1,7 +1,7 @@
 /**
  * `pnpm --filter @wsts/bench readme [results/FILE.json]`: puts the tables of a run (the newest full run
- * under results/ by default) into the root README between the bench markers, with the machine it ran on
- * and the bar check, so the README always shows a table the JSON beside it backs up.
+ * under results/ by default) into this package's README between the bench markers, with the machine it
+ * ran on and the bar check, so the README always shows a table the JSON beside it backs up.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -12,7 +12,7 @@ import type { Row } from './report/row.js';
 import { renderTables } from './report/table.js';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const readme = resolve(packageDir, '../../README.md');
+const readme = resolve(packageDir, 'README.md');
 const START = '<!-- bench:start -->';
 const END = '<!-- bench:end -->';
 
@@ -68,6 +68,6 @@ const body = [
 const text = readFileSync(readme, 'utf8');
 const a = text.indexOf(START);
 const b = text.indexOf(END);
-if (a < 0 || b < a) throw new Error(`README.md has no ${START} ... ${END} section`);
+if (a < 0 || b < a) throw new Error(`${readme} has no ${START} ... ${END} section`);
 writeFileSync(readme, text.slice(0, a) + body + text.slice(b + END.length));
-console.log(`README.md: benchmark section updated from ${file}`);
+console.log(`${readme}: benchmark section updated from ${file}`);

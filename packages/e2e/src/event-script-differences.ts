@@ -3,7 +3,7 @@ import type { EngineName } from './engines/engine.js';
 /**
  * Where the shared event script's Node sequence (our client) and a browser's legitimately or knowingly
  * differ. Each entry rewrites one line of the Node sequence into what that browser records; everything
- * else must match exactly. Listed, with evidence, in docs/notes/e2e.md.
+ * else must match exactly. Each entry carries its evidence in `why`; docs/testing.md describes the comparison.
  */
 export interface KnownDifference {
   /** The line as our Node client records it. */

@@ -192,7 +192,7 @@ export function defineBrowserSuite(engine: EngineName): void {
 
       it('refuses a certificate it was not told to trust', async (context) => {
         if (!browser().trustsOnlyTestCertificate) {
-          context.skip(`${engine} accepts any certificate in this automation session (see docs/notes/e2e.md)`);
+          context.skip(`${engine} accepts any certificate in this automation session (see docs/testing.md)`);
         }
         const stranger = await createTestCertificate();
         const other = await startServer('echo', ['--port', '0', '--no-deflate', '--tls-cert', stranger.certFile, '--tls-key', stranger.keyFile]);

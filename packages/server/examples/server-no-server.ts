@@ -7,6 +7,10 @@ const wss = new WebSocketServer({
   noServer: true,
   maxMessageSize: 1024 * 1024, // default 64 MiB; a larger message fails the connection with 1009
   maxBufferedAmount: 16 * 1024 * 1024, // default 16 MiB queued for a client that does not read
+  sendHighWaterMark: 1024 * 1024, // default 1 MiB queued for a client: past it, stop reading it until half drained
+  messageTimeout: 60_000, // default 60 s for one incoming message to arrive, then close with 1008
+  maxFragments: 131_072, // default: frames in one incoming message, more fail with 1008
+  memoryBudget: 256 * 1024 * 1024, // default a quarter of V8's heap limit, for all connections together
   handshakeTimeout: 10_000, // default 10 s for the request head and authorization
   closeTimeout: 10_000, // default 10 s for the closing handshake, then the socket is destroyed
   heartbeatInterval: 30_000, // default 30 s: ping, terminate if nothing came back by the next one

@@ -11,6 +11,15 @@ export const DEFAULTS = {
    * message-size limit, not this cap, decides the largest message one can send.
    */
   maxBufferedAmount: 16 * 1024 * 1024,
+  /**
+   * Bytes (with the per-write cost) queued for a peer above which we stop reading from it until the
+   * queue has drained to half.
+   */
+  sendHighWaterMark: 1024 * 1024,
+  /** Milliseconds one incoming message may take to arrive; 0 turns the bound off. */
+  messageTimeout: 60_000,
+  /** Frames one incoming message may arrive in. */
+  maxFragments: 131_072,
   /** Milliseconds allowed for the opening handshake (request headers plus the authorization hook). */
   handshakeTimeout: 10_000,
   /** Milliseconds allowed for the closing handshake before the socket is destroyed. */
@@ -27,20 +36,42 @@ export const DEFAULTS = {
 export interface LimitOptions {
   maxMessageSize?: number | undefined;
   maxBufferedAmount?: number | undefined;
+  sendHighWaterMark?: number | undefined;
+  messageTimeout?: number | undefined;
+  maxFragments?: number | undefined;
+  memoryBudget?: number | undefined;
   handshakeTimeout?: number | undefined;
   closeTimeout?: number | undefined;
   heartbeatInterval?: number | undefined;
 }
+
+const UNITS = {
+  maxMessageSize: 'bytes',
+  maxBufferedAmount: 'bytes',
+  sendHighWaterMark: 'bytes',
+  memoryBudget: 'bytes',
+  maxFragments: 'frames',
+  messageTimeout: 'milliseconds',
+  handshakeTimeout: 'milliseconds',
+  closeTimeout: 'milliseconds',
+  heartbeatInterval: 'milliseconds',
+} as const;
 
 /**
  * Throws a RangeError naming the first limit that is not a non-negative number. WHY up front: a bad
  * value found while opening a connection would surface after the 101 was already sent.
  */
 export function checkLimits(options: LimitOptions): void {
-  for (const name of ['maxMessageSize', 'maxBufferedAmount', 'handshakeTimeout', 'closeTimeout', 'heartbeatInterval'] as const) {
+  for (const name of ['maxMessageSize', 'maxBufferedAmount', 'sendHighWaterMark', 'messageTimeout', 'handshakeTimeout', 'closeTimeout', 'heartbeatInterval'] as const) {
     const value = options[name];
     if (value !== undefined && !(typeof value === 'number' && value >= 0)) {
-      throw new RangeError(`${name} must be a non-negative number of ${name.endsWith('Size') || name.endsWith('Amount') ? 'bytes' : 'milliseconds'}, got ${String(value)}`);
+      throw new RangeError(`${name} must be a non-negative number of ${UNITS[name]}, got ${String(value)}`);
+    }
+  }
+  for (const name of ['maxFragments', 'memoryBudget'] as const) {
+    const value = options[name];
+    if (value !== undefined && !(typeof value === 'number' && value >= 1)) {
+      throw new RangeError(`${name} must be a positive number of ${UNITS[name]}, got ${String(value)}`);
     }
   }
 }

@@ -14,7 +14,11 @@ export type ConnectionErrorCode =
   /** The closing handshake did not finish within `closeTimeout`. */
   | 'ERR_CLOSE_TIMEOUT'
   /** The underlying socket closed before the send could be written. */
-  | 'ERR_SOCKET_CLOSED';
+  | 'ERR_SOCKET_CLOSED'
+  /** An incoming message took longer than `messageTimeout` to arrive (we closed with 1008). */
+  | 'ERR_MESSAGE_TIMEOUT'
+  /** The server's `memoryBudget` was exhausted and this connection held the most (closed with 1013). */
+  | 'ERR_MEMORY_BUDGET';
 
 /** A failure of the connection adapter, with a stable `code` to switch on. */
 export class ConnectionError extends Error {

@@ -43,6 +43,9 @@ export function writeHttpResponse(socket: Duplex, status: number, headers: Heade
   socket.write(body === undefined ? head : head + body);
 }
 
+/** Characters of a refusal's reason sent in its body; the rest is cut. */
+export const MAX_REASON = 200;
+
 /**
  * Refuses a handshake: writes `status` with `reason` as a plain-text body, then closes the socket
  * once the response is flushed. Throws TypeError for a header name that is not a token or a value with
@@ -57,7 +60,9 @@ export function rejectHandshake(socket: Duplex, status: number, reason: string, 
     socket.destroy();
     return;
   }
-  writeHttpResponse(socket, status, [['Connection', 'close'], ...headers], reason.endsWith('\n') ? reason : `${reason}\n`);
+  // Short, whatever the reason quotes: a refusal must never reflect a client's 15 KB header back at it.
+  const body = reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}...` : reason;
+  writeHttpResponse(socket, status, [['Connection', 'close'], ...headers], body.endsWith('\n') ? body : `${body}\n`);
   socket.end();
   // A client that never reads its refusal must not hold the socket open.
   const timer = setTimeout(() => socket.destroy(), 2000);

@@ -36,6 +36,22 @@ interface Router {
  */
 const routers = new WeakMap<AnyHttpServer, Router>();
 
+/** Our own 'upgrade' listeners that only watch (the request-head watch): they handle nothing. */
+const internal = new WeakSet<(...args: never[]) => void>();
+
+/** Marks a listener of ours that watches upgrades without handling them. */
+export function markInternal(listener: (...args: never[]) => void): void {
+  internal.add(listener);
+}
+
+/** Whether an 'upgrade' listener other than the router and our watchers exists (the application's). */
+function hasForeignListener(server: AnyHttpServer, router: Router['listener']): boolean {
+  for (const listener of server.listeners('upgrade')) {
+    if (listener !== router && !internal.has(listener as (...args: never[]) => void)) return true;
+  }
+  return false;
+}
+
 /** The path of a request target, without its query. */
 export function pathOf(url: string | undefined): string {
   if (url === undefined) return '/';
@@ -56,7 +72,7 @@ export function attachToHttpServer(server: AnyHttpServer, route: UpgradeRoute): 
           }
         }
         // Another 'upgrade' listener (the application's own) may want this request; leave it alone.
-        if (server.listenerCount('upgrade') > 1) return;
+        if (hasForeignListener(server, created.listener)) return;
         socket.on('error', () => {});
         rejectHandshake(socket, 404, `No WebSocket endpoint at ${pathOf(request.url)}`);
       },

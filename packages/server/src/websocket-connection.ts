@@ -5,6 +5,7 @@ import { Connection, type ConnectionEvent, type Extension, type ProtocolError } 
 import { checkLimits, DEFAULTS } from './defaults.js';
 import { ConnectionError } from './errors.js';
 import { HeartbeatGroup, type HeartbeatMember } from './heartbeat.js';
+import type { BudgetMember, MemoryBudget } from './memory-budget.js';
 import { MessageQueue } from './message-iterator.js';
 import { secureRandom } from './random.js';
 import { WebSocketMessage } from './websocket-message.js';
@@ -34,11 +35,27 @@ export interface WebSocketConnectionOptions {
   /** Largest incoming message in bytes (after decompression). Default 64 MiB. Larger ones fail with 1009. */
   maxMessageSize?: number | undefined;
   /**
-   * Cap on bytes queued for a peer that does not read (default 16 MiB). A `send` that would pass it
-   * terminates the connection instead of growing memory. One message is always accepted when nothing
-   * is queued, so the largest message you can send is bounded by your own data, not by this cap.
+   * Cap on what is queued for a peer that does not read (default 16 MiB): payload bytes plus an
+   * estimate of what each queued write and send costs in memory (see `WRITE_COST`), so a flood of
+   * tiny frames is counted for what it holds, not for its few payload bytes. A `send` that would pass
+   * it terminates the connection instead of growing memory. One message is always accepted when
+   * nothing is queued, so the largest message you can send is bounded by your own data, not by this cap.
    */
   maxBufferedAmount?: number | undefined;
+  /**
+   * When more than this is queued for the peer (counted as for `maxBufferedAmount`), reading from the
+   * peer stops until the queue has drained to half of it: input that would make more output waits in
+   * the kernel, and TCP slows the peer down. Default 1 MiB.
+   */
+  sendHighWaterMark?: number | undefined;
+  /**
+   * Milliseconds one message may take to arrive, from the first byte of its first frame to its last
+   * byte; past it the connection is closed with 1008. Time while we are not reading (paused by you,
+   * by backpressure or by the memory budget) does not count. Default 60 s; 0 turns it off.
+   */
+  messageTimeout?: number | undefined;
+  /** Most frames one incoming message may arrive in; more fail with 1008. Default 131,072. */
+  maxFragments?: number | undefined;
   /** Milliseconds the closing handshake may take before the socket is destroyed. Default 10 s. */
   closeTimeout?: number | undefined;
   /**
@@ -50,6 +67,8 @@ export interface WebSocketConnectionOptions {
   clientSet?: Set<WebSocketConnection> | undefined;
   /** @internal A shared heartbeat timer (used by `WebSocketServer`); overrides `heartbeatInterval`. */
   heartbeatGroup?: HeartbeatGroup | undefined;
+  /** @internal The server's memory budget, shared by its connections. */
+  budget?: MemoryBudget | undefined;
   /** Answer pings automatically. Default true. */
   autoPong?: boolean | undefined;
   /** Split outgoing data messages into frames of at most this many payload bytes. Default: never split. */
@@ -84,6 +103,17 @@ export type WebSocketConnectionState = 'open' | 'closing' | 'closed';
 function noop(): void {}
 
 /**
+ * What one queued socket write costs in memory beyond its bytes: the write request, the Buffer object
+ * of a frame header, its slot in the stream's queue. Measured with a peer that never reads, as the
+ * chaos suite's tiny-frame floods do (`pnpm chaos`): about 240 bytes of RSS per queued write.
+ */
+export const WRITE_COST = 256;
+/** What one unfinished `send` costs beyond its writes: its promise and callbacks (about 380 bytes measured). */
+export const SEND_COST = 384;
+
+const EMPTY = new Uint8Array(0);
+
+/**
  * The connection that owns a socket, stored on the socket itself. WHY: socket listeners are then
  * module-level functions shared by every connection instead of per-connection closures; an idle
  * server with many clients pays for fields, not functions.
@@ -113,7 +143,7 @@ function toBytes(data: Exclude<WebSocketData, string>): Uint8Array {
  */
 export class WebSocketConnection
   extends EventEmitter<WebSocketConnectionEvents>
-  implements HeartbeatMember, AsyncIterable<WebSocketMessage>
+  implements HeartbeatMember, BudgetMember, AsyncIterable<WebSocketMessage>
 {
   /** The subprotocol agreed in the handshake, or '' when none. */
   readonly protocol: string;
@@ -124,13 +154,40 @@ export class WebSocketConnection
 
   private readonly codec: Connection;
   private readonly maxBufferedAmount: number;
+  private readonly sendHighWaterMark: number;
+  private readonly messageTimeout: number;
   private readonly closeTimeout: number;
+  private readonly budget: MemoryBudget | undefined;
+  /** The extensions that hold incoming data of their own (inflate output), or undefined. */
+  private readonly holders: readonly { readonly bufferedBytes: number }[] | undefined;
   private readonly heartbeatGroup: HeartbeatGroup | undefined;
   private readonly ownHeartbeat: boolean;
   private readonly clientSet: Set<WebSocketConnection> | undefined;
 
   /** Payload bytes passed to `send` whose write has not completed yet. */
   private pending = 0;
+  /** Sends whose write has not completed yet. */
+  private sendsInFlight = 0;
+  /**
+   * Socket writes that may still be queued: counted since the socket's buffer was last seen empty,
+   * less those a flush marker proved written (an upper bound, kept without a callback per write).
+   */
+  private queuedWrites = 0;
+  /** queuedWrites when the flush marker in flight was written; -1 when no marker is in flight. */
+  private markerAt = -1;
+  /** The kernel refused bytes at the last flush: what is queued waits on the peer reading. */
+  private stalled = false;
+  /** Reading stopped because too much is queued for the peer (see `sendHighWaterMark`). */
+  private outputPaused = false;
+  /** Reading stopped by the server's memory budget. */
+  private budgetPaused = false;
+  /** Whether the memory budget holds a charge for this connection. */
+  private charged = false;
+  /** Closed by the memory budget: nothing it holds counts any more. */
+  private released = false;
+  /** The peer's unread bytes at the last heartbeat: less now means it reads (see `heartbeat`). */
+  private unreadAtHeartbeat = 0;
+  private messageTimer: NodeJS.Timeout | undefined;
   private corked = false;
   private paused = false;
   /** Set by `pause()`: reading stays stopped until `resume()`, whatever the other reasons say. */
@@ -156,10 +213,16 @@ export class WebSocketConnection
     this.protocol = options.protocol ?? '';
     this.extensions = options.extensionsHeader ?? '';
     this.maxBufferedAmount = options.maxBufferedAmount ?? DEFAULTS.maxBufferedAmount;
+    this.sendHighWaterMark = options.sendHighWaterMark ?? DEFAULTS.sendHighWaterMark;
+    this.messageTimeout = options.messageTimeout ?? DEFAULTS.messageTimeout;
     this.closeTimeout = options.closeTimeout ?? DEFAULTS.closeTimeout;
+    this.budget = options.budget;
+    const holders = (options.extensions ?? []).filter(holdsBytes);
+    this.holders = holders.length > 0 ? holders : undefined;
     this.codec = new Connection({
       role: options.role,
       maxMessageSize: options.maxMessageSize ?? DEFAULTS.maxMessageSize,
+      maxFragments: options.maxFragments ?? DEFAULTS.maxFragments,
       autoPong: options.autoPong ?? true,
       fragmentSize: options.fragmentSize,
       extensions: options.extensions ?? [],
@@ -252,14 +315,20 @@ export class WebSocketConnection
       return this.refuse(new ConnectionError('ERR_NOT_OPEN', `cannot send: the connection is ${this.state}`), callback);
     }
     const size = payload.byteLength;
-    if (this.pending > 0 && this.pending + size > this.maxBufferedAmount) {
+    // While the peer keeps up, only payload bytes count: what this tick queued is the application's own
+    // doing and reaches the kernel at the end of the tick. Once the kernel refused bytes, everything
+    // queued waits on the peer, and counts for what it costs.
+    const queued = this.stalled ? this.outgoingBytes() : this.pending;
+    if (queued > 0 && queued + size + (this.stalled ? SEND_COST + 2 * WRITE_COST : 0) > this.maxBufferedAmount) {
       const error = this.overflow(size);
       return this.refuse(error, callback);
     }
     this.pending += size;
+    this.sendsInFlight++;
     const promise = new Promise<void>((resolve, reject) => {
       this.codec.send(payload, binary, (error) => {
         this.pending -= size;
+        this.sendsInFlight--;
         if (callback !== undefined) callback(error);
         if (error === undefined) resolve();
         else reject(error);
@@ -342,6 +411,11 @@ export class WebSocketConnection
   /** @internal Called by the heartbeat timer. */
   heartbeat(): void {
     if (this.finished) return;
+    // A peer that read some of what we queued since the last tick is alive, even when we stopped
+    // reading it (backpressure) and so saw none of its traffic.
+    const unread = this.socket.writableLength;
+    if (unread < this.unreadAtHeartbeat) this.alive = true;
+    this.unreadAtHeartbeat = unread;
     if (!this.alive) {
       this.fatal(new ConnectionError('ERR_HEARTBEAT_TIMEOUT', 'no traffic from the peer within a heartbeat interval'));
       return;
@@ -358,6 +432,11 @@ export class WebSocketConnection
       if (done !== undefined) done(new ConnectionError('ERR_SOCKET_CLOSED', 'the socket is closed'));
       return;
     }
+    // Nothing queued: every write counted so far has reached the kernel.
+    if (socket.writableLength === 0) {
+      this.queuedWrites = 0;
+      this.stalled = false;
+    }
     // Batch every frame written in this tick into one writev: header and payload stay separate
     // buffers (no concatenation) and the kernel still sees one system call.
     if (!this.corked) {
@@ -369,14 +448,59 @@ export class WebSocketConnection
     while (last > 0 && chunks[last]!.length === 0) last--;
     for (let i = 0; i < last; i++) {
       const chunk = chunks[i]!;
-      if (chunk.length > 0) socket.write(chunk);
+      if (chunk.length > 0) {
+        socket.write(chunk);
+        this.queuedWrites++;
+      }
     }
+    this.queuedWrites++;
     if (done !== undefined) socket.write(chunks[last]!, (error) => done(error ?? undefined));
     else {
       socket.write(chunks[last]!);
-      // Frames the codec writes on its own (pongs, close replies) bypass `send`'s accounting; a peer
-      // that pings without reading must still hit the cap.
-      if (socket.writableLength > this.maxBufferedAmount + this.pending) this.overflow(0);
+      // Frames the codec writes on its own (pongs, close replies) bypass `send`'s check; a peer that
+      // pings without reading must still hit the cap.
+      if (this.stalled && this.outgoingBytes() > this.maxBufferedAmount) this.overflow(0);
+    }
+  };
+
+  /**
+   * What is queued for the peer, in bytes of memory: the larger of the socket's buffer and the payloads
+   * of unfinished sends (those may still wait for an async extension), plus the cost of each queued
+   * write and unfinished send.
+   */
+  private outgoingBytes(): number {
+    const buffered = this.socket.writableLength;
+    if (buffered === 0 && this.sendsInFlight === 0) {
+      this.queuedWrites = 0;
+      return 0;
+    }
+    return Math.max(buffered, this.pending) + this.queuedWrites * WRITE_COST + this.sendsInFlight * SEND_COST;
+  }
+
+  /**
+   * An empty write whose callback runs once everything queued before it has reached the kernel: how we
+   * learn that the peer read, without a callback on every write.
+   */
+  private placeMarker(): void {
+    if (this.markerAt !== -1 || this.finished) return;
+    this.markerAt = this.queuedWrites;
+    this.socket.write(EMPTY, this.markerFlushed);
+  }
+
+  private readonly markerFlushed = (error?: Error | null): void => {
+    const before = this.markerAt;
+    this.markerAt = -1;
+    if (error || this.finished) return;
+    this.alive = true; // the peer read everything we had queued before the marker
+    this.queuedWrites = Math.max(0, this.queuedWrites - before);
+    this.stalled = this.socket.writableLength > 0;
+    const queued = this.outgoingBytes();
+    if (this.budget !== undefined) this.reportMemory();
+    if (this.outputPaused && queued <= this.sendHighWaterMark / 2) {
+      this.outputPaused = false;
+      this.updateFlow();
+    } else if (this.outputPaused || (this.budgetPaused && queued > 0)) {
+      this.placeMarker();
     }
   };
 
@@ -399,16 +523,109 @@ export class WebSocketConnection
     this[kConnection]?.onSocketClose();
   }
 
-  /** @internal Ends the tick's write batch (see `write`). */
+  /**
+   * @internal Ends the tick's write batch (see `write`). What the kernel does not take now waits on the
+   * peer: past `sendHighWaterMark` we stop reading, and the memory budget learns of it, once per tick.
+   */
   flushCork(): void {
     this.corked = false;
-    this.socket.uncork();
+    const socket = this.socket;
+    socket.uncork();
+    this.stalled = socket.writableLength > 0;
+    if (this.stalled && !this.outputPaused && this.outgoingBytes() > this.sendHighWaterMark) {
+      this.outputPaused = true;
+      this.updateFlow();
+      this.placeMarker();
+    }
+    if (this.budget !== undefined && (this.charged || this.stalled)) this.reportMemory();
   }
 
   private onData(chunk: Buffer | Uint8Array): void {
     this.alive = true;
-    this.codec.receive(chunk);
-    if (this.codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming) this.updateFlow();
+    const codec = this.codec;
+    codec.receive(chunk);
+    if (codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming) this.updateFlow();
+    // Armed at the first read that leaves a message unfinished, cleared at the read that ends it.
+    if (this.messageTimeout > 0 && codec.receivingMessage !== (this.messageTimer !== undefined)) this.updateMessageTimer();
+    if (this.budget !== undefined && (this.charged || codec.bufferedBytes > 0)) this.reportMemory();
+  }
+
+  /** Arms the message timer while a message is partly received and we are reading; clears it otherwise. */
+  private updateMessageTimer(): void {
+    const wanted = this.messageTimeout > 0 && !this.finished && !this.paused && this.codec.receivingMessage;
+    if (wanted && this.messageTimer === undefined) {
+      this.messageTimer = setTimeout(() => this.messageTimedOut(), this.messageTimeout);
+      this.messageTimer.unref();
+    } else if (!wanted && this.messageTimer !== undefined) {
+      clearTimeout(this.messageTimer);
+      this.messageTimer = undefined;
+    }
+  }
+
+  private messageTimedOut(): void {
+    this.messageTimer = undefined;
+    if (this.finished || this.codec.state !== 'open') return;
+    const error = new ConnectionError('ERR_MESSAGE_TIMEOUT', `a message took longer than ${this.messageTimeout} ms to arrive`);
+    if (this.failure === undefined) this.failure = error;
+    this.emitError(error);
+    this.codec.close(1008, 'message timeout');
+    // Like a protocol failure: our close frame is flushed, then TCP ends; the peer's partial message is
+    // dropped with the codec when the socket closes.
+    this.socket.end();
+    this.armCloseTimer();
+  }
+
+  // ---- memory budget ---------------------------------------------------------------------------
+
+  /** @internal What this connection holds now (see `MemoryBudget`). */
+  memoryUsage(): { outgoing: number; incoming: number } {
+    if (this.finished || this.released) return { outgoing: 0, incoming: 0 };
+    return { outgoing: this.outgoingBytes(), incoming: this.incomingBytes() };
+  }
+
+  /** @internal The memory budget is under pressure (true) or relieved (false). */
+  budgetPause(paused: boolean): void {
+    if (this.finished) return;
+    this.budgetPaused = paused;
+    this.updateFlow();
+    // A paused connection reads nothing, so it would report nothing: the marker reports its drain.
+    if (paused) this.placeMarker();
+  }
+
+  /** @internal The memory budget is exhausted and this connection holds the most: close it with 1013. */
+  budgetClose(): void {
+    if (this.finished || this.released) return;
+    this.released = true;
+    this.charged = false;
+    const error = new ConnectionError('ERR_MEMORY_BUDGET', 'closed to keep the server within its memory budget');
+    if (this.failure === undefined) this.failure = error;
+    this.emitError(error);
+    if (this.outgoingBytes() > this.sendHighWaterMark) {
+      // The peer is not reading what we queued: a close frame behind it would never arrive.
+      this.socket.destroy();
+      return;
+    }
+    if (this.codec.state === 'open') this.codec.close(1013, 'server over memory budget');
+    // Drops the partial message and anything waiting for an extension: the memory goes back now. What
+    // still arrives is read and ignored (a paused socket would never see the peer's FIN).
+    this.codec.destroy();
+    this.updateFlow();
+    this.socket.end();
+    this.armCloseTimer();
+  }
+
+  private incomingBytes(): number {
+    let held = this.codec.bufferedBytes;
+    if (this.holders !== undefined) for (const holder of this.holders) held += holder.bufferedBytes;
+    return held;
+  }
+
+  private reportMemory(): void {
+    if (this.released || this.finished) return;
+    const outgoing = this.outgoingBytes();
+    const incoming = this.incomingBytes();
+    this.charged = outgoing > 0 || incoming > 0;
+    this.budget!.report(this, outgoing, incoming);
   }
 
   private readonly onEvent = (event: ConnectionEvent): void => {
@@ -448,19 +665,27 @@ export class WebSocketConnection
         break;
     }
     if (this.paused || this.queues !== undefined) this.updateFlow();
+    // A send from the application outside a read: the budget learns of it when the tick's batch is
+    // flushed (flushCork).
   };
 
   /** Pauses reading while an async decode holds too much or an iterator consumer lags; resumes after. */
   private updateFlow(): void {
-    let stop = this.userPaused || this.codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming;
-    if (this.queues !== undefined) for (const queue of this.queues) if (queue.full) stop = true;
+    let stop =
+      !this.released &&
+      (this.userPaused || this.outputPaused || this.budgetPaused || this.codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming);
+    if (this.queues !== undefined && !this.released) for (const queue of this.queues) if (queue.full) stop = true;
     if (stop && !this.paused) {
       this.paused = true;
       this.socket.pause();
     } else if (!stop && this.paused) {
       this.paused = false;
       this.socket.resume();
+    } else {
+      return;
     }
+    // Time spent not reading is ours, not the peer's: the message timer stops and restarts with reading.
+    if (this.messageTimeout > 0) this.updateMessageTimer();
   }
 
   private onSocketEnd(): void {
@@ -477,6 +702,8 @@ export class WebSocketConnection
     if (this.finished) return;
     this.finished = true;
     if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
+    if (this.messageTimer !== undefined) clearTimeout(this.messageTimer);
+    this.budget?.release(this);
     if (this.heartbeatGroup !== undefined) {
       this.heartbeatGroup.delete(this);
       if (this.ownHeartbeat) this.heartbeatGroup.stop();
@@ -532,6 +759,11 @@ export class WebSocketConnection
   private emitError(error: Error): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
   }
+}
+
+/** An extension that holds incoming bytes of its own (permessage-deflate's inflate output). */
+function holdsBytes(extension: Extension): extension is Extension & { readonly bufferedBytes: number } {
+  return typeof (extension as Partial<{ bufferedBytes: unknown }>).bufferedBytes === 'number';
 }
 
 function uncork(connection: WebSocketConnection): void {

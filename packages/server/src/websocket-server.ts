@@ -16,8 +16,9 @@ import {
 import { checkLimits, DEFAULTS } from './defaults.js';
 import { perMessageDeflateNegotiators, type PerMessageDeflateOptions } from './extensions-option.js';
 import { HeartbeatGroup } from './heartbeat.js';
+import { defaultMemoryBudget, MemoryBudget, type MemoryReport } from './memory-budget.js';
 import { rejectHandshake, writeHttpResponse } from './http-response.js';
-import { attachToHttpServer, detachFromHttpServer, pathOf } from './upgrade-router.js';
+import { attachToHttpServer, detachFromHttpServer, markInternal, pathOf } from './upgrade-router.js';
 import { WebSocketConnection } from './websocket-connection.js';
 
 /** A refusal from the `authorize` hook: the HTTP status, a human-readable reason, extra headers. */
@@ -70,8 +71,24 @@ export interface WebSocketServerOptions {
   clientTracking?: boolean;
   /** Largest incoming message in bytes. Default 64 MiB; larger ones fail with 1009. */
   maxMessageSize?: number;
-  /** Cap on bytes buffered for a client that does not read. Default 16 MiB; past it the client is terminated. */
+  /**
+   * Cap on what is queued for a client that does not read: payload bytes plus the memory each queued
+   * write costs. Default 16 MiB; past it the client is terminated.
+   */
   maxBufferedAmount?: number;
+  /** Past this much queued for a client, we stop reading it until half has drained. Default 1 MiB. */
+  sendHighWaterMark?: number;
+  /** Milliseconds one incoming message may take to arrive; past it, close with 1008. Default 60 s; 0 = off. */
+  messageTimeout?: number;
+  /** Most frames one incoming message may arrive in; more fail with 1008. Default 131,072. */
+  maxFragments?: number;
+  /**
+   * Bytes all connections together may hold: queued output (with the cost of each queued write),
+   * partly received messages, inflate output. Past three quarters of it, the connections holding the
+   * most stop reading; at the budget, the largest are closed with 1013 (Try Again Later) until the
+   * total is back under three quarters. Default: a quarter of V8's heap limit. See `memory`.
+   */
+  memoryBudget?: number;
   /**
    * Milliseconds allowed for the opening handshake. With our own server (`port`) this also drops a
    * client that trickles its request headers. Default 10 s.
@@ -119,6 +136,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   private readonly options: WebSocketServerOptions;
   private readonly negotiators: readonly ServerExtensionNegotiator[];
   private readonly heartbeatGroup: HeartbeatGroup;
+  private readonly budget: MemoryBudget;
   private readonly handshakeTimeout: number;
   private readonly ownsServer: boolean;
   /**
@@ -145,6 +163,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     this.path = options.path;
     this.handshakeTimeout = options.handshakeTimeout ?? DEFAULTS.handshakeTimeout;
     this.heartbeatGroup = new HeartbeatGroup(options.heartbeatInterval ?? DEFAULTS.heartbeatInterval);
+    this.budget = new MemoryBudget(options.memoryBudget ?? defaultMemoryBudget());
     this.negotiators = [...perMessageDeflateNegotiators(options.perMessageDeflate), ...(options.extensions ?? [])];
     const selectProtocol = options.selectProtocol;
     // WHY not a closure per handshake: the codec calls selectProtocol synchronously inside upgrade(),
@@ -169,6 +188,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
         this.requestWatch = watch;
         server.on(options.tls !== undefined ? 'secureConnection' : 'connection', (socket: Socket) => watch.add(socket));
         const headSeen = (request: http.IncomingMessage): void => watch.delete(request.socket);
+        // Not a handler of upgrades: the router must still answer a path nobody serves.
+        markInternal(headSeen);
         server.prependListener('request', headSeen);
         server.prependListener('upgrade', headSeen);
       }
@@ -195,6 +216,15 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   /** The listening address of the underlying server (null before it listens). */
   address(): AddressInfo | string | null {
     return this.httpServer?.address() ?? null;
+  }
+
+  /**
+   * What the server's connections hold in memory right now, against `memoryBudget`: for dashboards and
+   * alerts. `used` is the last count (exact when the budget is under pressure, otherwise updated as
+   * connections report after their reads and flushes).
+   */
+  get memory(): MemoryReport {
+    return this.budget.snapshot();
   }
 
   /** True when this server handles upgrades for `request`'s path. */
@@ -240,6 +270,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
           : Promise.resolve();
       await Promise.all(gone);
       this.heartbeatGroup.stop();
+      this.budget.stop();
       await serverClosed;
       this.emit('close');
     })();
@@ -371,6 +402,10 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
         extensionsHeader: extensionsHeaderOf(headers),
         maxMessageSize: this.options.maxMessageSize,
         maxBufferedAmount: this.options.maxBufferedAmount,
+        sendHighWaterMark: this.options.sendHighWaterMark,
+        messageTimeout: this.options.messageTimeout,
+        maxFragments: this.options.maxFragments,
+        budget: this.budget,
         closeTimeout: this.options.closeTimeout,
         autoPong: this.options.autoPong,
         fragmentSize: this.options.fragmentSize,

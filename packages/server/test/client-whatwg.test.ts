@@ -40,8 +40,8 @@ function undiciAsStandard(log: string[]): string[] {
     out.splice(firstEvent, 0, 'connecting after close() readyState=2');
   }
   // 3. A server that drops TCP without a close frame after open: the connection is closed (1006), not
-  //    failed, so the standard fires no 'error' (Chromium, Firefox and WebKit agree; see
-  //    docs/notes/e2e.md). undici fires 'error' for every close without a received close frame.
+  //    failed, so the standard fires no 'error' (Chromium, Firefox and WebKit agree: the browser suite
+  //    compares their sequences with ours). undici fires 'error' for every close without a received close frame.
   const dropped = out.indexOf('terminated error isEvent=true readyState=3');
   if (dropped !== -1) out.splice(dropped, 1);
   return out;

@@ -12,7 +12,7 @@ export const FIREFOX_EXECUTABLE = '/usr/bin/firefox-esr';
  *
  * Why not Playwright: its own Firefox protocol needs Playwright's patched Firefox, and its BiDi route
  * (`channel: 'moz-firefox'`) calls `emulation.setMediaFeaturesOverride` on every new context, which this
- * ESR does not implement ("unknown command"). See docs/notes/e2e.md.
+ * ESR does not implement ("unknown command"). See docs/testing.md.
  */
 export const launchFirefox: EngineLauncher = async () => {
   const userDataDir = await mkdtemp(join(tmpdir(), 'wsts-e2e-firefox-'));

@@ -34,8 +34,17 @@ export interface ClientOptions {
   extensions?: readonly ClientExtensionNegotiator[];
   /** Largest incoming message in bytes (after decompression); larger ones fail with 1009. Default 64 MiB. */
   maxMessageSize?: number;
-  /** Cap on bytes queued for a server that does not read; past it the connection is dropped. Default 16 MiB. */
+  /**
+   * Cap on what is queued for a server that does not read (payload bytes plus the memory each queued
+   * write costs); past it the connection is dropped. Default 16 MiB.
+   */
   maxBufferedAmount?: number;
+  /** Past this much queued for the server, we stop reading from it until half has drained. Default 1 MiB. */
+  sendHighWaterMark?: number;
+  /** Milliseconds one incoming message may take to arrive; past it, close with 1008. Default 60 s; 0 = off. */
+  messageTimeout?: number;
+  /** Most frames one incoming message may arrive in; more fail with 1008. Default 131,072. */
+  maxFragments?: number;
   /** Milliseconds the closing handshake may take before the socket is destroyed. Default 10 s. */
   closeTimeout?: number;
   /** Ping every this many milliseconds and drop the connection when nothing came back. Default 0 (off). */
@@ -101,6 +110,9 @@ export function resolveClientOptions(options: ClientOptions, protocols: readonly
   checkLimits({
     maxMessageSize: options.maxMessageSize,
     maxBufferedAmount: options.maxBufferedAmount,
+    sendHighWaterMark: options.sendHighWaterMark,
+    messageTimeout: options.messageTimeout,
+    maxFragments: options.maxFragments,
     closeTimeout: options.closeTimeout,
     heartbeatInterval: options.heartbeatInterval,
   });

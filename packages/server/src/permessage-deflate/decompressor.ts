@@ -42,6 +42,8 @@ const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 export class Decompressor extends PooledZlibStream<InflateRaw> {
   protected readonly kind = 'decompressor';
   protected readonly poolKey: string;
+  /** Bytes inflated so far for the message on the thread pool (what a server's memory budget counts). */
+  inflated = 0;
 
   constructor(private readonly config: DecompressorConfig) {
     super(config.noContextTakeover);
@@ -89,6 +91,7 @@ export class Decompressor extends PooledZlibStream<InflateRaw> {
       const settle = (error: Error | undefined): void => {
         if (this.abort !== settle) return;
         this.abort = undefined;
+        this.inflated = 0;
         stream.off('data', onData);
         stream.off('error', onError);
         if (error) {
@@ -105,7 +108,10 @@ export class Decompressor extends PooledZlibStream<InflateRaw> {
       const onData = (chunk: Buffer): void => {
         length += chunk.length;
         if (length > maxSize) settle(messageTooBig(maxSize));
-        else chunks.push(chunk);
+        else {
+          chunks.push(chunk);
+          this.inflated = length;
+        }
       };
       const onError = (error: Error): void => settle(corruptData(error.message));
       stream.on('data', onData);

@@ -54,6 +54,11 @@ export class PerMessageDeflate implements Extension {
     return EXTENSION_NAME;
   }
 
+  /** Bytes inflated so far for an incoming message still on the thread pool (0 when none). */
+  get bufferedBytes(): number {
+    return this.decompressor?.inflated ?? 0;
+  }
+
   /** Always true: compressed messages are flagged with RSV1 (RFC 7692 section 6). */
   get rsv1(): boolean {
     return true;
