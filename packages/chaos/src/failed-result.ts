@@ -12,6 +12,7 @@ export function failedResult(caseName: string, target: TargetId, error: unknown)
     baselineRss: 0,
     peakRss: 0,
     rssDelta: 0,
+    settledRssDelta: undefined,
     allowedGrowth: 0,
     peakConnections: 0,
     cpuMs: 0,

@@ -25,6 +25,11 @@ export interface CaseResult {
   peakRss: number;
   /** Peak RSS minus the baseline taken right before the attack. */
   rssDelta: number;
+  /**
+   * RSS minus the baseline once everything was released and a full GC ran: what the attack left behind
+   * (memory V8 freed but the allocator kept shows here; reported, not judged).
+   */
+  settledRssDelta: number | undefined;
   /** RSS growth allowed: the memory budget plus the slack for the connections open at the peak. */
   allowedGrowth: number;
   /** Most attacker connections open at once. */
@@ -226,6 +231,13 @@ export async function runCase(chaosCase: ChaosCase, targetId: TargetId, settings
     }
     cpuEnd = readCpuMs(target.pid) ?? cpuEnd;
     const peakRss = sampler.stop();
+    let settledRssDelta: number | undefined;
+    if (target.exit() === undefined) {
+      await target.gc();
+      await sleep(100);
+      const settled = readRss(target.pid);
+      if (settled !== undefined) settledRssDelta = settled - baselineRss;
+    }
     const serverMemoryPeak = poller.stop();
 
     // What the server's own budget did, when it has one: the most connections it paused at once, and
@@ -255,6 +267,7 @@ export async function runCase(chaosCase: ChaosCase, targetId: TargetId, settings
       baselineRss,
       peakRss,
       rssDelta,
+      settledRssDelta,
       allowedGrowth,
       peakConnections: registry.peak,
       cpuMs: cpuEnd - cpuStart,

@@ -30,18 +30,20 @@ function render(header: readonly string[], rows: readonly string[][], right: Rea
 
 /** The results table, then one line per failure. */
 export function resultsTable(results: readonly CaseResult[]): string {
-  const header = ['case', 'target', 'sent', 'outcome', 'peak RSS Δ', 'CPU ms', 'verdict'];
+  const header = ['case', 'target', 'sent', 'outcome', 'peak RSS Δ', 'settled Δ', 'CPU ms', 'verdict'];
   const rows = results.map((r) => [
     r.caseName,
     r.target,
     sentText(r),
     outcomeText(r),
     formatBytes(r.rssDelta),
+    r.settledRssDelta === undefined ? '-' : formatBytes(r.settledRssDelta),
     formatCount(r.cpuMs),
     verdictText(r.failures),
   ]);
   const details = results.flatMap((r) => r.failures.map((f) => `- ${r.caseName} / ${r.target}: [${f.tag}] ${f.detail}`));
-  return details.length === 0 ? render(header, rows, new Set([4, 5])) : `${render(header, rows, new Set([4, 5]))}\n\nFailures:\n${details.join('\n')}`;
+  const table = render(header, rows, new Set([4, 5, 6]));
+  return details.length === 0 ? table : `${table}\n\nFailures:\n${details.join('\n')}`;
 }
 
 /** The settings block printed above the table: knobs, slack, guard and bounds. */

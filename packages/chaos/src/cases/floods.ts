@@ -1,5 +1,5 @@
 import type { CaseContext, ChaosCase } from '../case.js';
-import type { Settings } from '../settings.js';
+import { releaseBoundMs, type Settings } from '../settings.js';
 import { MiB } from '../units.js';
 import { frame, Opcode, repeated } from '../wire/frames.js';
 
@@ -8,9 +8,13 @@ function floodBounds(settings: Settings): { bytes: number; ms: number } {
   return settings.form === 'quick' ? { bytes: 8 * MiB, ms: 2000 } : { bytes: 30 * MiB, ms: 10_000 };
 }
 
-/** How long the flooders are held (still not reading) for the server to cut them: two heartbeats and a margin. */
+/**
+ * How long the flooders are held (still not reading) for the server to cut them: the release bound,
+ * two heartbeats to find them dead plus a closing handshake plus the margin (a server may close a
+ * flooder with a close frame, 1013 say, and wait closeTimeout for an answer that never comes).
+ */
 function holdMs(settings: Settings): number {
-  return 2 * settings.knobs.heartbeatInterval + settings.releaseMarginMs;
+  return releaseBoundMs(settings);
 }
 
 const KINDS = {

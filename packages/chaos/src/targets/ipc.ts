@@ -11,6 +11,10 @@ export interface ServerStats {
   sockets: number;
   /** Resident set size as the target sees it (process.memoryUsage). */
   rss: number;
+  /** V8 heap in use and reserved, and memory outside it (Buffers), from process.memoryUsage: what the RSS is made of. */
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
   /** The server's own memory accounting (our `wss.memory`), numeric fields only; absent for ws. */
   memory?: Record<string, number>;
 }

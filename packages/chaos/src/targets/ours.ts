@@ -6,7 +6,7 @@
  */
 import { WebSocketServer, type WebSocketServerOptions } from '@wsts/server';
 import { KNOB_NAMES, parseKnobArgs, type TargetKnobs } from './knobs.js';
-import { announce, openSockets, serveIpc } from './serve-ipc.js';
+import { announce, openSockets, processMemory, serveIpc } from './serve-ipc.js';
 
 const knobs = parseKnobArgs(process.argv.slice(2));
 
@@ -47,7 +47,7 @@ function applied(): string[] {
 serveIpc(async () => ({
   clients: wss.clients.size,
   sockets: wss.httpServer === undefined ? -1 : await openSockets(wss.httpServer),
-  rss: process.memoryUsage.rss(),
+  ...processMemory(),
   ...(memoryReport() === undefined ? {} : { memory: memoryReport() }),
 }));
 

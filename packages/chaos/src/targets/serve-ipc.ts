@@ -28,6 +28,12 @@ export function serveIpc(stats: () => Promise<ServerStats>): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
 }
 
+/** The target's own view of its memory, for the stats reply. */
+export function processMemory(): { rss: number; heapUsed: number; heapTotal: number; external: number } {
+  const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+  return { rss, heapUsed, heapTotal, external };
+}
+
 export function announce(port: number, applied: string[]): void {
   if (process.connected) process.send?.({ type: 'listening', port, applied } satisfies Reply);
 }

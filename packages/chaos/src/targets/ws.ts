@@ -8,7 +8,7 @@
 import { createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { KNOB_NAMES, parseKnobArgs } from './knobs.js';
-import { announce, openSockets, serveIpc } from './serve-ipc.js';
+import { announce, openSockets, processMemory, serveIpc } from './serve-ipc.js';
 
 const knobs = parseKnobArgs(process.argv.slice(2));
 
@@ -61,7 +61,7 @@ const equivalents: Record<(typeof KNOB_NAMES)[number], string> = {
   messageTimeout: 'no equivalent in ws (ignored)',
 };
 
-serveIpc(async () => ({ clients: wss.clients.size, sockets: await openSockets(server), rss: process.memoryUsage.rss() }));
+serveIpc(async () => ({ clients: wss.clients.size, sockets: await openSockets(server), ...processMemory() }));
 
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
