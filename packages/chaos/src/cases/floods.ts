@@ -5,7 +5,7 @@ import { frame, Opcode, repeated } from '../wire/frames.js';
 
 /** The flood's bounds: it stops at whichever comes first. */
 function floodBounds(settings: Settings): { bytes: number; ms: number } {
-  return settings.form === 'quick' ? { bytes: 8 * MiB, ms: 2000 } : { bytes: 30 * MiB, ms: 10_000 };
+  return settings.form === 'quick' ? { bytes: 8 * MiB, ms: 1500 } : { bytes: 30 * MiB, ms: 10_000 };
 }
 
 /**

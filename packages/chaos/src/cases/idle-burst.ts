@@ -50,7 +50,7 @@ export const idleBurst: ChaosCase = {
     ctx.require(failedOpen === 0, `${failedOpen} of ${count} connections could not be opened`);
 
     // Idle through more than a heartbeat: the server pings, the connections answer, none may be cut.
-    await sleep(ctx.knobs.heartbeatInterval * 1.5);
+    await sleep(ctx.knobs.heartbeatInterval * 1.2);
     const dropped = opened.filter((p) => p.serverEnded || p.closeCode !== undefined).length;
     ctx.require(dropped === 0, `${dropped} idle connection(s) were dropped while they answered every ping`);
 
