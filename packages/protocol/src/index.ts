@@ -24,11 +24,11 @@ export type {
   ServerExtensionNegotiator,
 } from './extension.js';
 export { formatExtensionHeader, freezeOffer, parseExtensionHeader } from './extension-header.js';
-export { FrameDecoder, type FrameDecoderOptions, type FrameSink, Opcode, RSV1, RSV2, RSV3 } from './frame-decoder.js';
-export { encodeFrame, encodeFrameHeader } from './frame-encoder.js';
-export { applyMask, maskCopy } from './mask.js';
-export { isValidUtf8, Utf8Validator } from './utf8.js';
-export { decodeClosePayload, encodeClosePayload, MAX_CLOSE_REASON_BYTES, type CloseStatus } from './close.js';
+export { FrameDecoder, type FrameDecoderOptions, type FrameSink, Opcode, RSV1, RSV2, RSV3 } from './frames/decoder.js';
+export { encodeFrame, encodeFrameHeader } from './frames/encoder.js';
+export { applyMask, maskCopy } from './bytes/mask.js';
+export { isValidUtf8, Utf8Validator } from './text/utf8.js';
+export { decodeClosePayload, encodeClosePayload, MAX_CLOSE_REASON_BYTES, type CloseStatus } from './frames/close.js';
 export {
   Connection,
   DEFAULT_MAX_FRAGMENTS,

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { messageTooBig, protocolViolation } from './errors.js';
-import { applyMaskKey, maskInto } from './mask.js';
-import { type Allocate, allocateZeroed, Pieces } from './pieces.js';
+import { messageTooBig, protocolViolation } from '../errors.js';
+import { applyMaskKey, maskInto } from '../bytes/mask.js';
+import { type Allocate, allocateZeroed, Pieces } from '../bytes/pieces.js';
 
 /** Frame opcodes (RFC 6455 section 5.2). */
 export const Opcode = {
