@@ -4,10 +4,10 @@
  */
 
 export { CloseCode, HandshakeError, isValidCloseCode, ProtocolError } from './errors.js';
-export { getHeaderValues, type HeadersInput, isToken } from './headers.js';
-export { computeAccept, WEBSOCKET_GUID } from './accept.js';
-export { sha1 } from './sha1.js';
-export { isWebSocketUpgrade, upgrade, type ServerHandshakeOptions, type UpgradeResult } from './handshake-server.js';
+export { getHeaderValues, type HeadersInput, isToken } from './handshake/headers.js';
+export { computeAccept, WEBSOCKET_GUID } from './handshake/accept.js';
+export { sha1 } from './handshake/sha1.js';
+export { isWebSocketUpgrade, upgrade, type ServerHandshakeOptions, type UpgradeResult } from './handshake/server.js';
 export {
   acceptClientHandshake,
   createClientHandshake,
@@ -15,15 +15,15 @@ export {
   type ClientHandshake,
   type ClientHandshakeOptions,
   type ClientHandshakeResult,
-} from './handshake-client.js';
+} from './handshake/client.js';
 export type {
   ClientExtensionNegotiator,
   EncodedMessage,
   Extension,
   ExtensionOffer,
   ServerExtensionNegotiator,
-} from './extension.js';
-export { formatExtensionHeader, freezeOffer, parseExtensionHeader } from './extension-header.js';
+} from './extensions/extension.js';
+export { formatExtensionHeader, freezeOffer, parseExtensionHeader } from './handshake/extension-header.js';
 export { FrameDecoder, type FrameDecoderOptions, type FrameSink, Opcode, RSV1, RSV2, RSV3 } from './frames/decoder.js';
 export { encodeFrame, encodeFrameHeader } from './frames/encoder.js';
 export { applyMask, maskCopy } from './bytes/mask.js';
@@ -37,4 +37,4 @@ export {
   type ConnectionEvent,
   type ConnectionOptions,
   type ConnectionState,
-} from './connection.js';
+} from './connection/connection.js';

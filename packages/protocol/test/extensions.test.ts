@@ -21,7 +21,7 @@ import {
   type ServerExtensionNegotiator,
   upgrade,
 } from '../src/index.js';
-import { formatSharedResponses, parseSharedOffers } from '../src/extension-header.js';
+import { formatSharedResponses, parseSharedOffers } from '../src/handshake/extension-header.js';
 import { concatBytes, describeEvent, describeWritten, frame } from './helpers.js';
 
 const random = (bytes: Uint8Array): void => {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type CloseStatus, decodeClosePayload, encodeClosePayload, truncateUtf8 } from './frames/close.js';
+import { type CloseStatus, decodeClosePayload, encodeClosePayload, truncateUtf8 } from '../frames/close.js';
 import {
   CloseCode,
   invalidPayload,
@@ -14,13 +14,13 @@ import {
   ProtocolError,
   protocolViolation,
   toProtocolError,
-} from './errors.js';
-import { disposeAll, type EncodedMessage, type Extension } from './extension.js';
-import { FrameDecoder, type FrameSink, Opcode, RSV1 } from './frames/decoder.js';
-import { encodeFrameHeader, encodeMaskedFrame } from './frames/encoder.js';
-import { type Allocate, allocateZeroed, Pieces } from './bytes/pieces.js';
-import { utf8Encoder } from './text/encoding.js';
-import { isValidUtf8, Utf8Validator } from './text/utf8.js';
+} from '../errors.js';
+import { disposeAll, type EncodedMessage, type Extension } from '../extensions/extension.js';
+import { FrameDecoder, type FrameSink, Opcode, RSV1 } from '../frames/decoder.js';
+import { encodeFrameHeader, encodeMaskedFrame } from '../frames/encoder.js';
+import { type Allocate, allocateZeroed, Pieces } from '../bytes/pieces.js';
+import { utf8Encoder } from '../text/encoding.js';
+import { isValidUtf8, Utf8Validator } from '../text/utf8.js';
 
 /** What happened on the connection, in wire order. */
 export type ConnectionEvent =

@@ -6,8 +6,8 @@
 
 import { computeAccept } from './accept.js';
 import { base64DecodedLength } from './base64.js';
-import { HandshakeError } from './errors.js';
-import { disposeAll, type Extension, type ExtensionOffer, type ServerExtensionNegotiator } from './extension.js';
+import { HandshakeError } from '../errors.js';
+import { disposeAll, type Extension, type ExtensionOffer, type ServerExtensionNegotiator } from '../extensions/extension.js';
 import { formatSharedResponses, parseSharedOffers } from './extension-header.js';
 import { getHeaderValues, type HeadersInput, isToken, listHasToken, splitList, valueHasToken } from './headers.js';
 

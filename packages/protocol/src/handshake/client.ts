@@ -6,8 +6,8 @@
 
 import { computeAccept } from './accept.js';
 import { base64Encode } from './base64.js';
-import { HandshakeError } from './errors.js';
-import { disposeAll, type ClientExtensionNegotiator, type Extension, type ExtensionOffer } from './extension.js';
+import { HandshakeError } from '../errors.js';
+import { disposeAll, type ClientExtensionNegotiator, type Extension, type ExtensionOffer } from '../extensions/extension.js';
 import { formatExtensionHeader, parseExtensionHeader } from './extension-header.js';
 import { getHeaderValues, headerEntries, type HeadersInput, isToken, listHasToken, splitList } from './headers.js';
 

@@ -10,8 +10,8 @@
  * @module
  */
 
-import { HandshakeError } from './errors.js';
-import type { ExtensionOffer } from './extension.js';
+import { HandshakeError } from '../errors.js';
+import type { ExtensionOffer } from '../extensions/extension.js';
 import { isToken } from './headers.js';
 
 /**
