@@ -201,9 +201,8 @@ export class FrameDecoder {
       if (this.target !== undefined || (this.received === 0 && !this.wantData && take * PREALLOCATE_RATIO >= this.payloadLength)) {
         // At least a quarter of the payload is here: assemble straight into its final buffer, unmasking
         // while copying, as each piece arrives (still in cache), with no join pass at the end. Every read
-        // buffer is released at once instead of being held until the last piece. (Its effect on page
-        // faults with 1,000 connections was within noise: docs/notes/bench.md, session 2.) The ratio
-        // bounds what a peer can make us allocate ahead of the bytes it actually sent.
+        // buffer is released at once instead of being held until the last piece. The ratio bounds what
+        // a peer can make us allocate ahead of the bytes it actually sent.
         const target = (this.target ??= this.allocate(this.payloadLength));
         if (this.masked) maskInto(part, target, this.received, this.maskKey, this.received);
         else target.set(part, this.received);
