@@ -4,7 +4,7 @@
  */
 
 export { CloseCode, HandshakeError, isValidCloseCode, ProtocolError } from './errors.js';
-export { getHeaderValues, type HeadersInput, isToken } from './handshake/headers.js';
+export { getHeaderValues, headerPairs, type HeadersInput, isToken } from './handshake/headers.js';
 export { computeAccept, WEBSOCKET_GUID } from './handshake/accept.js';
 export { sha1 } from './handshake/sha1.js';
 export { isWebSocketUpgrade, upgrade, type ServerHandshakeOptions, type UpgradeResult } from './handshake/server.js';

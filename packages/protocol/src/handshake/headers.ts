@@ -8,41 +8,51 @@ export type HeadersInput =
   | Record<string, string | string[] | undefined>
   | Iterable<readonly [string, string]>;
 
-function isIterable(headers: HeadersInput): headers is Iterable<readonly [string, string]> {
-  return typeof (headers as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
+/**
+ * Calls `visit(context, name, value)` for every header value in order, arrays flattened to one call per
+ * value: the one walk over the accepted header shapes. WHY a context argument rather than a closure: the
+ * server handshake walks the request headers once per upgrade and should not allocate a function for it.
+ */
+export function forEachHeader<C>(headers: HeadersInput, visit: (context: C, name: string, value: string) => void, context: C): void {
+  if (typeof (headers as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function') {
+    for (const [name, value] of headers as Iterable<readonly [string, string]>) visit(context, name, value);
+    return;
+  }
+  const record = headers as Record<string, string | string[] | undefined>;
+  // for-in with an own-property check visits the same keys as Object.keys without building an array.
+  for (const name in record) {
+    if (!Object.prototype.hasOwnProperty.call(record, name)) continue;
+    const value = record[name];
+    if (value === undefined) continue;
+    if (typeof value === 'string') visit(context, name, value);
+    else for (const v of value) visit(context, name, v);
+  }
+}
+
+interface Wanted {
+  readonly name: string;
+  readonly out: string[];
+}
+
+function collectValue(wanted: Wanted, name: string, value: string): void {
+  if (name.toLowerCase() === wanted.name) wanted.out.push(value);
 }
 
 /** Every value of header `name` (each occurrence separately; Node and WHATWG may pre-join them). */
 export function getHeaderValues(headers: HeadersInput, name: string): string[] {
-  const wanted = name.toLowerCase();
-  const out: string[] = [];
-  if (isIterable(headers)) {
-    for (const [key, value] of headers) if (key.toLowerCase() === wanted) out.push(value);
-    return out;
-  }
-  for (const key of Object.keys(headers)) {
-    if (key.toLowerCase() !== wanted) continue;
-    const value = headers[key];
-    if (value === undefined) continue;
-    if (typeof value === 'string') out.push(value);
-    else out.push(...value);
-  }
-  return out;
+  const wanted: Wanted = { name: name.toLowerCase(), out: [] };
+  forEachHeader(headers, collectValue, wanted);
+  return wanted.out;
 }
 
-/** Header entries as `[name, value]` pairs, arrays flattened. */
-export function headerEntries(headers: HeadersInput): [string, string][] {
+function pushPair(out: [string, string][], name: string, value: string): void {
+  out.push([name, value]);
+}
+
+/** Headers in any accepted shape as `[name, value]` pairs, in order; an array value becomes repeated pairs. */
+export function headerPairs(headers: HeadersInput): [string, string][] {
   const out: [string, string][] = [];
-  if (isIterable(headers)) {
-    for (const [key, value] of headers) out.push([key, value]);
-    return out;
-  }
-  for (const key of Object.keys(headers)) {
-    const value = headers[key];
-    if (value === undefined) continue;
-    if (typeof value === 'string') out.push([key, value]);
-    else for (const v of value) out.push([key, v]);
-  }
+  forEachHeader(headers, pushPair, out);
   return out;
 }
 

@@ -9,7 +9,7 @@ import { base64DecodedLength } from './base64.js';
 import { HandshakeError } from '../errors.js';
 import { disposeAll, type Extension, type ExtensionOffer, type ServerExtensionNegotiator } from '../extensions/extension.js';
 import { formatSharedResponses, parseSharedOffers } from './extension-header.js';
-import { getHeaderValues, type HeadersInput, isToken, listHasToken, splitList, valueHasToken } from './headers.js';
+import { forEachHeader, getHeaderValues, type HeadersInput, isToken, listHasToken, splitList, valueHasToken } from './headers.js';
 
 /** Options for {@link upgrade}. */
 export interface ServerHandshakeOptions {
@@ -83,18 +83,7 @@ function collect(headers: HeadersInput): HandshakeFields {
     protocol: undefined,
     extensions: undefined,
   };
-  if (typeof (headers as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function') {
-    for (const [name, value] of headers as Iterable<readonly [string, string]>) file(fields, name, value);
-    return fields;
-  }
-  const record = headers as Record<string, string | string[] | undefined>;
-  for (const name in record) {
-    if (!Object.prototype.hasOwnProperty.call(record, name)) continue;
-    const value = record[name];
-    if (value === undefined) continue;
-    if (typeof value === 'string') file(fields, name, value);
-    else for (const v of value) file(fields, name, v);
-  }
+  forEachHeader(headers, file, fields);
   return fields;
 }
 
