@@ -27,6 +27,7 @@ export { formatExtensionHeader, freezeOffer, parseExtensionHeader } from './hand
 export { FrameDecoder, type FrameDecoderOptions, type FrameSink, Opcode, RSV1, RSV2, RSV3 } from './frames/decoder.js';
 export { encodeFrame, encodeFrameHeader } from './frames/encoder.js';
 export { applyMask, maskCopy } from './bytes/mask.js';
+export { concatBytes } from './bytes/buffers.js';
 export { isValidUtf8, Utf8Validator } from './text/utf8.js';
 export { decodeClosePayload, encodeClosePayload, MAX_CLOSE_REASON_BYTES, type CloseStatus } from './frames/close.js';
 export {

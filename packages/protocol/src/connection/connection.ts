@@ -18,7 +18,8 @@ import {
 import { disposeAll, type EncodedMessage, type Extension } from '../extensions/extension.js';
 import { FrameDecoder, type FrameSink, Opcode, RSV1 } from '../frames/decoder.js';
 import { encodeFrameHeader, encodeMaskedFrame } from '../frames/encoder.js';
-import { type Allocate, allocateZeroed, Pieces } from '../bytes/pieces.js';
+import { type Allocate, allocateZeroed, concatBytes, EMPTY_BYTES } from '../bytes/buffers.js';
+import { Pieces } from '../bytes/pieces.js';
 import { utf8Encoder } from '../text/encoding.js';
 import { isValidUtf8, Utf8Validator } from '../text/utf8.js';
 
@@ -110,7 +111,6 @@ type OutboundTask =
   | { kind: 'data'; data: Uint8Array; binary: boolean; done: ((error?: Error) => void) | undefined }
   | { kind: 'close'; payload: Uint8Array };
 
-const EMPTY = new Uint8Array(0);
 /** Shared by every connection without extensions (no empty array per connection). */
 const NO_EXTENSIONS: readonly Extension[] = Object.freeze([]);
 
@@ -118,18 +118,8 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown }).then === 'function';
 }
 
-function concat(parts: readonly Uint8Array[], total: number, allocate: Allocate): Uint8Array {
-  const out = allocate(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 function toBytes(data: Uint8Array | string | undefined): Uint8Array {
-  if (data === undefined) return EMPTY;
+  if (data === undefined) return EMPTY_BYTES;
   return typeof data === 'string' ? utf8Encoder.encode(data) : data;
 }
 
@@ -164,10 +154,7 @@ function runDecode(
     if (isPromise(result)) return result.then((data) => runDecode(extensions, i - 1, [data], rsv1, maxSize, allocate));
     current = [result];
   }
-  if (current.length === 1) return current[0]!;
-  let total = 0;
-  for (const part of current) total += part.length;
-  return concat(current, total, allocate);
+  return concatBytes(current, allocate);
 }
 
 const notOpen = (): Error => new Error('WebSocket is not open: a close frame was already sent or the connection failed');
@@ -496,7 +483,7 @@ export class Connection {
   private peerClosed(status: CloseStatus): void {
     if (!this.closeQueued) {
       // Echo the peer's code (RFC 6455 section 5.5.1); an empty close is answered with an empty one.
-      this.queueClose(status.code === CloseCode.NO_STATUS ? EMPTY : encodeClosePayload(status.code));
+      this.queueClose(status.code === CloseCode.NO_STATUS ? EMPTY_BYTES : encodeClosePayload(status.code));
     }
     // Set only now so that writing the reply above cannot emit 'closed' ahead of 'close'.
     this.closeReceived = true;

@@ -7,7 +7,8 @@
 
 import { messageTooBig, protocolViolation } from '../errors.js';
 import { applyMaskKey, maskInto } from '../bytes/mask.js';
-import { type Allocate, allocateZeroed, Pieces } from '../bytes/pieces.js';
+import { type Allocate, allocateZeroed, EMPTY_BYTES } from '../bytes/buffers.js';
+import { Pieces } from '../bytes/pieces.js';
 
 /** Frame opcodes (RFC 6455 section 5.2). */
 export const Opcode = {
@@ -58,8 +59,6 @@ export interface FrameDecoderOptions {
 const HEADER = 0;
 const PAYLOAD = 1;
 const STOPPED = 2;
-
-const EMPTY = new Uint8Array(0);
 
 /**
  * A payload spread over chunks gets its final buffer up front when its first piece is at least
@@ -280,7 +279,7 @@ export class FrameDecoder {
     this.wantData = sink.frameStart((b0 & 0x80) !== 0, (b0 >> 4) & 7, b0 & 0x0f, length) !== false;
     if (this.state === STOPPED) return;
     if (length === 0) {
-      sink.frameEnd(EMPTY);
+      sink.frameEnd(EMPTY_BYTES);
     } else {
       this.state = PAYLOAD;
     }
