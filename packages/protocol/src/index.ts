@@ -23,6 +23,7 @@ export type {
   ExtensionOffer,
   ServerExtensionNegotiator,
 } from './extensions/extension.js';
+export { disposeExtensions } from './extensions/extension.js';
 export { formatExtensionHeader, freezeOffer, parseExtensionHeader } from './handshake/extension-header.js';
 export { FrameDecoder, type FrameDecoderOptions, type FrameSink, Opcode, RSV1, RSV2, RSV3 } from './frames/decoder.js';
 export { encodeFrame, encodeFrameHeader } from './frames/encoder.js';

@@ -15,7 +15,7 @@ import {
   protocolViolation,
   toProtocolError,
 } from '../errors.js';
-import { disposeAll, type EncodedMessage, type Extension } from '../extensions/extension.js';
+import { disposeExtensions, type EncodedMessage, type Extension } from '../extensions/extension.js';
 import { FrameDecoder, type FrameSink, Opcode, RSV1 } from '../frames/decoder.js';
 import { encodeFrameHeader, encodeMaskedFrame } from '../frames/encoder.js';
 import { type Allocate, allocateZeroed, concatBytes, EMPTY_BYTES } from '../bytes/buffers.js';
@@ -384,7 +384,7 @@ export class Connection {
       this.decoder.stop();
       this.dropQueues();
     }
-    this.disposeExtensions();
+    this.releaseExtensions();
   }
 
   // ---- receiving -------------------------------------------------------------------------------
@@ -630,7 +630,7 @@ export class Connection {
   private deliverClosed(): void {
     this.finished = true;
     this.deliver({ type: 'closed' });
-    this.disposeExtensions();
+    this.releaseExtensions();
   }
 
   /** Runs queued outgoing messages through the extensions, one at a time, keeping their order. */
@@ -730,10 +730,10 @@ export class Connection {
   }
 
   /** Extensions are released exactly once, however the connection ends (closed, fail, destroy). */
-  private disposeExtensions(): void {
+  private releaseExtensions(): void {
     if (this.disposed) return;
     this.disposed = true;
-    disposeAll(this.extensions);
+    disposeExtensions(this.extensions);
   }
 
   // ---- failure ---------------------------------------------------------------------------------
@@ -751,7 +751,7 @@ export class Connection {
       this.closeQueued = true;
       this.writeFrame(Opcode.CLOSE, true, 0, encodeClosePayload(code, truncateUtf8(error.message)), undefined);
     }
-    this.disposeExtensions();
+    this.releaseExtensions();
     this.deliver({ type: 'fail', error });
   }
 

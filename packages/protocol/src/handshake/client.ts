@@ -7,7 +7,7 @@
 import { computeAccept } from './accept.js';
 import { base64Encode } from './base64.js';
 import { HandshakeError } from '../errors.js';
-import { disposeAll, type ClientExtensionNegotiator, type Extension, type ExtensionOffer } from '../extensions/extension.js';
+import { disposeExtensions, type ClientExtensionNegotiator, type Extension, type ExtensionOffer } from '../extensions/extension.js';
 import { formatExtensionHeader, parseExtensionHeader } from './extension-header.js';
 import { getHeaderValues, headerPairs, type HeadersInput, isToken, listHasToken, splitList } from './headers.js';
 
@@ -164,7 +164,7 @@ export function acceptClientHandshake(
         rsv1Claimed ||= extension.rsv1;
       }
     } catch (error) {
-      disposeAll(extensions);
+      disposeExtensions(extensions);
       throw error;
     }
   }

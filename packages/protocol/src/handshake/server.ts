@@ -7,7 +7,7 @@
 import { computeAccept } from './accept.js';
 import { base64DecodedLength } from './base64.js';
 import { HandshakeError } from '../errors.js';
-import { disposeAll, type Extension, type ExtensionOffer, type ServerExtensionNegotiator } from '../extensions/extension.js';
+import { disposeExtensions, type Extension, type ExtensionOffer, type ServerExtensionNegotiator } from '../extensions/extension.js';
 import { formatSharedResponses, parseSharedOffers } from './extension-header.js';
 import { forEachHeader, getHeaderValues, type HeadersInput, isToken, listHasToken, splitList, valueHasToken } from './headers.js';
 
@@ -204,7 +204,7 @@ function accept(headers: HeadersInput, options: ServerHandshakeOptions): Upgrade
         if (result === undefined) continue;
         // Only one extension can own RSV1; a second claimant is declined rather than left ambiguous.
         if (result.extension.rsv1 && rsv1Claimed) {
-          disposeAll([result.extension]);
+          disposeExtensions([result.extension]);
           continue;
         }
         rsv1Claimed ||= result.extension.rsv1;
@@ -212,7 +212,7 @@ function accept(headers: HeadersInput, options: ServerHandshakeOptions): Upgrade
         extensions.push(result.extension);
       }
     } catch (error) {
-      disposeAll(extensions);
+      disposeExtensions(extensions);
       throw error;
     }
     if (responses.length > 0) response.push(['Sec-WebSocket-Extensions', formatSharedResponses(responses)]);
