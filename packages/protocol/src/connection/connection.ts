@@ -7,13 +7,14 @@
 import { type CloseStatus, decodeClosePayload, encodeClosePayload, truncateUtf8 } from '../frames/close.js';
 import {
   CloseCode,
+  closeCodeFor,
+  decodeFailure,
+  encodeFailure,
   invalidPayload,
-  isValidCloseCode,
   messageTooBig,
   policyViolation,
   ProtocolError,
   protocolViolation,
-  toProtocolError,
 } from '../errors.js';
 import { disposeExtensions, type EncodedMessage, type Extension } from '../extensions/extension.js';
 import { FrameDecoder, type FrameSink, Opcode, RSV1 } from '../frames/decoder.js';
@@ -542,7 +543,7 @@ export class Connection {
       try {
         result = runDecode(this.extensions, this.extensions.length - 1, task.fragments, task.rsv1, this.maxMessageSize, this.allocate);
       } catch (error) {
-        this.fail(toProtocolError(error, CloseCode.INVALID_PAYLOAD));
+        this.fail(decodeFailure(error));
         return;
       }
       if (isPromise(result)) {
@@ -558,7 +559,7 @@ export class Connection {
           },
           (error: unknown) => {
             this.inboundBusy = false;
-            this.fail(toProtocolError(error, CloseCode.INVALID_PAYLOAD));
+            this.fail(decodeFailure(error));
             this.rethrowUserError();
           },
         );
@@ -680,7 +681,7 @@ export class Connection {
   }
 
   private failSend(task: { done: ((error?: Error) => void) | undefined }, error: unknown): void {
-    const protocolError = toProtocolError(error, CloseCode.INTERNAL_ERROR);
+    const protocolError = encodeFailure(error);
     task.done?.(protocolError);
     this.fail(protocolError);
   }
@@ -746,10 +747,9 @@ export class Connection {
     this.decoder.stop();
     this.dropQueues();
     if (!this.closeWritten) {
-      const code = isValidCloseCode(error.code) ? error.code : CloseCode.PROTOCOL_ERROR;
       this.closeWritten = true;
       this.closeQueued = true;
-      this.writeFrame(Opcode.CLOSE, true, 0, encodeClosePayload(code, truncateUtf8(error.message)), undefined);
+      this.writeFrame(Opcode.CLOSE, true, 0, encodeClosePayload(closeCodeFor(error), truncateUtf8(error.message)), undefined);
     }
     this.releaseExtensions();
     this.deliver({ type: 'fail', error });
