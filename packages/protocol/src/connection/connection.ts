@@ -23,6 +23,9 @@ import { type Allocate, allocateZeroed, concatBytes, EMPTY_BYTES } from '../byte
 import { Pieces } from '../bytes/pieces.js';
 import { utf8Encoder } from '../text/encoding.js';
 import { isValidUtf8, Utf8Validator } from '../text/utf8.js';
+import { type ConnectionState, publicState, State } from './state.js';
+
+export type { ConnectionState } from './state.js';
 
 /** What happened on the connection, in wire order. */
 export type ConnectionEvent =
@@ -39,9 +42,6 @@ export type ConnectionEvent =
   | { type: 'fail'; error: ProtocolError }
   /** Both close frames exchanged: a server ends TCP now; a client waits for the server's FIN (with a timeout). */
   | { type: 'closed' };
-
-/** `'open'`, `'closing'` once a close frame was sent or received, `'closed'` after both or a failure. */
-export type ConnectionState = 'open' | 'closing' | 'closed';
 
 /** Options for {@link Connection}. */
 export interface ConnectionOptions {
@@ -208,17 +208,8 @@ export class Connection {
   /** Payloads of the earlier frames of a fragmented message (created with the first fragmented message). */
   private fragments: Pieces | undefined = undefined;
 
-  // Closing handshake.
-  private closeQueued = false;
-  private closeWritten = false;
-  private closeReceived = false;
-  /** Both closes exchanged and the 'closed' event queued or delivered. */
-  private closedQueued = false;
-  /** The 'closed' event was delivered. */
-  private finished = false;
-  /** Failed or destroyed. */
-  private terminated = false;
-  private disposed = false;
+  /** The current State (see state.ts); changed only in the "closing handshake" section below. */
+  private current: State = State.Open;
 
   // Inbound events held behind an async decode, and outbound messages behind an async encode. The
   // queues exist only while something waits in them.
@@ -279,9 +270,7 @@ export class Connection {
 
   /** `'open'`, `'closing'` (a close frame sent or received), or `'closed'`. */
   get state(): ConnectionState {
-    if (this.finished || this.terminated) return 'closed';
-    if (this.closeQueued || this.closeReceived) return 'closing';
-    return 'open';
+    return publicState(this.current);
   }
 
   /**
@@ -289,7 +278,8 @@ export class Connection {
    * and handed out as subarrays. Never throws on bad input; ignored after a close frame or a failure.
    */
   receive(bytes: Uint8Array): void {
-    if (this.terminated || this.closeReceived || this.decoder.stopped) return;
+    // The decoder stops at the peer's close frame, at a failure and at destroy().
+    if (this.decoder.stopped) return;
     if (this.receiving) {
       // Called again from inside an event or write callback (e.g. two connections wired back to back):
       // finish the current input first so bytes are decoded in the order they arrived.
@@ -338,7 +328,7 @@ export class Connection {
 
   /** Sends a data message (a string is UTF-8 encoded). After close(), `done` gets an error and nothing is sent. */
   send(data: Uint8Array | string, binary: boolean, done?: (error?: Error) => void): void {
-    if (this.closeQueued || this.terminated) {
+    if (this.current !== State.Open) {
       if (done) void Promise.resolve().then(() => done(notOpen()));
       return;
     }
@@ -368,9 +358,9 @@ export class Connection {
    * without a code. Does nothing when a close frame was already sent.
    */
   close(code?: number, reason?: string): void {
-    if (this.closeQueued || this.terminated || this.finished) return;
+    if (this.current !== State.Open) return;
     const payload = encodeClosePayload(code, reason);
-    this.queueClose(payload);
+    this.startClose(payload);
     this.rethrowUserError();
   }
 
@@ -380,12 +370,7 @@ export class Connection {
    * adapters should call it when the socket closes rather than disposing extensions themselves.
    */
   destroy(): void {
-    if (!this.terminated) {
-      this.terminated = true;
-      this.decoder.stop();
-      this.dropQueues();
-    }
-    this.releaseExtensions();
+    this.terminate();
   }
 
   // ---- receiving -------------------------------------------------------------------------------
@@ -455,7 +440,7 @@ export class Connection {
   /** A received control frame. */
   private receivedControl(opcode: number, payload: Uint8Array): void {
     if (opcode === Opcode.PING) {
-      if (this.autoPong && !this.closeQueued) {
+      if (this.autoPong && this.current === State.Open) {
         if (this.pongsWritten < PONGS_PER_RECEIVE) {
           this.pongsWritten++;
           this.writeFrame(Opcode.PONG, true, 0, payload, undefined);
@@ -478,18 +463,6 @@ export class Connection {
       }
       this.peerClosed(status);
     }
-  }
-
-  /** The peer's close frame, in event order: reply (unless we closed first), report, maybe finish. */
-  private peerClosed(status: CloseStatus): void {
-    if (!this.closeQueued) {
-      // Echo the peer's code (RFC 6455 section 5.5.1); an empty close is answered with an empty one.
-      this.queueClose(status.code === CloseCode.NO_STATUS ? EMPTY_BYTES : encodeClosePayload(status.code));
-    }
-    // Set only now so that writing the reply above cannot emit 'closed' ahead of 'close'.
-    this.closeReceived = true;
-    this.deliver({ type: 'close', code: status.code, reason: status.reason });
-    this.maybeFinish();
   }
 
   // ---- event delivery --------------------------------------------------------------------------
@@ -528,11 +501,10 @@ export class Connection {
 
   /** Delivers held inbound events in order, running extension decodes one message at a time. */
   private drainInbound(): void {
-    while (!this.inboundBusy && !this.terminated && this.inbound !== undefined && this.inboundHead < this.inbound.length) {
+    while (!this.inboundBusy && this.current !== State.Terminated && this.inbound !== undefined && this.inboundHead < this.inbound.length) {
       const task = this.inbound[this.inboundHead++]!;
       if (task.kind === 'event') {
-        if (task.event.type === 'closed') this.deliverClosed();
-        else this.deliver(task.event);
+        this.deliver(task.event);
         continue;
       }
       if (task.kind === 'close') {
@@ -551,7 +523,7 @@ export class Connection {
         result.then(
           (data) => {
             this.inboundBusy = false;
-            if (this.terminated) return;
+            if (this.current === State.Terminated) return;
             this.bufferedIncoming -= task.size;
             this.decoded(task.binary, data);
             this.drainInbound();
@@ -588,7 +560,7 @@ export class Connection {
 
   private sendControl(opcode: number, payload: Uint8Array): boolean {
     if (payload.length > 125) throw new RangeError('Control frame payload must be at most 125 bytes');
-    if (this.closeQueued || this.terminated) return false;
+    if (this.current !== State.Open) return false;
     this.writeFrame(opcode, true, 0, payload, undefined);
     return true;
   }
@@ -598,45 +570,12 @@ export class Connection {
     const payload = this.pongDue;
     if (payload === undefined) return;
     this.pongDue = undefined;
-    if (!this.closeQueued && !this.terminated) this.writeFrame(Opcode.PONG, true, 0, payload, undefined);
-  }
-
-  private queueClose(payload: Uint8Array): void {
-    this.answerPing();
-    this.closeQueued = true;
-    if (this.outboundBusy || (this.outbound !== undefined && this.outboundHead < this.outbound.length)) {
-      (this.outbound ??= []).push({ kind: 'close', payload });
-      return;
-    }
-    this.writeClose(payload);
-  }
-
-  private writeClose(payload: Uint8Array): void {
-    this.writeFrame(Opcode.CLOSE, true, 0, payload, undefined);
-    this.closeWritten = true;
-    this.maybeFinish();
-  }
-
-  private maybeFinish(): void {
-    if (this.closedQueued || this.terminated || !this.closeWritten || !this.closeReceived) return;
-    this.closedQueued = true;
-    if (this.holdingInbound()) {
-      (this.inbound ??= []).push({ kind: 'event', event: { type: 'closed' } });
-      return;
-    }
-    this.deliverClosed();
-  }
-
-  /** The 'closed' event; the state turns 'closed' with it, not before, so state and events agree. */
-  private deliverClosed(): void {
-    this.finished = true;
-    this.deliver({ type: 'closed' });
-    this.releaseExtensions();
+    if (this.current === State.Open) this.writeFrame(Opcode.PONG, true, 0, payload, undefined);
   }
 
   /** Runs queued outgoing messages through the extensions, one at a time, keeping their order. */
   private pumpOutbound(): void {
-    while (!this.outboundBusy && !this.terminated && this.outbound !== undefined && this.outboundHead < this.outbound.length) {
+    while (!this.outboundBusy && this.current !== State.Terminated && this.outbound !== undefined && this.outboundHead < this.outbound.length) {
       const task = this.outbound[this.outboundHead++]!;
       if (task.kind === 'close') {
         this.writeClose(task.payload);
@@ -730,29 +669,99 @@ export class Connection {
     return mask;
   }
 
-  /** Extensions are released exactly once, however the connection ends (closed, fail, destroy). */
-  private releaseExtensions(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+  // ---- closing handshake: every change of `current` is made in this section ----------------------
+
+  /** We close: close(), or the reply to the peer's close. Nothing but that frame is sent from now on. */
+  private startClose(payload: Uint8Array): void {
+    this.answerPing(); // the pong owed, if any, goes out before our close
+    this.current = State.CloseQueued;
+    if (this.outboundBusy || (this.outbound !== undefined && this.outboundHead < this.outbound.length)) {
+      (this.outbound ??= []).push({ kind: 'close', payload });
+      return;
+    }
+    this.writeClose(payload);
+  }
+
+  /** Our close frame goes on the wire: at once, or once the messages sent before it are encoded. */
+  private writeClose(payload: Uint8Array): void {
+    this.writeFrame(Opcode.CLOSE, true, 0, payload, undefined);
+    switch (this.current) {
+      case State.CloseQueued:
+        this.current = State.CloseSent;
+        break;
+      case State.CloseReceived:
+        this.finish();
+        break;
+      default:
+      // Terminated by destroy() from inside onWrite: nothing more happens.
+    }
+  }
+
+  /** The peer's close frame, in event order: our reply unless we closed first, the event, maybe the end. */
+  private peerClosed(status: CloseStatus): void {
+    if (this.current === State.Open) {
+      // Echo the peer's code (RFC 6455 section 5.5.1); an empty close is answered with an empty one.
+      this.startClose(status.code === CloseCode.NO_STATUS ? EMPTY_BYTES : encodeClosePayload(status.code));
+    }
+    this.deliver({ type: 'close', code: status.code, reason: status.reason });
+    // Taken only after the 'close' event, so that 'closed' cannot come first.
+    switch (this.current) {
+      case State.CloseQueued:
+        this.current = State.CloseReceived;
+        break;
+      case State.CloseSent:
+        this.finish();
+        break;
+      default:
+      // Terminated by destroy() during the 'close' event.
+    }
+  }
+
+  /**
+   * Both close frames exchanged. The state turns Closed with the 'closed' event, not before, so state and
+   * events agree. No event can be waiting inbound: the decoder stops at the peer's close frame, which is
+   * therefore the last inbound event, and both closes count as exchanged only once it was taken.
+   */
+  private finish(): void {
+    this.current = State.Closed;
+    this.deliver({ type: 'closed' });
     disposeExtensions(this.extensions);
   }
 
-  // ---- failure ---------------------------------------------------------------------------------
-
-  /** Fails the connection: writes a close frame with the error's code (if none was written) and emits `fail`. */
+  /** Fails the connection: a close frame with the error's code unless ours is on the wire, then `fail`. */
   private fail(error: ProtocolError): void {
-    if (this.terminated || this.finished) return;
-    this.terminated = true;
+    let writeClose: boolean;
+    switch (this.current) {
+      case State.Closed:
+      case State.Terminated:
+        return;
+      case State.CloseSent:
+        writeClose = false;
+        break;
+      default:
+        // Open, CloseQueued, CloseReceived: our close frame is not written; the failure's code goes in it.
+        writeClose = true;
+    }
+    this.current = State.Terminated;
     this.pongDue = undefined;
     this.decoder.stop();
     this.dropQueues();
-    if (!this.closeWritten) {
-      this.closeWritten = true;
-      this.closeQueued = true;
+    if (writeClose) {
       this.writeFrame(Opcode.CLOSE, true, 0, encodeClosePayload(closeCodeFor(error), truncateUtf8(error.message)), undefined);
     }
-    this.releaseExtensions();
+    disposeExtensions(this.extensions);
     this.deliver({ type: 'fail', error });
+  }
+
+  /** destroy(): the transport went away. No events; pending sends get an error. */
+  private terminate(): void {
+    const previous = this.current;
+    if (previous === State.Terminated) return;
+    this.current = State.Terminated;
+    this.decoder.stop();
+    this.dropQueues();
+    // Closed released the extensions with its 'closed' event.
+    if (previous !== State.Closed) disposeExtensions(this.extensions);
   }
 
   private dropQueues(): void {
