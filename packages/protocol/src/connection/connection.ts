@@ -23,6 +23,7 @@ import { type Allocate, allocateZeroed, concatBytes, EMPTY_BYTES } from '../byte
 import { Pieces } from '../bytes/pieces.js';
 import { utf8Encoder } from '../text/encoding.js';
 import { isValidUtf8, Utf8Validator } from '../text/utf8.js';
+import { MaskKeys } from './mask-keys.js';
 import { type ConnectionState, publicState, State } from './state.js';
 
 export type { ConnectionState } from './state.js';
@@ -90,9 +91,6 @@ export interface ConnectionOptions {
   /** Events, in order. Exceptions thrown here are rethrown to the caller after the connection's state is consistent. */
   onEvent: (event: ConnectionEvent) => void;
 }
-
-/** Masking keys fetched from the random source at once (256 frames' worth). */
-const MASK_POOL_SIZE = 1024;
 
 /** 64 MiB. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
@@ -177,7 +175,8 @@ export class Connection {
   private readonly autoPong: boolean;
   private readonly maxFragments: number;
   private readonly extensions: readonly Extension[];
-  private readonly random: ((bytes: Uint8Array) => void) | undefined;
+  /** Client role only: a server's frames are not masked. */
+  private readonly maskKeys: MaskKeys | undefined;
   private readonly fragmentSize: number;
   private readonly allocate: Allocate;
   private readonly validateUtf8: ((bytes: Uint8Array) => boolean) | undefined;
@@ -188,12 +187,6 @@ export class Connection {
   private readonly validateIncrementally: boolean;
   /** Created with the first text message. */
   private utf8: Utf8Validator | undefined = undefined;
-
-  // Masking keys are drawn from a pool so the random source is called once per 256 frames, not per frame.
-  // Client role only, created on the first masked frame: a server never needs them.
-  private maskPool: Uint8Array | undefined = undefined;
-  private maskPoolOffset = MASK_POOL_SIZE;
-  private mask: Uint8Array | undefined = undefined;
 
   // Current frame and message being received.
   private frameOpcode = 0;
@@ -253,7 +246,7 @@ export class Connection {
     this.transformedLimit = max === Infinity ? Infinity : max + Math.ceil(max / 4096) + 64;
     this.autoPong = options.autoPong ?? true;
     this.extensions = options.extensions !== undefined && options.extensions.length > 0 ? options.extensions : NO_EXTENSIONS;
-    this.random = options.random;
+    this.maskKeys = options.role === 'client' && options.random !== undefined ? new MaskKeys(options.random) : undefined;
     this.fragmentSize = fragmentSize;
     const allocate = options.allocate ?? allocateZeroed;
     if (typeof allocate !== 'function') throw new TypeError('allocate must be a function');
@@ -644,29 +637,13 @@ export class Connection {
   }
 
   private writeFrame(opcode: number, fin: boolean, rsv: number, payload: Uint8Array, done: ((error?: Error) => void) | undefined): void {
-    if (this.role === 'client') {
-      this.onWrite(encodeMaskedFrame(opcode, fin, rsv, payload, this.nextMask(), this.allocate), done);
+    const maskKeys = this.maskKeys;
+    if (maskKeys !== undefined) {
+      this.onWrite(encodeMaskedFrame(opcode, fin, rsv, payload, maskKeys.next(), this.allocate), done);
       return;
     }
     const header = encodeFrameHeader(opcode, fin, rsv, payload.length);
     this.onWrite(payload.length === 0 ? [header] : [header, payload], done);
-  }
-
-  /** The next masking key, copied into a reused 4-byte array (no allocation per frame). */
-  private nextMask(): Uint8Array {
-    const pool = (this.maskPool ??= new Uint8Array(MASK_POOL_SIZE));
-    let at = this.maskPoolOffset;
-    if (at + 4 > pool.length) {
-      this.random!(pool);
-      at = 0;
-    }
-    const mask = (this.mask ??= new Uint8Array(4));
-    mask[0] = pool[at]!;
-    mask[1] = pool[at + 1]!;
-    mask[2] = pool[at + 2]!;
-    mask[3] = pool[at + 3]!;
-    this.maskPoolOffset = at + 4;
-    return mask;
   }
 
   // ---- closing handshake: every change of `current` is made in this section ----------------------
