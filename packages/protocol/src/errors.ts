@@ -66,6 +66,11 @@ export class HandshakeError extends Error {
   }
 }
 
+/** What a send after our close (or after a failure) reports to its callback. */
+export function notOpenError(): Error {
+  return new Error('WebSocket is not open: a close frame was already sent or the connection failed');
+}
+
 /*
  * The error -> close code mapping. Every violation the codec detects, and every failure an extension
  * reports, becomes a ProtocolError through one of these functions, and the code a failure's close frame

@@ -4,25 +4,25 @@
  * @module
  */
 
-import { type CloseStatus, decodeClosePayload, encodeClosePayload, truncateUtf8 } from '../frames/close.js';
+import { type Allocate, allocateZeroed, EMPTY_BYTES } from '../bytes/buffers.js';
+import { Pieces } from '../bytes/pieces.js';
 import {
   CloseCode,
   closeCodeFor,
-  decodeFailure,
-  encodeFailure,
   invalidPayload,
   messageTooBig,
+  notOpenError,
   policyViolation,
   ProtocolError,
   protocolViolation,
 } from '../errors.js';
-import { disposeExtensions, type EncodedMessage, type Extension } from '../extensions/extension.js';
+import { disposeExtensions, type Extension } from '../extensions/extension.js';
+import { ExtensionPipeline } from '../extensions/pipeline.js';
+import { type CloseStatus, decodeClosePayload, encodeClosePayload, truncateUtf8 } from '../frames/close.js';
 import { FrameDecoder, type FrameSink, Opcode, RSV1 } from '../frames/decoder.js';
 import { encodeFrameHeader, encodeMaskedFrame } from '../frames/encoder.js';
-import { type Allocate, allocateZeroed, concatBytes, EMPTY_BYTES } from '../bytes/buffers.js';
-import { Pieces } from '../bytes/pieces.js';
 import { utf8Encoder } from '../text/encoding.js';
-import { isValidUtf8, Utf8Validator } from '../text/utf8.js';
+import { Utf8Validator } from '../text/utf8.js';
 import { MaskKeys } from './mask-keys.js';
 import { type ConnectionState, publicState, State } from './state.js';
 
@@ -101,62 +101,13 @@ export const DEFAULT_MAX_FRAGMENTS = 131_072;
 /** Pings one `receive` call answers one by one before it coalesces the rest (see `autoPong`). */
 export const PONGS_PER_RECEIVE = 32;
 
-type InboundTask =
-  | { kind: 'event'; event: ConnectionEvent }
-  | { kind: 'decode'; fragments: Uint8Array[]; rsv1: boolean; binary: boolean; size: number }
-  | { kind: 'close'; status: CloseStatus };
-
-type OutboundTask =
-  | { kind: 'data'; data: Uint8Array; binary: boolean; done: ((error?: Error) => void) | undefined }
-  | { kind: 'close'; payload: Uint8Array };
-
 /** Shared by every connection without extensions (no empty array per connection). */
 const NO_EXTENSIONS: readonly Extension[] = Object.freeze([]);
-
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown }).then === 'function';
-}
 
 function toBytes(data: Uint8Array | string | undefined): Uint8Array {
   if (data === undefined) return EMPTY_BYTES;
   return typeof data === 'string' ? utf8Encoder.encode(data) : data;
 }
-
-/** Outgoing extension chain, in negotiated order; stays synchronous unless an extension goes async. */
-function runEncode(extensions: readonly Extension[], index: number, message: EncodedMessage, binary: boolean): EncodedMessage | Promise<EncodedMessage> {
-  let data = message.data;
-  let rsv1 = message.rsv1;
-  for (let i = index; i < extensions.length; i++) {
-    const result = extensions[i]!.encode(data, binary);
-    if (isPromise(result)) {
-      const carried = rsv1;
-      return result.then((m) => runEncode(extensions, i + 1, { data: m.data, rsv1: carried || m.rsv1 }, binary));
-    }
-    data = result.data;
-    rsv1 = rsv1 || result.rsv1;
-  }
-  return { data, rsv1 };
-}
-
-/** Incoming extension chain, in reverse negotiated order (the last applied on send is undone first). */
-function runDecode(
-  extensions: readonly Extension[],
-  index: number,
-  fragments: readonly Uint8Array[],
-  rsv1: boolean,
-  maxSize: number,
-  allocate: Allocate,
-): Uint8Array | Promise<Uint8Array> {
-  let current = fragments;
-  for (let i = index; i >= 0; i--) {
-    const result = extensions[i]!.decode(current, rsv1, maxSize);
-    if (isPromise(result)) return result.then((data) => runDecode(extensions, i - 1, [data], rsv1, maxSize, allocate));
-    current = [result];
-  }
-  return concatBytes(current, allocate);
-}
-
-const notOpen = (): Error => new Error('WebSocket is not open: a close frame was already sent or the connection failed');
 
 /**
  * One connection, server or client role. Feed it bytes with {@link receive}; it never throws on input
@@ -166,8 +117,6 @@ const notOpen = (): Error => new Error('WebSocket is not open: a close frame was
 export class Connection {
   /** Which side of the connection this is. */
   readonly role: 'server' | 'client';
-  /** Bytes of received messages held while an async extension decode runs (pause reading above a mark). */
-  bufferedIncoming = 0;
 
   private readonly maxMessageSize: number;
   /** Limit for a message's on-the-wire size when RSV1 says an extension will transform it. */
@@ -204,16 +153,8 @@ export class Connection {
   /** The current State (see state.ts); changed only in the "closing handshake" section below. */
   private current: State = State.Open;
 
-  // Inbound events held behind an async decode, and outbound messages behind an async encode. The
-  // queues exist only while something waits in them.
-  private inbound: InboundTask[] | undefined = undefined;
-  private inboundHead = 0;
-  private inboundBusy = false;
-  private outbound: OutboundTask[] | undefined = undefined;
-  private outboundHead = 0;
-  private outboundBusy = false;
-  /** The message whose async encode is running. */
-  private outboundInFlight: (OutboundTask & { kind: 'data' }) | undefined = undefined;
+  /** Extensions only: the queues that keep order around asynchronous encodes and decodes. */
+  private readonly pipeline: ExtensionPipeline | undefined;
 
   /** Pongs written by this receive() call (see `autoPong`). */
   private pongsWritten = 0;
@@ -259,6 +200,10 @@ export class Connection {
     let allowedRsv = 0;
     for (const extension of this.extensions) if (extension.rsv1) allowedRsv |= RSV1;
     this.decoder = new FrameDecoder({ role: options.role, allowedRsv, allocate });
+    this.pipeline =
+      this.extensions.length === 0
+        ? undefined
+        : new ExtensionPipeline(this, { extensions: this.extensions, maxMessageSize: max, allocate, validateUtf8: this.validateUtf8 });
   }
 
   /** `'open'`, `'closing'` (a close frame sent or received), or `'closed'`. */
@@ -302,6 +247,11 @@ export class Connection {
     this.rethrowUserError();
   }
 
+  /** Bytes of received messages held while an async extension decode runs (pause reading above a mark). */
+  get bufferedIncoming(): number {
+    return this.pipeline === undefined ? 0 : this.pipeline.bufferedIncoming;
+  }
+
   /**
    * Bytes of incoming data the connection holds: a partly received frame, the earlier fragments of the
    * message in progress, and messages waiting for an extension to decode them. An adapter adds this to
@@ -322,16 +272,16 @@ export class Connection {
   /** Sends a data message (a string is UTF-8 encoded). After close(), `done` gets an error and nothing is sent. */
   send(data: Uint8Array | string, binary: boolean, done?: (error?: Error) => void): void {
     if (this.current !== State.Open) {
-      if (done) void Promise.resolve().then(() => done(notOpen()));
+      if (done) void Promise.resolve().then(() => done(notOpenError()));
       return;
     }
     const bytes = typeof data === 'string' ? utf8Encoder.encode(data) : data;
-    if (this.extensions.length === 0) {
+    const pipeline = this.pipeline;
+    if (pipeline === undefined) {
       this.writeMessage(binary ? Opcode.BINARY : Opcode.TEXT, bytes, false, done);
       return;
     }
-    (this.outbound ??= []).push({ kind: 'data', data: bytes, binary, done });
-    this.pumpOutbound();
+    pipeline.send(bytes, binary, done);
     this.rethrowUserError();
   }
 
@@ -424,10 +374,7 @@ export class Connection {
       this.emit({ type: 'message', binary, data: fragments ? fragments.join() : payload });
       return;
     }
-    const size = this.messageSize;
-    this.bufferedIncoming += size;
-    (this.inbound ??= []).push({ kind: 'decode', fragments: fragments ? fragments.take() : [payload], rsv1: this.messageRsv1, binary, size });
-    this.drainInbound();
+    this.pipeline!.decode(fragments ? fragments.take() : [payload], this.messageRsv1, binary, this.messageSize);
   }
 
   /** A received control frame. */
@@ -448,32 +395,23 @@ export class Connection {
     } else {
       const status = decodeClosePayload(payload); // throws 1002/1007 for a malformed close
       this.decoder.stop(); // nothing after a close frame is read
-      if (this.holdingInbound()) {
-        // Messages before the close are still being decoded: take the close in its turn, so the
-        // application can still answer them before our close reply goes out (as a sequential reader would).
-        (this.inbound ??= []).push({ kind: 'close', status });
-        return;
-      }
-      this.peerClosed(status);
+      const pipeline = this.pipeline;
+      if (pipeline !== undefined && pipeline.holdingInbound) pipeline.holdPeerClose(status);
+      else this.peerClosed(status);
     }
   }
 
   // ---- event delivery --------------------------------------------------------------------------
 
+  /** An event in wire order: at once, or behind messages an extension is still decoding. */
   private emit(event: ConnectionEvent): void {
-    if (this.holdingInbound()) {
-      (this.inbound ??= []).push({ kind: 'event', event });
-      return;
-    }
-    this.deliver(event);
+    const pipeline = this.pipeline;
+    if (pipeline !== undefined && pipeline.holdingInbound) pipeline.holdEvent(event);
+    else this.deliver(event);
   }
 
-  /** Whether events must wait behind an async decode or queued inbound tasks. */
-  private holdingInbound(): boolean {
-    return this.inboundBusy || (this.inbound !== undefined && this.inboundHead < this.inbound.length);
-  }
-
-  private deliver(event: ConnectionEvent): void {
+  /** @internal Hands an event to the application (also called by the pipeline for events it held). */
+  deliver(event: ConnectionEvent): void {
     try {
       this.onEvent(event);
     } catch (error) {
@@ -484,69 +422,13 @@ export class Connection {
     }
   }
 
-  private rethrowUserError(): void {
+  /** @internal Rethrows the first exception onEvent threw, once the connection is consistent again. */
+  rethrowUserError(): void {
     if (!this.userErrorPending) return;
     const error = this.userError;
     this.userErrorPending = false;
     this.userError = undefined;
     throw error;
-  }
-
-  /** Delivers held inbound events in order, running extension decodes one message at a time. */
-  private drainInbound(): void {
-    while (!this.inboundBusy && this.current !== State.Terminated && this.inbound !== undefined && this.inboundHead < this.inbound.length) {
-      const task = this.inbound[this.inboundHead++]!;
-      if (task.kind === 'event') {
-        this.deliver(task.event);
-        continue;
-      }
-      if (task.kind === 'close') {
-        this.peerClosed(task.status);
-        continue;
-      }
-      let result: Uint8Array | Promise<Uint8Array>;
-      try {
-        result = runDecode(this.extensions, this.extensions.length - 1, task.fragments, task.rsv1, this.maxMessageSize, this.allocate);
-      } catch (error) {
-        this.fail(decodeFailure(error));
-        return;
-      }
-      if (isPromise(result)) {
-        this.inboundBusy = true;
-        result.then(
-          (data) => {
-            this.inboundBusy = false;
-            if (this.current === State.Terminated) return;
-            this.bufferedIncoming -= task.size;
-            this.decoded(task.binary, data);
-            this.drainInbound();
-            this.rethrowUserError();
-          },
-          (error: unknown) => {
-            this.inboundBusy = false;
-            this.fail(decodeFailure(error));
-            this.rethrowUserError();
-          },
-        );
-        return;
-      }
-      this.bufferedIncoming -= task.size;
-      this.decoded(task.binary, result);
-    }
-    if (this.inbound !== undefined && this.inboundHead === this.inbound.length) {
-      this.inbound = undefined;
-      this.inboundHead = 0;
-    }
-  }
-
-  private decoded(binary: boolean, data: Uint8Array): void {
-    if (data.length > this.maxMessageSize) {
-      this.fail(messageTooBig(`Message exceeds the ${this.maxMessageSize}-byte limit`));
-    } else if (!binary && !(this.validateUtf8 ?? isValidUtf8)(data)) {
-      this.fail(invalidPayload('Invalid UTF-8 in a text message'));
-    } else {
-      this.deliver({ type: 'message', binary, data });
-    }
   }
 
   // ---- sending ---------------------------------------------------------------------------------
@@ -566,59 +448,8 @@ export class Connection {
     if (this.current === State.Open) this.writeFrame(Opcode.PONG, true, 0, payload, undefined);
   }
 
-  /** Runs queued outgoing messages through the extensions, one at a time, keeping their order. */
-  private pumpOutbound(): void {
-    while (!this.outboundBusy && this.current !== State.Terminated && this.outbound !== undefined && this.outboundHead < this.outbound.length) {
-      const task = this.outbound[this.outboundHead++]!;
-      if (task.kind === 'close') {
-        this.writeClose(task.payload);
-        continue;
-      }
-      let result: EncodedMessage | Promise<EncodedMessage>;
-      try {
-        result = runEncode(this.extensions, 0, { data: task.data, rsv1: false }, task.binary);
-      } catch (error) {
-        this.failSend(task, error);
-        return;
-      }
-      if (isPromise(result)) {
-        this.outboundBusy = true;
-        this.outboundInFlight = task;
-        result.then(
-          (message) => {
-            // Dropped meanwhile by a failure or destroy(), which already reported it to `done`.
-            if (this.outboundInFlight !== task) return;
-            this.outboundInFlight = undefined;
-            this.outboundBusy = false;
-            this.writeMessage(task.binary ? Opcode.BINARY : Opcode.TEXT, message.data, message.rsv1, task.done);
-            this.pumpOutbound();
-            this.rethrowUserError();
-          },
-          (error: unknown) => {
-            if (this.outboundInFlight !== task) return;
-            this.outboundInFlight = undefined;
-            this.outboundBusy = false;
-            this.failSend(task, error);
-            this.rethrowUserError();
-          },
-        );
-        return;
-      }
-      this.writeMessage(task.binary ? Opcode.BINARY : Opcode.TEXT, result.data, result.rsv1, task.done);
-    }
-    if (this.outbound !== undefined && this.outboundHead === this.outbound.length) {
-      this.outbound = undefined;
-      this.outboundHead = 0;
-    }
-  }
-
-  private failSend(task: { done: ((error?: Error) => void) | undefined }, error: unknown): void {
-    const protocolError = encodeFailure(error);
-    task.done?.(protocolError);
-    this.fail(protocolError);
-  }
-
-  private writeMessage(opcode: number, payload: Uint8Array, rsv1: boolean, done: ((error?: Error) => void) | undefined): void {
+  /** @internal A data message for the wire, split into frames of at most `fragmentSize`. */
+  writeMessage(opcode: number, payload: Uint8Array, rsv1: boolean, done: ((error?: Error) => void) | undefined): void {
     const rsv = rsv1 ? RSV1 : 0;
     const size = this.fragmentSize;
     if (payload.length <= size) {
@@ -652,15 +483,13 @@ export class Connection {
   private startClose(payload: Uint8Array): void {
     this.answerPing(); // the pong owed, if any, goes out before our close
     this.current = State.CloseQueued;
-    if (this.outboundBusy || (this.outbound !== undefined && this.outboundHead < this.outbound.length)) {
-      (this.outbound ??= []).push({ kind: 'close', payload });
-      return;
-    }
-    this.writeClose(payload);
+    const pipeline = this.pipeline;
+    if (pipeline !== undefined && pipeline.holdingOutbound) pipeline.holdClose(payload);
+    else this.writeClose(payload);
   }
 
-  /** Our close frame goes on the wire: at once, or once the messages sent before it are encoded. */
-  private writeClose(payload: Uint8Array): void {
+  /** @internal Our close frame goes on the wire: at once, or once the messages sent before it are encoded. */
+  writeClose(payload: Uint8Array): void {
     this.writeFrame(Opcode.CLOSE, true, 0, payload, undefined);
     switch (this.current) {
       case State.CloseQueued:
@@ -674,8 +503,8 @@ export class Connection {
     }
   }
 
-  /** The peer's close frame, in event order: our reply unless we closed first, the event, maybe the end. */
-  private peerClosed(status: CloseStatus): void {
+  /** @internal The peer's close frame, in event order: our reply unless we closed first, the event, maybe the end. */
+  peerClosed(status: CloseStatus): void {
     if (this.current === State.Open) {
       // Echo the peer's code (RFC 6455 section 5.5.1); an empty close is answered with an empty one.
       this.startClose(status.code === CloseCode.NO_STATUS ? EMPTY_BYTES : encodeClosePayload(status.code));
@@ -705,8 +534,8 @@ export class Connection {
     disposeExtensions(this.extensions);
   }
 
-  /** Fails the connection: a close frame with the error's code unless ours is on the wire, then `fail`. */
-  private fail(error: ProtocolError): void {
+  /** @internal Fails the connection: a close frame with the error's code unless ours is on the wire, then `fail`. */
+  fail(error: ProtocolError): void {
     let writeClose: boolean;
     switch (this.current) {
       case State.Closed:
@@ -741,22 +570,9 @@ export class Connection {
     if (previous !== State.Closed) disposeExtensions(this.extensions);
   }
 
+  /** Drops what the connection holds for messages that will now never complete. */
   private dropQueues(): void {
-    const pending = this.outbound?.slice(this.outboundHead) ?? [];
-    if (this.outboundInFlight) pending.unshift(this.outboundInFlight);
-    this.outboundInFlight = undefined;
-    this.outboundBusy = false;
-    this.outbound = undefined;
-    this.outboundHead = 0;
-    this.inbound = undefined;
-    this.inboundHead = 0;
-    this.bufferedIncoming = 0;
+    this.pipeline?.drop();
     this.fragments?.reset();
-    for (const task of pending) {
-      if (task.kind === 'data' && task.done) {
-        const done = task.done;
-        void Promise.resolve().then(() => done(notOpen()));
-      }
-    }
   }
 }
