@@ -5,25 +5,15 @@
  */
 
 import { type Allocate, allocateZeroed, EMPTY_BYTES } from '../bytes/buffers.js';
-import { Pieces } from '../bytes/pieces.js';
-import {
-  CloseCode,
-  closeCodeFor,
-  invalidPayload,
-  messageTooBig,
-  notOpenError,
-  policyViolation,
-  ProtocolError,
-  protocolViolation,
-} from '../errors.js';
+import { CloseCode, closeCodeFor, notOpenError, ProtocolError } from '../errors.js';
 import { disposeExtensions, type Extension } from '../extensions/extension.js';
 import { ExtensionPipeline } from '../extensions/pipeline.js';
 import { type CloseStatus, decodeClosePayload, encodeClosePayload, truncateUtf8 } from '../frames/close.js';
-import { FrameDecoder, type FrameSink, Opcode, RSV1 } from '../frames/decoder.js';
+import { FrameDecoder, Opcode, RSV1 } from '../frames/decoder.js';
 import { encodeFrameHeader, encodeMaskedFrame } from '../frames/encoder.js';
 import { utf8Encoder } from '../text/encoding.js';
-import { Utf8Validator } from '../text/utf8.js';
 import { MaskKeys } from './mask-keys.js';
+import { Receiver } from './receiver.js';
 import { type ConnectionState, publicState, State } from './state.js';
 
 export type { ConnectionState } from './state.js';
@@ -118,37 +108,17 @@ export class Connection {
   /** Which side of the connection this is. */
   readonly role: 'server' | 'client';
 
-  private readonly maxMessageSize: number;
-  /** Limit for a message's on-the-wire size when RSV1 says an extension will transform it. */
-  private readonly transformedLimit: number;
   private readonly autoPong: boolean;
-  private readonly maxFragments: number;
   private readonly extensions: readonly Extension[];
   /** Client role only: a server's frames are not masked. */
   private readonly maskKeys: MaskKeys | undefined;
   private readonly fragmentSize: number;
   private readonly allocate: Allocate;
-  private readonly validateUtf8: ((bytes: Uint8Array) => boolean) | undefined;
   private readonly onWrite: ConnectionOptions['onWrite'];
   private readonly onEvent: ConnectionOptions['onEvent'];
   private readonly decoder: FrameDecoder;
-  /** Text is validated frame by frame as it arrives when no extension can transform payloads. */
-  private readonly validateIncrementally: boolean;
-  /** Created with the first text message. */
-  private utf8: Utf8Validator | undefined = undefined;
-
-  // Current frame and message being received.
-  private frameOpcode = 0;
-  private frameFin = false;
-  private frameLength = 0;
-  /** Opcode of the message in progress (TEXT/BINARY), 0 when none. */
-  private messageOpcode = 0;
-  private messageRsv1 = false;
-  private messageSize = 0;
-  /** Frames of the message in progress so far. */
-  private messageFrames = 0;
-  /** Payloads of the earlier frames of a fragmented message (created with the first fragmented message). */
-  private fragments: Pieces | undefined = undefined;
+  /** The decoder's sink: assembles messages from frames. */
+  private readonly receiver: Receiver;
 
   /** The current State (see state.ts); changed only in the "closing handshake" section below. */
   private current: State = State.Open;
@@ -179,12 +149,8 @@ export class Connection {
     if (!(max >= 0)) throw new RangeError(`Invalid maxMessageSize ${max}`);
     const maxFragments = options.maxFragments ?? DEFAULT_MAX_FRAGMENTS;
     if (!(maxFragments >= 1)) throw new RangeError(`Invalid maxFragments ${maxFragments}`);
-    this.maxFragments = maxFragments;
     const fragmentSize = options.fragmentSize ?? Infinity;
     if (!(fragmentSize >= 1)) throw new RangeError(`Invalid fragmentSize ${fragmentSize}`);
-    this.maxMessageSize = max;
-    // Deflate can expand incompressible data slightly (5 bytes per 64 KiB stored block); allow for it.
-    this.transformedLimit = max === Infinity ? Infinity : max + Math.ceil(max / 4096) + 64;
     this.autoPong = options.autoPong ?? true;
     this.extensions = options.extensions !== undefined && options.extensions.length > 0 ? options.extensions : NO_EXTENSIONS;
     this.maskKeys = options.role === 'client' && options.random !== undefined ? new MaskKeys(options.random) : undefined;
@@ -193,17 +159,16 @@ export class Connection {
     if (typeof allocate !== 'function') throw new TypeError('allocate must be a function');
     this.allocate = allocate;
     if (options.validateUtf8 !== undefined && typeof options.validateUtf8 !== 'function') throw new TypeError('validateUtf8 must be a function');
-    this.validateUtf8 = options.validateUtf8;
+    const validateUtf8 = options.validateUtf8;
     this.onWrite = options.onWrite;
     this.onEvent = options.onEvent;
-    this.validateIncrementally = this.extensions.length === 0;
     let allowedRsv = 0;
     for (const extension of this.extensions) if (extension.rsv1) allowedRsv |= RSV1;
     this.decoder = new FrameDecoder({ role: options.role, allowedRsv, allocate });
-    this.pipeline =
-      this.extensions.length === 0
-        ? undefined
-        : new ExtensionPipeline(this, { extensions: this.extensions, maxMessageSize: max, allocate, validateUtf8: this.validateUtf8 });
+    const pipeline =
+      this.extensions.length === 0 ? undefined : new ExtensionPipeline(this, { extensions: this.extensions, maxMessageSize: max, allocate, validateUtf8 });
+    this.pipeline = pipeline;
+    this.receiver = new Receiver(this, { maxMessageSize: max, maxFragments, allocate, validateUtf8, pipeline });
   }
 
   /** `'open'`, `'closing'` (a close frame sent or received), or `'closed'`. */
@@ -226,14 +191,10 @@ export class Connection {
     }
     this.receiving = true;
     this.pongsWritten = 0;
-    // The connection is its own frame sink: its private frameStart/frameData/frameEnd have exactly the
-    // FrameSink signatures (a rename would break every decoding test). Passing `this` saves a sink object
-    // and three closures per connection.
-    const sink = this as unknown as FrameSink;
     try {
       let next: Uint8Array | undefined = bytes;
       while (next !== undefined && !this.decoder.stopped) {
-        this.decoder.push(next, sink);
+        this.decoder.push(next, this.receiver);
         next = this.pendingInput?.shift();
       }
     } catch (error) {
@@ -258,7 +219,7 @@ export class Connection {
    * what it has queued for the wire to account for a connection's memory.
    */
   get bufferedBytes(): number {
-    return this.decoder.bufferedBytes + (this.fragments?.length ?? 0) + this.bufferedIncoming;
+    return this.decoder.bufferedBytes + this.receiver.bufferedBytes + this.bufferedIncoming;
   }
 
   /**
@@ -266,7 +227,7 @@ export class Connection {
    * last (a peer trickling a message byte by byte would otherwise hold its connection forever).
    */
   get receivingMessage(): boolean {
-    return this.messageOpcode !== 0 || this.decoder.midFrame;
+    return this.receiver.receivingMessage || this.decoder.midFrame;
   }
 
   /** Sends a data message (a string is UTF-8 encoded). After close(), `done` gets an error and nothing is sent. */
@@ -318,67 +279,13 @@ export class Connection {
 
   // ---- receiving -------------------------------------------------------------------------------
 
-  /** Returns whether frameData is needed: only for text validated as it arrives. */
-  private frameStart(fin: boolean, rsv: number, opcode: number, length: number): boolean {
-    this.frameOpcode = opcode;
-    this.frameFin = fin;
-    this.frameLength = length;
-    if (opcode >= 8) return false; // control frames: the decoder has checked everything they need
-    if (opcode === Opcode.CONTINUATION) {
-      if (this.messageOpcode === 0) throw protocolViolation('Continuation frame without a message in progress');
-      if ((rsv & RSV1) !== 0) throw protocolViolation('RSV1 set on a continuation frame');
-      if (++this.messageFrames > this.maxFragments) throw policyViolation(`Message arrives in more than ${this.maxFragments} frames`);
-    } else {
-      if (this.messageOpcode !== 0) throw protocolViolation('New data frame while a fragmented message is in progress');
-      this.messageOpcode = opcode;
-      this.messageRsv1 = (rsv & RSV1) !== 0;
-      this.messageSize = 0;
-      this.messageFrames = 1;
-      if (opcode === Opcode.TEXT && this.validateIncrementally) (this.utf8 ??= new Utf8Validator()).reset();
-    }
-    const limit = this.messageRsv1 ? this.transformedLimit : this.maxMessageSize;
-    if (this.messageSize + length > limit) {
-      throw messageTooBig(`Message exceeds the ${this.maxMessageSize}-byte limit`);
-    }
-    return this.messageOpcode === Opcode.TEXT && this.validateIncrementally;
+  /** @internal A whole data message from the receiver (text validated). */
+  receivedMessage(binary: boolean, data: Uint8Array): void {
+    this.emit({ type: 'message', binary, data });
   }
 
-  private frameData(chunk: Uint8Array): void {
-    if (this.frameOpcode >= 8 || this.messageOpcode !== Opcode.TEXT || !this.validateIncrementally) return;
-    const whole = this.validateUtf8;
-    if (whole !== undefined && this.frameOpcode === Opcode.TEXT && this.frameFin && chunk.length === this.frameLength) {
-      // The whole message in one piece: nothing to fail early on, so the (native) whole-buffer check.
-      if (!whole(chunk)) throw invalidPayload('Invalid UTF-8 in a text message');
-      return;
-    }
-    if (this.utf8!.push(chunk) !== -1) throw invalidPayload('Invalid UTF-8 in a text message');
-  }
-
-  private frameEnd(payload: Uint8Array): void {
-    const opcode = this.frameOpcode;
-    if (opcode >= 8) {
-      this.receivedControl(opcode, payload);
-      return;
-    }
-    this.messageSize += payload.length;
-    if (!this.frameFin) {
-      (this.fragments ??= new Pieces(this.allocate)).push(payload);
-      return;
-    }
-    const binary = this.messageOpcode === Opcode.BINARY;
-    this.messageOpcode = 0;
-    const fragments = this.fragments !== undefined && this.fragments.length > 0 ? this.fragments : undefined;
-    fragments?.push(payload);
-    if (this.validateIncrementally) {
-      if (!binary && !this.utf8!.end()) throw invalidPayload('Text message ends inside a UTF-8 sequence');
-      this.emit({ type: 'message', binary, data: fragments ? fragments.join() : payload });
-      return;
-    }
-    this.pipeline!.decode(fragments ? fragments.take() : [payload], this.messageRsv1, binary, this.messageSize);
-  }
-
-  /** A received control frame. */
-  private receivedControl(opcode: number, payload: Uint8Array): void {
+  /** @internal A control frame from the receiver: answered, reported, or the start of the end. */
+  receivedControl(opcode: number, payload: Uint8Array): void {
     if (opcode === Opcode.PING) {
       if (this.autoPong && this.current === State.Open) {
         if (this.pongsWritten < PONGS_PER_RECEIVE) {
@@ -573,6 +480,6 @@ export class Connection {
   /** Drops what the connection holds for messages that will now never complete. */
   private dropQueues(): void {
     this.pipeline?.drop();
-    this.fragments?.reset();
+    this.receiver.dropFragments();
   }
 }
