@@ -1,6 +1,11 @@
 /**
  * One WebSocket connection as a state machine: bytes in through {@link Connection.receive}, events out
  * through `onEvent`, bytes for the wire through `onWrite`. No I/O, no timers.
+ *
+ * The Connection owns the closing handshake (its {@link State}, see state.ts), event delivery and frame
+ * writing. Bytes go through the FrameDecoder into the {@link Receiver}, which assembles messages and hands
+ * them back; with extensions, messages pass through the {@link ExtensionPipeline} in both directions; a
+ * client masks its frames with keys from {@link MaskKeys}.
  * @module
  */
 
@@ -119,12 +124,11 @@ export class Connection {
   private readonly decoder: FrameDecoder;
   /** The decoder's sink: assembles messages from frames. */
   private readonly receiver: Receiver;
+  /** Extensions only: the queues that keep order around asynchronous encodes and decodes. */
+  private readonly pipeline: ExtensionPipeline | undefined;
 
   /** The current State (see state.ts); changed only in the "closing handshake" section below. */
   private current: State = State.Open;
-
-  /** Extensions only: the queues that keep order around asynchronous encodes and decodes. */
-  private readonly pipeline: ExtensionPipeline | undefined;
 
   /** Pongs written by this receive() call (see `autoPong`). */
   private pongsWritten = 0;
