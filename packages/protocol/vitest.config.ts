@@ -16,7 +16,7 @@ export default defineConfig({
       reporter: ['text-summary'],
       // A floor, not a goal: the branch coverage the suite reaches today, rounded down. A change that
       // leaves new branches untested fails `vitest run --coverage`; raise the number as coverage rises.
-      thresholds: { branches: 92 },
+      thresholds: { branches: 93 },
     },
   },
 });
