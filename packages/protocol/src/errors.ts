@@ -66,9 +66,16 @@ export class HandshakeError extends Error {
   }
 }
 
+/** What a send after our close (or after a failure) reports to its callback. */
+export function notOpenError(): Error {
+  return new Error('WebSocket is not open: a close frame was already sent or the connection failed');
+}
+
 /*
- * The error -> close code mapping. Every violation the codec detects goes through one of these, so the
- * choice of code for each class of error is made here and nowhere else.
+ * The error -> close code mapping. Every violation the codec detects, and every failure an extension
+ * reports, becomes a ProtocolError through one of these functions, and the code a failure's close frame
+ * carries is chosen by closeCodeFor: the choice of code for each class of error is made here and nowhere
+ * else.
  */
 
 /** Framing or sequencing violation (RFC 6455 section 7.4.1: 1002). */
@@ -91,14 +98,33 @@ export function policyViolation(reason: string): ProtocolError {
   return new ProtocolError(CloseCode.POLICY_VIOLATION, reason);
 }
 
-/** An unexpected failure inside an extension while encoding (1011). */
+/** A failure on our side, e.g. an extension that could not encode an outgoing message (1011). */
 export function internalError(reason: string): ProtocolError {
   return new ProtocolError(CloseCode.INTERNAL_ERROR, reason);
 }
 
-/** Turns anything an extension threw into the ProtocolError the connection fails with. */
-export function toProtocolError(error: unknown, fallbackCode: number): ProtocolError {
-  if (error instanceof ProtocolError) return error;
+function messageOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return new ProtocolError(fallbackCode, message || 'extension failure');
+  return message || 'extension failure';
+}
+
+/**
+ * What an extension's failed decode fails the connection with: its own ProtocolError (1009 from a
+ * decompression limit, say), else 1007: the peer sent a payload the extension cannot decode.
+ */
+export function decodeFailure(error: unknown): ProtocolError {
+  return error instanceof ProtocolError ? error : invalidPayload(messageOf(error));
+}
+
+/**
+ * What an extension's failed encode fails the connection with: its own ProtocolError, else 1011: our
+ * side could not produce the message, which is no fault of the peer's.
+ */
+export function encodeFailure(error: unknown): ProtocolError {
+  return error instanceof ProtocolError ? error : internalError(messageOf(error));
+}
+
+/** The code a failure's close frame carries: the error's own when it may be sent, else 1002. */
+export function closeCodeFor(error: ProtocolError): number {
+  return isValidCloseCode(error.code) ? error.code : CloseCode.PROTOCOL_ERROR;
 }

@@ -4,10 +4,10 @@
  */
 
 export { CloseCode, HandshakeError, isValidCloseCode, ProtocolError } from './errors.js';
-export { getHeaderValues, type HeadersInput, isToken } from './headers.js';
-export { computeAccept, WEBSOCKET_GUID } from './accept.js';
-export { sha1 } from './sha1.js';
-export { isWebSocketUpgrade, upgrade, type ServerHandshakeOptions, type UpgradeResult } from './handshake-server.js';
+export { getHeaderValues, headerPairs, type HeadersInput, isToken } from './handshake/headers.js';
+export { computeAccept, WEBSOCKET_GUID } from './handshake/accept.js';
+export { sha1 } from './handshake/sha1.js';
+export { isWebSocketUpgrade, upgrade, type ServerHandshakeOptions, type UpgradeResult } from './handshake/server.js';
 export {
   acceptClientHandshake,
   createClientHandshake,
@@ -15,20 +15,22 @@ export {
   type ClientHandshake,
   type ClientHandshakeOptions,
   type ClientHandshakeResult,
-} from './handshake-client.js';
+} from './handshake/client.js';
 export type {
   ClientExtensionNegotiator,
   EncodedMessage,
   Extension,
   ExtensionOffer,
   ServerExtensionNegotiator,
-} from './extension.js';
-export { formatExtensionHeader, freezeOffer, parseExtensionHeader } from './extension-header.js';
-export { FrameDecoder, type FrameDecoderOptions, type FrameSink, Opcode, RSV1, RSV2, RSV3 } from './frame-decoder.js';
-export { encodeFrame, encodeFrameHeader } from './frame-encoder.js';
-export { applyMask, maskCopy } from './mask.js';
-export { isValidUtf8, Utf8Validator } from './utf8.js';
-export { decodeClosePayload, encodeClosePayload, MAX_CLOSE_REASON_BYTES, type CloseStatus } from './close.js';
+} from './extensions/extension.js';
+export { disposeExtensions } from './extensions/extension.js';
+export { formatExtensionHeader, freezeOffer, parseExtensionHeader } from './handshake/extension-header.js';
+export { FrameDecoder, type FrameDecoderOptions, type FrameSink, Opcode, RSV1, RSV2, RSV3 } from './frames/decoder.js';
+export { encodeFrame, encodeFrameHeader } from './frames/encoder.js';
+export { applyMask, maskCopy } from './bytes/mask.js';
+export { concatBytes } from './bytes/buffers.js';
+export { isValidUtf8, Utf8Validator } from './text/utf8.js';
+export { decodeClosePayload, encodeClosePayload, MAX_CLOSE_REASON_BYTES, type CloseStatus } from './frames/close.js';
 export {
   Connection,
   DEFAULT_MAX_FRAGMENTS,
@@ -37,4 +39,4 @@ export {
   type ConnectionEvent,
   type ConnectionOptions,
   type ConnectionState,
-} from './connection.js';
+} from './connection/connection.js';

@@ -12,6 +12,7 @@ import {
   Connection,
   type ConnectionEvent,
   createClientHandshake,
+  disposeExtensions,
   type EncodedMessage,
   type Extension,
   type ExtensionOffer,
@@ -21,7 +22,7 @@ import {
   type ServerExtensionNegotiator,
   upgrade,
 } from '../src/index.js';
-import { formatSharedResponses, parseSharedOffers } from '../src/extension-header.js';
+import { formatSharedResponses, parseSharedOffers } from '../src/handshake/extension-header.js';
 import { concatBytes, describeEvent, describeWritten, frame } from './helpers.js';
 
 const random = (bytes: Uint8Array): void => {
@@ -93,6 +94,24 @@ function recordingExtension(name: string, rsv1: boolean, log: string[]): Extensi
     dispose: () => log.push(`dispose ${name}`),
   };
 }
+
+describe('disposeExtensions', () => {
+  it('disposes every extension once, going on past one whose dispose throws', () => {
+    const disposed: string[] = [];
+    const make = (name: string, throws: boolean): Extension => ({
+      name,
+      rsv1: false,
+      encode: (data) => ({ data, rsv1: false }),
+      decode: (fragments) => fragments[0]!,
+      dispose: () => {
+        disposed.push(name);
+        if (throws) throw new Error(`${name} failed`);
+      },
+    });
+    expect(() => disposeExtensions([make('a', true), make('b', false)])).not.toThrow();
+    expect(disposed).toEqual(['a', 'b']);
+  });
+});
 
 describe('server negotiation', () => {
   it('hands each negotiator its offers in client order and answers with the accepted responses', () => {

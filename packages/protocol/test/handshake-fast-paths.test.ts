@@ -1,8 +1,8 @@
 import { createHash, webcrypto } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { upgradeRequest as request } from './helpers.js';
-import { base64Decode, base64DecodedLength, base64Encode } from '../src/base64.js';
-import { listHasToken, splitList, valueHasToken } from '../src/headers.js';
+import { base64Decode, base64DecodedLength, base64Encode } from '../src/handshake/base64.js';
+import { listHasToken, splitList, valueHasToken } from '../src/handshake/headers.js';
 import { computeAccept, sha1, upgrade, parseExtensionHeader } from '../src/index.js';
 
 /**

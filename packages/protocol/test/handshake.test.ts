@@ -5,7 +5,10 @@ import {
   acceptClientHandshake,
   computeAccept,
   createClientHandshake,
+  getHeaderValues,
   HandshakeError,
+  headerPairs,
+  isToken,
   isWebSocketUpgrade,
   sha1,
   upgrade,
@@ -159,5 +162,32 @@ describe('client handshake', () => {
     expectError(101, result.headers.map(([k, v]) => [k, k === 'Sec-WebSocket-Protocol' ? 'c' : v]), /not offered/);
     expectError(101, [...result.headers, ['Sec-WebSocket-Extensions', 'permessage-deflate']], /not offered/);
     expectError(101, result.headers.filter(([k]) => k !== 'Upgrade'), /Upgrade/);
+  });
+});
+
+describe('header helpers', () => {
+  it('headerPairs flattens every accepted shape to [name, value] pairs in order', () => {
+    const record = { Host: 'a', 'X-Many': ['1', '2'], Skipped: undefined };
+    expect(headerPairs(record)).toEqual([['Host', 'a'], ['X-Many', '1'], ['X-Many', '2']]);
+    expect(headerPairs([['Host', 'a'], ['X-Many', '1'], ['x-many', '2']])).toEqual([['Host', 'a'], ['X-Many', '1'], ['x-many', '2']]);
+    expect(headerPairs(new Map([['Host', 'a']]))).toEqual([['Host', 'a']]);
+    expect(headerPairs(new Headers({ Host: 'a' }))).toEqual([['host', 'a']]);
+  });
+
+  it('reads only own properties of a record', () => {
+    const record = Object.create({ Inherited: 'x' }) as Record<string, string>;
+    record['Own'] = 'y';
+    expect(headerPairs(record)).toEqual([['Own', 'y']]);
+    expect(getHeaderValues(record, 'inherited')).toEqual([]);
+  });
+
+  it('getHeaderValues matches names case-insensitively and keeps each occurrence', () => {
+    expect(getHeaderValues({ 'X-A': ['1', '2'], 'x-b': '3' }, 'x-a')).toEqual(['1', '2']);
+    expect(getHeaderValues([['X-A', '1'], ['x-a', '2']], 'X-A')).toEqual(['1', '2']);
+  });
+
+  it('isToken accepts exactly non-empty runs of RFC 7230 tchar', () => {
+    expect(isToken("!#$%&'*+-.^_`|~09AZaz")).toBe(true);
+    for (const bad of ['', 'a b', 'a,b', 'a;b', 'a"b', 'a\u00e9', 'a\n', '(x)']) expect(isToken(bad), JSON.stringify(bad)).toBe(false);
   });
 });

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyMaskKey, maskCopy, maskInto, maskInto32, maskKey, xorRange32, xorRange64 } from '../src/mask.js';
+import { applyMaskKey, maskCopy, maskInto, maskInto32, maskKey, xorRange32, xorRange64 } from '../src/bytes/mask.js';
 
 /** The reference: byte i of the payload is XOR-ed with key byte (offset + i) mod 4. */
 function reference(data: Uint8Array, mask: Uint8Array, offset: number): Uint8Array {

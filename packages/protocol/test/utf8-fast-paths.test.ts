@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isValidUtf8, Utf8Validator } from '../src/utf8.js';
+import { isValidUtf8, Utf8Validator } from '../src/text/utf8.js';
 
 /** -1: valid and complete; -2: valid so far but the last sequence is cut off; else the first bad byte. */
 function referenceFirstBad(bytes: Uint8Array): number {

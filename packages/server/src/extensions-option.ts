@@ -8,7 +8,7 @@ export type { PerMessageDeflateOptions };
  * permessage-deflate on, `false` turns it off.
  *
  * Default (`undefined`): on, like `true` — browsers offer permessage-deflate on every connection and
- * text shrinks several times. Memory per connection is in docs/notes/deflate.md.
+ * text shrinks several times. Memory per connection is in docs/permessage-deflate.md ("Memory").
  */
 export function perMessageDeflateNegotiators(
   option: boolean | PerMessageDeflateOptions | undefined,

@@ -17,7 +17,8 @@ export interface DecompressorConfig {
 
 /**
  * Output after which an inline inflate hands the rest of its message to the thread pool: inflating
- * 1 MiB takes ~0.3-1 ms here, a bound on how long one small compressed message can hold the event loop.
+ * 1 MiB is about a millisecond of work, a bound on how long one small compressed message can hold the
+ * event loop.
  */
 export const INLINE_OUTPUT_PAUSE = 1024 * 1024;
 

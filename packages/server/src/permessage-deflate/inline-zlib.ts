@@ -3,14 +3,13 @@
  * the same LZ77 window) the thread-pool path uses.
  *
  * Why: an asynchronous zlib write is one job on libuv's thread pool, which costs two cross-thread
- * wake-ups (queue the job, signal its completion) plus the stream machinery around them. On the
- * project's 2-core VM that was ~70 µs per message, while deflating 1 KiB of text takes ~5-30 µs and
- * inflating it ~3-10 µs; `perf` on the echo server with 1 KiB deflate traffic put half of all server
- * CPU in the kernel's futex/wake-up paths and under 5 % in zlib itself (docs/notes/deflate.md,
- * session 2). A large inflate pays that trip once per 16 KiB of output (64 trips, 3-6 ms, for a 1 MiB
- * message that inflates in ~1 ms), so inflating goes inline up to 1 MiB of output; compressing costs
- * ~30x more per byte, so only small messages are compressed inline (`inlineDeflateLimit`,
- * `inlineInflateLimit`).
+ * wake-ups (queue the job, signal its completion) plus the stream machinery around them: several times
+ * the zlib work for a small message, and a profile of the echo server with 1 KiB deflate traffic put
+ * half of all server CPU in the kernel's wake-up paths and little in zlib itself. A large inflate pays
+ * that trip once per 16 KiB of output (64 trips for 1 MiB), so inflating goes inline up to 1 MiB of
+ * output; compressing costs far more per byte, so only small messages are compressed inline
+ * (`inlineDeflateLimit`, `inlineInflateLimit`). docs/permessage-deflate.md ("Inline zlib") has the
+ * trade-off and docs/performance.md the command that re-measures it.
  *
  * How: Node has no public synchronous call on a live zlib stream (`zlib.deflateRawSync` makes a new
  * stream per call, losing the window that context takeover keeps, and a stream's `_processChunk` without

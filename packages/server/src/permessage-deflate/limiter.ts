@@ -60,10 +60,9 @@ export class ZlibLimiter {
 
 /**
  * The default cap: 10 jobs. libuv runs zlib on 4 threads by default; a few more jobs than threads keeps
- * them busy while the main thread handles finished ones, and 10 bounds zlib's working memory to a few
- * MiB whatever the number of connections. (`ws` uses 10 too; on this project's 2-core machine a cap of
- * 4 left the pool idle between jobs and was measurably slower with 64 connections, though the machine
- * was too loaded for a precise figure.)
+ * them busy while the main thread handles finished ones (a cap equal to the thread count left the pool
+ * idle between jobs), and 10 bounds zlib's working memory to a few MiB whatever the number of
+ * connections. `ws` uses 10 too.
  */
 export const DEFAULT_ZLIB_CONCURRENCY = 10;
 

@@ -18,7 +18,8 @@ export type ParameterPolicy = 'request' | 'accept' | 'refuse' | boolean;
 export interface PerMessageDeflateOptions {
   /**
    * Whether the server's compressor resets after each message. Default `'accept'`. Requesting it saves
-   * the server about 300 KiB per connection (see docs/notes/deflate.md) at some cost in ratio.
+   * the server its compressor state between messages (about 256 KiB per connection at the default
+   * window and memLevel; docs/permessage-deflate.md, "Memory") at some cost in ratio.
    */
   serverNoContextTakeover?: ParameterPolicy;
   /** Whether the client's compressor resets after each message. Default `'accept'`. */
@@ -42,9 +43,8 @@ export interface PerMessageDeflateOptions {
   /**
    * Outgoing messages of at most this many bytes are compressed synchronously on the calling thread
    * instead of on libuv's thread pool. Default 4096. For small messages the trip through the thread
-   * pool costs many times the zlib work itself (~70 µs of thread handoff against ~5-30 µs to deflate
-   * 1 KiB on a slow 2-core VM); for large ones the work dominates (~30 µs per KiB of text at level 6)
-   * and the pool keeps it off the event loop. `0` compresses every message on the thread pool.
+   * pool costs many times the zlib work itself; for large ones the work dominates and the pool keeps it
+   * off the event loop. `0` compresses every message on the thread pool.
    */
   inlineDeflateLimit?: number;
   /**
@@ -87,11 +87,11 @@ export interface ResolvedDeflateOptions {
 export const DEFAULT_THRESHOLD = 1024;
 
 /**
- * Defaults for `inlineDeflateLimit` and `inlineInflateLimit`. On the project's 2-core VM a thread-pool
- * trip costs ~70 µs of handoff; 4 KiB of text deflates in ~120 µs at level 6, so beyond that the pool's
- * parallelism and an unblocked event loop are worth the trip. Inflating is ~30x cheaper than deflating
- * and its output, not its input, is what takes time; the inline pass already stops at 1 MiB of output,
- * so the input limit only needs to cover large messages (docs/notes/deflate.md, sessions 2 and 3).
+ * Defaults for `inlineDeflateLimit` and `inlineInflateLimit`. Deflating 4 KiB of text at level 6 already
+ * costs more than a thread-pool trip, so beyond that the pool's parallelism and an unblocked event loop
+ * are worth the trip. Inflating is far cheaper than deflating and its output, not its input, is what
+ * takes time; the inline pass already stops at 1 MiB of output, so the input limit only needs to cover
+ * large messages (docs/permessage-deflate.md, "Inline zlib").
  */
 export const DEFAULT_INLINE_DEFLATE_LIMIT = 4 * 1024;
 export const DEFAULT_INLINE_INFLATE_LIMIT = 1024 * 1024;

@@ -21,10 +21,11 @@ const WORD_THRESHOLD = 32;
  * Whether the 64-bit kernel is the fast one in this engine. WHY engine detection: the same loop over a
  * `BigUint64Array` runs at ~1.6-1.8x the `Int32Array` loop in V8 >= 11 (Node 20, Chromium, Deno), where
  * TurboFan keeps BigInt64 element loads, XOR and stores in registers, but 20-120x *slower* in SpiderMonkey
- * and JavaScriptCore (Firefox, Safari, Bun), which allocate a BigInt per element (measured, see
- * docs/notes/protocol.md). No feature test can time this reliably at load (everything still runs in the
- * interpreter then), so the V8 stack-trace format (`"\n    at "`) is the signal; Bun formats its stacks
- * the same way on JavaScriptCore and is excluded by name. A wrong guess costs speed, never correctness.
+ * and JavaScriptCore (Firefox, Safari, Bun), which allocate a BigInt per element (measured in each
+ * engine when the kernels were written). No feature test can time this reliably at load (everything
+ * still runs in the interpreter then), so the V8 stack-trace format (`"\n    at "`) is the signal; Bun
+ * formats its stacks the same way on JavaScriptCore and is excluded by name. A wrong guess costs speed,
+ * never correctness.
  */
 const WIDE_WORDS = detectWideWords();
 

@@ -3,9 +3,9 @@
  * @module
  */
 
-import { utf8Decoder, utf8Encoder } from './text.js';
-import { CloseCode, invalidPayload, isValidCloseCode, protocolViolation } from './errors.js';
-import { isValidUtf8 } from './utf8.js';
+import { utf8Decoder, utf8Encoder } from '../text/encoding.js';
+import { CloseCode, invalidPayload, isValidCloseCode, protocolViolation } from '../errors.js';
+import { isValidUtf8 } from '../text/utf8.js';
 
 /** Longest reason that fits a control frame: 125 bytes minus the 2-byte code. */
 export const MAX_CLOSE_REASON_BYTES = 123;

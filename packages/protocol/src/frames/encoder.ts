@@ -5,8 +5,8 @@
  * @module
  */
 
-import { maskCopy, maskInto, maskKey } from './mask.js';
-import { allocate, MAX_SLAB_REQUEST } from './slab.js';
+import { maskCopy, maskInto, maskKey } from '../bytes/mask.js';
+import { allocate, MAX_SLAB_REQUEST } from '../bytes/slab.js';
 
 /** Bytes of the header for a payload of `length` bytes, with or without a masking key. */
 function headerLength(length: number, masked: boolean): number {

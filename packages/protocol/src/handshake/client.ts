@@ -6,10 +6,10 @@
 
 import { computeAccept } from './accept.js';
 import { base64Encode } from './base64.js';
-import { HandshakeError } from './errors.js';
-import { disposeAll, type ClientExtensionNegotiator, type Extension, type ExtensionOffer } from './extension.js';
+import { HandshakeError } from '../errors.js';
+import { disposeExtensions, type ClientExtensionNegotiator, type Extension, type ExtensionOffer } from '../extensions/extension.js';
 import { formatExtensionHeader, parseExtensionHeader } from './extension-header.js';
-import { getHeaderValues, headerEntries, type HeadersInput, isToken, listHasToken, splitList } from './headers.js';
+import { getHeaderValues, headerPairs, type HeadersInput, isToken, listHasToken, splitList } from './headers.js';
 
 /** Options for {@link createClientHandshake}. */
 export interface ClientHandshakeOptions {
@@ -81,7 +81,7 @@ export function createClientHandshake(options: ClientHandshakeOptions): ClientHa
 
   let host = options.host;
   const extra: [string, string][] = [];
-  for (const [name, value] of options.headers ? headerEntries(options.headers) : []) {
+  for (const [name, value] of options.headers ? headerPairs(options.headers) : []) {
     const lower = name.toLowerCase();
     if (isHandshakeHeader(lower)) throw new TypeError(`Header ${name} is set by the WebSocket handshake`);
     if (lower === 'host') host = value;
@@ -164,7 +164,7 @@ export function acceptClientHandshake(
         rsv1Claimed ||= extension.rsv1;
       }
     } catch (error) {
-      disposeAll(extensions);
+      disposeExtensions(extensions);
       throw error;
     }
   }

@@ -2,7 +2,7 @@
 
 import { base64Encode } from './base64.js';
 import { sha1, sha1Ascii } from './sha1.js';
-import { utf8Encoder } from './text.js';
+import { utf8Encoder } from '../text/encoding.js';
 
 /** The GUID RFC 6455 appends to the client's key before hashing. */
 export const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';

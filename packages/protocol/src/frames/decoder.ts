@@ -5,9 +5,10 @@
  * @module
  */
 
-import { messageTooBig, protocolViolation } from './errors.js';
-import { applyMaskKey, maskInto } from './mask.js';
-import { type Allocate, allocateZeroed, Pieces } from './pieces.js';
+import { messageTooBig, protocolViolation } from '../errors.js';
+import { applyMaskKey, maskInto } from '../bytes/mask.js';
+import { type Allocate, allocateZeroed, EMPTY_BYTES } from '../bytes/buffers.js';
+import { Pieces } from '../bytes/pieces.js';
 
 /** Frame opcodes (RFC 6455 section 5.2). */
 export const Opcode = {
@@ -58,8 +59,6 @@ export interface FrameDecoderOptions {
 const HEADER = 0;
 const PAYLOAD = 1;
 const STOPPED = 2;
-
-const EMPTY = new Uint8Array(0);
 
 /**
  * A payload spread over chunks gets its final buffer up front when its first piece is at least
@@ -201,9 +200,8 @@ export class FrameDecoder {
       if (this.target !== undefined || (this.received === 0 && !this.wantData && take * PREALLOCATE_RATIO >= this.payloadLength)) {
         // At least a quarter of the payload is here: assemble straight into its final buffer, unmasking
         // while copying, as each piece arrives (still in cache), with no join pass at the end. Every read
-        // buffer is released at once instead of being held until the last piece. (Its effect on page
-        // faults with 1,000 connections was within noise: docs/notes/bench.md, session 2.) The ratio
-        // bounds what a peer can make us allocate ahead of the bytes it actually sent.
+        // buffer is released at once instead of being held until the last piece. The ratio bounds what
+        // a peer can make us allocate ahead of the bytes it actually sent.
         const target = (this.target ??= this.allocate(this.payloadLength));
         if (this.masked) maskInto(part, target, this.received, this.maskKey, this.received);
         else target.set(part, this.received);
@@ -281,7 +279,7 @@ export class FrameDecoder {
     this.wantData = sink.frameStart((b0 & 0x80) !== 0, (b0 >> 4) & 7, b0 & 0x0f, length) !== false;
     if (this.state === STOPPED) return;
     if (length === 0) {
-      sink.frameEnd(EMPTY);
+      sink.frameEnd(EMPTY_BYTES);
     } else {
       this.state = PAYLOAD;
     }

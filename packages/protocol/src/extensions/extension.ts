@@ -59,8 +59,11 @@ export interface ClientExtensionNegotiator {
   accept(response: ExtensionOffer): Extension;
 }
 
-/** Releases extensions created during a handshake that failed later on. */
-export function disposeAll(extensions: readonly Extension[]): void {
+/**
+ * Calls `dispose()` on each extension, going on past one that throws. For extensions that never reach a
+ * connection (a handshake or socket that failed after negotiation); a Connection disposes its own.
+ */
+export function disposeExtensions(extensions: readonly Extension[]): void {
   for (const extension of extensions) {
     try {
       extension.dispose();

@@ -6,15 +6,9 @@
  * @module
  */
 
+import { type Allocate, allocateZeroed, concatBytes, EMPTY_BYTES } from './buffers.js';
 import { applyMaskKey, maskInto } from './mask.js';
 
-const EMPTY = new Uint8Array(0);
-
-/** Returns `size` bytes the caller will overwrite completely (their initial content does not matter). */
-export type Allocate = (size: number) => Uint8Array;
-
-/** The portable default: a zero-filled typed array. */
-export const allocateZeroed: Allocate = (size) => new Uint8Array(size);
 /** Pieces at least this long are kept as they are rather than copied into staging. */
 const LARGE_PIECE = 16 * 1024;
 /** Upper bound for one staging buffer. */
@@ -25,7 +19,7 @@ export class Pieces {
   length = 0;
   /** Created on the first piece kept: most connections never need one. */
   private list: Uint8Array[] | undefined = undefined;
-  private stage: Uint8Array = EMPTY;
+  private stage: Uint8Array = EMPTY_BYTES;
   private staged = 0;
 
   /**
@@ -71,16 +65,7 @@ export class Pieces {
 
   /** All bytes as one array (the single piece itself when there is only one), leaving the list empty. */
   join(): Uint8Array {
-    const total = this.length;
-    const list = this.take();
-    if (list.length === 1) return list[0]!;
-    const out = this.allocate(total);
-    let offset = 0;
-    for (const piece of list) {
-      out.set(piece, offset);
-      offset += piece.length;
-    }
-    return out;
+    return concatBytes(this.take(), this.allocate);
   }
 
   /**
@@ -128,7 +113,7 @@ export class Pieces {
   /** Drops everything. */
   reset(): void {
     this.list = undefined;
-    this.stage = EMPTY;
+    this.stage = EMPTY_BYTES;
     this.staged = 0;
     this.length = 0;
   }

@@ -6,10 +6,10 @@
 
 import { computeAccept } from './accept.js';
 import { base64DecodedLength } from './base64.js';
-import { HandshakeError } from './errors.js';
-import { disposeAll, type Extension, type ExtensionOffer, type ServerExtensionNegotiator } from './extension.js';
+import { HandshakeError } from '../errors.js';
+import { disposeExtensions, type Extension, type ExtensionOffer, type ServerExtensionNegotiator } from '../extensions/extension.js';
 import { formatSharedResponses, parseSharedOffers } from './extension-header.js';
-import { getHeaderValues, type HeadersInput, isToken, listHasToken, splitList, valueHasToken } from './headers.js';
+import { forEachHeader, getHeaderValues, type HeadersInput, isToken, listHasToken, splitList, valueHasToken } from './headers.js';
 
 /** Options for {@link upgrade}. */
 export interface ServerHandshakeOptions {
@@ -83,18 +83,7 @@ function collect(headers: HeadersInput): HandshakeFields {
     protocol: undefined,
     extensions: undefined,
   };
-  if (typeof (headers as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function') {
-    for (const [name, value] of headers as Iterable<readonly [string, string]>) file(fields, name, value);
-    return fields;
-  }
-  const record = headers as Record<string, string | string[] | undefined>;
-  for (const name in record) {
-    if (!Object.prototype.hasOwnProperty.call(record, name)) continue;
-    const value = record[name];
-    if (value === undefined) continue;
-    if (typeof value === 'string') file(fields, name, value);
-    else for (const v of value) file(fields, name, v);
-  }
+  forEachHeader(headers, file, fields);
   return fields;
 }
 
@@ -215,7 +204,7 @@ function accept(headers: HeadersInput, options: ServerHandshakeOptions): Upgrade
         if (result === undefined) continue;
         // Only one extension can own RSV1; a second claimant is declined rather than left ambiguous.
         if (result.extension.rsv1 && rsv1Claimed) {
-          disposeAll([result.extension]);
+          disposeExtensions([result.extension]);
           continue;
         }
         rsv1Claimed ||= result.extension.rsv1;
@@ -223,7 +212,7 @@ function accept(headers: HeadersInput, options: ServerHandshakeOptions): Upgrade
         extensions.push(result.extension);
       }
     } catch (error) {
-      disposeAll(extensions);
+      disposeExtensions(extensions);
       throw error;
     }
     if (responses.length > 0) response.push(['Sec-WebSocket-Extensions', formatSharedResponses(responses)]);

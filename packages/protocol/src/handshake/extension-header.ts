@@ -10,21 +10,9 @@
  * @module
  */
 
-import { HandshakeError } from './errors.js';
-import type { ExtensionOffer } from './extension.js';
-import { isToken } from './headers.js';
-
-/**
- * RFC 7230 `tchar`, as a table indexed by code unit. WHY a table: names and parameters are read one
- * character at a time on every handshake that offers an extension; a regex test per character cost
- * more than the rest of the parse.
- */
-const TCHAR = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
-
-function isTcharCode(code: number): boolean {
-  return code < 128 && TCHAR[code] === 1;
-}
+import { HandshakeError } from '../errors.js';
+import type { ExtensionOffer } from '../extensions/extension.js';
+import { isTchar, isToken } from './headers.js';
 
 function syntaxError(value: string, at: number, what: string): HandshakeError {
   return new HandshakeError(400, `Invalid Sec-WebSocket-Extensions header at offset ${at} (${what}): ${JSON.stringify(value)}`);
@@ -37,7 +25,7 @@ function skipSpace(s: string, i: number): number {
 
 function readToken(s: string, i: number): number {
   // charCodeAt past the end is NaN, which is not a tchar: the loop stops at the end of the string.
-  while (isTcharCode(s.charCodeAt(i))) i++;
+  while (isTchar(s.charCodeAt(i))) i++;
   return i;
 }
 

@@ -1,0 +1,489 @@
+/**
+ * One WebSocket connection as a state machine: bytes in through {@link Connection.receive}, events out
+ * through `onEvent`, bytes for the wire through `onWrite`. No I/O, no timers.
+ *
+ * The Connection owns the closing handshake (its {@link State}, see state.ts), event delivery and frame
+ * writing. Bytes go through the FrameDecoder into the {@link Receiver}, which assembles messages and hands
+ * them back; with extensions, messages pass through the {@link ExtensionPipeline} in both directions; a
+ * client masks its frames with keys from {@link MaskKeys}.
+ * @module
+ */
+
+import { type Allocate, allocateZeroed, EMPTY_BYTES } from '../bytes/buffers.js';
+import { CloseCode, closeCodeFor, notOpenError, ProtocolError } from '../errors.js';
+import { disposeExtensions, type Extension } from '../extensions/extension.js';
+import { ExtensionPipeline } from '../extensions/pipeline.js';
+import { type CloseStatus, decodeClosePayload, encodeClosePayload, truncateUtf8 } from '../frames/close.js';
+import { FrameDecoder, Opcode, RSV1 } from '../frames/decoder.js';
+import { encodeFrameHeader, encodeMaskedFrame } from '../frames/encoder.js';
+import { utf8Encoder } from '../text/encoding.js';
+import { MaskKeys } from './mask-keys.js';
+import { Receiver } from './receiver.js';
+import { type ConnectionState, publicState, State } from './state.js';
+
+export type { ConnectionState } from './state.js';
+
+/** What happened on the connection, in wire order. */
+export type ConnectionEvent =
+  /** A complete data message; text has been validated as UTF-8 (decode it lazily). */
+  | { type: 'message'; binary: boolean; data: Uint8Array }
+  | { type: 'ping'; data: Uint8Array }
+  | { type: 'pong'; data: Uint8Array }
+  /**
+   * The peer's close frame (1005 when it had no code). If we had not sent a close, our reply is already
+   * written (or queued behind data messages an extension is still encoding).
+   */
+  | { type: 'close'; code: number; reason: string }
+  /** A protocol error: a close frame with `error.code` was written; the adapter should end TCP now. */
+  | { type: 'fail'; error: ProtocolError }
+  /** Both close frames exchanged: a server ends TCP now; a client waits for the server's FIN (with a timeout). */
+  | { type: 'closed' };
+
+/** Options for {@link Connection}. */
+export interface ConnectionOptions {
+  role: 'server' | 'client';
+  /** Largest message accepted, checked from frame headers before buffering (1009). Default 64 MiB. */
+  maxMessageSize?: number;
+  /**
+   * Answer pings with pongs automatically. Default true. One `receive` call answers its first
+   * {@link PONGS_PER_RECEIVE} pings one by one; pings past those get a single pong, for the last of them,
+   * when the call ends (RFC 6455 section 5.5.3 allows answering only the most recent ping). A peer that
+   * floods pings without reading thus cannot make us queue a pong per ping.
+   */
+  autoPong?: boolean;
+  /**
+   * Most frames one data message may arrive in (its first frame and its continuations). More fail the
+   * connection with 1008. Fragments cost no memory beyond their payload (small ones are packed
+   * together, empty ones are not kept), but each costs decoding work, so a message of millions of empty
+   * fragments is work without progress. Default 131,072: twice what a 4 MiB message in 64-byte
+   * fragments needs (the largest fragment count in the Autobahn test suite).
+   */
+  maxFragments?: number;
+  /** Extensions negotiated in the handshake, in negotiated order. */
+  extensions?: readonly Extension[];
+  /** Fills bytes with cryptographically secure random values; required for role 'client' (masks). */
+  random?: (bytes: Uint8Array) => void;
+  /** Split outgoing data messages into frames of at most this many payload bytes. Default: never split. */
+  fragmentSize?: number;
+  /**
+   * Allocates buffers the codec overwrites completely before handing them out: a payload or message
+   * assembled from several reads or frames, a client's masked copy of a payload over 4 KiB. Default
+   * `new Uint8Array(size)` (zero-filled, then overwritten). Node adapters should pass the `allocUnsafe`
+   * of Node's buffer module, which skips the zero-fill (its result is a Uint8Array; `ws` does the same).
+   * Must return exactly `size` bytes that nothing else uses.
+   */
+  allocate?: (size: number) => Uint8Array;
+  /**
+   * Validates a whole text message at once: used for an unfragmented message whose payload arrived in
+   * one read, and for a message an extension decoded. Must return true exactly for strict UTF-8 (no
+   * overlongs, surrogates or code points above U+10FFFF). Fragments and payloads spread over reads are
+   * still validated incrementally, failing at the first bad byte. Node adapters can pass `isUtf8` from
+   * Node's buffer module (simdutf; what `ws` uses on Node >= 18.14). Default: the built-in validator.
+   */
+  validateUtf8?: (bytes: Uint8Array) => boolean;
+  /** Bytes for the wire, in order; an unmasked payload as its own chunk (never copied); a small client frame (4 KiB in all) as one chunk. `done` follows the last frame of a send. */
+  onWrite: (chunks: Uint8Array[], done?: (error?: Error) => void) => void;
+  /** Events, in order. Exceptions thrown here are rethrown to the caller after the connection's state is consistent. */
+  onEvent: (event: ConnectionEvent) => void;
+}
+
+/** 64 MiB. */
+export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
+
+/** Frames per data message. */
+export const DEFAULT_MAX_FRAGMENTS = 131_072;
+
+/** Pings one `receive` call answers one by one before it coalesces the rest (see `autoPong`). */
+export const PONGS_PER_RECEIVE = 32;
+
+/** Shared by every connection without extensions (no empty array per connection). */
+const NO_EXTENSIONS: readonly Extension[] = Object.freeze([]);
+
+function toBytes(data: Uint8Array | string | undefined): Uint8Array {
+  if (data === undefined) return EMPTY_BYTES;
+  return typeof data === 'string' ? utf8Encoder.encode(data) : data;
+}
+
+/**
+ * One connection, server or client role. Feed it bytes with {@link receive}; it never throws on input
+ * (protocol errors become a `fail` event). Sending validates arguments and throws RangeError/TypeError on
+ * caller mistakes only.
+ */
+export class Connection {
+  /** Which side of the connection this is. */
+  readonly role: 'server' | 'client';
+
+  private readonly autoPong: boolean;
+  private readonly extensions: readonly Extension[];
+  /** Client role only: a server's frames are not masked. */
+  private readonly maskKeys: MaskKeys | undefined;
+  private readonly fragmentSize: number;
+  private readonly allocate: Allocate;
+  private readonly onWrite: ConnectionOptions['onWrite'];
+  private readonly onEvent: ConnectionOptions['onEvent'];
+  private readonly decoder: FrameDecoder;
+  /** The decoder's sink: assembles messages from frames. */
+  private readonly receiver: Receiver;
+  /** Extensions only: the queues that keep order around asynchronous encodes and decodes. */
+  private readonly pipeline: ExtensionPipeline | undefined;
+
+  /** The current State (see state.ts); changed only in the "closing handshake" section below. */
+  private current: State = State.Open;
+
+  /** Pongs written by this receive() call (see `autoPong`). */
+  private pongsWritten = 0;
+  /** The payload of the last ping past PONGS_PER_RECEIVE in this receive() call, answered when it ends. */
+  private pongDue: Uint8Array | undefined = undefined;
+
+  /** Inside receive(); input arriving meanwhile waits in pendingInput. */
+  private receiving = false;
+  private pendingInput: Uint8Array[] | undefined = undefined;
+
+  // A throw from onEvent is held until the connection is consistent, then rethrown.
+  private userErrorPending = false;
+  private userError: unknown = undefined;
+
+  constructor(options: ConnectionOptions) {
+    this.role = options.role;
+    if (options.role !== 'server' && options.role !== 'client') throw new TypeError(`Invalid role ${String(options.role)}`);
+    if (options.role === 'client' && typeof options.random !== 'function') {
+      throw new TypeError('A client connection needs a random source for masking keys');
+    }
+    const max = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    if (!(max >= 0)) throw new RangeError(`Invalid maxMessageSize ${max}`);
+    const maxFragments = options.maxFragments ?? DEFAULT_MAX_FRAGMENTS;
+    if (!(maxFragments >= 1)) throw new RangeError(`Invalid maxFragments ${maxFragments}`);
+    const fragmentSize = options.fragmentSize ?? Infinity;
+    if (!(fragmentSize >= 1)) throw new RangeError(`Invalid fragmentSize ${fragmentSize}`);
+    this.autoPong = options.autoPong ?? true;
+    this.extensions = options.extensions !== undefined && options.extensions.length > 0 ? options.extensions : NO_EXTENSIONS;
+    this.maskKeys = options.role === 'client' && options.random !== undefined ? new MaskKeys(options.random) : undefined;
+    this.fragmentSize = fragmentSize;
+    const allocate = options.allocate ?? allocateZeroed;
+    if (typeof allocate !== 'function') throw new TypeError('allocate must be a function');
+    this.allocate = allocate;
+    if (options.validateUtf8 !== undefined && typeof options.validateUtf8 !== 'function') throw new TypeError('validateUtf8 must be a function');
+    const validateUtf8 = options.validateUtf8;
+    this.onWrite = options.onWrite;
+    this.onEvent = options.onEvent;
+    let allowedRsv = 0;
+    for (const extension of this.extensions) if (extension.rsv1) allowedRsv |= RSV1;
+    this.decoder = new FrameDecoder({ role: options.role, allowedRsv, allocate });
+    const pipeline =
+      this.extensions.length === 0 ? undefined : new ExtensionPipeline(this, { extensions: this.extensions, maxMessageSize: max, allocate, validateUtf8 });
+    this.pipeline = pipeline;
+    this.receiver = new Receiver(this, { maxMessageSize: max, maxFragments, allocate, validateUtf8, pipeline });
+  }
+
+  /** `'open'`, `'closing'` (a close frame sent or received), or `'closed'`. */
+  get state(): ConnectionState {
+    return publicState(this.current);
+  }
+
+  /**
+   * Feeds bytes from the wire. The connection takes ownership of `bytes`: payloads are unmasked in place
+   * and handed out as subarrays. Never throws on bad input; ignored after a close frame or a failure.
+   */
+  receive(bytes: Uint8Array): void {
+    // The decoder stops at the peer's close frame, at a failure and at destroy().
+    if (this.decoder.stopped) return;
+    if (this.receiving) {
+      // Called again from inside an event or write callback (e.g. two connections wired back to back):
+      // finish the current input first so bytes are decoded in the order they arrived.
+      (this.pendingInput ??= []).push(bytes);
+      return;
+    }
+    this.receiving = true;
+    this.pongsWritten = 0;
+    try {
+      let next: Uint8Array | undefined = bytes;
+      while (next !== undefined && !this.decoder.stopped) {
+        this.decoder.push(next, this.receiver);
+        next = this.pendingInput?.shift();
+      }
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.fail(error);
+    } finally {
+      this.receiving = false;
+      this.pendingInput = undefined;
+    }
+    this.answerPing();
+    this.rethrowUserError();
+  }
+
+  /** Bytes of received messages held while an async extension decode runs (pause reading above a mark). */
+  get bufferedIncoming(): number {
+    return this.pipeline === undefined ? 0 : this.pipeline.bufferedIncoming;
+  }
+
+  /**
+   * Bytes of incoming data the connection holds: a partly received frame, the earlier fragments of the
+   * message in progress, and messages waiting for an extension to decode them. An adapter adds this to
+   * what it has queued for the wire to account for a connection's memory.
+   */
+  get bufferedBytes(): number {
+    return this.decoder.bufferedBytes + this.receiver.bufferedBytes + this.bufferedIncoming;
+  }
+
+  /**
+   * True while a frame or a fragmented message is partly received. An adapter bounds how long this may
+   * last (a peer trickling a message byte by byte would otherwise hold its connection forever).
+   */
+  get receivingMessage(): boolean {
+    return this.receiver.receivingMessage || this.decoder.midFrame;
+  }
+
+  /** Sends a data message (a string is UTF-8 encoded). After close(), `done` gets an error and nothing is sent. */
+  send(data: Uint8Array | string, binary: boolean, done?: (error?: Error) => void): void {
+    if (this.current !== State.Open) {
+      if (done) void Promise.resolve().then(() => done(notOpenError()));
+      return;
+    }
+    const bytes = typeof data === 'string' ? utf8Encoder.encode(data) : data;
+    const pipeline = this.pipeline;
+    if (pipeline === undefined) {
+      this.writeMessage(binary ? Opcode.BINARY : Opcode.TEXT, bytes, false, done);
+      return;
+    }
+    pipeline.send(bytes, binary, done);
+    this.rethrowUserError();
+  }
+
+  /** Sends a ping (at most 125 bytes). Returns false when nothing may be sent any more. */
+  ping(data?: Uint8Array | string): boolean {
+    return this.sendControl(Opcode.PING, toBytes(data));
+  }
+
+  /** Sends an unsolicited pong (at most 125 bytes). Returns false when nothing may be sent any more. */
+  pong(data?: Uint8Array | string): boolean {
+    return this.sendControl(Opcode.PONG, toBytes(data));
+  }
+
+  /**
+   * Starts the closing handshake: no data is sent after this. Without a code the close frame is empty.
+   * Throws RangeError for a code that may not be sent or a reason over 123 bytes, TypeError for a reason
+   * without a code. Does nothing when a close frame was already sent.
+   */
+  close(code?: number, reason?: string): void {
+    if (this.current !== State.Open) return;
+    const payload = encodeClosePayload(code, reason);
+    this.startClose(payload);
+    this.rethrowUserError();
+  }
+
+  /**
+   * Ends the connection without a closing handshake (the transport went away): releases extensions and
+   * fails pending sends. No events are emitted. Safe to call in any state, also after 'closed' or 'fail';
+   * adapters should call it when the socket closes rather than disposing extensions themselves.
+   */
+  destroy(): void {
+    this.terminate();
+  }
+
+  // ---- receiving -------------------------------------------------------------------------------
+
+  /** @internal A whole data message from the receiver (text validated). */
+  receivedMessage(binary: boolean, data: Uint8Array): void {
+    this.emit({ type: 'message', binary, data });
+  }
+
+  /** @internal A control frame from the receiver: answered, reported, or the start of the end. */
+  receivedControl(opcode: number, payload: Uint8Array): void {
+    if (opcode === Opcode.PING) {
+      if (this.autoPong && this.current === State.Open) {
+        if (this.pongsWritten < PONGS_PER_RECEIVE) {
+          this.pongsWritten++;
+          this.writeFrame(Opcode.PONG, true, 0, payload, undefined);
+        } else {
+          // Answered when this receive() call ends, or before a close frame, whichever comes first.
+          this.pongDue = payload;
+        }
+      }
+      this.emit({ type: 'ping', data: payload });
+    } else if (opcode === Opcode.PONG) {
+      this.emit({ type: 'pong', data: payload });
+    } else {
+      const status = decodeClosePayload(payload); // throws 1002/1007 for a malformed close
+      this.decoder.stop(); // nothing after a close frame is read
+      const pipeline = this.pipeline;
+      if (pipeline !== undefined && pipeline.holdingInbound) pipeline.holdPeerClose(status);
+      else this.peerClosed(status);
+    }
+  }
+
+  // ---- event delivery --------------------------------------------------------------------------
+
+  /** An event in wire order: at once, or behind messages an extension is still decoding. */
+  private emit(event: ConnectionEvent): void {
+    const pipeline = this.pipeline;
+    if (pipeline !== undefined && pipeline.holdingInbound) pipeline.holdEvent(event);
+    else this.deliver(event);
+  }
+
+  /** @internal Hands an event to the application (also called by the pipeline for events it held). */
+  deliver(event: ConnectionEvent): void {
+    try {
+      this.onEvent(event);
+    } catch (error) {
+      if (!this.userErrorPending) {
+        this.userErrorPending = true;
+        this.userError = error;
+      }
+    }
+  }
+
+  /** @internal Rethrows the first exception onEvent threw, once the connection is consistent again. */
+  rethrowUserError(): void {
+    if (!this.userErrorPending) return;
+    const error = this.userError;
+    this.userErrorPending = false;
+    this.userError = undefined;
+    throw error;
+  }
+
+  // ---- sending ---------------------------------------------------------------------------------
+
+  private sendControl(opcode: number, payload: Uint8Array): boolean {
+    if (payload.length > 125) throw new RangeError('Control frame payload must be at most 125 bytes');
+    if (this.current !== State.Open) return false;
+    this.writeFrame(opcode, true, 0, payload, undefined);
+    return true;
+  }
+
+  /** Writes the pong owed for the last ping received, if any (see `autoPong`). */
+  private answerPing(): void {
+    const payload = this.pongDue;
+    if (payload === undefined) return;
+    this.pongDue = undefined;
+    if (this.current === State.Open) this.writeFrame(Opcode.PONG, true, 0, payload, undefined);
+  }
+
+  /** @internal A data message for the wire, split into frames of at most `fragmentSize`. */
+  writeMessage(opcode: number, payload: Uint8Array, rsv1: boolean, done: ((error?: Error) => void) | undefined): void {
+    const rsv = rsv1 ? RSV1 : 0;
+    const size = this.fragmentSize;
+    if (payload.length <= size) {
+      this.writeFrame(opcode, true, rsv, payload, done);
+      return;
+    }
+    let offset = 0;
+    let first = true;
+    while (offset < payload.length) {
+      const end = Math.min(offset + size, payload.length);
+      const fin = end === payload.length;
+      this.writeFrame(first ? opcode : Opcode.CONTINUATION, fin, first ? rsv : 0, payload.subarray(offset, end), fin ? done : undefined);
+      first = false;
+      offset = end;
+    }
+  }
+
+  private writeFrame(opcode: number, fin: boolean, rsv: number, payload: Uint8Array, done: ((error?: Error) => void) | undefined): void {
+    const maskKeys = this.maskKeys;
+    if (maskKeys !== undefined) {
+      this.onWrite(encodeMaskedFrame(opcode, fin, rsv, payload, maskKeys.next(), this.allocate), done);
+      return;
+    }
+    const header = encodeFrameHeader(opcode, fin, rsv, payload.length);
+    this.onWrite(payload.length === 0 ? [header] : [header, payload], done);
+  }
+
+  // ---- closing handshake: every change of `current` is made in this section ----------------------
+
+  /** We close: close(), or the reply to the peer's close. Nothing but that frame is sent from now on. */
+  private startClose(payload: Uint8Array): void {
+    this.answerPing(); // the pong owed, if any, goes out before our close
+    this.current = State.CloseQueued;
+    const pipeline = this.pipeline;
+    if (pipeline !== undefined && pipeline.holdingOutbound) pipeline.holdClose(payload);
+    else this.writeClose(payload);
+  }
+
+  /** @internal Our close frame goes on the wire: at once, or once the messages sent before it are encoded. */
+  writeClose(payload: Uint8Array): void {
+    this.writeFrame(Opcode.CLOSE, true, 0, payload, undefined);
+    switch (this.current) {
+      case State.CloseQueued:
+        this.current = State.CloseSent;
+        break;
+      case State.CloseReceived:
+        this.finish();
+        break;
+      default:
+      // Terminated by destroy() from inside onWrite: nothing more happens.
+    }
+  }
+
+  /** @internal The peer's close frame, in event order: our reply unless we closed first, the event, maybe the end. */
+  peerClosed(status: CloseStatus): void {
+    if (this.current === State.Open) {
+      // Echo the peer's code (RFC 6455 section 5.5.1); an empty close is answered with an empty one.
+      this.startClose(status.code === CloseCode.NO_STATUS ? EMPTY_BYTES : encodeClosePayload(status.code));
+    }
+    this.deliver({ type: 'close', code: status.code, reason: status.reason });
+    // Taken only after the 'close' event, so that 'closed' cannot come first.
+    switch (this.current) {
+      case State.CloseQueued:
+        this.current = State.CloseReceived;
+        break;
+      case State.CloseSent:
+        this.finish();
+        break;
+      default:
+      // Terminated by destroy() during the 'close' event.
+    }
+  }
+
+  /**
+   * Both close frames exchanged. The state turns Closed with the 'closed' event, not before, so state and
+   * events agree. No event can be waiting inbound: the decoder stops at the peer's close frame, which is
+   * therefore the last inbound event, and both closes count as exchanged only once it was taken.
+   */
+  private finish(): void {
+    this.current = State.Closed;
+    this.deliver({ type: 'closed' });
+    disposeExtensions(this.extensions);
+  }
+
+  /** @internal Fails the connection: a close frame with the error's code unless ours is on the wire, then `fail`. */
+  fail(error: ProtocolError): void {
+    let writeClose: boolean;
+    switch (this.current) {
+      case State.Closed:
+      case State.Terminated:
+        return;
+      case State.CloseSent:
+        writeClose = false;
+        break;
+      default:
+        // Open, CloseQueued, CloseReceived: our close frame is not written; the failure's code goes in it.
+        writeClose = true;
+    }
+    this.current = State.Terminated;
+    this.pongDue = undefined;
+    this.decoder.stop();
+    this.dropQueues();
+    if (writeClose) {
+      this.writeFrame(Opcode.CLOSE, true, 0, encodeClosePayload(closeCodeFor(error), truncateUtf8(error.message)), undefined);
+    }
+    disposeExtensions(this.extensions);
+    this.deliver({ type: 'fail', error });
+  }
+
+  /** destroy(): the transport went away. No events; pending sends get an error. */
+  private terminate(): void {
+    const previous = this.current;
+    if (previous === State.Terminated) return;
+    this.current = State.Terminated;
+    this.decoder.stop();
+    this.dropQueues();
+    // Closed released the extensions with its 'closed' event.
+    if (previous !== State.Closed) disposeExtensions(this.extensions);
+  }
+
+  /** Drops what the connection holds for messages that will now never complete. */
+  private dropQueues(): void {
+    this.pipeline?.drop();
+    this.receiver.dropFragments();
+  }
+}
