@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Canary, type CanaryReport } from './canary.js';
 import type { CaseContext, ChaosCase, SentCounts } from './case.js';
@@ -11,7 +12,6 @@ import { formatBytes } from './units.js';
 import type { Failure } from './verdict.js';
 import { connectTcp, openWebSocket } from './wire/handshake.js';
 import { Peer } from './wire/peer.js';
-import type { Socket } from 'node:net';
 
 /** Everything measured about one case against one target. */
 export interface CaseResult {
