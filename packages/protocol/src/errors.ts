@@ -51,6 +51,20 @@ export class ProtocolError extends Error {
   }
 }
 
+/** Characters of a peer's input an error message quotes at most. */
+export const EXCERPT_LENGTH = 40;
+
+/**
+ * Quotes at most {@link EXCERPT_LENGTH} characters of a peer's input, around `at`, for an error
+ * message: a message names what was wrong without reflecting a 15 KB header back at its sender.
+ */
+export function excerpt(input: string, at = 0): string {
+  if (input.length <= EXCERPT_LENGTH) return JSON.stringify(input);
+  const start = Math.max(0, Math.min(at - EXCERPT_LENGTH / 2, input.length - EXCERPT_LENGTH));
+  const end = start + EXCERPT_LENGTH;
+  return `${start > 0 ? '...' : ''}${JSON.stringify(input.slice(start, end))}${end < input.length ? '...' : ''} (${input.length} characters)`;
+}
+
 /** A handshake that cannot succeed; `status` is the HTTP status a server answers with. */
 export class HandshakeError extends Error {
   /** HTTP status for a server to answer with (for a client: the status it received). */

@@ -415,3 +415,23 @@ describe('Connection with asynchronous extensions', () => {
     expect(received.filter((e) => e.startsWith('client')).slice(-2)).toEqual(['client close:1000:', 'client closed']);
   });
 });
+
+describe('errors quote a peer\'s input briefly', () => {
+  it('a long bad extension header is quoted around the fault, 40 characters at most', () => {
+    const value = `permessage-deflate; ${'a'.repeat(10_000)}=@${'b'.repeat(5_000)}`;
+    let message = '';
+    try {
+      parseExtensionHeader(value);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^Invalid Sec-WebSocket-Extensions header at offset \d+/);
+    expect(message.length).toBeLessThan(200);
+    expect(message).toContain('=@');
+    expect(message).toContain(`(${value.length} characters)`);
+  });
+
+  it('a short one is quoted whole', () => {
+    expect(() => parseExtensionHeader('x; =')).toThrow(/"x; ="$/);
+  });
+});

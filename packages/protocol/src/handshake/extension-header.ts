@@ -10,12 +10,12 @@
  * @module
  */
 
-import { HandshakeError } from '../errors.js';
+import { excerpt, HandshakeError } from '../errors.js';
 import type { ExtensionOffer } from '../extensions/extension.js';
 import { isTchar, isToken } from './headers.js';
 
 function syntaxError(value: string, at: number, what: string): HandshakeError {
-  return new HandshakeError(400, `Invalid Sec-WebSocket-Extensions header at offset ${at} (${what}): ${JSON.stringify(value)}`);
+  return new HandshakeError(400, `Invalid Sec-WebSocket-Extensions header at offset ${at} (${what}): ${excerpt(value, at)}`);
 }
 
 function skipSpace(s: string, i: number): number {

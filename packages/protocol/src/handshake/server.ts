@@ -6,7 +6,7 @@
 
 import { computeAccept } from './accept.js';
 import { base64DecodedLength } from './base64.js';
-import { HandshakeError } from '../errors.js';
+import { excerpt, HandshakeError } from '../errors.js';
 import { disposeExtensions, type Extension, type ExtensionOffer, type ServerExtensionNegotiator } from '../extensions/extension.js';
 import { formatSharedResponses, parseSharedOffers } from './extension-header.js';
 import { forEachHeader, getHeaderValues, type HeadersInput, isToken, listHasToken, splitList, valueHasToken } from './headers.js';
@@ -170,7 +170,7 @@ function accept(headers: HeadersInput, options: ServerHandshakeOptions): Upgrade
 
   const offered = fields.protocol === undefined ? [] : splitList(list(fields.protocol));
   for (const protocol of offered) {
-    if (!isToken(protocol)) throw new HandshakeError(400, `Invalid subprotocol name ${JSON.stringify(protocol)}`);
+    if (!isToken(protocol)) throw new HandshakeError(400, `Invalid subprotocol name ${excerpt(protocol)}`);
   }
   if (offered.length > 1 && new Set(offered).size !== offered.length) throw new HandshakeError(400, 'Duplicate subprotocol offered');
   let protocol: string | undefined;
