@@ -139,12 +139,19 @@ export class Canary {
 
   private onEcho(opcode: number, data: Buffer): void {
     const seq = this.outstanding.shift();
-    if (seq === undefined) return this.fail(`unexpected message of ${data.length} bytes (nothing outstanding)`);
+    if (seq === undefined) {
+      this.fail(`unexpected message of ${data.length} bytes (nothing outstanding)`);
+      return;
+    }
     const want = expected(seq);
-    if (opcode !== want.opcode) return this.fail(`echo of #${seq} came back with opcode ${opcode}, sent ${want.opcode}`);
+    if (opcode !== want.opcode) {
+      this.fail(`echo of #${seq} came back with opcode ${opcode}, sent ${want.opcode}`);
+      return;
+    }
     if (!data.equals(want.payload)) {
       const got = data.subarray(0, 12).toString('latin1');
-      return this.fail(`echo of #${seq} differs (${data.length} bytes starting "${got}", sent ${want.payload.length})`);
+      this.fail(`echo of #${seq} differs (${data.length} bytes starting "${got}", sent ${want.payload.length})`);
+      return;
     }
     this.observeWait();
     this.echoed++;

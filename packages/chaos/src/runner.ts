@@ -243,8 +243,8 @@ export async function runCase(chaosCase: ChaosCase, targetId: TargetId, settings
     // What the server's own budget did, when it has one: the most connections it paused at once, and
     // how many it closed with 1013 (a running count since it started).
     if (serverMemoryPeak !== undefined) {
-      const paused = serverMemoryPeak['paused'] ?? 0;
-      const closed = serverMemoryPeak['closed'] ?? 0;
+      const paused = serverMemoryPeak.paused ?? 0;
+      const closed = serverMemoryPeak.closed ?? 0;
       if (paused > 0) tally.set('budget-paused', paused);
       if (closed > 0) tally.set('budget-closed', closed);
     }

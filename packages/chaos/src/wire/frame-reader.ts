@@ -59,12 +59,18 @@ export class FrameReader {
       } else if (length === 127) {
         if (head.length < 10) return;
         const big = head.readBigUInt64BE(2);
-        if (big > BigInt(this.maxMessage)) return this.stop(`frame of ${big} bytes declared`);
+        if (big > BigInt(this.maxMessage)) {
+          this.stop(`frame of ${big} bytes declared`);
+          return;
+        }
         length = Number(big);
         offset = 10;
       }
       if (masked) offset += 4;
-      if (length > this.maxMessage) return this.stop(`frame of ${length} bytes declared`);
+      if (length > this.maxMessage) {
+        this.stop(`frame of ${length} bytes declared`);
+        return;
+      }
       if (this.bufferedLength < offset + length) return;
       const whole = this.take(offset + length);
       const payload = whole.subarray(offset);
@@ -91,10 +97,16 @@ export class FrameReader {
         this.sink.pong?.(f.payload);
         return;
       case 0x0:
-        if (this.fragmentOpcode < 0) return this.stop('continuation frame without a message');
+        if (this.fragmentOpcode < 0) {
+          this.stop('continuation frame without a message');
+          return;
+        }
         this.fragments.push(f.payload);
         this.fragmentLength += f.payload.length;
-        if (this.fragmentLength > this.maxMessage) return this.stop('reassembled message too large');
+        if (this.fragmentLength > this.maxMessage) {
+          this.stop('reassembled message too large');
+          return;
+        }
         if (f.fin) {
           const data = Buffer.concat(this.fragments, this.fragmentLength);
           const opcode = this.fragmentOpcode;
@@ -106,7 +118,10 @@ export class FrameReader {
         return;
       case 0x1:
       case 0x2:
-        if (this.fragmentOpcode >= 0) return this.stop('new message inside a fragmented one');
+        if (this.fragmentOpcode >= 0) {
+          this.stop('new message inside a fragmented one');
+          return;
+        }
         if (f.fin) this.sink.message?.(f.opcode, f.payload);
         else {
           this.fragmentOpcode = f.opcode;

@@ -113,7 +113,10 @@ export function readAnswer(socket: Socket, timeoutMs: number, maxBytes = 1024 * 
     }
     function onData(chunk: Buffer): void {
       data = data.length === 0 ? chunk : Buffer.concat([data, chunk]);
-      if (data.length >= maxBytes) return finish(false);
+      if (data.length >= maxBytes) {
+        finish(false);
+        return;
+      }
       const end = data.indexOf('\r\n\r\n');
       if (end >= 0 && /^HTTP\/1\.1 101 /.test(data.subarray(0, 13).toString('latin1'))) finish(false);
     }
