@@ -88,6 +88,7 @@ export class MemoryBudget {
       charge = { outgoing: 0, incoming: 0 };
       this.charges.set(member, charge);
     }
+    const grew = outgoing + incoming > charge.outgoing + charge.incoming;
     this.outgoing += outgoing - charge.outgoing;
     this.incoming += incoming - charge.incoming;
     charge.outgoing = outgoing;
@@ -95,11 +96,9 @@ export class MemoryBudget {
     if (outgoing === 0 && incoming === 0) this.charges.delete(member);
     const used = this.outgoing + this.incoming;
     if (used >= this.limit * PAUSE_AT) {
-      if (used < this.limit && performance.now() - this.lastRecount < RECOUNT_SPACING) {
-        // Too soon for another recount: stop the one that grew, and let the next recount judge.
-        if (outgoing + incoming > 0) this.pause(member, performance.now());
-        return;
-      }
+      // Under pressure, a connection that grows stops reading at once: reading is how it grows.
+      if (grew) this.pause(member, performance.now());
+      if (used < this.limit && performance.now() - this.lastRecount < RECOUNT_SPACING) return;
       this.enforce();
     } else if (this.paused.size > 0 && used < this.limit * RESUME_AT) {
       this.enforce();
@@ -141,15 +140,17 @@ export class MemoryBudget {
    * - under the resume mark: resumes every paused connection;
    * - at or over the budget: closes the largest with 1013 until the total is under the budget;
    * - over the pause mark: closes the largest connection that has been paused for {@link PAUSE_GRACE}
-   *   already, and pauses every connection that holds anything. Holding and reading is how a
-   *   connection grows; one that holds nothing (its messages delivered, its output flushed) reads on.
+   *   already, and pauses the largest until what they hold covers the excess over the resume mark.
+   *   (Connections that grow while the pressure lasts are paused as they report, in `report`.) The
+   *   others, holding little, read on: a well-behaved client is not made to wait for an attacker.
    */
   private enforce(): void {
     const now = performance.now();
     this.lastRecount = now;
     this.recount();
+    let largest: [BudgetMember, Charge][] = [];
     if (this.outgoing + this.incoming >= this.limit * PAUSE_AT) {
-      const largest = [...this.charges].sort((a, b) => b[1].outgoing + b[1].incoming - (a[1].outgoing + a[1].incoming));
+      largest = [...this.charges].sort((a, b) => b[1].outgoing + b[1].incoming - (a[1].outgoing + a[1].incoming));
       let i = 0;
       while (i < largest.length && this.outgoing + this.incoming >= this.limit) this.close(largest[i++]![0]);
       const stale = largest.findIndex(([member], at) => at >= i && now - (this.paused.get(member) ?? now) >= PAUSE_GRACE);
@@ -161,7 +162,13 @@ export class MemoryBudget {
       this.paused.clear();
       this.stop();
     } else if (used >= this.limit * PAUSE_AT) {
-      for (const [member, charge] of this.charges) if (charge.outgoing + charge.incoming > 0) this.pause(member, now);
+      let covered = 0;
+      for (const [member, charge] of largest) {
+        if (covered >= used - this.limit * RESUME_AT) break;
+        if (!this.charges.has(member)) continue; // closed above
+        covered += charge.outgoing + charge.incoming;
+        this.pause(member, now);
+      }
     }
   }
 
