@@ -272,9 +272,15 @@ export class WebSocketConnection
     if (socket.destroyed) process.nextTick(() => this.onSocketClose());
   }
 
-  /** 'open' until a close frame was sent or received, 'closing' during the closing handshake, then 'closed'. */
+  /**
+   * 'open' until a close frame was sent or received or the connection failed, then 'closing' until the
+   * socket is gone, then 'closed'. The one place that answers "is it open?" for this class and for the
+   * WHATWG `WebSocket` built on it: the codec knows the protocol side (its 'closed' also covers a
+   * failure whose close frame the socket is still flushing), only the adapter knows the socket is gone.
+   */
   get state(): WebSocketConnectionState {
-    return this.finished ? 'closed' : this.codec.state;
+    if (this.finished) return 'closed';
+    return this.codec.state === 'open' ? 'open' : 'closing';
   }
 
   /** Payload bytes accepted by `send` and not yet handed to the kernel (WHATWG `bufferedAmount`). */
@@ -311,7 +317,7 @@ export class WebSocketConnection
       payload = toBytes(data);
       binary = options?.binary ?? true;
     }
-    if (this.finished || this.codec.state !== 'open') {
+    if (this.state !== 'open') {
       return this.refuse(new ConnectionError('ERR_NOT_OPEN', `cannot send: the connection is ${this.state}`), callback);
     }
     const size = payload.byteLength;
@@ -341,13 +347,13 @@ export class WebSocketConnection
 
   /** Sends a ping (payload at most 125 bytes). A 'pong' event follows when the peer answers. */
   ping(data?: Uint8Array | string): void {
-    if (this.finished || this.codec.state !== 'open') throw new ConnectionError('ERR_NOT_OPEN', `cannot ping: the connection is ${this.state}`);
+    if (this.state !== 'open') throw new ConnectionError('ERR_NOT_OPEN', `cannot ping: the connection is ${this.state}`);
     this.codec.ping(data);
   }
 
   /** Sends an unsolicited pong (or a manual answer when `autoPong` is off). */
   pong(data?: Uint8Array | string): void {
-    if (this.finished || this.codec.state !== 'open') throw new ConnectionError('ERR_NOT_OPEN', `cannot pong: the connection is ${this.state}`);
+    if (this.state !== 'open') throw new ConnectionError('ERR_NOT_OPEN', `cannot pong: the connection is ${this.state}`);
     this.codec.pong(data);
   }
 
@@ -357,7 +363,7 @@ export class WebSocketConnection
    * socket is destroyed if the peer does not complete the handshake within `closeTimeout`.
    */
   close(code?: number, reason?: string): void {
-    if (this.finished || this.codec.state !== 'open') return;
+    if (this.state !== 'open') return;
     this.codec.close(code, reason);
     this.armCloseTimer();
   }
@@ -421,7 +427,7 @@ export class WebSocketConnection
       return;
     }
     this.alive = false;
-    if (this.codec.state === 'open') this.codec.ping();
+    if (this.state === 'open') this.codec.ping();
   }
 
   // ---- codec -> socket -------------------------------------------------------------------------
@@ -564,7 +570,7 @@ export class WebSocketConnection
 
   private messageTimedOut(): void {
     this.messageTimer = undefined;
-    if (this.finished || this.codec.state !== 'open') return;
+    if (this.state !== 'open') return;
     const error = new ConnectionError('ERR_MESSAGE_TIMEOUT', `a message took longer than ${this.messageTimeout} ms to arrive`);
     if (this.failure === undefined) this.failure = error;
     this.emitError(error);
@@ -605,7 +611,7 @@ export class WebSocketConnection
       this.socket.destroy();
       return;
     }
-    if (this.codec.state === 'open') this.codec.close(1013, 'server over memory budget');
+    if (this.state === 'open') this.codec.close(1013, 'server over memory budget');
     // Drops the partial message and anything waiting for an extension: the memory goes back now. What
     // still arrives is read and ignored (a paused socket would never see the peer's FIN).
     this.codec.destroy();
@@ -711,6 +717,7 @@ export class WebSocketConnection
     if (this.queues !== undefined) for (const queue of this.queues) queue.end();
     this.queues = undefined;
     this.clientSet?.delete(this);
+    // Clean: both close frames exchanged (the codec finished its closing handshake) and nothing failed.
     const clean = this.failure === undefined && this.peerCode !== undefined && this.codec.state === 'closed';
     // The transport is gone: the codec releases the extensions (exactly once, however it ended) and
     // fails sends still queued behind an async encode, so their promises settle.
