@@ -223,7 +223,7 @@ export class WebSocketConnection
       role: options.role,
       maxMessageSize: options.maxMessageSize ?? DEFAULTS.maxMessageSize,
       maxFragments: options.maxFragments ?? DEFAULTS.maxFragments,
-      autoPong: options.autoPong ?? true,
+      autoPong: options.autoPong ?? DEFAULTS.autoPong,
       fragmentSize: options.fragmentSize,
       extensions: options.extensions ?? [],
       random: options.role === 'client' ? (options.random ?? secureRandom) : undefined,
@@ -233,7 +233,7 @@ export class WebSocketConnection
       onEvent: this.onEvent,
     });
 
-    const interval = options.heartbeatInterval ?? 0;
+    const interval = options.heartbeatInterval ?? DEFAULTS.clientHeartbeatInterval;
     if (options.heartbeatGroup !== undefined) {
       this.heartbeatGroup = options.heartbeatGroup;
       this.ownHeartbeat = false;
