@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   HandshakeError,
@@ -18,7 +18,9 @@ import { perMessageDeflateNegotiators, type PerMessageDeflateOptions } from './e
 import { HeartbeatGroup } from './heartbeat.js';
 import { defaultMemoryBudget, MemoryBudget, type MemoryReport } from './memory-budget.js';
 import { rejectHandshake, writeHttpResponse } from './http-response.js';
-import { attachToHttpServer, detachFromHttpServer, markInternal, pathOf } from './upgrade-router.js';
+import { answerPlainRequest } from './plain-http.js';
+import { watchRequestHeads, type RequestWatch } from './request-watch.js';
+import { attachToHttpServer, detachFromHttpServer, pathOf } from './upgrade-router.js';
 import { WebSocketConnection } from './websocket-connection.js';
 
 /** A refusal from the `authorize` hook: the HTTP status, a human-readable reason, extra headers. */
@@ -180,19 +182,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
           : http.createServer();
       this.httpServer = server;
       this.ownsServer = true;
-      // Drop clients that trickle their request: the timer runs from TCP (or TLS) accept until the
-      // request head is complete ('upgrade' or 'request'), where the handshake timer takes over.
-      // prependListener: the trickle watch must end before any handler runs.
-      if (this.handshakeTimeout > 0) {
-        const watch = new RequestWatch(this.handshakeTimeout);
-        this.requestWatch = watch;
-        server.on(options.tls !== undefined ? 'secureConnection' : 'connection', (socket: Socket) => watch.add(socket));
-        const headSeen = (request: http.IncomingMessage): void => watch.delete(request.socket);
-        // Not a handler of upgrades: the router must still answer a path nobody serves.
-        markInternal(headSeen);
-        server.prependListener('request', headSeen);
-        server.prependListener('upgrade', headSeen);
-      }
+      // Drop clients that trickle their request: the watch runs from TCP (or TLS) accept until the
+      // request head is complete, where the handshake timer takes over.
+      this.requestWatch = this.handshakeTimeout > 0 ? watchRequestHeads(server, options.tls !== undefined, this.handshakeTimeout) : undefined;
       server.on('request', answerPlainRequest);
       server.on('error', (error) => this.emit('error', error));
       attachToHttpServer(server, this);
@@ -467,72 +459,6 @@ function extensionsHeaderOf(headers: readonly (readonly [string, string])[]): st
   return undefined;
 }
 
-/**
- * Drops own-server sockets whose request head has not arrived within `timeout` ms (a client trickling
- * its request, or sending nothing), with one interval timer for all of them.
- *
- * WHY not a timer per socket: this runs for every TCP connection; a timer armed at accept and cleared
- * at the request head is a Timeout object, two timer-list updates and two listener changes per
- * connection, all for a drop that almost never happens. Instead sockets are filed in generations: every
- * `timeout / 2` ms the oldest of three generations is destroyed and the others age by one, so a
- * socket is dropped between `timeout` and 1.5 x `timeout` after accept.
- */
-class RequestWatch {
-  /** Newest first; a socket is in at most one of them. */
-  private readonly generations: [Set<Duplex>, Set<Duplex>, Set<Duplex>] = [new Set(), new Set(), new Set()];
-  private timer: NodeJS.Timeout | undefined;
-  /** One listener for all sockets: a socket that closes early must not be held until the sweep. */
-  private readonly onClose: (this: Duplex) => void;
-
-  constructor(private readonly timeout: number) {
-    const watch = this;
-    this.onClose = function (this: Duplex): void {
-      watch.delete(this);
-    };
-  }
-
-  add(socket: Duplex): void {
-    this.generations[0].add(socket);
-    // Left in place after the request head: the shared function costs one listener slot, and removing
-    // it would cost a listener-array splice on every connection.
-    socket.on('close', this.onClose);
-    if (this.timer === undefined) {
-      this.timer = setInterval(() => this.sweep(), Math.max(1, Math.ceil(this.timeout / 2)));
-      this.timer.unref();
-    }
-  }
-
-  /** The request head arrived (or the socket is gone): no longer a candidate for the drop. */
-  delete(socket: Duplex): void {
-    const [newest, middle, oldest] = this.generations;
-    if (!newest.delete(socket) && !middle.delete(socket)) oldest.delete(socket);
-  }
-
-  /** Destroys every socket still waiting (used by `close()`). */
-  destroyAll(): void {
-    for (const generation of this.generations) {
-      for (const socket of generation) socket.destroy();
-      generation.clear();
-    }
-    this.stop();
-  }
-
-  private sweep(): void {
-    const [newest, middle, oldest] = this.generations;
-    for (const socket of oldest) socket.destroy();
-    oldest.clear();
-    this.generations[0] = oldest;
-    this.generations[1] = newest;
-    this.generations[2] = middle;
-    if (newest.size === 0 && middle.size === 0) this.stop();
-  }
-
-  private stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-  }
-}
-
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
@@ -549,15 +475,4 @@ interface PendingHandshake {
   timer: NodeJS.Timeout | undefined;
   /** Holds live extensions not yet handed to a connection (disposed if the handshake fails). */
   result: AcceptedUpgrade;
-}
-
-/** Our own server's answer to plain HTTP requests: this port speaks WebSocket only. */
-function answerPlainRequest(request: http.IncomingMessage, response: http.ServerResponse): void {
-  const get = request.method === 'GET' || request.method === 'HEAD';
-  response.writeHead(get ? 400 : 405, {
-    'Content-Type': 'text/plain; charset=utf-8',
-    Connection: 'close',
-    ...(get ? {} : { Allow: 'GET' }),
-  });
-  response.end(get ? 'Expected a WebSocket handshake (Upgrade: websocket)\n' : `Method ${request.method ?? ''} not allowed\n`);
 }
