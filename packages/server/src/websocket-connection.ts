@@ -4,8 +4,9 @@ import type { Duplex } from 'node:stream';
 import { Connection, type ConnectionEvent, type Extension, type ProtocolError } from '@wsts/protocol';
 import { checkLimits, DEFAULTS } from './defaults.js';
 import { ConnectionError } from './errors.js';
-import { HeartbeatGroup, type HeartbeatMember } from './heartbeat.js';
-import type { BudgetMember, MemoryBudget } from './memory-budget.js';
+import type { HeartbeatMember } from './heartbeat.js';
+import { Membership } from './membership.js';
+import type { BudgetMember } from './memory-budget.js';
 import { MessageQueue } from './message-iterator.js';
 import { secureRandom } from './random.js';
 import { WebSocketMessage } from './websocket-message.js';
@@ -63,12 +64,6 @@ export interface WebSocketConnectionOptions {
    * arrived since the previous ping. Default 0 (off) for a bare connection; servers pass their own.
    */
   heartbeatInterval?: number | undefined;
-  /** @internal The server's `clients` set: the connection removes itself when it closes. */
-  clientSet?: Set<WebSocketConnection> | undefined;
-  /** @internal A shared heartbeat timer (used by `WebSocketServer`); overrides `heartbeatInterval`. */
-  heartbeatGroup?: HeartbeatGroup | undefined;
-  /** @internal The server's memory budget, shared by its connections. */
-  budget?: MemoryBudget | undefined;
   /** Answer pings automatically. Default true. */
   autoPong?: boolean | undefined;
   /** Split outgoing data messages into frames of at most this many payload bytes. Default: never split. */
@@ -157,12 +152,10 @@ export class WebSocketConnection
   private readonly sendHighWaterMark: number;
   private readonly messageTimeout: number;
   private readonly closeTimeout: number;
-  private readonly budget: MemoryBudget | undefined;
   /** The extensions that hold incoming data of their own (inflate output), or undefined. */
   private readonly holders: readonly { readonly bufferedBytes: number }[] | undefined;
-  private readonly heartbeatGroup: HeartbeatGroup | undefined;
-  private readonly ownHeartbeat: boolean;
-  private readonly clientSet: Set<WebSocketConnection> | undefined;
+  /** The server's clients set, heartbeat and memory budget, or a heartbeat of its own; often none. */
+  private readonly membership: Membership | undefined;
 
   /** Payload bytes passed to `send` whose write has not completed yet. */
   private pending = 0;
@@ -206,6 +199,8 @@ export class WebSocketConnection
     readonly socket: Duplex,
     head: Uint8Array | undefined,
     options: WebSocketConnectionOptions,
+    /** @internal Given by `WebSocketServer` to the connections it opens; not an option. */
+    membership?: Membership,
   ) {
     super();
     checkLimits(options);
@@ -216,7 +211,6 @@ export class WebSocketConnection
     this.sendHighWaterMark = options.sendHighWaterMark ?? DEFAULTS.sendHighWaterMark;
     this.messageTimeout = options.messageTimeout ?? DEFAULTS.messageTimeout;
     this.closeTimeout = options.closeTimeout ?? DEFAULTS.closeTimeout;
-    this.budget = options.budget;
     const holders = (options.extensions ?? []).filter(holdsBytes);
     this.holders = holders.length > 0 ? holders : undefined;
     this.codec = new Connection({
@@ -233,21 +227,9 @@ export class WebSocketConnection
       onEvent: this.onEvent,
     });
 
-    const interval = options.heartbeatInterval ?? DEFAULTS.clientHeartbeatInterval;
-    if (options.heartbeatGroup !== undefined) {
-      this.heartbeatGroup = options.heartbeatGroup;
-      this.ownHeartbeat = false;
-    } else if (interval > 0) {
-      // A bare connection (e.g. a client) owns a one-member group.
-      this.heartbeatGroup = new HeartbeatGroup(interval);
-      this.ownHeartbeat = true;
-    } else {
-      this.heartbeatGroup = undefined;
-      this.ownHeartbeat = false;
-    }
-    this.heartbeatGroup?.add(this);
-    this.clientSet = options.clientSet;
-    this.clientSet?.add(this);
+    // A server's membership brings its heartbeat; a connection without one may have its own.
+    this.membership = membership ?? Membership.ofBareConnection(options.heartbeatInterval ?? DEFAULTS.clientHeartbeatInterval);
+    this.membership?.join(this);
 
     const socketLike = socket as Partial<{ setNoDelay(v: boolean): void; setTimeout(ms: number): void }>;
     // Small frames must not wait for Nagle; we already batch writes per tick with cork/uncork.
@@ -501,7 +483,7 @@ export class WebSocketConnection
     this.queuedWrites = Math.max(0, this.queuedWrites - before);
     this.stalled = this.socket.writableLength > 0;
     const queued = this.outgoingBytes();
-    if (this.budget !== undefined) this.reportMemory();
+    if (this.membership?.budget !== undefined) this.reportMemory();
     if (this.outputPaused && queued <= this.sendHighWaterMark / 2) {
       this.outputPaused = false;
       this.updateFlow();
@@ -543,7 +525,7 @@ export class WebSocketConnection
       this.updateFlow();
       this.placeMarker();
     }
-    if (this.budget !== undefined && (this.charged || this.stalled)) this.reportMemory();
+    if (this.membership?.budget !== undefined && (this.charged || this.stalled)) this.reportMemory();
   }
 
   private onData(chunk: Buffer | Uint8Array): void {
@@ -553,7 +535,7 @@ export class WebSocketConnection
     if (codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming) this.updateFlow();
     // Armed at the first read that leaves a message unfinished, cleared at the read that ends it.
     if (this.messageTimeout > 0 && codec.receivingMessage !== (this.messageTimer !== undefined)) this.updateMessageTimer();
-    if (this.budget !== undefined && (this.charged || codec.bufferedBytes > 0)) this.reportMemory();
+    if (this.membership?.budget !== undefined && (this.charged || codec.bufferedBytes > 0)) this.reportMemory();
   }
 
   /** Arms the message timer while a message is partly received and we are reading; clears it otherwise. */
@@ -631,7 +613,7 @@ export class WebSocketConnection
     const outgoing = this.outgoingBytes();
     const incoming = this.incomingBytes();
     this.charged = outgoing > 0 || incoming > 0;
-    this.budget!.report(this, outgoing, incoming);
+    this.membership!.budget!.report(this, outgoing, incoming);
   }
 
   private readonly onEvent = (event: ConnectionEvent): void => {
@@ -709,14 +691,9 @@ export class WebSocketConnection
     this.finished = true;
     if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
     if (this.messageTimer !== undefined) clearTimeout(this.messageTimer);
-    this.budget?.release(this);
-    if (this.heartbeatGroup !== undefined) {
-      this.heartbeatGroup.delete(this);
-      if (this.ownHeartbeat) this.heartbeatGroup.stop();
-    }
+    this.membership?.leave(this);
     if (this.queues !== undefined) for (const queue of this.queues) queue.end();
     this.queues = undefined;
-    this.clientSet?.delete(this);
     // Clean: both close frames exchanged (the codec finished its closing handshake) and nothing failed.
     const clean = this.failure === undefined && this.peerCode !== undefined && this.codec.state === 'closed';
     // The transport is gone: the codec releases the extensions (exactly once, however it ended) and

@@ -8,6 +8,7 @@ import { checkLimits, DEFAULTS } from './defaults.js';
 import { perMessageDeflateNegotiators, type PerMessageDeflateOptions } from './extensions-option.js';
 import { HeartbeatGroup } from './heartbeat.js';
 import { defaultMemoryBudget, MemoryBudget, type MemoryReport } from './memory-budget.js';
+import { Membership } from './membership.js';
 import { answerPlainRequest } from './plain-http.js';
 import { watchRequestHeads, type RequestWatch } from './request-watch.js';
 import { ServerHandshake, type AuthorizationInfo, type AuthorizationResult, type HandshakeCallback } from './server-handshake.js';
@@ -108,6 +109,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   private readonly options: WebSocketServerOptions;
   private readonly heartbeatGroup: HeartbeatGroup;
   private readonly budget: MemoryBudget;
+  /** What every connection this server opens belongs to: `clients`, the heartbeat, the memory budget. */
+  private readonly membership: Membership;
   private readonly ownsServer: boolean;
   private closing: Promise<void> | undefined;
   /** The opening handshake, for every upgrade this server is handed. */
@@ -127,6 +130,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     const handshakeTimeout = options.handshakeTimeout ?? DEFAULTS.handshakeTimeout;
     this.heartbeatGroup = new HeartbeatGroup(options.heartbeatInterval ?? DEFAULTS.heartbeatInterval);
     this.budget = new MemoryBudget(options.memoryBudget ?? defaultMemoryBudget());
+    this.membership = new Membership(options.clientTracking === false ? undefined : this.clients, this.heartbeatGroup, this.budget, false);
     this.handshake = new ServerHandshake(
       {
         negotiators: [...perMessageDeflateNegotiators(options.perMessageDeflate), ...(options.extensions ?? [])],
@@ -252,12 +256,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       sendHighWaterMark: this.options.sendHighWaterMark,
       messageTimeout: this.options.messageTimeout,
       maxFragments: this.options.maxFragments,
-      budget: this.budget,
       closeTimeout: this.options.closeTimeout,
       autoPong: this.options.autoPong,
       fragmentSize: this.options.fragmentSize,
-      heartbeatGroup: this.heartbeatGroup,
-      clientSet: this.options.clientTracking === false ? undefined : this.clients,
-    });
+    }, this.membership);
   }
 }
