@@ -9,6 +9,7 @@ import { Membership } from './membership.js';
 import type { BudgetMember } from './memory-budget.js';
 import { MessageQueue } from './message-iterator.js';
 import { secureRandom } from './random.js';
+import { bindSocket, corkUntilNextTick, writeChunks, type SocketOwner } from './socket-binding.js';
 import { WebSocketMessage } from './websocket-message.js';
 
 /** Anything `send` accepts. Strings go out as text, everything else as binary unless told otherwise. */
@@ -108,16 +109,6 @@ export const SEND_COST = 384;
 
 const EMPTY = new Uint8Array(0);
 
-/**
- * The connection that owns a socket, stored on the socket itself. WHY: socket listeners are then
- * module-level functions shared by every connection instead of per-connection closures; an idle
- * server with many clients pays for fields, not functions.
- */
-const kConnection = Symbol('wsts.connection');
-interface OwnedSocket extends Duplex {
-  [kConnection]?: WebSocketConnection;
-}
-
 function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
@@ -138,7 +129,7 @@ function toBytes(data: Exclude<WebSocketData, string>): Uint8Array {
  */
 export class WebSocketConnection
   extends EventEmitter<WebSocketConnectionEvents>
-  implements HeartbeatMember, BudgetMember, AsyncIterable<WebSocketMessage>
+  implements SocketOwner, HeartbeatMember, BudgetMember, AsyncIterable<WebSocketMessage>
 {
   /** The subprotocol agreed in the handshake, or '' when none. */
   readonly protocol: string;
@@ -231,27 +222,7 @@ export class WebSocketConnection
     this.membership = membership ?? Membership.ofBareConnection(options.heartbeatInterval ?? DEFAULTS.clientHeartbeatInterval);
     this.membership?.join(this);
 
-    const socketLike = socket as Partial<{ setNoDelay(v: boolean): void; setTimeout(ms: number): void }>;
-    // Small frames must not wait for Nagle; we already batch writes per tick with cork/uncork.
-    socketLike.setNoDelay?.(true);
-    // The HTTP server may have armed an idle timeout on the socket; WebSocket liveness is the heartbeat's job.
-    socketLike.setTimeout?.(0);
-
-    (socket as OwnedSocket)[kConnection] = this;
-    socket.on('error', WebSocketConnection.socketOnError);
-    socket.on('close', WebSocketConnection.socketOnClose);
-    socket.on('end', WebSocketConnection.socketOnEnd);
-    // The head bytes were read before the socket was ours; they precede anything read later. Both the
-    // head and the first 'data' event are deferred by one tick, in that order, so that the creator can
-    // attach listeners before the first message is emitted.
-    if (head !== undefined && head.length > 0) {
-      process.nextTick(() => {
-        if (!this.finished) this.onData(head);
-      });
-    }
-    socket.on('data', WebSocketConnection.socketOnData);
-    // A socket that died before we got it will never emit 'close' again: report it ourselves.
-    if (socket.destroyed) process.nextTick(() => this.onSocketClose());
+    bindSocket(socket, this, head);
   }
 
   /**
@@ -414,6 +385,7 @@ export class WebSocketConnection
 
   // ---- codec -> socket -------------------------------------------------------------------------
 
+  /** The codec's `onWrite`: frames go out through the tick's write batch. */
   private readonly write = (chunks: Uint8Array[], done?: (error?: Error) => void): void => {
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) {
@@ -425,30 +397,14 @@ export class WebSocketConnection
       this.queuedWrites = 0;
       this.stalled = false;
     }
-    // Batch every frame written in this tick into one writev: header and payload stay separate
-    // buffers (no concatenation) and the kernel still sees one system call.
     if (!this.corked) {
       this.corked = true;
-      socket.cork();
-      process.nextTick(uncork, this);
+      corkUntilNextTick(socket, this);
     }
-    let last = chunks.length - 1;
-    while (last > 0 && chunks[last]!.length === 0) last--;
-    for (let i = 0; i < last; i++) {
-      const chunk = chunks[i]!;
-      if (chunk.length > 0) {
-        socket.write(chunk);
-        this.queuedWrites++;
-      }
-    }
-    this.queuedWrites++;
-    if (done !== undefined) socket.write(chunks[last]!, (error) => done(error ?? undefined));
-    else {
-      socket.write(chunks[last]!);
-      // Frames the codec writes on its own (pongs, close replies) bypass `send`'s check; a peer that
-      // pings without reading must still hit the cap.
-      if (this.stalled && this.outgoingBytes() > this.maxBufferedAmount) this.overflow(0);
-    }
+    this.queuedWrites += writeChunks(socket, chunks, done);
+    // Frames the codec writes on its own (pongs, close replies) bypass `send`'s check; a peer that
+    // pings without reading must still hit the cap.
+    if (done === undefined && this.stalled && this.outgoingBytes() > this.maxBufferedAmount) this.overflow(0);
   };
 
   /**
@@ -495,27 +451,12 @@ export class WebSocketConnection
 
   // ---- socket -> codec -------------------------------------------------------------------------
 
-  private static socketOnData(this: OwnedSocket, chunk: Buffer): void {
-    this[kConnection]?.onData(chunk);
-  }
-
-  private static socketOnEnd(this: OwnedSocket): void {
-    this[kConnection]?.onSocketEnd();
-  }
-
-  private static socketOnError(this: OwnedSocket, error: Error): void {
-    this[kConnection]?.onSocketError(error);
-  }
-
-  private static socketOnClose(this: OwnedSocket): void {
-    this[kConnection]?.onSocketClose();
-  }
-
   /**
-   * @internal Ends the tick's write batch (see `write`). What the kernel does not take now waits on the
-   * peer: past `sendHighWaterMark` we stop reading, and the memory budget learns of it, once per tick.
+   * @internal Ends the tick's write batch (see `corkUntilNextTick`). What the kernel does not take now
+   * waits on the peer: past `sendHighWaterMark` we stop reading, and the memory budget learns of it,
+   * once per tick.
    */
-  flushCork(): void {
+  flushWrites(): void {
     this.corked = false;
     const socket = this.socket;
     socket.uncork();
@@ -528,7 +469,8 @@ export class WebSocketConnection
     if (this.membership?.budget !== undefined && (this.charged || this.stalled)) this.reportMemory();
   }
 
-  private onData(chunk: Buffer | Uint8Array): void {
+  /** @internal The socket read `chunk`: into the codec, whose events come back through `onEvent`. */
+  onData(chunk: Uint8Array): void {
     this.alive = true;
     const codec = this.codec;
     codec.receive(chunk);
@@ -654,7 +596,7 @@ export class WebSocketConnection
     }
     if (this.paused || this.queues !== undefined) this.updateFlow();
     // A send from the application outside a read: the budget learns of it when the tick's batch is
-    // flushed (flushCork).
+    // flushed (flushWrites).
   };
 
   /** Pauses reading while an async decode holds too much or an iterator consumer lags; resumes after. */
@@ -676,17 +618,20 @@ export class WebSocketConnection
     if (this.messageTimeout > 0) this.updateMessageTimer();
   }
 
-  private onSocketEnd(): void {
+  /** @internal */
+  onSocketEnd(): void {
     // A Duplex created with allowHalfOpen would otherwise leave our side open forever.
     if (!this.socket.writableEnded) this.socket.end();
   }
 
-  private onSocketError(error: Error): void {
+  /** @internal */
+  onSocketError(error: Error): void {
     if (this.failure === undefined) this.failure = error;
     this.emitError(error);
   }
 
-  private onSocketClose(): void {
+  /** @internal The socket is gone: the connection finishes and emits 'close'. */
+  onSocketClose(): void {
     if (this.finished) return;
     this.finished = true;
     if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
@@ -748,8 +693,4 @@ export class WebSocketConnection
 /** An extension that holds incoming bytes of its own (permessage-deflate's inflate output). */
 function holdsBytes(extension: Extension): extension is Extension & { readonly bufferedBytes: number } {
   return typeof (extension as Partial<{ bufferedBytes: unknown }>).bufferedBytes === 'number';
-}
-
-function uncork(connection: WebSocketConnection): void {
-  connection.flushCork();
 }
