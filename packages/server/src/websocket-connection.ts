@@ -9,6 +9,7 @@ import { Membership } from './membership.js';
 import type { BudgetMember } from './memory-budget.js';
 import { MessageQueue } from './message-iterator.js';
 import { secureRandom } from './random.js';
+import { SendAccounting, type AccountingOwner } from './send-accounting.js';
 import { bindSocket, corkUntilNextTick, writeChunks, type SocketOwner } from './socket-binding.js';
 import { WebSocketMessage } from './websocket-message.js';
 
@@ -98,17 +99,6 @@ export type WebSocketConnectionState = 'open' | 'closing' | 'closed';
 
 function noop(): void {}
 
-/**
- * What one queued socket write costs in memory beyond its bytes: the write request, the Buffer object
- * of a frame header, its slot in the stream's queue. Measured with a peer that never reads, as the
- * chaos suite's tiny-frame floods do (`pnpm chaos`): about 240 bytes of RSS per queued write.
- */
-export const WRITE_COST = 256;
-/** What one unfinished `send` costs beyond its writes: its promise and callbacks (about 380 bytes measured). */
-export const SEND_COST = 384;
-
-const EMPTY = new Uint8Array(0);
-
 function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
@@ -129,7 +119,7 @@ function toBytes(data: Exclude<WebSocketData, string>): Uint8Array {
  */
 export class WebSocketConnection
   extends EventEmitter<WebSocketConnectionEvents>
-  implements SocketOwner, HeartbeatMember, BudgetMember, AsyncIterable<WebSocketMessage>
+  implements SocketOwner, AccountingOwner, HeartbeatMember, BudgetMember, AsyncIterable<WebSocketMessage>
 {
   /** The subprotocol agreed in the handshake, or '' when none. */
   readonly protocol: string;
@@ -139,8 +129,8 @@ export class WebSocketConnection
   readonly role: 'server' | 'client';
 
   private readonly codec: Connection;
-  private readonly maxBufferedAmount: number;
-  private readonly sendHighWaterMark: number;
+  /** What is queued for the peer and what it costs (bytes, writes, sends, the flush marker). */
+  private readonly output: SendAccounting;
   private readonly messageTimeout: number;
   private readonly closeTimeout: number;
   /** The extensions that hold incoming data of their own (inflate output), or undefined. */
@@ -148,19 +138,6 @@ export class WebSocketConnection
   /** The server's clients set, heartbeat and memory budget, or a heartbeat of its own; often none. */
   private readonly membership: Membership | undefined;
 
-  /** Payload bytes passed to `send` whose write has not completed yet. */
-  private pending = 0;
-  /** Sends whose write has not completed yet. */
-  private sendsInFlight = 0;
-  /**
-   * Socket writes that may still be queued: counted since the socket's buffer was last seen empty,
-   * less those a flush marker proved written (an upper bound, kept without a callback per write).
-   */
-  private queuedWrites = 0;
-  /** queuedWrites when the flush marker in flight was written; -1 when no marker is in flight. */
-  private markerAt = -1;
-  /** The kernel refused bytes at the last flush: what is queued waits on the peer reading. */
-  private stalled = false;
   /** Reading stopped because too much is queued for the peer (see `sendHighWaterMark`). */
   private outputPaused = false;
   /** Reading stopped by the server's memory budget. */
@@ -198,8 +175,12 @@ export class WebSocketConnection
     this.role = options.role;
     this.protocol = options.protocol ?? '';
     this.extensions = options.extensionsHeader ?? '';
-    this.maxBufferedAmount = options.maxBufferedAmount ?? DEFAULTS.maxBufferedAmount;
-    this.sendHighWaterMark = options.sendHighWaterMark ?? DEFAULTS.sendHighWaterMark;
+    this.output = new SendAccounting(
+      socket,
+      this,
+      options.maxBufferedAmount ?? DEFAULTS.maxBufferedAmount,
+      options.sendHighWaterMark ?? DEFAULTS.sendHighWaterMark,
+    );
     this.messageTimeout = options.messageTimeout ?? DEFAULTS.messageTimeout;
     this.closeTimeout = options.closeTimeout ?? DEFAULTS.closeTimeout;
     const holders = (options.extensions ?? []).filter(holdsBytes);
@@ -238,7 +219,7 @@ export class WebSocketConnection
 
   /** Payload bytes accepted by `send` and not yet handed to the kernel (WHATWG `bufferedAmount`). */
   get bufferedAmount(): number {
-    return this.pending;
+    return this.output.pending;
   }
 
   /**
@@ -274,20 +255,14 @@ export class WebSocketConnection
       return this.refuse(new ConnectionError('ERR_NOT_OPEN', `cannot send: the connection is ${this.state}`), callback);
     }
     const size = payload.byteLength;
-    // While the peer keeps up, only payload bytes count: what this tick queued is the application's own
-    // doing and reaches the kernel at the end of the tick. Once the kernel refused bytes, everything
-    // queued waits on the peer, and counts for what it costs.
-    const queued = this.stalled ? this.outgoingBytes() : this.pending;
-    if (queued > 0 && queued + size + (this.stalled ? SEND_COST + 2 * WRITE_COST : 0) > this.maxBufferedAmount) {
+    if (!this.output.admits(size)) {
       const error = this.overflow(size);
       return this.refuse(error, callback);
     }
-    this.pending += size;
-    this.sendsInFlight++;
+    this.output.sendStarted(size);
     const promise = new Promise<void>((resolve, reject) => {
       this.codec.send(payload, binary, (error) => {
-        this.pending -= size;
-        this.sendsInFlight--;
+        this.output.sendSettled(size);
         if (callback !== undefined) callback(error);
         if (error === undefined) resolve();
         else reject(error);
@@ -392,61 +367,30 @@ export class WebSocketConnection
       if (done !== undefined) done(new ConnectionError('ERR_SOCKET_CLOSED', 'the socket is closed'));
       return;
     }
-    // Nothing queued: every write counted so far has reached the kernel.
-    if (socket.writableLength === 0) {
-      this.queuedWrites = 0;
-      this.stalled = false;
-    }
+    const output = this.output;
+    output.writing();
     if (!this.corked) {
       this.corked = true;
       corkUntilNextTick(socket, this);
     }
-    this.queuedWrites += writeChunks(socket, chunks, done);
+    output.wrote(writeChunks(socket, chunks, done));
     // Frames the codec writes on its own (pongs, close replies) bypass `send`'s check; a peer that
     // pings without reading must still hit the cap.
-    if (done === undefined && this.stalled && this.outgoingBytes() > this.maxBufferedAmount) this.overflow(0);
+    if (done === undefined && output.overCap()) this.overflow(0);
   };
 
-  /**
-   * What is queued for the peer, in bytes of memory: the larger of the socket's buffer and the payloads
-   * of unfinished sends (those may still wait for an async extension), plus the cost of each queued
-   * write and unfinished send.
-   */
-  private outgoingBytes(): number {
-    const buffered = this.socket.writableLength;
-    if (buffered === 0 && this.sendsInFlight === 0) {
-      this.queuedWrites = 0;
-      return 0;
-    }
-    return Math.max(buffered, this.pending) + this.queuedWrites * WRITE_COST + this.sendsInFlight * SEND_COST;
-  }
-
-  /**
-   * An empty write whose callback runs once everything queued before it has reached the kernel: how we
-   * learn that the peer read, without a callback on every write.
-   */
-  private placeMarker(): void {
-    if (this.markerAt !== -1 || this.finished) return;
-    this.markerAt = this.queuedWrites;
-    this.socket.write(EMPTY, this.markerFlushed);
-  }
-
-  private readonly markerFlushed = (error?: Error | null): void => {
-    const before = this.markerAt;
-    this.markerAt = -1;
-    if (error || this.finished) return;
+  /** @internal A flush marker was written (see `SendAccounting.placeMarker`): the peer reads. */
+  outputDrained(): void {
     this.alive = true; // the peer read everything we had queued before the marker
-    this.queuedWrites = Math.max(0, this.queuedWrites - before);
-    this.stalled = this.socket.writableLength > 0;
-    const queued = this.outgoingBytes();
+    const queued = this.output.outgoingBytes();
     if (this.membership?.budget !== undefined) this.reportMemory();
-    if (this.outputPaused && queued <= this.sendHighWaterMark / 2) {
+    if (this.outputPaused && queued <= this.output.sendHighWaterMark / 2) {
       this.outputPaused = false;
       this.updateFlow();
     } else if (this.outputPaused || (this.budgetPaused && queued > 0)) {
-      this.placeMarker();
+      this.output.placeMarker();
     }
-  };
+  }
 
 
   // ---- socket -> codec -------------------------------------------------------------------------
@@ -460,13 +404,14 @@ export class WebSocketConnection
     this.corked = false;
     const socket = this.socket;
     socket.uncork();
-    this.stalled = socket.writableLength > 0;
-    if (this.stalled && !this.outputPaused && this.outgoingBytes() > this.sendHighWaterMark) {
+    const output = this.output;
+    output.flushed();
+    if (output.stalled && !this.outputPaused && output.outgoingBytes() > output.sendHighWaterMark) {
       this.outputPaused = true;
       this.updateFlow();
-      this.placeMarker();
+      output.placeMarker();
     }
-    if (this.membership?.budget !== undefined && (this.charged || this.stalled)) this.reportMemory();
+    if (this.membership?.budget !== undefined && (this.charged || output.stalled)) this.reportMemory();
   }
 
   /** @internal The socket read `chunk`: into the codec, whose events come back through `onEvent`. */
@@ -510,7 +455,7 @@ export class WebSocketConnection
   /** @internal What this connection holds now (see `MemoryBudget`). */
   memoryUsage(): { outgoing: number; incoming: number } {
     if (this.finished || this.released) return { outgoing: 0, incoming: 0 };
-    return { outgoing: this.outgoingBytes(), incoming: this.incomingBytes() };
+    return { outgoing: this.output.outgoingBytes(), incoming: this.incomingBytes() };
   }
 
   /** @internal The memory budget is under pressure (true) or relieved (false). */
@@ -519,7 +464,7 @@ export class WebSocketConnection
     this.budgetPaused = paused;
     this.updateFlow();
     // A paused connection reads nothing, so it would report nothing: the marker reports its drain.
-    if (paused) this.placeMarker();
+    if (paused) this.output.placeMarker();
   }
 
   /** @internal The memory budget is exhausted and this connection holds the most: close it with 1013. */
@@ -530,7 +475,7 @@ export class WebSocketConnection
     const error = new ConnectionError('ERR_MEMORY_BUDGET', 'closed to keep the server within its memory budget');
     if (this.failure === undefined) this.failure = error;
     this.emitError(error);
-    if (this.outgoingBytes() > this.sendHighWaterMark) {
+    if (this.output.outgoingBytes() > this.output.sendHighWaterMark) {
       // The peer is not reading what we queued: a close frame behind it would never arrive.
       this.socket.destroy();
       return;
@@ -552,7 +497,7 @@ export class WebSocketConnection
 
   private reportMemory(): void {
     if (this.released || this.finished) return;
-    const outgoing = this.outgoingBytes();
+    const outgoing = this.output.outgoingBytes();
     const incoming = this.incomingBytes();
     this.charged = outgoing > 0 || incoming > 0;
     this.membership!.budget!.report(this, outgoing, incoming);
@@ -664,10 +609,7 @@ export class WebSocketConnection
   }
 
   private overflow(size: number): ConnectionError {
-    const error = new ConnectionError(
-      'ERR_BUFFER_OVERFLOW',
-      `the peer is not reading: ${this.pending + this.socket.writableLength + size} bytes would be buffered, cap is ${this.maxBufferedAmount}`,
-    );
+    const error = this.output.overflowError(size);
     this.fatal(error);
     return error;
   }
