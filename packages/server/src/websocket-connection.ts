@@ -2,6 +2,7 @@ import { Buffer, isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { Connection, type ConnectionEvent, type Extension, type ProtocolError } from '@wsts/protocol';
+import { ConnectionTimers, type TimerOwner } from './connection-timers.js';
 import { checkLimits, DEFAULTS } from './defaults.js';
 import { ConnectionError } from './errors.js';
 import type { HeartbeatMember } from './heartbeat.js';
@@ -119,7 +120,7 @@ function toBytes(data: Exclude<WebSocketData, string>): Uint8Array {
  */
 export class WebSocketConnection
   extends EventEmitter<WebSocketConnectionEvents>
-  implements SocketOwner, AccountingOwner, HeartbeatMember, BudgetMember, AsyncIterable<WebSocketMessage>
+  implements SocketOwner, AccountingOwner, TimerOwner, HeartbeatMember, BudgetMember, AsyncIterable<WebSocketMessage>
 {
   /** The subprotocol agreed in the handshake, or '' when none. */
   readonly protocol: string;
@@ -148,14 +149,14 @@ export class WebSocketConnection
   private released = false;
   /** The peer's unread bytes at the last heartbeat: less now means it reads (see `heartbeat`). */
   private unreadAtHeartbeat = 0;
-  private messageTimer: NodeJS.Timeout | undefined;
   private corked = false;
   private paused = false;
   /** Set by `pause()`: reading stays stopped until `resume()`, whatever the other reasons say. */
   private userPaused = false;
   private alive = true;
   private finished = false;
-  private closeTimer: NodeJS.Timeout | undefined;
+  /** The close and message timers, made when the first is armed. */
+  private timers: ConnectionTimers | undefined;
   private peerCode: number | undefined;
   private peerReason = '';
   private failure: Error | undefined;
@@ -421,24 +422,19 @@ export class WebSocketConnection
     codec.receive(chunk);
     if (codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming) this.updateFlow();
     // Armed at the first read that leaves a message unfinished, cleared at the read that ends it.
-    if (this.messageTimeout > 0 && codec.receivingMessage !== (this.messageTimer !== undefined)) this.updateMessageTimer();
+    if (this.messageTimeout > 0 && codec.receivingMessage !== (this.timers?.messageArmed === true)) this.updateMessageTimer();
     if (this.membership?.budget !== undefined && (this.charged || codec.bufferedBytes > 0)) this.reportMemory();
   }
 
   /** Arms the message timer while a message is partly received and we are reading; clears it otherwise. */
   private updateMessageTimer(): void {
     const wanted = this.messageTimeout > 0 && !this.finished && !this.paused && this.codec.receivingMessage;
-    if (wanted && this.messageTimer === undefined) {
-      this.messageTimer = setTimeout(() => this.messageTimedOut(), this.messageTimeout);
-      this.messageTimer.unref();
-    } else if (!wanted && this.messageTimer !== undefined) {
-      clearTimeout(this.messageTimer);
-      this.messageTimer = undefined;
-    }
+    if (wanted) (this.timers ??= new ConnectionTimers(this)).setMessage(true, this.messageTimeout);
+    else this.timers?.setMessage(false, this.messageTimeout);
   }
 
-  private messageTimedOut(): void {
-    this.messageTimer = undefined;
+  /** @internal The message timer fired: close with 1008. */
+  messageTimedOut(): void {
     if (this.state !== 'open') return;
     const error = new ConnectionError('ERR_MESSAGE_TIMEOUT', `a message took longer than ${this.messageTimeout} ms to arrive`);
     if (this.failure === undefined) this.failure = error;
@@ -579,8 +575,7 @@ export class WebSocketConnection
   onSocketClose(): void {
     if (this.finished) return;
     this.finished = true;
-    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
-    if (this.messageTimer !== undefined) clearTimeout(this.messageTimer);
+    this.timers?.clear();
     this.membership?.leave(this);
     if (this.queues !== undefined) for (const queue of this.queues) queue.end();
     this.queues = undefined;
@@ -594,18 +589,19 @@ export class WebSocketConnection
 
   // ---- helpers ---------------------------------------------------------------------------------
 
+  /** Bounds the closing handshake by `closeTimeout` (armed once; see `ConnectionTimers`). */
   private armCloseTimer(): void {
-    if (this.closeTimer !== undefined || this.finished) return;
-    this.closeTimer = setTimeout(() => {
-      if (this.finished) return;
-      if (this.failure === undefined) {
-        this.failure = new ConnectionError('ERR_CLOSE_TIMEOUT', `closing handshake not completed within ${this.closeTimeout} ms`);
-        this.emitError(this.failure);
-      }
-      this.socket.destroy();
-    }, this.closeTimeout);
-    // A pending close must not keep a process alive that is otherwise done.
-    this.closeTimer.unref();
+    if (this.finished) return;
+    (this.timers ??= new ConnectionTimers(this)).armClose(this.closeTimeout);
+  }
+
+  /** @internal The close timer fired before the socket was gone: destroy it. */
+  closeTimedOut(): void {
+    if (this.failure === undefined) {
+      this.failure = new ConnectionError('ERR_CLOSE_TIMEOUT', `closing handshake not completed within ${this.closeTimeout} ms`);
+      this.emitError(this.failure);
+    }
+    this.socket.destroy();
   }
 
   private overflow(size: number): ConnectionError {
