@@ -5,10 +5,11 @@ import { Connection, type ConnectionEvent, type Extension, type ProtocolError } 
 import { ConnectionTimers, type TimerOwner } from './connection-timers.js';
 import { checkLimits, DEFAULTS } from './defaults.js';
 import { ConnectionError } from './errors.js';
+import { FlowControl } from './flow-control.js';
 import type { HeartbeatMember } from './heartbeat.js';
 import { Membership } from './membership.js';
 import type { BudgetMember } from './memory-budget.js';
-import { MessageQueue } from './message-iterator.js';
+import { MessageIterators, MessageQueue } from './message-iterator.js';
 import { secureRandom } from './random.js';
 import { SendAccounting, type AccountingOwner } from './send-accounting.js';
 import { bindSocket, corkUntilNextTick, writeChunks, type SocketOwner } from './socket-binding.js';
@@ -139,10 +140,6 @@ export class WebSocketConnection
   /** The server's clients set, heartbeat and memory budget, or a heartbeat of its own; often none. */
   private readonly membership: Membership | undefined;
 
-  /** Reading stopped because too much is queued for the peer (see `sendHighWaterMark`). */
-  private outputPaused = false;
-  /** Reading stopped by the server's memory budget. */
-  private budgetPaused = false;
   /** Whether the memory budget holds a charge for this connection. */
   private charged = false;
   /** Closed by the memory budget: nothing it holds counts any more. */
@@ -150,9 +147,8 @@ export class WebSocketConnection
   /** The peer's unread bytes at the last heartbeat: less now means it reads (see `heartbeat`). */
   private unreadAtHeartbeat = 0;
   private corked = false;
-  private paused = false;
-  /** Set by `pause()`: reading stays stopped until `resume()`, whatever the other reasons say. */
-  private userPaused = false;
+  /** Why reading is stopped, if it ever was (see `FlowControl`). */
+  private flow: FlowControl | undefined;
   private alive = true;
   private finished = false;
   /** The close and message timers, made when the first is armed. */
@@ -160,8 +156,8 @@ export class WebSocketConnection
   private peerCode: number | undefined;
   private peerReason = '';
   private failure: Error | undefined;
-  /** Active async iterators; undefined (not an empty array) while there are none, to save memory. */
-  private queues: MessageQueue[] | undefined;
+  /** Running async iterators; undefined while there are none, to save memory. */
+  private iterators: MessageIterators | undefined;
 
   constructor(
     /** The upgraded socket. Exposed for remote address, TLS details and the like. */
@@ -308,19 +304,19 @@ export class WebSocketConnection
    * peer's heartbeat.
    */
   pause(): void {
-    this.userPaused = true;
+    this.flowControl().user = true;
     this.updateFlow();
   }
 
   /** Undoes `pause()`. Reading restarts unless an iterator or an async decode still holds it back. */
   resume(): void {
-    this.userPaused = false;
+    if (this.flow !== undefined) this.flow.user = false;
     this.updateFlow();
   }
 
   /** True while reading is stopped by `pause()`. */
   get isPaused(): boolean {
-    return this.userPaused;
+    return this.flow?.user === true;
   }
 
   /** Messages as an async iterator; ends when the connection closes. Reading is paused while you lag. */
@@ -328,14 +324,13 @@ export class WebSocketConnection
     const queue = new MessageQueue(
       DEFAULTS.iteratorHighWaterMark,
       (q) => {
-        const rest = this.queues?.filter((other) => other !== q);
-        this.queues = rest !== undefined && rest.length > 0 ? rest : undefined;
+        if (this.iterators !== undefined && !this.iterators.remove(q)) this.iterators = undefined;
         this.updateFlow();
       },
       () => this.updateFlow(),
     );
     if (this.finished) queue.end();
-    else (this.queues ??= []).push(queue);
+    else (this.iterators ??= new MessageIterators()).add(queue);
     return queue;
   }
 
@@ -385,10 +380,12 @@ export class WebSocketConnection
     this.alive = true; // the peer read everything we had queued before the marker
     const queued = this.output.outgoingBytes();
     if (this.membership?.budget !== undefined) this.reportMemory();
-    if (this.outputPaused && queued <= this.output.sendHighWaterMark / 2) {
-      this.outputPaused = false;
+    const flow = this.flow;
+    if (flow === undefined) return;
+    if (flow.output && queued <= this.output.sendHighWaterMark / 2) {
+      flow.output = false;
       this.updateFlow();
-    } else if (this.outputPaused || (this.budgetPaused && queued > 0)) {
+    } else if (flow.output || (flow.budget && queued > 0)) {
       this.output.placeMarker();
     }
   }
@@ -407,8 +404,8 @@ export class WebSocketConnection
     socket.uncork();
     const output = this.output;
     output.flushed();
-    if (output.stalled && !this.outputPaused && output.outgoingBytes() > output.sendHighWaterMark) {
-      this.outputPaused = true;
+    if (output.stalled && this.flow?.output !== true && output.outgoingBytes() > output.sendHighWaterMark) {
+      this.flowControl().output = true;
       this.updateFlow();
       output.placeMarker();
     }
@@ -428,7 +425,7 @@ export class WebSocketConnection
 
   /** Arms the message timer while a message is partly received and we are reading; clears it otherwise. */
   private updateMessageTimer(): void {
-    const wanted = this.messageTimeout > 0 && !this.finished && !this.paused && this.codec.receivingMessage;
+    const wanted = this.messageTimeout > 0 && !this.finished && this.flow?.paused !== true && this.codec.receivingMessage;
     if (wanted) (this.timers ??= new ConnectionTimers(this)).setMessage(true, this.messageTimeout);
     else this.timers?.setMessage(false, this.messageTimeout);
   }
@@ -457,7 +454,8 @@ export class WebSocketConnection
   /** @internal The memory budget is under pressure (true) or relieved (false). */
   budgetPause(paused: boolean): void {
     if (this.finished) return;
-    this.budgetPaused = paused;
+    const flow = paused ? this.flowControl() : this.flow;
+    if (flow !== undefined) flow.budget = paused;
     this.updateFlow();
     // A paused connection reads nothing, so it would report nothing: the marker reports its drain.
     if (paused) this.output.placeMarker();
@@ -504,10 +502,7 @@ export class WebSocketConnection
     switch (event.type) {
       case 'message': {
         const data = toBuffer(event.data);
-        if (this.queues !== undefined) {
-          const message = new WebSocketMessage(data, event.binary);
-          for (const queue of this.queues) queue.push(message);
-        }
+        if (this.iterators !== undefined) this.iterators.push(new WebSocketMessage(data, event.binary));
         this.emit('message', data, event.binary);
         break;
       }
@@ -535,28 +530,26 @@ export class WebSocketConnection
         this.armCloseTimer();
         break;
     }
-    if (this.paused || this.queues !== undefined) this.updateFlow();
+    if (this.flow?.paused === true || this.iterators !== undefined) this.updateFlow();
     // A send from the application outside a read: the budget learns of it when the tick's batch is
     // flushed (flushWrites).
   };
 
-  /** Pauses reading while an async decode holds too much or an iterator consumer lags; resumes after. */
+  /** Reading on or off, decided by `FlowControl` from every reason; made with the first reason to stop. */
   private updateFlow(): void {
-    let stop =
-      !this.released &&
-      (this.userPaused || this.outputPaused || this.budgetPaused || this.codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming);
-    if (this.queues !== undefined && !this.released) for (const queue of this.queues) if (queue.full) stop = true;
-    if (stop && !this.paused) {
-      this.paused = true;
-      this.socket.pause();
-    } else if (!stop && this.paused) {
-      this.paused = false;
-      this.socket.resume();
-    } else {
-      return;
+    const decodeBacklog = this.codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming;
+    const iteratorLag = this.iterators?.lagging === true;
+    let flow = this.flow;
+    if (flow === undefined) {
+      if (!decodeBacklog && !iteratorLag) return; // never stopped, and no reason to
+      flow = this.flow = new FlowControl(this.socket);
     }
     // Time spent not reading is ours, not the peer's: the message timer stops and restarts with reading.
-    if (this.messageTimeout > 0) this.updateMessageTimer();
+    if (flow.update(decodeBacklog, iteratorLag, this.released) && this.messageTimeout > 0) this.updateMessageTimer();
+  }
+
+  private flowControl(): FlowControl {
+    return (this.flow ??= new FlowControl(this.socket));
   }
 
   /** @internal */
@@ -577,8 +570,8 @@ export class WebSocketConnection
     this.finished = true;
     this.timers?.clear();
     this.membership?.leave(this);
-    if (this.queues !== undefined) for (const queue of this.queues) queue.end();
-    this.queues = undefined;
+    this.iterators?.endAll();
+    this.iterators = undefined;
     // Clean: both close frames exchanged (the codec finished its closing handshake) and nothing failed.
     const clean = this.failure === undefined && this.peerCode !== undefined && this.codec.state === 'closed';
     // The transport is gone: the codec releases the extensions (exactly once, however it ended) and
