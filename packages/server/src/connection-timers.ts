@@ -5,7 +5,7 @@
  * open connection has none.
  * @module
  */
-import type { WebSocketConnectionState } from './websocket-connection.js';
+import type { WebSocketConnectionState } from './connection-types.js';
 
 /** The connection, as its timers see it. */
 export interface TimerOwner {

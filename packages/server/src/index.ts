@@ -13,7 +13,7 @@ export type {
   WebSocketConnectionOptions,
   WebSocketConnectionState,
   WebSocketData,
-} from './websocket-connection.js';
+} from './connection-types.js';
 export { WebSocketMessage } from './websocket-message.js';
 export { ConnectionError, type ConnectionErrorCode } from './errors.js';
 export { DEFAULTS } from './defaults.js';

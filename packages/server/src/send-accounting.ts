@@ -7,7 +7,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { ConnectionError } from './errors.js';
-import type { WebSocketConnectionState } from './websocket-connection.js';
+import type { WebSocketConnectionState } from './connection-types.js';
 
 /**
  * What one queued socket write costs in memory beyond its bytes: the write request, the Buffer object

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Duplex } from 'node:stream';
-import type { WebSocketConnectionState } from './websocket-connection.js';
+import type { WebSocketConnectionState } from './connection-types.js';
 
 /** What a bound socket's listeners call: the {@link WebSocketConnection} that owns it. */
 export interface SocketOwner {

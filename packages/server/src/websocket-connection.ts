@@ -14,90 +14,23 @@ import { secureRandom } from './random.js';
 import { SendAccounting, type AccountingOwner } from './send-accounting.js';
 import { bindSocket, corkUntilNextTick, writeChunks, type SocketOwner } from './socket-binding.js';
 import { WebSocketMessage } from './websocket-message.js';
+import type {
+  SendCallback,
+  SendOptions,
+  WebSocketConnectionEvents,
+  WebSocketConnectionOptions,
+  WebSocketConnectionState,
+  WebSocketData,
+} from './connection-types.js';
 
-/** Anything `send` accepts. Strings go out as text, everything else as binary unless told otherwise. */
-export type WebSocketData = string | Uint8Array | ArrayBuffer | ArrayBufferView;
-
-/** Options for {@link WebSocketConnection.send}. */
-export interface SendOptions {
-  /** Frame type. Default: false for strings, true for bytes. Bytes sent as text must be valid UTF-8. */
-  binary?: boolean;
-}
-
-/** Called once the message's bytes were handed to the kernel, or with the reason they never will be. */
-export type SendCallback = (error?: Error) => void;
-
-/** Options of a {@link WebSocketConnection}. Every limit has a safe default (see `DEFAULTS`). */
-export interface WebSocketConnectionOptions {
-  /** 'server' expects masked frames and sends unmasked ones; 'client' the other way round. */
-  role: 'server' | 'client';
-  /** The subprotocol agreed in the handshake (shown by `protocol`). */
-  protocol?: string | undefined;
-  /** Live extensions agreed in the handshake, in negotiation order. Disposed when the connection ends. */
-  extensions?: readonly Extension[] | undefined;
-  /** The `Sec-WebSocket-Extensions` value agreed in the handshake (shown by `extensions`). */
-  extensionsHeader?: string | undefined;
-  /** Largest incoming message in bytes (after decompression). Default 64 MiB. Larger ones fail with 1009. */
-  maxMessageSize?: number | undefined;
-  /**
-   * Cap on what is queued for a peer that does not read (default 16 MiB): payload bytes plus an
-   * estimate of what each queued write and send costs in memory (see `WRITE_COST`), so a flood of
-   * tiny frames is counted for what it holds, not for its few payload bytes. A `send` that would pass
-   * it terminates the connection instead of growing memory. One message is always accepted when
-   * nothing is queued, so the largest message you can send is bounded by your own data, not by this cap.
-   */
-  maxBufferedAmount?: number | undefined;
-  /**
-   * When more than this is queued for the peer (counted as for `maxBufferedAmount`), reading from the
-   * peer stops until the queue has drained to half of it: input that would make more output waits in
-   * the kernel, and TCP slows the peer down. Default 1 MiB.
-   */
-  sendHighWaterMark?: number | undefined;
-  /**
-   * Milliseconds one message may take to arrive, from the first byte of its first frame to its last
-   * byte; past it the connection is closed with 1008. Time while we are not reading (paused by you,
-   * by backpressure or by the memory budget) does not count. Default 60 s; 0 turns it off.
-   */
-  messageTimeout?: number | undefined;
-  /** Most frames one incoming message may arrive in; more fail with 1008. Default 131,072. */
-  maxFragments?: number | undefined;
-  /** Milliseconds the closing handshake may take before the socket is destroyed. Default 10 s. */
-  closeTimeout?: number | undefined;
-  /**
-   * Ping every this many milliseconds and terminate when no traffic at all (a pong or anything else)
-   * arrived since the previous ping. Default 0 (off) for a bare connection; servers pass their own.
-   */
-  heartbeatInterval?: number | undefined;
-  /** Answer pings automatically. Default true. */
-  autoPong?: boolean | undefined;
-  /** Split outgoing data messages into frames of at most this many payload bytes. Default: never split. */
-  fragmentSize?: number | undefined;
-  /** Mask source for the client role. Default: a pooled `crypto.randomFillSync`. */
-  random?: ((bytes: Uint8Array) => void) | undefined;
-}
-
-/** The typed events of a {@link WebSocketConnection}. */
-export interface WebSocketConnectionEvents {
-  /** A complete message. `data` is a view, not a copy: keep it or copy it as you like. */
-  message: [data: Buffer, isBinary: boolean];
-  ping: [data: Buffer];
-  pong: [data: Buffer];
-  /**
-   * The TCP connection is gone. `code`/`reason` come from the peer's close frame (1005 when it had no
-   * code), or 1006 when no close frame arrived. `wasClean` is true only when both close frames were
-   * exchanged and no error occurred. Emitted exactly once.
-   */
-  close: [code: number, reason: string, wasClean: boolean];
-  /**
-   * A protocol violation by the peer (`ProtocolError`, its `code` was sent in our close frame), a socket
-   * error, or a `ConnectionError` (buffer overflow, heartbeat or close timeout). Only emitted when a
-   * listener exists: an unobserved peer error must not crash a server.
-   */
-  error: [error: Error];
-}
-
-/** `readyState`-like view of the connection. */
-export type WebSocketConnectionState = 'open' | 'closing' | 'closed';
+export type {
+  SendCallback,
+  SendOptions,
+  WebSocketConnectionEvents,
+  WebSocketConnectionOptions,
+  WebSocketConnectionState,
+  WebSocketData,
+} from './connection-types.js';
 
 function noop(): void {}
 
@@ -118,6 +51,12 @@ function toBytes(data: Exclude<WebSocketData, string>): Uint8Array {
  *
  * Create it right after the HTTP upgrade, passing the `head` bytes Node handed over with the socket;
  * they are fed to the codec before anything read later.
+ *
+ * This class is the byte path and the public API; its parts live beside it: the socket's listeners
+ * and the per-tick write batch (socket-binding.ts), what is queued for the peer (send-accounting.ts),
+ * whether we read (flow-control.ts), the close and message timers (connection-timers.ts), the server's
+ * clients set, heartbeat and memory budget (membership.ts). The methods marked `@internal` are the
+ * hooks those parts call back; they are not for applications.
  */
 export class WebSocketConnection
   extends EventEmitter<WebSocketConnectionEvents>
@@ -202,6 +141,8 @@ export class WebSocketConnection
 
     bindSocket(socket, this, head);
   }
+
+  // ---- the public API ---------------------------------------------------------------------------
 
   /**
    * 'open' until a close frame was sent or received or the connection failed, then 'closing' until the
@@ -338,23 +279,58 @@ export class WebSocketConnection
     return this.messages();
   }
 
-  /** @internal Called by the heartbeat timer. */
-  heartbeat(): void {
-    if (this.finished) return;
-    // A peer that read some of what we queued since the last tick is alive, even when we stopped
-    // reading it (backpressure) and so saw none of its traffic.
-    const unread = this.socket.writableLength;
-    if (unread < this.unreadAtHeartbeat) this.alive = true;
-    this.unreadAtHeartbeat = unread;
-    if (!this.alive) {
-      this.fatal(new ConnectionError('ERR_HEARTBEAT_TIMEOUT', 'no traffic from the peer within a heartbeat interval'));
-      return;
-    }
-    this.alive = false;
-    if (this.state === 'open') this.codec.ping();
+  // ---- in: socket -> codec -> events ------------------------------------------------------------
+
+  /** @internal The socket read `chunk`: into the codec, whose events come back through `onEvent`. */
+  onData(chunk: Uint8Array): void {
+    this.alive = true;
+    const codec = this.codec;
+    codec.receive(chunk);
+    if (codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming) this.updateFlow();
+    // Armed at the first read that leaves a message unfinished, cleared at the read that ends it.
+    if (this.messageTimeout > 0 && codec.receivingMessage !== (this.timers?.messageArmed === true)) this.updateMessageTimer();
+    if (this.membership?.budget !== undefined && (this.charged || codec.bufferedBytes > 0)) this.reportMemory();
   }
 
-  // ---- codec -> socket -------------------------------------------------------------------------
+  private readonly onEvent = (event: ConnectionEvent): void => {
+    if (this.finished) return;
+    switch (event.type) {
+      case 'message': {
+        const data = toBuffer(event.data);
+        if (this.iterators !== undefined) this.iterators.push(new WebSocketMessage(data, event.binary));
+        this.emit('message', data, event.binary);
+        break;
+      }
+      case 'ping':
+        this.emit('ping', toBuffer(event.data));
+        break;
+      case 'pong':
+        this.emit('pong', toBuffer(event.data));
+        break;
+      case 'close':
+        this.peerCode = event.code;
+        this.peerReason = event.reason;
+        this.armCloseTimer();
+        break;
+      case 'fail':
+        this.failure = event.error;
+        this.emitError(event.error as ProtocolError);
+        // The codec already wrote our close frame with the error's code; end() flushes it first.
+        this.socket.end();
+        this.armCloseTimer();
+        break;
+      case 'closed':
+        // RFC 6455 section 7.1.1: the server closes TCP first; the client waits for it (timer armed).
+        if (this.role === 'server') this.socket.end();
+        this.armCloseTimer();
+        break;
+    }
+    if (this.flow?.paused === true || this.iterators !== undefined) this.updateFlow();
+    // A send from the application outside a read: the budget learns of it when the tick's batch is
+    // flushed (flushWrites).
+  };
+
+  // ---- out: codec -> socket (what is counted: send-accounting.ts) -------------------------------
 
   /** The codec's `onWrite`: frames go out through the tick's write batch. */
   private readonly write = (chunks: Uint8Array[], done?: (error?: Error) => void): void => {
@@ -375,24 +351,6 @@ export class WebSocketConnection
     if (done === undefined && output.overCap()) this.overflow(0);
   };
 
-  /** @internal A flush marker was written (see `SendAccounting.placeMarker`): the peer reads. */
-  outputDrained(): void {
-    this.alive = true; // the peer read everything we had queued before the marker
-    const queued = this.output.outgoingBytes();
-    if (this.membership?.budget !== undefined) this.reportMemory();
-    const flow = this.flow;
-    if (flow === undefined) return;
-    if (flow.output && queued <= this.output.sendHighWaterMark / 2) {
-      flow.output = false;
-      this.updateFlow();
-    } else if (flow.output || (flow.budget && queued > 0)) {
-      this.output.placeMarker();
-    }
-  }
-
-
-  // ---- socket -> codec -------------------------------------------------------------------------
-
   /**
    * @internal Ends the tick's write batch (see `corkUntilNextTick`). What the kernel does not take now
    * waits on the peer: past `sendHighWaterMark` we stop reading, and the memory budget learns of it,
@@ -412,16 +370,41 @@ export class WebSocketConnection
     if (this.membership?.budget !== undefined && (this.charged || output.stalled)) this.reportMemory();
   }
 
-  /** @internal The socket read `chunk`: into the codec, whose events come back through `onEvent`. */
-  onData(chunk: Uint8Array): void {
-    this.alive = true;
-    const codec = this.codec;
-    codec.receive(chunk);
-    if (codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming) this.updateFlow();
-    // Armed at the first read that leaves a message unfinished, cleared at the read that ends it.
-    if (this.messageTimeout > 0 && codec.receivingMessage !== (this.timers?.messageArmed === true)) this.updateMessageTimer();
-    if (this.membership?.budget !== undefined && (this.charged || codec.bufferedBytes > 0)) this.reportMemory();
+  /** @internal A flush marker was written (see `SendAccounting.placeMarker`): the peer reads. */
+  outputDrained(): void {
+    this.alive = true; // the peer read everything we had queued before the marker
+    const queued = this.output.outgoingBytes();
+    if (this.membership?.budget !== undefined) this.reportMemory();
+    const flow = this.flow;
+    if (flow === undefined) return;
+    if (flow.output && queued <= this.output.sendHighWaterMark / 2) {
+      flow.output = false;
+      this.updateFlow();
+    } else if (flow.output || (flow.budget && queued > 0)) {
+      this.output.placeMarker();
+    }
   }
+
+  // ---- reading on or off (flow-control.ts) ------------------------------------------------------
+
+  /** Reading on or off, decided by `FlowControl` from every reason; made with the first reason to stop. */
+  private updateFlow(): void {
+    const decodeBacklog = this.codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming;
+    const iteratorLag = this.iterators?.lagging === true;
+    let flow = this.flow;
+    if (flow === undefined) {
+      if (!decodeBacklog && !iteratorLag) return; // never stopped, and no reason to
+      flow = this.flow = new FlowControl(this.socket);
+    }
+    // Time spent not reading is ours, not the peer's: the message timer stops and restarts with reading.
+    if (flow.update(decodeBacklog, iteratorLag, this.released) && this.messageTimeout > 0) this.updateMessageTimer();
+  }
+
+  private flowControl(): FlowControl {
+    return (this.flow ??= new FlowControl(this.socket));
+  }
+
+  // ---- timers (connection-timers.ts; the shared heartbeat: heartbeat.ts) ------------------------
 
   /** Arms the message timer while a message is partly received and we are reading; clears it otherwise. */
   private updateMessageTimer(): void {
@@ -443,7 +426,38 @@ export class WebSocketConnection
     this.armCloseTimer();
   }
 
-  // ---- memory budget ---------------------------------------------------------------------------
+  /** Bounds the closing handshake by `closeTimeout` (armed once; see `ConnectionTimers`). */
+  private armCloseTimer(): void {
+    if (this.finished) return;
+    (this.timers ??= new ConnectionTimers(this)).armClose(this.closeTimeout);
+  }
+
+  /** @internal The close timer fired before the socket was gone: destroy it. */
+  closeTimedOut(): void {
+    if (this.failure === undefined) {
+      this.failure = new ConnectionError('ERR_CLOSE_TIMEOUT', `closing handshake not completed within ${this.closeTimeout} ms`);
+      this.emitError(this.failure);
+    }
+    this.socket.destroy();
+  }
+
+  /** @internal Called by the heartbeat timer. */
+  heartbeat(): void {
+    if (this.finished) return;
+    // A peer that read some of what we queued since the last tick is alive, even when we stopped
+    // reading it (backpressure) and so saw none of its traffic.
+    const unread = this.socket.writableLength;
+    if (unread < this.unreadAtHeartbeat) this.alive = true;
+    this.unreadAtHeartbeat = unread;
+    if (!this.alive) {
+      this.fatal(new ConnectionError('ERR_HEARTBEAT_TIMEOUT', 'no traffic from the peer within a heartbeat interval'));
+      return;
+    }
+    this.alive = false;
+    if (this.state === 'open') this.codec.ping();
+  }
+
+  // ---- the server's memory budget (memory-budget.ts) --------------------------------------------
 
   /** @internal What this connection holds now (see `MemoryBudget`). */
   memoryUsage(): { outgoing: number; incoming: number } {
@@ -497,60 +511,7 @@ export class WebSocketConnection
     this.membership!.budget!.report(this, outgoing, incoming);
   }
 
-  private readonly onEvent = (event: ConnectionEvent): void => {
-    if (this.finished) return;
-    switch (event.type) {
-      case 'message': {
-        const data = toBuffer(event.data);
-        if (this.iterators !== undefined) this.iterators.push(new WebSocketMessage(data, event.binary));
-        this.emit('message', data, event.binary);
-        break;
-      }
-      case 'ping':
-        this.emit('ping', toBuffer(event.data));
-        break;
-      case 'pong':
-        this.emit('pong', toBuffer(event.data));
-        break;
-      case 'close':
-        this.peerCode = event.code;
-        this.peerReason = event.reason;
-        this.armCloseTimer();
-        break;
-      case 'fail':
-        this.failure = event.error;
-        this.emitError(event.error as ProtocolError);
-        // The codec already wrote our close frame with the error's code; end() flushes it first.
-        this.socket.end();
-        this.armCloseTimer();
-        break;
-      case 'closed':
-        // RFC 6455 section 7.1.1: the server closes TCP first; the client waits for it (timer armed).
-        if (this.role === 'server') this.socket.end();
-        this.armCloseTimer();
-        break;
-    }
-    if (this.flow?.paused === true || this.iterators !== undefined) this.updateFlow();
-    // A send from the application outside a read: the budget learns of it when the tick's batch is
-    // flushed (flushWrites).
-  };
-
-  /** Reading on or off, decided by `FlowControl` from every reason; made with the first reason to stop. */
-  private updateFlow(): void {
-    const decodeBacklog = this.codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming;
-    const iteratorLag = this.iterators?.lagging === true;
-    let flow = this.flow;
-    if (flow === undefined) {
-      if (!decodeBacklog && !iteratorLag) return; // never stopped, and no reason to
-      flow = this.flow = new FlowControl(this.socket);
-    }
-    // Time spent not reading is ours, not the peer's: the message timer stops and restarts with reading.
-    if (flow.update(decodeBacklog, iteratorLag, this.released) && this.messageTimeout > 0) this.updateMessageTimer();
-  }
-
-  private flowControl(): FlowControl {
-    return (this.flow ??= new FlowControl(this.socket));
-  }
+  // ---- the socket's end -------------------------------------------------------------------------
 
   /** @internal */
   onSocketEnd(): void {
@@ -581,21 +542,6 @@ export class WebSocketConnection
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
-
-  /** Bounds the closing handshake by `closeTimeout` (armed once; see `ConnectionTimers`). */
-  private armCloseTimer(): void {
-    if (this.finished) return;
-    (this.timers ??= new ConnectionTimers(this)).armClose(this.closeTimeout);
-  }
-
-  /** @internal The close timer fired before the socket was gone: destroy it. */
-  closeTimedOut(): void {
-    if (this.failure === undefined) {
-      this.failure = new ConnectionError('ERR_CLOSE_TIMEOUT', `closing handshake not completed within ${this.closeTimeout} ms`);
-      this.emitError(this.failure);
-    }
-    this.socket.destroy();
-  }
 
   private overflow(size: number): ConnectionError {
     const error = this.output.overflowError(size);
