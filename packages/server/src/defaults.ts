@@ -1,6 +1,7 @@
 /**
- * Safe defaults for every limit, in one place so the README table and the code cannot drift apart.
- * Every value has a knob of the same name in the server / connection options.
+ * Safe defaults for every limit and timer, server and client, in one place so the README tables and the
+ * code cannot drift apart. A value named like an option is that option's default; where the server and
+ * the client default differently, the client's carries a `client` prefix (its option has the plain name).
  */
 export const DEFAULTS = {
   /** Largest message (after reassembly and decompression) accepted, in bytes; larger ones fail with 1009. */
@@ -20,16 +21,30 @@ export const DEFAULTS = {
   messageTimeout: 60_000,
   /** Frames one incoming message may arrive in. */
   maxFragments: 131_072,
-  /** Milliseconds allowed for the opening handshake (request headers plus the authorization hook). */
+  /** Server: milliseconds allowed for the opening handshake (request headers plus the authorization hook). */
   handshakeTimeout: 10_000,
+  /**
+   * Client (`handshakeTimeout` of `connect()` and the WHATWG class): milliseconds for the whole opening
+   * handshake, DNS, TCP, TLS, redirects and response. Longer than the server's: long enough for a slow
+   * TLS handshake, short enough that a silent server does not hold a caller forever.
+   */
+  clientHandshakeTimeout: 30_000,
+  /** Client: HTTP redirects followed during the handshake. Browsers never follow them for WebSockets. */
+  maxRedirects: 0,
   /** Milliseconds allowed for the closing handshake before the socket is destroyed. */
   closeTimeout: 10_000,
   /** Milliseconds between heartbeat pings on a server; 0 turns the heartbeat off. */
   heartbeatInterval: 30_000,
+  /** The same for a connection without a server (`connect()`, the WHATWG class, a bare connection): off. */
+  clientHeartbeatInterval: 0,
+  /** Answer pings automatically. */
+  autoPong: true,
   /** Bytes held by a running async decode (inflate) above which we stop reading the socket. */
   maxBufferedIncoming: 1024 * 1024,
   /** Messages queued for a slow async-iterator consumer above which we stop reading the socket. */
   iteratorHighWaterMark: 64,
+  /** Milliseconds a refused handshake may take to flush its response before the socket is destroyed. */
+  refusalFlushTimeout: 2_000,
 } as const;
 
 /** The numeric knobs shared by servers and connections, as validated by {@link checkLimits}. */

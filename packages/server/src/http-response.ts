@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { DEFAULTS } from './defaults.js';
 
 /** RFC 7230 token: what a header name may be made of. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -65,7 +66,7 @@ export function rejectHandshake(socket: Duplex, status: number, reason: string, 
   writeHttpResponse(socket, status, [['Connection', 'close'], ...headers], body.endsWith('\n') ? body : `${body}\n`);
   socket.end();
   // A client that never reads its refusal must not hold the socket open.
-  const timer = setTimeout(() => socket.destroy(), 2000);
+  const timer = setTimeout(() => socket.destroy(), DEFAULTS.refusalFlushTimeout);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
 }

@@ -3,13 +3,8 @@
  * adapter shared with the client, and the seed's API.
  */
 export { WebSocketServer } from './websocket-server.js';
-export type {
-  AuthorizationInfo,
-  AuthorizationResult,
-  HandshakeRejection,
-  WebSocketServerEvents,
-  WebSocketServerOptions,
-} from './websocket-server.js';
+export type { WebSocketServerEvents, WebSocketServerOptions } from './websocket-server.js';
+export type { AuthorizationInfo, AuthorizationResult, HandshakeRejection } from './server-handshake.js';
 export { WebSocketConnection } from './websocket-connection.js';
 export type {
   SendCallback,
@@ -18,7 +13,7 @@ export type {
   WebSocketConnectionOptions,
   WebSocketConnectionState,
   WebSocketData,
-} from './websocket-connection.js';
+} from './connection-types.js';
 export { WebSocketMessage } from './websocket-message.js';
 export { ConnectionError, type ConnectionErrorCode } from './errors.js';
 export { DEFAULTS } from './defaults.js';

@@ -67,3 +67,37 @@ export class MessageQueue implements AsyncIterableIterator<WebSocketMessage> {
     return this;
   }
 }
+
+/**
+ * A connection's running async iterators: made with the first, dropped with the last, so a connection
+ * nobody iterates holds none.
+ */
+export class MessageIterators {
+  private queues: readonly MessageQueue[] = [];
+
+  /** True while a consumer is `highWaterMark` messages behind: the connection stops reading. */
+  get lagging(): boolean {
+    for (const queue of this.queues) if (queue.full) return true;
+    return false;
+  }
+
+  add(queue: MessageQueue): void {
+    this.queues = [...this.queues, queue];
+  }
+
+  /** Forgets a queue whose consumer stopped; returns whether any is left. */
+  remove(queue: MessageQueue): boolean {
+    // A new array, not a splice: a push or end loop may be running over the old one.
+    this.queues = this.queues.filter((other) => other !== queue);
+    return this.queues.length > 0;
+  }
+
+  push(message: WebSocketMessage): void {
+    for (const queue of this.queues) queue.push(message);
+  }
+
+  /** The connection closed: every iterator ends once it has delivered what it holds. */
+  endAll(): void {
+    for (const queue of this.queues) queue.end();
+  }
+}

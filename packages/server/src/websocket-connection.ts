@@ -2,126 +2,37 @@ import { Buffer, isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { Connection, type ConnectionEvent, type Extension, type ProtocolError } from '@wsts/protocol';
+import { ConnectionTimers, type TimerOwner } from './connection-timers.js';
 import { checkLimits, DEFAULTS } from './defaults.js';
 import { ConnectionError } from './errors.js';
-import { HeartbeatGroup, type HeartbeatMember } from './heartbeat.js';
-import type { BudgetMember, MemoryBudget } from './memory-budget.js';
-import { MessageQueue } from './message-iterator.js';
+import { FlowControl } from './flow-control.js';
+import type { HeartbeatMember } from './heartbeat.js';
+import { Membership } from './membership.js';
+import type { BudgetMember } from './memory-budget.js';
+import { MessageIterators, MessageQueue } from './message-iterator.js';
 import { secureRandom } from './random.js';
+import { SendAccounting, type AccountingOwner } from './send-accounting.js';
+import { bindSocket, corkUntilNextTick, writeChunks, type SocketOwner } from './socket-binding.js';
 import { WebSocketMessage } from './websocket-message.js';
+import type {
+  SendCallback,
+  SendOptions,
+  WebSocketConnectionEvents,
+  WebSocketConnectionOptions,
+  WebSocketConnectionState,
+  WebSocketData,
+} from './connection-types.js';
 
-/** Anything `send` accepts. Strings go out as text, everything else as binary unless told otherwise. */
-export type WebSocketData = string | Uint8Array | ArrayBuffer | ArrayBufferView;
-
-/** Options for {@link WebSocketConnection.send}. */
-export interface SendOptions {
-  /** Frame type. Default: false for strings, true for bytes. Bytes sent as text must be valid UTF-8. */
-  binary?: boolean;
-}
-
-/** Called once the message's bytes were handed to the kernel, or with the reason they never will be. */
-export type SendCallback = (error?: Error) => void;
-
-/** Options of a {@link WebSocketConnection}. Every limit has a safe default (see `DEFAULTS`). */
-export interface WebSocketConnectionOptions {
-  /** 'server' expects masked frames and sends unmasked ones; 'client' the other way round. */
-  role: 'server' | 'client';
-  /** The subprotocol agreed in the handshake (shown by `protocol`). */
-  protocol?: string | undefined;
-  /** Live extensions agreed in the handshake, in negotiation order. Disposed when the connection ends. */
-  extensions?: readonly Extension[] | undefined;
-  /** The `Sec-WebSocket-Extensions` value agreed in the handshake (shown by `extensions`). */
-  extensionsHeader?: string | undefined;
-  /** Largest incoming message in bytes (after decompression). Default 64 MiB. Larger ones fail with 1009. */
-  maxMessageSize?: number | undefined;
-  /**
-   * Cap on what is queued for a peer that does not read (default 16 MiB): payload bytes plus an
-   * estimate of what each queued write and send costs in memory (see `WRITE_COST`), so a flood of
-   * tiny frames is counted for what it holds, not for its few payload bytes. A `send` that would pass
-   * it terminates the connection instead of growing memory. One message is always accepted when
-   * nothing is queued, so the largest message you can send is bounded by your own data, not by this cap.
-   */
-  maxBufferedAmount?: number | undefined;
-  /**
-   * When more than this is queued for the peer (counted as for `maxBufferedAmount`), reading from the
-   * peer stops until the queue has drained to half of it: input that would make more output waits in
-   * the kernel, and TCP slows the peer down. Default 1 MiB.
-   */
-  sendHighWaterMark?: number | undefined;
-  /**
-   * Milliseconds one message may take to arrive, from the first byte of its first frame to its last
-   * byte; past it the connection is closed with 1008. Time while we are not reading (paused by you,
-   * by backpressure or by the memory budget) does not count. Default 60 s; 0 turns it off.
-   */
-  messageTimeout?: number | undefined;
-  /** Most frames one incoming message may arrive in; more fail with 1008. Default 131,072. */
-  maxFragments?: number | undefined;
-  /** Milliseconds the closing handshake may take before the socket is destroyed. Default 10 s. */
-  closeTimeout?: number | undefined;
-  /**
-   * Ping every this many milliseconds and terminate when no traffic at all (a pong or anything else)
-   * arrived since the previous ping. Default 0 (off) for a bare connection; servers pass their own.
-   */
-  heartbeatInterval?: number | undefined;
-  /** @internal The server's `clients` set: the connection removes itself when it closes. */
-  clientSet?: Set<WebSocketConnection> | undefined;
-  /** @internal A shared heartbeat timer (used by `WebSocketServer`); overrides `heartbeatInterval`. */
-  heartbeatGroup?: HeartbeatGroup | undefined;
-  /** @internal The server's memory budget, shared by its connections. */
-  budget?: MemoryBudget | undefined;
-  /** Answer pings automatically. Default true. */
-  autoPong?: boolean | undefined;
-  /** Split outgoing data messages into frames of at most this many payload bytes. Default: never split. */
-  fragmentSize?: number | undefined;
-  /** Mask source for the client role. Default: a pooled `crypto.randomFillSync`. */
-  random?: ((bytes: Uint8Array) => void) | undefined;
-}
-
-/** The typed events of a {@link WebSocketConnection}. */
-export interface WebSocketConnectionEvents {
-  /** A complete message. `data` is a view, not a copy: keep it or copy it as you like. */
-  message: [data: Buffer, isBinary: boolean];
-  ping: [data: Buffer];
-  pong: [data: Buffer];
-  /**
-   * The TCP connection is gone. `code`/`reason` come from the peer's close frame (1005 when it had no
-   * code), or 1006 when no close frame arrived. `wasClean` is true only when both close frames were
-   * exchanged and no error occurred. Emitted exactly once.
-   */
-  close: [code: number, reason: string, wasClean: boolean];
-  /**
-   * A protocol violation by the peer (`ProtocolError`, its `code` was sent in our close frame), a socket
-   * error, or a `ConnectionError` (buffer overflow, heartbeat or close timeout). Only emitted when a
-   * listener exists: an unobserved peer error must not crash a server.
-   */
-  error: [error: Error];
-}
-
-/** `readyState`-like view of the connection. */
-export type WebSocketConnectionState = 'open' | 'closing' | 'closed';
+export type {
+  SendCallback,
+  SendOptions,
+  WebSocketConnectionEvents,
+  WebSocketConnectionOptions,
+  WebSocketConnectionState,
+  WebSocketData,
+} from './connection-types.js';
 
 function noop(): void {}
-
-/**
- * What one queued socket write costs in memory beyond its bytes: the write request, the Buffer object
- * of a frame header, its slot in the stream's queue. Measured with a peer that never reads, as the
- * chaos suite's tiny-frame floods do (`pnpm chaos`): about 240 bytes of RSS per queued write.
- */
-export const WRITE_COST = 256;
-/** What one unfinished `send` costs beyond its writes: its promise and callbacks (about 380 bytes measured). */
-export const SEND_COST = 384;
-
-const EMPTY = new Uint8Array(0);
-
-/**
- * The connection that owns a socket, stored on the socket itself. WHY: socket listeners are then
- * module-level functions shared by every connection instead of per-connection closures; an idle
- * server with many clients pays for fields, not functions.
- */
-const kConnection = Symbol('wsts.connection');
-interface OwnedSocket extends Duplex {
-  [kConnection]?: WebSocketConnection;
-}
 
 function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -140,10 +51,16 @@ function toBytes(data: Exclude<WebSocketData, string>): Uint8Array {
  *
  * Create it right after the HTTP upgrade, passing the `head` bytes Node handed over with the socket;
  * they are fed to the codec before anything read later.
+ *
+ * This class is the byte path and the public API; its parts live beside it: the socket's listeners
+ * and the per-tick write batch (socket-binding.ts), what is queued for the peer (send-accounting.ts),
+ * whether we read (flow-control.ts), the close and message timers (connection-timers.ts), the server's
+ * clients set, heartbeat and memory budget (membership.ts). The methods marked `@internal` are the
+ * hooks those parts call back; they are not for applications.
  */
 export class WebSocketConnection
   extends EventEmitter<WebSocketConnectionEvents>
-  implements HeartbeatMember, BudgetMember, AsyncIterable<WebSocketMessage>
+  implements SocketOwner, AccountingOwner, TimerOwner, HeartbeatMember, BudgetMember, AsyncIterable<WebSocketMessage>
 {
   /** The subprotocol agreed in the handshake, or '' when none. */
   readonly protocol: string;
@@ -153,77 +70,62 @@ export class WebSocketConnection
   readonly role: 'server' | 'client';
 
   private readonly codec: Connection;
-  private readonly maxBufferedAmount: number;
-  private readonly sendHighWaterMark: number;
+  /** What is queued for the peer and what it costs (bytes, writes, sends, the flush marker). */
+  private readonly output: SendAccounting;
   private readonly messageTimeout: number;
   private readonly closeTimeout: number;
-  private readonly budget: MemoryBudget | undefined;
   /** The extensions that hold incoming data of their own (inflate output), or undefined. */
   private readonly holders: readonly { readonly bufferedBytes: number }[] | undefined;
-  private readonly heartbeatGroup: HeartbeatGroup | undefined;
-  private readonly ownHeartbeat: boolean;
-  private readonly clientSet: Set<WebSocketConnection> | undefined;
+  /** The server's clients set, heartbeat and memory budget, or a heartbeat of its own; often none. */
+  private readonly membership: Membership | undefined;
 
-  /** Payload bytes passed to `send` whose write has not completed yet. */
-  private pending = 0;
-  /** Sends whose write has not completed yet. */
-  private sendsInFlight = 0;
-  /**
-   * Socket writes that may still be queued: counted since the socket's buffer was last seen empty,
-   * less those a flush marker proved written (an upper bound, kept without a callback per write).
-   */
-  private queuedWrites = 0;
-  /** queuedWrites when the flush marker in flight was written; -1 when no marker is in flight. */
-  private markerAt = -1;
-  /** The kernel refused bytes at the last flush: what is queued waits on the peer reading. */
-  private stalled = false;
-  /** Reading stopped because too much is queued for the peer (see `sendHighWaterMark`). */
-  private outputPaused = false;
-  /** Reading stopped by the server's memory budget. */
-  private budgetPaused = false;
   /** Whether the memory budget holds a charge for this connection. */
   private charged = false;
   /** Closed by the memory budget: nothing it holds counts any more. */
   private released = false;
   /** The peer's unread bytes at the last heartbeat: less now means it reads (see `heartbeat`). */
   private unreadAtHeartbeat = 0;
-  private messageTimer: NodeJS.Timeout | undefined;
   private corked = false;
-  private paused = false;
-  /** Set by `pause()`: reading stays stopped until `resume()`, whatever the other reasons say. */
-  private userPaused = false;
+  /** Why reading is stopped, if it ever was (see `FlowControl`). */
+  private flow: FlowControl | undefined;
   private alive = true;
   private finished = false;
-  private closeTimer: NodeJS.Timeout | undefined;
+  /** The close and message timers, made when the first is armed. */
+  private timers: ConnectionTimers | undefined;
   private peerCode: number | undefined;
   private peerReason = '';
   private failure: Error | undefined;
-  /** Active async iterators; undefined (not an empty array) while there are none, to save memory. */
-  private queues: MessageQueue[] | undefined;
+  /** Running async iterators; undefined while there are none, to save memory. */
+  private iterators: MessageIterators | undefined;
 
   constructor(
     /** The upgraded socket. Exposed for remote address, TLS details and the like. */
     readonly socket: Duplex,
     head: Uint8Array | undefined,
     options: WebSocketConnectionOptions,
+    /** @internal Given by `WebSocketServer` to the connections it opens; not an option. */
+    membership?: Membership,
   ) {
     super();
     checkLimits(options);
     this.role = options.role;
     this.protocol = options.protocol ?? '';
     this.extensions = options.extensionsHeader ?? '';
-    this.maxBufferedAmount = options.maxBufferedAmount ?? DEFAULTS.maxBufferedAmount;
-    this.sendHighWaterMark = options.sendHighWaterMark ?? DEFAULTS.sendHighWaterMark;
+    this.output = new SendAccounting(
+      socket,
+      this,
+      options.maxBufferedAmount ?? DEFAULTS.maxBufferedAmount,
+      options.sendHighWaterMark ?? DEFAULTS.sendHighWaterMark,
+    );
     this.messageTimeout = options.messageTimeout ?? DEFAULTS.messageTimeout;
     this.closeTimeout = options.closeTimeout ?? DEFAULTS.closeTimeout;
-    this.budget = options.budget;
     const holders = (options.extensions ?? []).filter(holdsBytes);
     this.holders = holders.length > 0 ? holders : undefined;
     this.codec = new Connection({
       role: options.role,
       maxMessageSize: options.maxMessageSize ?? DEFAULTS.maxMessageSize,
       maxFragments: options.maxFragments ?? DEFAULTS.maxFragments,
-      autoPong: options.autoPong ?? true,
+      autoPong: options.autoPong ?? DEFAULTS.autoPong,
       fragmentSize: options.fragmentSize,
       extensions: options.extensions ?? [],
       random: options.role === 'client' ? (options.random ?? secureRandom) : undefined,
@@ -233,53 +135,29 @@ export class WebSocketConnection
       onEvent: this.onEvent,
     });
 
-    const interval = options.heartbeatInterval ?? 0;
-    if (options.heartbeatGroup !== undefined) {
-      this.heartbeatGroup = options.heartbeatGroup;
-      this.ownHeartbeat = false;
-    } else if (interval > 0) {
-      // A bare connection (e.g. a client) owns a one-member group.
-      this.heartbeatGroup = new HeartbeatGroup(interval);
-      this.ownHeartbeat = true;
-    } else {
-      this.heartbeatGroup = undefined;
-      this.ownHeartbeat = false;
-    }
-    this.heartbeatGroup?.add(this);
-    this.clientSet = options.clientSet;
-    this.clientSet?.add(this);
+    // A server's membership brings its heartbeat; a connection without one may have its own.
+    this.membership = membership ?? Membership.ofBareConnection(options.heartbeatInterval ?? DEFAULTS.clientHeartbeatInterval);
+    this.membership?.join(this);
 
-    const socketLike = socket as Partial<{ setNoDelay(v: boolean): void; setTimeout(ms: number): void }>;
-    // Small frames must not wait for Nagle; we already batch writes per tick with cork/uncork.
-    socketLike.setNoDelay?.(true);
-    // The HTTP server may have armed an idle timeout on the socket; WebSocket liveness is the heartbeat's job.
-    socketLike.setTimeout?.(0);
-
-    (socket as OwnedSocket)[kConnection] = this;
-    socket.on('error', WebSocketConnection.socketOnError);
-    socket.on('close', WebSocketConnection.socketOnClose);
-    socket.on('end', WebSocketConnection.socketOnEnd);
-    // The head bytes were read before the socket was ours; they precede anything read later. Both the
-    // head and the first 'data' event are deferred by one tick, in that order, so that the creator can
-    // attach listeners before the first message is emitted.
-    if (head !== undefined && head.length > 0) {
-      process.nextTick(() => {
-        if (!this.finished) this.onData(head);
-      });
-    }
-    socket.on('data', WebSocketConnection.socketOnData);
-    // A socket that died before we got it will never emit 'close' again: report it ourselves.
-    if (socket.destroyed) process.nextTick(() => this.onSocketClose());
+    bindSocket(socket, this, head);
   }
 
-  /** 'open' until a close frame was sent or received, 'closing' during the closing handshake, then 'closed'. */
+  // ---- the public API ---------------------------------------------------------------------------
+
+  /**
+   * 'open' until a close frame was sent or received or the connection failed, then 'closing' until the
+   * socket is gone, then 'closed'. The one place that answers "is it open?" for this class and for the
+   * WHATWG `WebSocket` built on it: the codec knows the protocol side (its 'closed' also covers a
+   * failure whose close frame the socket is still flushing), only the adapter knows the socket is gone.
+   */
   get state(): WebSocketConnectionState {
-    return this.finished ? 'closed' : this.codec.state;
+    if (this.finished) return 'closed';
+    return this.codec.state === 'open' ? 'open' : 'closing';
   }
 
   /** Payload bytes accepted by `send` and not yet handed to the kernel (WHATWG `bufferedAmount`). */
   get bufferedAmount(): number {
-    return this.pending;
+    return this.output.pending;
   }
 
   /**
@@ -311,24 +189,18 @@ export class WebSocketConnection
       payload = toBytes(data);
       binary = options?.binary ?? true;
     }
-    if (this.finished || this.codec.state !== 'open') {
+    if (this.state !== 'open') {
       return this.refuse(new ConnectionError('ERR_NOT_OPEN', `cannot send: the connection is ${this.state}`), callback);
     }
     const size = payload.byteLength;
-    // While the peer keeps up, only payload bytes count: what this tick queued is the application's own
-    // doing and reaches the kernel at the end of the tick. Once the kernel refused bytes, everything
-    // queued waits on the peer, and counts for what it costs.
-    const queued = this.stalled ? this.outgoingBytes() : this.pending;
-    if (queued > 0 && queued + size + (this.stalled ? SEND_COST + 2 * WRITE_COST : 0) > this.maxBufferedAmount) {
+    if (!this.output.admits(size)) {
       const error = this.overflow(size);
       return this.refuse(error, callback);
     }
-    this.pending += size;
-    this.sendsInFlight++;
+    this.output.sendStarted(size);
     const promise = new Promise<void>((resolve, reject) => {
       this.codec.send(payload, binary, (error) => {
-        this.pending -= size;
-        this.sendsInFlight--;
+        this.output.sendSettled(size);
         if (callback !== undefined) callback(error);
         if (error === undefined) resolve();
         else reject(error);
@@ -341,13 +213,13 @@ export class WebSocketConnection
 
   /** Sends a ping (payload at most 125 bytes). A 'pong' event follows when the peer answers. */
   ping(data?: Uint8Array | string): void {
-    if (this.finished || this.codec.state !== 'open') throw new ConnectionError('ERR_NOT_OPEN', `cannot ping: the connection is ${this.state}`);
+    if (this.state !== 'open') throw new ConnectionError('ERR_NOT_OPEN', `cannot ping: the connection is ${this.state}`);
     this.codec.ping(data);
   }
 
   /** Sends an unsolicited pong (or a manual answer when `autoPong` is off). */
   pong(data?: Uint8Array | string): void {
-    if (this.finished || this.codec.state !== 'open') throw new ConnectionError('ERR_NOT_OPEN', `cannot pong: the connection is ${this.state}`);
+    if (this.state !== 'open') throw new ConnectionError('ERR_NOT_OPEN', `cannot pong: the connection is ${this.state}`);
     this.codec.pong(data);
   }
 
@@ -357,7 +229,7 @@ export class WebSocketConnection
    * socket is destroyed if the peer does not complete the handshake within `closeTimeout`.
    */
   close(code?: number, reason?: string): void {
-    if (this.finished || this.codec.state !== 'open') return;
+    if (this.state !== 'open') return;
     this.codec.close(code, reason);
     this.armCloseTimer();
   }
@@ -373,19 +245,19 @@ export class WebSocketConnection
    * peer's heartbeat.
    */
   pause(): void {
-    this.userPaused = true;
+    this.flowControl().user = true;
     this.updateFlow();
   }
 
   /** Undoes `pause()`. Reading restarts unless an iterator or an async decode still holds it back. */
   resume(): void {
-    this.userPaused = false;
+    if (this.flow !== undefined) this.flow.user = false;
     this.updateFlow();
   }
 
   /** True while reading is stopped by `pause()`. */
   get isPaused(): boolean {
-    return this.userPaused;
+    return this.flow?.user === true;
   }
 
   /** Messages as an async iterator; ends when the connection closes. Reading is paused while you lag. */
@@ -393,14 +265,13 @@ export class WebSocketConnection
     const queue = new MessageQueue(
       DEFAULTS.iteratorHighWaterMark,
       (q) => {
-        const rest = this.queues?.filter((other) => other !== q);
-        this.queues = rest !== undefined && rest.length > 0 ? rest : undefined;
+        if (this.iterators !== undefined && !this.iterators.remove(q)) this.iterators = undefined;
         this.updateFlow();
       },
       () => this.updateFlow(),
     );
     if (this.finished) queue.end();
-    else (this.queues ??= []).push(queue);
+    else (this.iterators ??= new MessageIterators()).add(queue);
     return queue;
   }
 
@@ -408,224 +279,17 @@ export class WebSocketConnection
     return this.messages();
   }
 
-  /** @internal Called by the heartbeat timer. */
-  heartbeat(): void {
-    if (this.finished) return;
-    // A peer that read some of what we queued since the last tick is alive, even when we stopped
-    // reading it (backpressure) and so saw none of its traffic.
-    const unread = this.socket.writableLength;
-    if (unread < this.unreadAtHeartbeat) this.alive = true;
-    this.unreadAtHeartbeat = unread;
-    if (!this.alive) {
-      this.fatal(new ConnectionError('ERR_HEARTBEAT_TIMEOUT', 'no traffic from the peer within a heartbeat interval'));
-      return;
-    }
-    this.alive = false;
-    if (this.codec.state === 'open') this.codec.ping();
-  }
+  // ---- in: socket -> codec -> events ------------------------------------------------------------
 
-  // ---- codec -> socket -------------------------------------------------------------------------
-
-  private readonly write = (chunks: Uint8Array[], done?: (error?: Error) => void): void => {
-    const socket = this.socket;
-    if (socket.destroyed || !socket.writable) {
-      if (done !== undefined) done(new ConnectionError('ERR_SOCKET_CLOSED', 'the socket is closed'));
-      return;
-    }
-    // Nothing queued: every write counted so far has reached the kernel.
-    if (socket.writableLength === 0) {
-      this.queuedWrites = 0;
-      this.stalled = false;
-    }
-    // Batch every frame written in this tick into one writev: header and payload stay separate
-    // buffers (no concatenation) and the kernel still sees one system call.
-    if (!this.corked) {
-      this.corked = true;
-      socket.cork();
-      process.nextTick(uncork, this);
-    }
-    let last = chunks.length - 1;
-    while (last > 0 && chunks[last]!.length === 0) last--;
-    for (let i = 0; i < last; i++) {
-      const chunk = chunks[i]!;
-      if (chunk.length > 0) {
-        socket.write(chunk);
-        this.queuedWrites++;
-      }
-    }
-    this.queuedWrites++;
-    if (done !== undefined) socket.write(chunks[last]!, (error) => done(error ?? undefined));
-    else {
-      socket.write(chunks[last]!);
-      // Frames the codec writes on its own (pongs, close replies) bypass `send`'s check; a peer that
-      // pings without reading must still hit the cap.
-      if (this.stalled && this.outgoingBytes() > this.maxBufferedAmount) this.overflow(0);
-    }
-  };
-
-  /**
-   * What is queued for the peer, in bytes of memory: the larger of the socket's buffer and the payloads
-   * of unfinished sends (those may still wait for an async extension), plus the cost of each queued
-   * write and unfinished send.
-   */
-  private outgoingBytes(): number {
-    const buffered = this.socket.writableLength;
-    if (buffered === 0 && this.sendsInFlight === 0) {
-      this.queuedWrites = 0;
-      return 0;
-    }
-    return Math.max(buffered, this.pending) + this.queuedWrites * WRITE_COST + this.sendsInFlight * SEND_COST;
-  }
-
-  /**
-   * An empty write whose callback runs once everything queued before it has reached the kernel: how we
-   * learn that the peer read, without a callback on every write.
-   */
-  private placeMarker(): void {
-    if (this.markerAt !== -1 || this.finished) return;
-    this.markerAt = this.queuedWrites;
-    this.socket.write(EMPTY, this.markerFlushed);
-  }
-
-  private readonly markerFlushed = (error?: Error | null): void => {
-    const before = this.markerAt;
-    this.markerAt = -1;
-    if (error || this.finished) return;
-    this.alive = true; // the peer read everything we had queued before the marker
-    this.queuedWrites = Math.max(0, this.queuedWrites - before);
-    this.stalled = this.socket.writableLength > 0;
-    const queued = this.outgoingBytes();
-    if (this.budget !== undefined) this.reportMemory();
-    if (this.outputPaused && queued <= this.sendHighWaterMark / 2) {
-      this.outputPaused = false;
-      this.updateFlow();
-    } else if (this.outputPaused || (this.budgetPaused && queued > 0)) {
-      this.placeMarker();
-    }
-  };
-
-
-  // ---- socket -> codec -------------------------------------------------------------------------
-
-  private static socketOnData(this: OwnedSocket, chunk: Buffer): void {
-    this[kConnection]?.onData(chunk);
-  }
-
-  private static socketOnEnd(this: OwnedSocket): void {
-    this[kConnection]?.onSocketEnd();
-  }
-
-  private static socketOnError(this: OwnedSocket, error: Error): void {
-    this[kConnection]?.onSocketError(error);
-  }
-
-  private static socketOnClose(this: OwnedSocket): void {
-    this[kConnection]?.onSocketClose();
-  }
-
-  /**
-   * @internal Ends the tick's write batch (see `write`). What the kernel does not take now waits on the
-   * peer: past `sendHighWaterMark` we stop reading, and the memory budget learns of it, once per tick.
-   */
-  flushCork(): void {
-    this.corked = false;
-    const socket = this.socket;
-    socket.uncork();
-    this.stalled = socket.writableLength > 0;
-    if (this.stalled && !this.outputPaused && this.outgoingBytes() > this.sendHighWaterMark) {
-      this.outputPaused = true;
-      this.updateFlow();
-      this.placeMarker();
-    }
-    if (this.budget !== undefined && (this.charged || this.stalled)) this.reportMemory();
-  }
-
-  private onData(chunk: Buffer | Uint8Array): void {
+  /** @internal The socket read `chunk`: into the codec, whose events come back through `onEvent`. */
+  onData(chunk: Uint8Array): void {
     this.alive = true;
     const codec = this.codec;
     codec.receive(chunk);
     if (codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming) this.updateFlow();
     // Armed at the first read that leaves a message unfinished, cleared at the read that ends it.
-    if (this.messageTimeout > 0 && codec.receivingMessage !== (this.messageTimer !== undefined)) this.updateMessageTimer();
-    if (this.budget !== undefined && (this.charged || codec.bufferedBytes > 0)) this.reportMemory();
-  }
-
-  /** Arms the message timer while a message is partly received and we are reading; clears it otherwise. */
-  private updateMessageTimer(): void {
-    const wanted = this.messageTimeout > 0 && !this.finished && !this.paused && this.codec.receivingMessage;
-    if (wanted && this.messageTimer === undefined) {
-      this.messageTimer = setTimeout(() => this.messageTimedOut(), this.messageTimeout);
-      this.messageTimer.unref();
-    } else if (!wanted && this.messageTimer !== undefined) {
-      clearTimeout(this.messageTimer);
-      this.messageTimer = undefined;
-    }
-  }
-
-  private messageTimedOut(): void {
-    this.messageTimer = undefined;
-    if (this.finished || this.codec.state !== 'open') return;
-    const error = new ConnectionError('ERR_MESSAGE_TIMEOUT', `a message took longer than ${this.messageTimeout} ms to arrive`);
-    if (this.failure === undefined) this.failure = error;
-    this.emitError(error);
-    this.codec.close(1008, 'message timeout');
-    // Like a protocol failure: our close frame is flushed, then TCP ends; the peer's partial message is
-    // dropped with the codec when the socket closes.
-    this.socket.end();
-    this.armCloseTimer();
-  }
-
-  // ---- memory budget ---------------------------------------------------------------------------
-
-  /** @internal What this connection holds now (see `MemoryBudget`). */
-  memoryUsage(): { outgoing: number; incoming: number } {
-    if (this.finished || this.released) return { outgoing: 0, incoming: 0 };
-    return { outgoing: this.outgoingBytes(), incoming: this.incomingBytes() };
-  }
-
-  /** @internal The memory budget is under pressure (true) or relieved (false). */
-  budgetPause(paused: boolean): void {
-    if (this.finished) return;
-    this.budgetPaused = paused;
-    this.updateFlow();
-    // A paused connection reads nothing, so it would report nothing: the marker reports its drain.
-    if (paused) this.placeMarker();
-  }
-
-  /** @internal The memory budget is exhausted and this connection holds the most: close it with 1013. */
-  budgetClose(): void {
-    if (this.finished || this.released) return;
-    this.released = true;
-    this.charged = false;
-    const error = new ConnectionError('ERR_MEMORY_BUDGET', 'closed to keep the server within its memory budget');
-    if (this.failure === undefined) this.failure = error;
-    this.emitError(error);
-    if (this.outgoingBytes() > this.sendHighWaterMark) {
-      // The peer is not reading what we queued: a close frame behind it would never arrive.
-      this.socket.destroy();
-      return;
-    }
-    if (this.codec.state === 'open') this.codec.close(1013, 'server over memory budget');
-    // Drops the partial message and anything waiting for an extension: the memory goes back now. What
-    // still arrives is read and ignored (a paused socket would never see the peer's FIN).
-    this.codec.destroy();
-    this.updateFlow();
-    this.socket.end();
-    this.armCloseTimer();
-  }
-
-  private incomingBytes(): number {
-    let held = this.codec.bufferedBytes;
-    if (this.holders !== undefined) for (const holder of this.holders) held += holder.bufferedBytes;
-    return held;
-  }
-
-  private reportMemory(): void {
-    if (this.released || this.finished) return;
-    const outgoing = this.outgoingBytes();
-    const incoming = this.incomingBytes();
-    this.charged = outgoing > 0 || incoming > 0;
-    this.budget!.report(this, outgoing, incoming);
+    if (this.messageTimeout > 0 && codec.receivingMessage !== (this.timers?.messageArmed === true)) this.updateMessageTimer();
+    if (this.membership?.budget !== undefined && (this.charged || codec.bufferedBytes > 0)) this.reportMemory();
   }
 
   private readonly onEvent = (event: ConnectionEvent): void => {
@@ -633,10 +297,7 @@ export class WebSocketConnection
     switch (event.type) {
       case 'message': {
         const data = toBuffer(event.data);
-        if (this.queues !== undefined) {
-          const message = new WebSocketMessage(data, event.binary);
-          for (const queue of this.queues) queue.push(message);
-        }
+        if (this.iterators !== undefined) this.iterators.push(new WebSocketMessage(data, event.binary));
         this.emit('message', data, event.binary);
         break;
       }
@@ -664,53 +325,215 @@ export class WebSocketConnection
         this.armCloseTimer();
         break;
     }
-    if (this.paused || this.queues !== undefined) this.updateFlow();
+    if (this.flow?.paused === true || this.iterators !== undefined) this.updateFlow();
     // A send from the application outside a read: the budget learns of it when the tick's batch is
-    // flushed (flushCork).
+    // flushed (flushWrites).
   };
 
-  /** Pauses reading while an async decode holds too much or an iterator consumer lags; resumes after. */
-  private updateFlow(): void {
-    let stop =
-      !this.released &&
-      (this.userPaused || this.outputPaused || this.budgetPaused || this.codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming);
-    if (this.queues !== undefined && !this.released) for (const queue of this.queues) if (queue.full) stop = true;
-    if (stop && !this.paused) {
-      this.paused = true;
-      this.socket.pause();
-    } else if (!stop && this.paused) {
-      this.paused = false;
-      this.socket.resume();
-    } else {
+  // ---- out: codec -> socket (what is counted: send-accounting.ts) -------------------------------
+
+  /** The codec's `onWrite`: frames go out through the tick's write batch. */
+  private readonly write = (chunks: Uint8Array[], done?: (error?: Error) => void): void => {
+    const socket = this.socket;
+    if (socket.destroyed || !socket.writable) {
+      if (done !== undefined) done(new ConnectionError('ERR_SOCKET_CLOSED', 'the socket is closed'));
       return;
     }
-    // Time spent not reading is ours, not the peer's: the message timer stops and restarts with reading.
-    if (this.messageTimeout > 0) this.updateMessageTimer();
+    const output = this.output;
+    output.writing();
+    if (!this.corked) {
+      this.corked = true;
+      corkUntilNextTick(socket, this);
+    }
+    output.wrote(writeChunks(socket, chunks, done));
+    // Frames the codec writes on its own (pongs, close replies) bypass `send`'s check; a peer that
+    // pings without reading must still hit the cap.
+    if (done === undefined && output.overCap()) this.overflow(0);
+  };
+
+  /**
+   * @internal Ends the tick's write batch (see `corkUntilNextTick`). What the kernel does not take now
+   * waits on the peer: past `sendHighWaterMark` we stop reading, and the memory budget learns of it,
+   * once per tick.
+   */
+  flushWrites(): void {
+    this.corked = false;
+    const socket = this.socket;
+    socket.uncork();
+    const output = this.output;
+    output.flushed();
+    if (output.stalled && this.flow?.output !== true && output.outgoingBytes() > output.sendHighWaterMark) {
+      this.flowControl().output = true;
+      this.updateFlow();
+      output.placeMarker();
+    }
+    if (this.membership?.budget !== undefined && (this.charged || output.stalled)) this.reportMemory();
   }
 
-  private onSocketEnd(): void {
+  /** @internal A flush marker was written (see `SendAccounting.placeMarker`): the peer reads. */
+  outputDrained(): void {
+    this.alive = true; // the peer read everything we had queued before the marker
+    const queued = this.output.outgoingBytes();
+    if (this.membership?.budget !== undefined) this.reportMemory();
+    const flow = this.flow;
+    if (flow === undefined) return;
+    if (flow.output && queued <= this.output.sendHighWaterMark / 2) {
+      flow.output = false;
+      this.updateFlow();
+    } else if (flow.output || (flow.budget && queued > 0)) {
+      this.output.placeMarker();
+    }
+  }
+
+  // ---- reading on or off (flow-control.ts) ------------------------------------------------------
+
+  /** Reading on or off, decided by `FlowControl` from every reason; made with the first reason to stop. */
+  private updateFlow(): void {
+    const decodeBacklog = this.codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming;
+    const iteratorLag = this.iterators?.lagging === true;
+    let flow = this.flow;
+    if (flow === undefined) {
+      if (!decodeBacklog && !iteratorLag) return; // never stopped, and no reason to
+      flow = this.flow = new FlowControl(this.socket);
+    }
+    // Time spent not reading is ours, not the peer's: the message timer stops and restarts with reading.
+    if (flow.update(decodeBacklog, iteratorLag, this.released) && this.messageTimeout > 0) this.updateMessageTimer();
+  }
+
+  private flowControl(): FlowControl {
+    return (this.flow ??= new FlowControl(this.socket));
+  }
+
+  // ---- timers (connection-timers.ts; the shared heartbeat: heartbeat.ts) ------------------------
+
+  /** Arms the message timer while a message is partly received and we are reading; clears it otherwise. */
+  private updateMessageTimer(): void {
+    const wanted = this.messageTimeout > 0 && !this.finished && this.flow?.paused !== true && this.codec.receivingMessage;
+    if (wanted) (this.timers ??= new ConnectionTimers(this)).setMessage(true, this.messageTimeout);
+    else this.timers?.setMessage(false, this.messageTimeout);
+  }
+
+  /** @internal The message timer fired: close with 1008. */
+  messageTimedOut(): void {
+    if (this.state !== 'open') return;
+    const error = new ConnectionError('ERR_MESSAGE_TIMEOUT', `a message took longer than ${this.messageTimeout} ms to arrive`);
+    if (this.failure === undefined) this.failure = error;
+    this.emitError(error);
+    this.codec.close(1008, 'message timeout');
+    // Like a protocol failure: our close frame is flushed, then TCP ends; the peer's partial message is
+    // dropped with the codec when the socket closes.
+    this.socket.end();
+    this.armCloseTimer();
+  }
+
+  /** Bounds the closing handshake by `closeTimeout` (armed once; see `ConnectionTimers`). */
+  private armCloseTimer(): void {
+    if (this.finished) return;
+    (this.timers ??= new ConnectionTimers(this)).armClose(this.closeTimeout);
+  }
+
+  /** @internal The close timer fired before the socket was gone: destroy it. */
+  closeTimedOut(): void {
+    if (this.failure === undefined) {
+      this.failure = new ConnectionError('ERR_CLOSE_TIMEOUT', `closing handshake not completed within ${this.closeTimeout} ms`);
+      this.emitError(this.failure);
+    }
+    this.socket.destroy();
+  }
+
+  /** @internal Called by the heartbeat timer. */
+  heartbeat(): void {
+    if (this.finished) return;
+    // A peer that read some of what we queued since the last tick is alive, even when we stopped
+    // reading it (backpressure) and so saw none of its traffic.
+    const unread = this.socket.writableLength;
+    if (unread < this.unreadAtHeartbeat) this.alive = true;
+    this.unreadAtHeartbeat = unread;
+    if (!this.alive) {
+      this.fatal(new ConnectionError('ERR_HEARTBEAT_TIMEOUT', 'no traffic from the peer within a heartbeat interval'));
+      return;
+    }
+    this.alive = false;
+    if (this.state === 'open') this.codec.ping();
+  }
+
+  // ---- the server's memory budget (memory-budget.ts) --------------------------------------------
+
+  /** @internal What this connection holds now (see `MemoryBudget`). */
+  memoryUsage(): { outgoing: number; incoming: number } {
+    if (this.finished || this.released) return { outgoing: 0, incoming: 0 };
+    return { outgoing: this.output.outgoingBytes(), incoming: this.incomingBytes() };
+  }
+
+  /** @internal The memory budget is under pressure (true) or relieved (false). */
+  budgetPause(paused: boolean): void {
+    if (this.finished) return;
+    const flow = paused ? this.flowControl() : this.flow;
+    if (flow !== undefined) flow.budget = paused;
+    this.updateFlow();
+    // A paused connection reads nothing, so it would report nothing: the marker reports its drain.
+    if (paused) this.output.placeMarker();
+  }
+
+  /** @internal The memory budget is exhausted and this connection holds the most: close it with 1013. */
+  budgetClose(): void {
+    if (this.finished || this.released) return;
+    this.released = true;
+    this.charged = false;
+    const error = new ConnectionError('ERR_MEMORY_BUDGET', 'closed to keep the server within its memory budget');
+    if (this.failure === undefined) this.failure = error;
+    this.emitError(error);
+    if (this.output.outgoingBytes() > this.output.sendHighWaterMark) {
+      // The peer is not reading what we queued: a close frame behind it would never arrive.
+      this.socket.destroy();
+      return;
+    }
+    if (this.state === 'open') this.codec.close(1013, 'server over memory budget');
+    // Drops the partial message and anything waiting for an extension: the memory goes back now. What
+    // still arrives is read and ignored (a paused socket would never see the peer's FIN).
+    this.codec.destroy();
+    this.updateFlow();
+    this.socket.end();
+    this.armCloseTimer();
+  }
+
+  private incomingBytes(): number {
+    let held = this.codec.bufferedBytes;
+    if (this.holders !== undefined) for (const holder of this.holders) held += holder.bufferedBytes;
+    return held;
+  }
+
+  private reportMemory(): void {
+    if (this.released || this.finished) return;
+    const outgoing = this.output.outgoingBytes();
+    const incoming = this.incomingBytes();
+    this.charged = outgoing > 0 || incoming > 0;
+    this.membership!.budget!.report(this, outgoing, incoming);
+  }
+
+  // ---- the socket's end -------------------------------------------------------------------------
+
+  /** @internal */
+  onSocketEnd(): void {
     // A Duplex created with allowHalfOpen would otherwise leave our side open forever.
     if (!this.socket.writableEnded) this.socket.end();
   }
 
-  private onSocketError(error: Error): void {
+  /** @internal */
+  onSocketError(error: Error): void {
     if (this.failure === undefined) this.failure = error;
     this.emitError(error);
   }
 
-  private onSocketClose(): void {
+  /** @internal The socket is gone: the connection finishes and emits 'close'. */
+  onSocketClose(): void {
     if (this.finished) return;
     this.finished = true;
-    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
-    if (this.messageTimer !== undefined) clearTimeout(this.messageTimer);
-    this.budget?.release(this);
-    if (this.heartbeatGroup !== undefined) {
-      this.heartbeatGroup.delete(this);
-      if (this.ownHeartbeat) this.heartbeatGroup.stop();
-    }
-    if (this.queues !== undefined) for (const queue of this.queues) queue.end();
-    this.queues = undefined;
-    this.clientSet?.delete(this);
+    this.timers?.clear();
+    this.membership?.leave(this);
+    this.iterators?.endAll();
+    this.iterators = undefined;
+    // Clean: both close frames exchanged (the codec finished its closing handshake) and nothing failed.
     const clean = this.failure === undefined && this.peerCode !== undefined && this.codec.state === 'closed';
     // The transport is gone: the codec releases the extensions (exactly once, however it ended) and
     // fails sends still queued behind an async encode, so their promises settle.
@@ -720,25 +543,8 @@ export class WebSocketConnection
 
   // ---- helpers ---------------------------------------------------------------------------------
 
-  private armCloseTimer(): void {
-    if (this.closeTimer !== undefined || this.finished) return;
-    this.closeTimer = setTimeout(() => {
-      if (this.finished) return;
-      if (this.failure === undefined) {
-        this.failure = new ConnectionError('ERR_CLOSE_TIMEOUT', `closing handshake not completed within ${this.closeTimeout} ms`);
-        this.emitError(this.failure);
-      }
-      this.socket.destroy();
-    }, this.closeTimeout);
-    // A pending close must not keep a process alive that is otherwise done.
-    this.closeTimer.unref();
-  }
-
   private overflow(size: number): ConnectionError {
-    const error = new ConnectionError(
-      'ERR_BUFFER_OVERFLOW',
-      `the peer is not reading: ${this.pending + this.socket.writableLength + size} bytes would be buffered, cap is ${this.maxBufferedAmount}`,
-    );
+    const error = this.output.overflowError(size);
     this.fatal(error);
     return error;
   }
@@ -764,8 +570,4 @@ export class WebSocketConnection
 /** An extension that holds incoming bytes of its own (permessage-deflate's inflate output). */
 function holdsBytes(extension: Extension): extension is Extension & { readonly bufferedBytes: number } {
   return typeof (extension as Partial<{ bufferedBytes: unknown }>).bufferedBytes === 'number';
-}
-
-function uncork(connection: WebSocketConnection): void {
-  connection.flushCork();
 }

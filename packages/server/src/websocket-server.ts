@@ -1,46 +1,19 @@
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import {
-  HandshakeError,
-  isWebSocketUpgrade,
-  upgrade,
-  type Extension,
-  type ServerExtensionNegotiator,
-  type ServerHandshakeOptions,
-  WEBSOCKET_GUID,
-} from '@wsts/protocol';
+import type { Extension, ServerExtensionNegotiator } from '@wsts/protocol';
 import { checkLimits, DEFAULTS } from './defaults.js';
 import { perMessageDeflateNegotiators, type PerMessageDeflateOptions } from './extensions-option.js';
 import { HeartbeatGroup } from './heartbeat.js';
 import { defaultMemoryBudget, MemoryBudget, type MemoryReport } from './memory-budget.js';
-import { rejectHandshake, writeHttpResponse } from './http-response.js';
-import { attachToHttpServer, detachFromHttpServer, markInternal, pathOf } from './upgrade-router.js';
+import { Membership } from './membership.js';
+import { answerPlainRequest } from './plain-http.js';
+import { watchRequestHeads, type RequestWatch } from './request-watch.js';
+import { ServerHandshake, type AuthorizationInfo, type AuthorizationResult, type HandshakeCallback } from './server-handshake.js';
+import { attachToHttpServer, detachFromHttpServer, pathOf } from './upgrade-router.js';
 import { WebSocketConnection } from './websocket-connection.js';
-
-/** A refusal from the `authorize` hook: the HTTP status, a human-readable reason, extra headers. */
-export interface HandshakeRejection {
-  status: number;
-  reason?: string;
-  headers?: readonly (readonly [string, string])[];
-}
-
-/**
- * What `authorize` may return: `true`/`undefined` to accept, `false` for 401, or a rejection.
- * Throwing (or rejecting) refuses with 500 and emits the error on the server.
- */
-export type AuthorizationResult = boolean | undefined | void | HandshakeRejection;
-
-/** What the `authorize` hook learns about a handshake besides the request itself. */
-export interface AuthorizationInfo {
-  /** The `Origin` header (browsers always send it), or undefined. */
-  origin: string | undefined;
-  /** True when the request came over TLS. */
-  secure: boolean;
-}
 
 /** Options of a {@link WebSocketServer}. Exactly one of `port`, `server` or `noServer` is required. */
 export interface WebSocketServerOptions {
@@ -134,23 +107,16 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   readonly path: string | undefined;
 
   private readonly options: WebSocketServerOptions;
-  private readonly negotiators: readonly ServerExtensionNegotiator[];
   private readonly heartbeatGroup: HeartbeatGroup;
   private readonly budget: MemoryBudget;
-  private readonly handshakeTimeout: number;
+  /** What every connection this server opens belongs to: `clients`, the heartbeat, the memory budget. */
+  private readonly membership: Membership;
   private readonly ownsServer: boolean;
-  /**
-   * Sockets waiting for an asynchronous `authorize` verdict, so `close()` can drop them. A synchronous
-   * handshake never needs to be here: nothing can run between its 'upgrade' event and its 101.
-   */
-  private readonly handshaking = new Set<Duplex>();
   private closing: Promise<void> | undefined;
+  /** The opening handshake, for every upgrade this server is handed. */
+  private readonly handshake: ServerHandshake;
   /** Own-server sockets whose first request head has not arrived yet, dropped after `handshakeTimeout`. */
   private readonly requestWatch: RequestWatch | undefined;
-  /** Codec options, made once: `selectProtocol` (if any) reads the request from `negotiating`. */
-  private readonly upgradeOptions: ServerHandshakeOptions;
-  /** The request whose headers the codec is validating (set only during the synchronous `upgrade` call). */
-  private negotiating: http.IncomingMessage | undefined;
 
   constructor(options: WebSocketServerOptions) {
     super();
@@ -161,38 +127,40 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     checkLimits(options);
     this.options = options;
     this.path = options.path;
-    this.handshakeTimeout = options.handshakeTimeout ?? DEFAULTS.handshakeTimeout;
+    const handshakeTimeout = options.handshakeTimeout ?? DEFAULTS.handshakeTimeout;
     this.heartbeatGroup = new HeartbeatGroup(options.heartbeatInterval ?? DEFAULTS.heartbeatInterval);
     this.budget = new MemoryBudget(options.memoryBudget ?? defaultMemoryBudget());
-    this.negotiators = [...perMessageDeflateNegotiators(options.perMessageDeflate), ...(options.extensions ?? [])];
-    const selectProtocol = options.selectProtocol;
-    // WHY not a closure per handshake: the codec calls selectProtocol synchronously inside upgrade(),
-    // so the request can be handed over through a field instead of two allocations per connection.
-    this.upgradeOptions =
-      selectProtocol === undefined
-        ? { extensions: this.negotiators, computeAccept: nativeAccept }
-        : { extensions: this.negotiators, computeAccept: nativeAccept, selectProtocol: (offered) => selectProtocol(offered, this.negotiating!) };
+    this.membership = new Membership(options.clientTracking === false ? undefined : this.clients, this.heartbeatGroup, this.budget, false);
+    this.handshake = new ServerHandshake(
+      {
+        negotiators: [...perMessageDeflateNegotiators(options.perMessageDeflate), ...(options.extensions ?? [])],
+        selectProtocol: options.selectProtocol,
+        authorize: options.authorize,
+        timeout: handshakeTimeout,
+      },
+      {
+        isClosing: () => this.closing !== undefined,
+        emitHeaders: (headers, request) => {
+          if (this.listenerCount('headers') > 0) this.emit('headers', headers, request);
+        },
+        open: (socket, head, protocol, extensions, extensionsHeader) => this.open(socket, head, protocol, extensions, extensionsHeader),
+        reportError: (error) => {
+          // Only when observed: a throwing hook must cost one handshake, not the process.
+          if (this.listenerCount('error') > 0) this.emit('error', error);
+        },
+      },
+    );
 
     if (options.port !== undefined) {
       const server =
         options.tls !== undefined
-          ? https.createServer({ handshakeTimeout: this.handshakeTimeout, ...options.tls })
+          ? https.createServer({ handshakeTimeout, ...options.tls })
           : http.createServer();
       this.httpServer = server;
       this.ownsServer = true;
-      // Drop clients that trickle their request: the timer runs from TCP (or TLS) accept until the
-      // request head is complete ('upgrade' or 'request'), where the handshake timer takes over.
-      // prependListener: the trickle watch must end before any handler runs.
-      if (this.handshakeTimeout > 0) {
-        const watch = new RequestWatch(this.handshakeTimeout);
-        this.requestWatch = watch;
-        server.on(options.tls !== undefined ? 'secureConnection' : 'connection', (socket: Socket) => watch.add(socket));
-        const headSeen = (request: http.IncomingMessage): void => watch.delete(request.socket);
-        // Not a handler of upgrades: the router must still answer a path nobody serves.
-        markInternal(headSeen);
-        server.prependListener('request', headSeen);
-        server.prependListener('upgrade', headSeen);
-      }
+      // Drop clients that trickle their request: the watch runs from TCP (or TLS) accept until the
+      // request head is complete, where the handshake timer takes over.
+      this.requestWatch = handshakeTimeout > 0 ? watchRequestHeads(server, options.tls !== undefined, handshakeTimeout) : undefined;
       server.on('request', answerPlainRequest);
       server.on('error', (error) => this.emit('error', error));
       attachToHttpServer(server, this);
@@ -244,7 +212,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     head: Buffer,
     callback: (connection: WebSocketConnection, request: http.IncomingMessage) => void,
   ): void {
-    this.runHandshake(request, socket, head, callback);
+    this.handshake.run(request, socket, head, callback);
   }
 
   /**
@@ -255,8 +223,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     if (this.closing !== undefined) return this.closing;
     this.closing = (async () => {
       if (this.httpServer !== undefined) detachFromHttpServer(this.httpServer, this);
-      for (const socket of this.handshaking) socket.destroy();
-      this.handshaking.clear();
+      this.handshake.dropPending();
       this.requestWatch?.destroyAll();
       const gone: Promise<void>[] = [];
       for (const client of this.clients) {
@@ -277,287 +244,21 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     return this.closing;
   }
 
-  /**
-   * The handshake. Synchronous unless `authorize` returns a promise. WHY not one async function: an
-   * async function defers the 101 and the connection setup by a microtask on every handshake and costs
-   * promise machinery that showed up in handshake profiles; most hooks answer synchronously. WHY no
-   * timer, no `handshaking` entry and no error guard on the synchronous path: nothing else can run
-   * before it ends (the 101 is written or the refusal is sent), so they would be armed and removed
-   * unobserved on every connection.
-   */
-  private runHandshake(request: http.IncomingMessage, socket: Duplex, head: Buffer, callback: HandshakeCallback): void {
-    if (this.closing !== undefined) {
-      rejectHandshake(socket, 503, 'The server is shutting down');
-      return;
-    }
-    let result: AcceptedUpgrade | undefined;
-    let verdict: AuthorizationResult | Promise<AuthorizationResult>;
-    try {
-      result = this.negotiate(request, socket);
-      if (result === undefined) return;
-      const authorize = this.options.authorize;
-      verdict =
-        authorize === undefined
-          ? true
-          : authorize(request, {
-              origin: request.headers.origin,
-              secure: (request.socket as Partial<{ encrypted: boolean }>).encrypted === true,
-            });
-    } catch (error) {
-      if (result !== undefined) disposeExtensions(result.extensions);
-      this.reportHandshakeError(socket, error);
-      return;
-    }
-    if (isPromiseLike(verdict)) {
-      this.awaitVerdict({ request, socket, head, callback, result, timer: undefined }, verdict);
-    } else {
-      this.completeHandshake(request, socket, head, callback, result, verdict);
-    }
+  /** Opens the connection for a completed handshake, with the server's limits, clients set, heartbeat and budget. */
+  private open(socket: Duplex, head: Buffer, protocol: string | undefined, extensions: Extension[], extensionsHeader: string | undefined): WebSocketConnection {
+    return new WebSocketConnection(socket, head, {
+      role: 'server',
+      protocol,
+      extensions,
+      extensionsHeader,
+      maxMessageSize: this.options.maxMessageSize,
+      maxBufferedAmount: this.options.maxBufferedAmount,
+      sendHighWaterMark: this.options.sendHighWaterMark,
+      messageTimeout: this.options.messageTimeout,
+      maxFragments: this.options.maxFragments,
+      closeTimeout: this.options.closeTimeout,
+      autoPong: this.options.autoPong,
+      fragmentSize: this.options.fragmentSize,
+    }, this.membership);
   }
-
-  /** An asynchronous `authorize`: guard the socket, bound the wait by `handshakeTimeout`, then finish. */
-  private awaitVerdict(pending: PendingHandshake, verdict: PromiseLike<AuthorizationResult>): void {
-    const socket = pending.socket;
-    // Until the connection owns the socket, a reset by the client must not become an uncaught error.
-    socket.on('error', swallow);
-    this.handshaking.add(socket);
-    if (this.handshakeTimeout > 0) {
-      pending.timer = setTimeout(destroySocket, this.handshakeTimeout, socket);
-      pending.timer.unref();
-    }
-    const settle = (settled: AuthorizationResult | undefined, error: unknown, failed: boolean): void => {
-      if (pending.timer !== undefined) clearTimeout(pending.timer);
-      this.handshaking.delete(socket);
-      socket.off('error', swallow);
-      if (failed) {
-        disposeExtensions(pending.result.extensions);
-        this.reportHandshakeError(socket, error);
-      } else {
-        this.completeHandshake(pending.request, socket, pending.head, pending.callback, pending.result, settled);
-      }
-    };
-    verdict.then(
-      (settled) => settle(settled, undefined, false),
-      (error: unknown) => settle(undefined, error, true),
-    );
-  }
-
-  /** Method and header checks, then subprotocol and extension negotiation; answers refusals itself. */
-  private negotiate(request: http.IncomingMessage, socket: Duplex): AcceptedUpgrade | undefined {
-    if (request.method !== 'GET') {
-      rejectHandshake(socket, 405, `Method ${request.method ?? ''} not allowed: a WebSocket handshake is a GET`, [['Allow', 'GET']]);
-      return undefined;
-    }
-    let result: ReturnType<typeof upgrade>;
-    // Saved and restored: a selectProtocol hook could (oddly) run another handshake inside this one.
-    const outer = this.negotiating;
-    this.negotiating = request;
-    try {
-      result = upgrade(request.headers, this.upgradeOptions);
-    } catch (error) {
-      if (!(error instanceof HandshakeError)) throw error;
-      rejectHandshake(socket, error.status, error.message, error.headers);
-      return undefined;
-    } finally {
-      this.negotiating = outer;
-    }
-    if (!result.ok) {
-      // The codec checks Upgrade and Connection first, so a request that is no WebSocket upgrade at all
-      // fails there; it gets our own wording. Asked only on failure: the codec already checked both.
-      if (result.status === 400 && !isWebSocketUpgrade(request.headers)) {
-        rejectHandshake(socket, 400, 'Not a WebSocket handshake: expected Upgrade: websocket and Connection: upgrade');
-      } else {
-        rejectHandshake(socket, result.status, result.reason, result.headers);
-      }
-      return undefined;
-    }
-    return result;
-  }
-
-  /** Applies the authorization verdict, then writes the 101 and opens the connection. */
-  private completeHandshake(
-    request: http.IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    callback: HandshakeCallback,
-    result: AcceptedUpgrade,
-    verdict: AuthorizationResult,
-  ): void {
-    let opened: WebSocketConnection | undefined;
-    try {
-      if (verdict === false) return rejectHandshake(socket, 401, 'Unauthorized');
-      if (typeof verdict === 'object' && verdict !== null) {
-        return rejectHandshake(socket, verdict.status, verdict.reason ?? http.STATUS_CODES[verdict.status] ?? 'Rejected', verdict.headers ?? []);
-      }
-      if (socket.destroyed || !socket.writable) return; // timed out or gone during authorize
-      const headers = result.headers;
-      if (this.listenerCount('headers') > 0) this.emit('headers', headers, request);
-      // After the 'headers' listeners: one of them may have called close().
-      if (this.closing !== undefined) return rejectHandshake(socket, 503, 'The server is shutting down');
-      writeHttpResponse(socket, 101, headers);
-      opened = new WebSocketConnection(socket, head, {
-        role: 'server',
-        protocol: result.protocol,
-        extensions: result.extensions,
-        extensionsHeader: extensionsHeaderOf(headers),
-        maxMessageSize: this.options.maxMessageSize,
-        maxBufferedAmount: this.options.maxBufferedAmount,
-        sendHighWaterMark: this.options.sendHighWaterMark,
-        messageTimeout: this.options.messageTimeout,
-        maxFragments: this.options.maxFragments,
-        budget: this.budget,
-        closeTimeout: this.options.closeTimeout,
-        autoPong: this.options.autoPong,
-        fragmentSize: this.options.fragmentSize,
-        heartbeatGroup: this.heartbeatGroup,
-        clientSet: this.options.clientTracking === false ? undefined : this.clients,
-      });
-    } catch (error) {
-      this.reportHandshakeError(socket, error);
-    } finally {
-      // Extensions no connection took (refused, timed out, or the connection could not be made).
-      if (opened === undefined) disposeExtensions(result.extensions);
-    }
-    if (opened === undefined) return;
-    try {
-      callback(opened, request);
-    } catch (error) {
-      // The 101 is out: an application error must not turn into an HTTP response on a WebSocket
-      // stream. Rethrown on its own tick, it behaves like a throwing event listener.
-      process.nextTick(() => {
-        throw error;
-      });
-    }
-  }
-
-  private reportHandshakeError(socket: Duplex, error: unknown): void {
-    if (!socket.destroyed) rejectHandshake(socket, 500, 'Internal Server Error');
-    // Only when observed: a throwing hook must cost one handshake, not the process.
-    if (this.listenerCount('error') > 0) this.emit('error', error instanceof Error ? error : new Error(String(error)));
-  }
-
-}
-
-function swallow(): void {}
-
-/**
- * `Sec-WebSocket-Accept` with Node's native SHA-1 (the codec's hook; same result as its own
- * computeAccept). WHY: the codec's TypeScript SHA-1 is interpreted, then compiled by TurboFan on a
- * background thread, in every freshly started server; profiles of the scale bench showed that compile
- * work as the main CPU difference to ws, which hashes natively.
- */
-function nativeAccept(key: string): string {
-  return createHash('sha1').update(key).update(WEBSOCKET_GUID).digest('base64');
-}
-
-function destroySocket(socket: Duplex): void {
-  socket.destroy();
-}
-
-function disposeExtensions(extensions: readonly Extension[]): void {
-  for (const extension of extensions) extension.dispose();
-}
-
-/** The `Sec-WebSocket-Extensions` value among the 101's headers (a 'headers' listener may have added it). */
-function extensionsHeaderOf(headers: readonly (readonly [string, string])[]): string | undefined {
-  for (let i = 0; i < headers.length; i++) {
-    const header = headers[i]!;
-    if (header[0].toLowerCase() === 'sec-websocket-extensions') return header[1];
-  }
-  return undefined;
-}
-
-/**
- * Drops own-server sockets whose request head has not arrived within `timeout` ms (a client trickling
- * its request, or sending nothing), with one interval timer for all of them.
- *
- * WHY not a timer per socket: this runs for every TCP connection; a timer armed at accept and cleared
- * at the request head is a Timeout object, two timer-list updates and two listener changes per
- * connection, all for a drop that almost never happens. Instead sockets are filed in generations: every
- * `timeout / 2` ms the oldest of three generations is destroyed and the others age by one, so a
- * socket is dropped between `timeout` and 1.5 x `timeout` after accept.
- */
-class RequestWatch {
-  /** Newest first; a socket is in at most one of them. */
-  private readonly generations: [Set<Duplex>, Set<Duplex>, Set<Duplex>] = [new Set(), new Set(), new Set()];
-  private timer: NodeJS.Timeout | undefined;
-  /** One listener for all sockets: a socket that closes early must not be held until the sweep. */
-  private readonly onClose: (this: Duplex) => void;
-
-  constructor(private readonly timeout: number) {
-    const watch = this;
-    this.onClose = function (this: Duplex): void {
-      watch.delete(this);
-    };
-  }
-
-  add(socket: Duplex): void {
-    this.generations[0].add(socket);
-    // Left in place after the request head: the shared function costs one listener slot, and removing
-    // it would cost a listener-array splice on every connection.
-    socket.on('close', this.onClose);
-    if (this.timer === undefined) {
-      this.timer = setInterval(() => this.sweep(), Math.max(1, Math.ceil(this.timeout / 2)));
-      this.timer.unref();
-    }
-  }
-
-  /** The request head arrived (or the socket is gone): no longer a candidate for the drop. */
-  delete(socket: Duplex): void {
-    const [newest, middle, oldest] = this.generations;
-    if (!newest.delete(socket) && !middle.delete(socket)) oldest.delete(socket);
-  }
-
-  /** Destroys every socket still waiting (used by `close()`). */
-  destroyAll(): void {
-    for (const generation of this.generations) {
-      for (const socket of generation) socket.destroy();
-      generation.clear();
-    }
-    this.stop();
-  }
-
-  private sweep(): void {
-    const [newest, middle, oldest] = this.generations;
-    for (const socket of oldest) socket.destroy();
-    oldest.clear();
-    this.generations[0] = oldest;
-    this.generations[1] = newest;
-    this.generations[2] = middle;
-    if (newest.size === 0 && middle.size === 0) this.stop();
-  }
-
-  private stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-  }
-}
-
-function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
-
-type HandshakeCallback = (connection: WebSocketConnection, request: http.IncomingMessage) => void;
-type AcceptedUpgrade = Extract<ReturnType<typeof upgrade>, { ok: true }>;
-
-/** A handshake waiting for an asynchronous `authorize` verdict. */
-interface PendingHandshake {
-  request: http.IncomingMessage;
-  socket: Duplex;
-  head: Buffer;
-  callback: HandshakeCallback;
-  timer: NodeJS.Timeout | undefined;
-  /** Holds live extensions not yet handed to a connection (disposed if the handshake fails). */
-  result: AcceptedUpgrade;
-}
-
-/** Our own server's answer to plain HTTP requests: this port speaks WebSocket only. */
-function answerPlainRequest(request: http.IncomingMessage, response: http.ServerResponse): void {
-  const get = request.method === 'GET' || request.method === 'HEAD';
-  response.writeHead(get ? 400 : 405, {
-    'Content-Type': 'text/plain; charset=utf-8',
-    Connection: 'close',
-    ...(get ? {} : { Allow: 'GET' }),
-  });
-  response.end(get ? 'Expected a WebSocket handshake (Upgrade: websocket)\n' : `Method ${request.method ?? ''} not allowed\n`);
 }

@@ -238,20 +238,31 @@ describe('WHATWG WebSocket state after the server starts closing', { timeout: 10
       ws.send(12345 as unknown as string);
       const echoed = await new Promise<unknown>((resolve) => (ws.onmessage = (event) => resolve(event.data)));
       expect(echoed).toBe('12345');
-      // Hold the server's TCP close back so the CLOSING window is observable: ws waits for our close frame.
+      // Hold the server's TCP close back so the CLOSING window lasts: ws ends TCP once it has read our
+      // close reply, and a paused ws reads nothing.
       const states: number[] = [];
-      const closed = new Promise<void>((resolve) => (ws.onclose = () => resolve()));
-      own.server.clients.forEach((client) => client.close(4005, 'server first'));
+      const closed = new Promise<CloseEvent>((resolve) => (ws.onclose = resolve));
+      own.server.clients.forEach((client) => {
+        client.pause();
+        client.close(4005, 'server first');
+      });
       await new Promise<void>((resolve) => {
         const poll = (): void => {
           states.push(ws.readyState);
-          if (ws.readyState !== WebSocket.OPEN) resolve();
+          // Bounded, so that a readyState stuck at OPEN fails the assertion below rather than the timeout.
+          if (ws.readyState !== WebSocket.OPEN || states.length > 1000) resolve();
           else setTimeout(poll, 1);
         };
         poll();
       });
-      expect(states.at(-1)).toSatisfy((state: number) => state === WebSocket.CLOSING || state === WebSocket.CLOSED);
-      await closed;
+      // The server's close frame arrived and our reply went out; the socket is still open: CLOSING, not
+      // CLOSED, and it stays CLOSING for as long as the server keeps TCP open.
+      expect(states.at(-1)).toBe(WebSocket.CLOSING);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(ws.readyState).toBe(WebSocket.CLOSING);
+      own.server.clients.forEach((client) => client.resume());
+      const event = await closed;
+      expect([event.code, event.reason, event.wasClean]).toEqual([4005, 'server first', true]);
       expect(ws.readyState).toBe(WebSocket.CLOSED);
     } finally {
       await own.close();

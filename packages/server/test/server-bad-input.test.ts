@@ -112,6 +112,29 @@ describe('bad input', { timeout: 20_000 }, () => {
     expect(outcome.wasClean).toBe(false);
   });
 
+  it("after a 1002 the connection reads 'closing' until its socket is gone, then 'closed'", async () => {
+    const port = await server();
+    const serverSide = once(wss!, 'connection') as Promise<[WebSocketConnection]>;
+    const { socket } = await open(port);
+    const [connection] = await serverSide;
+    const seen: string[] = [];
+    const look = (): void => {
+      seen.push(`${connection.state}, socket ${connection.socket.destroyed ? 'gone' : 'open'}`);
+    };
+    connection.on('error', look);
+    const closed = closeOf(connection);
+    // Our side reads nothing, so it does not see the server's FIN and keeps TCP open.
+    socket.pause();
+    socket.write(clientFrame(1, 'not masked', { mask: false }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    look();
+    socket.resume();
+    await within(closed, 5000, 'server-side close');
+    look();
+    expect(seen).toEqual(['closing, socket open', 'closing, socket open', 'closed, socket gone']);
+    socket.destroy();
+  });
+
   it('invalid UTF-8 in a text message fails with 1007', async () => {
     const outcome = await failureOf([clientFrame(1, Buffer.from([0x68, 0xc3, 0x28]))]);
     expect(outcome.closeCode).toBe(1007);

@@ -1,13 +1,12 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { isHandshakeHeader, type ClientExtensionNegotiator, type HeadersInput } from '@wsts/protocol';
-import { checkLimits } from '../defaults.js';
+import { checkLimits, DEFAULTS } from '../defaults.js';
 import type { PerMessageDeflateOptions } from '../extensions-option.js';
 
-/** Default for {@link ClientOptions.handshakeTimeout}: long enough for a slow TLS handshake, short
- * enough that a silent server does not hold a caller forever. */
-export const DEFAULT_HANDSHAKE_TIMEOUT = 30_000;
-/** Default for {@link ClientOptions.maxRedirects}: browsers never follow redirects for WebSockets. */
-export const DEFAULT_MAX_REDIRECTS = 0;
+/** Default for {@link ClientOptions.handshakeTimeout} (`DEFAULTS.clientHandshakeTimeout`). */
+export const DEFAULT_HANDSHAKE_TIMEOUT = DEFAULTS.clientHandshakeTimeout;
+/** Default for {@link ClientOptions.maxRedirects} (`DEFAULTS.maxRedirects`). */
+export const DEFAULT_MAX_REDIRECTS = DEFAULTS.maxRedirects;
 
 /** Options for the Node client, shared by `connect()` and `new WebSocket(url, protocols, options)`. */
 export interface ClientOptions {
@@ -132,8 +131,8 @@ export function resolveClientOptions(options: ClientOptions, protocols: readonly
   return {
     protocols,
     headers,
-    handshakeTimeout: checkPositive('handshakeTimeout', options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT),
-    maxRedirects: Math.floor(checkNonNegative('maxRedirects', options.maxRedirects ?? DEFAULT_MAX_REDIRECTS)),
+    handshakeTimeout: checkPositive('handshakeTimeout', options.handshakeTimeout ?? DEFAULTS.clientHandshakeTimeout),
+    maxRedirects: Math.floor(checkNonNegative('maxRedirects', options.maxRedirects ?? DEFAULTS.maxRedirects)),
     ca: options.ca,
     rejectUnauthorized: options.rejectUnauthorized ?? true,
     tls: options.tls ?? {},

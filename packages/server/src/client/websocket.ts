@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { ProtocolError } from '@wsts/protocol';
 import { ConnectionError } from '../errors.js';
-import type { WebSocketConnection } from '../websocket-connection.js';
+import type { WebSocketConnection, WebSocketConnectionState } from '../websocket-connection.js';
 import { clientConnection } from './connect.js';
 import { CloseEvent, ErrorEvent, MessageEvent, type WebSocketMessageEvent } from './events.js';
 import { clientExtensionNegotiators } from './extensions-option.js';
@@ -29,6 +29,8 @@ const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
 type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSING | typeof CLOSED;
+/** The connection's state as a `readyState`. */
+const READY_STATE = { open: OPEN, closing: CLOSING, closed: CLOSED } as const satisfies Record<WebSocketConnectionState, ReadyState>;
 
 const BINARY_TYPES: ReadonlySet<string> = new Set(['arraybuffer', 'blob', 'nodebuffer']);
 
@@ -140,8 +142,10 @@ export class WebSocket extends EventTarget {
 
   /** CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3). */
   get readyState(): ReadyState {
-    // The closing handshake also starts when the server's close frame arrives; the connection knows.
-    if (this.#readyState === OPEN && this.#connection !== undefined && this.#connection.state !== 'open') return CLOSING;
+    // Once open, the connection's `state` is the one source: the closing handshake also starts when the
+    // server's close frame arrives or the connection fails, and only the connection knows when the
+    // socket is gone. `#readyState` holds what happens outside it: CONNECTING, close() called, CLOSED.
+    if (this.#readyState === OPEN) return READY_STATE[this.#connection!.state];
     return this.#readyState;
   }
 

@@ -1,0 +1,142 @@
+/**
+ * What a connection has queued for its peer and what that costs in memory: the payload bytes of
+ * unfinished sends, the socket writes that may still wait, and the flush marker that tells us the peer
+ * read them. Decides nothing by itself: the connection asks it whether a send fits under
+ * `maxBufferedAmount` and whether the queue is past `sendHighWaterMark`.
+ * @module
+ */
+import type { Duplex } from 'node:stream';
+import { ConnectionError } from './errors.js';
+import type { WebSocketConnectionState } from './connection-types.js';
+
+/**
+ * What one queued socket write costs in memory beyond its bytes: the write request, the Buffer object
+ * of a frame header, its slot in the stream's queue. Measured with a peer that never reads, as the
+ * chaos suite's tiny-frame floods do (`pnpm chaos`): about 240 bytes of RSS per queued write.
+ */
+export const WRITE_COST = 256;
+/** What one unfinished `send` costs beyond its writes: its promise and callbacks (about 380 bytes measured). */
+export const SEND_COST = 384;
+
+const EMPTY = new Uint8Array(0);
+
+/** The connection, as its send accounting sees it. */
+export interface AccountingOwner {
+  readonly state: WebSocketConnectionState;
+  /** A flush marker was written: the peer read everything queued before it. */
+  outputDrained(): void;
+}
+
+export class SendAccounting {
+  /** Payload bytes passed to `send` whose write has not completed yet (WHATWG `bufferedAmount`). */
+  pending = 0;
+  /** Sends whose write has not completed yet. */
+  private sendsInFlight = 0;
+  /**
+   * Socket writes that may still be queued: counted since the socket's buffer was last seen empty,
+   * less those a flush marker proved written (an upper bound, kept without a callback per write).
+   */
+  private queuedWrites = 0;
+  /** queuedWrites when the flush marker in flight was written; -1 when no marker is in flight. */
+  private markerAt = -1;
+  /** The kernel refused bytes at the last flush: what is queued waits on the peer reading. */
+  stalled = false;
+  /** The marker's write callback, made the first time a marker is needed (an idle connection never does). */
+  private markerCallback: ((error?: Error | null) => void) | undefined = undefined;
+
+  constructor(
+    private readonly socket: Duplex,
+    private readonly owner: AccountingOwner,
+    /** See `WebSocketConnectionOptions.maxBufferedAmount`. */
+    readonly maxBufferedAmount: number,
+    /** See `WebSocketConnectionOptions.sendHighWaterMark`. */
+    readonly sendHighWaterMark: number,
+  ) {}
+
+  /**
+   * Whether a message of `size` payload bytes may be queued now. One always may when nothing is
+   * queued. While the peer keeps up, only payload bytes count: what this tick queued is the
+   * application's own doing and reaches the kernel at the end of the tick. Once the kernel refused
+   * bytes, everything queued waits on the peer, and counts for what it costs.
+   */
+  admits(size: number): boolean {
+    const queued = this.stalled ? this.outgoingBytes() : this.pending;
+    return !(queued > 0 && queued + size + (this.stalled ? SEND_COST + 2 * WRITE_COST : 0) > this.maxBufferedAmount);
+  }
+
+  /** A send of `size` payload bytes was handed to the codec. */
+  sendStarted(size: number): void {
+    this.pending += size;
+    this.sendsInFlight++;
+  }
+
+  /** A send's write completed, or failed. */
+  sendSettled(size: number): void {
+    this.pending -= size;
+    this.sendsInFlight--;
+  }
+
+  /** The error for a send (or a frame of the codec's own, `size` 0) that would pass `maxBufferedAmount`. */
+  overflowError(size: number): ConnectionError {
+    return new ConnectionError(
+      'ERR_BUFFER_OVERFLOW',
+      `the peer is not reading: ${this.pending + this.socket.writableLength + size} bytes would be buffered, cap is ${this.maxBufferedAmount}`,
+    );
+  }
+
+  /** Before a write: with nothing queued, every write counted so far has reached the kernel. */
+  writing(): void {
+    if (this.socket.writableLength === 0) {
+      this.queuedWrites = 0;
+      this.stalled = false;
+    }
+  }
+
+  /** `writes` socket writes were queued. */
+  wrote(writes: number): void {
+    this.queuedWrites += writes;
+  }
+
+  /** Whether what waits on a peer that does not read has passed `maxBufferedAmount`. */
+  overCap(): boolean {
+    return this.stalled && this.outgoingBytes() > this.maxBufferedAmount;
+  }
+
+  /** The tick's batch was uncorked: whatever the kernel did not take now waits on the peer. */
+  flushed(): void {
+    this.stalled = this.socket.writableLength > 0;
+  }
+
+  /**
+   * What is queued for the peer, in bytes of memory: the larger of the socket's buffer and the payloads
+   * of unfinished sends (those may still wait for an async extension), plus the cost of each queued
+   * write and unfinished send.
+   */
+  outgoingBytes(): number {
+    const buffered = this.socket.writableLength;
+    if (buffered === 0 && this.sendsInFlight === 0) {
+      this.queuedWrites = 0;
+      return 0;
+    }
+    return Math.max(buffered, this.pending) + this.queuedWrites * WRITE_COST + this.sendsInFlight * SEND_COST;
+  }
+
+  /**
+   * An empty write whose callback runs once everything queued before it has reached the kernel: how we
+   * learn that the peer read, without a callback on every write. At most one is in flight.
+   */
+  placeMarker(): void {
+    if (this.markerAt !== -1 || this.owner.state === 'closed') return;
+    this.markerAt = this.queuedWrites;
+    this.socket.write(EMPTY, (this.markerCallback ??= (error) => this.markerWritten(error)));
+  }
+
+  private markerWritten(error: Error | null | undefined): void {
+    const before = this.markerAt;
+    this.markerAt = -1;
+    if (error || this.owner.state === 'closed') return;
+    this.queuedWrites = Math.max(0, this.queuedWrites - before);
+    this.stalled = this.socket.writableLength > 0;
+    this.owner.outputDrained();
+  }
+}

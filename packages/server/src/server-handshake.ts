@@ -1,0 +1,288 @@
+/**
+ * The server side of the opening handshake (RFC 6455 section 4.2) around the codec's `upgrade()`: the
+ * method check, header validation and negotiation, the `authorize` hook (synchronous or not), the 101.
+ * What the connection is made of (limits, clients set, heartbeat, memory budget) is the server's: the
+ * handshake asks its {@link HandshakeHost} to open it.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import * as http from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  HandshakeError,
+  isWebSocketUpgrade,
+  upgrade,
+  type Extension,
+  type ServerExtensionNegotiator,
+  type ServerHandshakeOptions,
+  WEBSOCKET_GUID,
+} from '@wsts/protocol';
+import { rejectHandshake, writeHttpResponse } from './http-response.js';
+import type { WebSocketConnection } from './websocket-connection.js';
+
+/** A refusal from the `authorize` hook: the HTTP status, a human-readable reason, extra headers. */
+export interface HandshakeRejection {
+  status: number;
+  reason?: string;
+  headers?: readonly (readonly [string, string])[];
+}
+
+/**
+ * What `authorize` may return: `true`/`undefined` to accept, `false` for 401, or a rejection.
+ * Throwing (or rejecting) refuses with 500 and emits the error on the server.
+ */
+export type AuthorizationResult = boolean | undefined | void | HandshakeRejection;
+
+/** What the `authorize` hook learns about a handshake besides the request itself. */
+export interface AuthorizationInfo {
+  /** The `Origin` header (browsers always send it), or undefined. */
+  origin: string | undefined;
+  /** True when the request came over TLS. */
+  secure: boolean;
+}
+
+/** What the handshake needs from the server it runs for. */
+export interface HandshakeHost {
+  /** True once the server's `close()` started: handshakes are refused with 503. */
+  isClosing(): boolean;
+  /** Lets 'headers' listeners add to the 101's headers. */
+  emitHeaders(headers: [string, string][], request: http.IncomingMessage): void;
+  /** Opens the connection over `socket` once the 101 is written; it takes ownership of `extensions`. */
+  open(socket: Duplex, head: Buffer, protocol: string | undefined, extensions: Extension[], extensionsHeader: string | undefined): WebSocketConnection;
+  /** A throwing hook (or a connection that could not be made): the client already got its 500. */
+  reportError(error: Error): void;
+}
+
+/** What a {@link ServerHandshake} is configured with (from the server's options). */
+export interface ServerHandshakeConfig {
+  negotiators: readonly ServerExtensionNegotiator[];
+  selectProtocol: ((offered: readonly string[], request: http.IncomingMessage) => string | undefined) | undefined;
+  authorize: ((request: http.IncomingMessage, info: AuthorizationInfo) => AuthorizationResult | Promise<AuthorizationResult>) | undefined;
+  /** Milliseconds an asynchronous `authorize` may take; 0 = unbounded. */
+  timeout: number;
+}
+
+/** One per server: runs every handshake the server is handed. */
+export class ServerHandshake {
+  private readonly host: HandshakeHost;
+  private readonly authorize: ServerHandshakeConfig['authorize'];
+  private readonly timeout: number;
+  /**
+   * Sockets waiting for an asynchronous `authorize` verdict, so `close()` can drop them. A synchronous
+   * handshake never needs to be here: nothing can run between its 'upgrade' event and its 101.
+   */
+  private readonly pending = new Set<Duplex>();
+  /** Codec options, made once: `selectProtocol` (if any) reads the request from `negotiating`. */
+  private readonly upgradeOptions: ServerHandshakeOptions;
+  /** The request whose headers the codec is validating (set only during the synchronous `upgrade` call). */
+  private negotiating: http.IncomingMessage | undefined;
+
+  constructor(config: ServerHandshakeConfig, host: HandshakeHost) {
+    this.host = host;
+    this.authorize = config.authorize;
+    this.timeout = config.timeout;
+    const selectProtocol = config.selectProtocol;
+    const extensions = config.negotiators;
+    // WHY not a closure per handshake: the codec calls selectProtocol synchronously inside upgrade(),
+    // so the request can be handed over through a field instead of two allocations per connection.
+    this.upgradeOptions =
+      selectProtocol === undefined
+        ? { extensions, computeAccept: nativeAccept }
+        : { extensions, computeAccept: nativeAccept, selectProtocol: (offered) => selectProtocol(offered, this.negotiating!) };
+  }
+
+  /** Destroys the sockets still waiting for an `authorize` verdict (the server is closing). */
+  dropPending(): void {
+    for (const socket of this.pending) socket.destroy();
+    this.pending.clear();
+  }
+
+  /**
+   * The handshake. Synchronous unless `authorize` returns a promise. WHY not one async function: an
+   * async function defers the 101 and the connection setup by a microtask on every handshake and costs
+   * promise machinery that showed up in handshake profiles; most hooks answer synchronously. WHY no
+   * timer, no `handshaking` entry and no error guard on the synchronous path: nothing else can run
+   * before it ends (the 101 is written or the refusal is sent), so they would be armed and removed
+   * unobserved on every connection.
+   */
+  run(request: http.IncomingMessage, socket: Duplex, head: Buffer, callback: HandshakeCallback): void {
+    if (this.host.isClosing()) {
+      rejectHandshake(socket, 503, 'The server is shutting down');
+      return;
+    }
+    let result: AcceptedUpgrade | undefined;
+    let verdict: AuthorizationResult | Promise<AuthorizationResult>;
+    try {
+      result = this.negotiate(request, socket);
+      if (result === undefined) return;
+      const authorize = this.authorize;
+      verdict =
+        authorize === undefined
+          ? true
+          : authorize(request, {
+              origin: request.headers.origin,
+              secure: (request.socket as Partial<{ encrypted: boolean }>).encrypted === true,
+            });
+    } catch (error) {
+      if (result !== undefined) disposeExtensions(result.extensions);
+      this.reportHandshakeError(socket, error);
+      return;
+    }
+    if (isPromiseLike(verdict)) {
+      this.awaitVerdict({ request, socket, head, callback, result, timer: undefined }, verdict);
+    } else {
+      this.completeHandshake(request, socket, head, callback, result, verdict);
+    }
+  }
+
+  /** An asynchronous `authorize`: guard the socket, bound the wait by `handshakeTimeout`, then finish. */
+  private awaitVerdict(pending: PendingHandshake, verdict: PromiseLike<AuthorizationResult>): void {
+    const socket = pending.socket;
+    // Until the connection owns the socket, a reset by the client must not become an uncaught error.
+    socket.on('error', swallow);
+    this.pending.add(socket);
+    if (this.timeout > 0) {
+      pending.timer = setTimeout(destroySocket, this.timeout, socket);
+      pending.timer.unref();
+    }
+    const settle = (settled: AuthorizationResult | undefined, error: unknown, failed: boolean): void => {
+      if (pending.timer !== undefined) clearTimeout(pending.timer);
+      this.pending.delete(socket);
+      socket.off('error', swallow);
+      if (failed) {
+        disposeExtensions(pending.result.extensions);
+        this.reportHandshakeError(socket, error);
+      } else {
+        this.completeHandshake(pending.request, socket, pending.head, pending.callback, pending.result, settled);
+      }
+    };
+    verdict.then(
+      (settled) => settle(settled, undefined, false),
+      (error: unknown) => settle(undefined, error, true),
+    );
+  }
+
+  /** Method and header checks, then subprotocol and extension negotiation; answers refusals itself. */
+  private negotiate(request: http.IncomingMessage, socket: Duplex): AcceptedUpgrade | undefined {
+    if (request.method !== 'GET') {
+      rejectHandshake(socket, 405, `Method ${request.method ?? ''} not allowed: a WebSocket handshake is a GET`, [['Allow', 'GET']]);
+      return undefined;
+    }
+    let result: ReturnType<typeof upgrade>;
+    // Saved and restored: a selectProtocol hook could (oddly) run another handshake inside this one.
+    const outer = this.negotiating;
+    this.negotiating = request;
+    try {
+      result = upgrade(request.headers, this.upgradeOptions);
+    } catch (error) {
+      if (!(error instanceof HandshakeError)) throw error;
+      rejectHandshake(socket, error.status, error.message, error.headers);
+      return undefined;
+    } finally {
+      this.negotiating = outer;
+    }
+    if (!result.ok) {
+      // The codec checks Upgrade and Connection first, so a request that is no WebSocket upgrade at all
+      // fails there; it gets our own wording. Asked only on failure: the codec already checked both.
+      if (result.status === 400 && !isWebSocketUpgrade(request.headers)) {
+        rejectHandshake(socket, 400, 'Not a WebSocket handshake: expected Upgrade: websocket and Connection: upgrade');
+      } else {
+        rejectHandshake(socket, result.status, result.reason, result.headers);
+      }
+      return undefined;
+    }
+    return result;
+  }
+
+  /** Applies the authorization verdict, then writes the 101 and opens the connection. */
+  private completeHandshake(
+    request: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    callback: HandshakeCallback,
+    result: AcceptedUpgrade,
+    verdict: AuthorizationResult,
+  ): void {
+    let opened: WebSocketConnection | undefined;
+    try {
+      if (verdict === false) return rejectHandshake(socket, 401, 'Unauthorized');
+      if (typeof verdict === 'object' && verdict !== null) {
+        return rejectHandshake(socket, verdict.status, verdict.reason ?? http.STATUS_CODES[verdict.status] ?? 'Rejected', verdict.headers ?? []);
+      }
+      if (socket.destroyed || !socket.writable) return; // timed out or gone during authorize
+      const headers = result.headers;
+      this.host.emitHeaders(headers, request);
+      // After the 'headers' listeners: one of them may have called close().
+      if (this.host.isClosing()) return rejectHandshake(socket, 503, 'The server is shutting down');
+      writeHttpResponse(socket, 101, headers);
+      opened = this.host.open(socket, head, result.protocol, result.extensions, extensionsHeaderOf(headers));
+    } catch (error) {
+      this.reportHandshakeError(socket, error);
+    } finally {
+      // Extensions no connection took (refused, timed out, or the connection could not be made).
+      if (opened === undefined) disposeExtensions(result.extensions);
+    }
+    if (opened === undefined) return;
+    try {
+      callback(opened, request);
+    } catch (error) {
+      // The 101 is out: an application error must not turn into an HTTP response on a WebSocket
+      // stream. Rethrown on its own tick, it behaves like a throwing event listener.
+      process.nextTick(() => {
+        throw error;
+      });
+    }
+  }
+
+  private reportHandshakeError(socket: Duplex, error: unknown): void {
+    if (!socket.destroyed) rejectHandshake(socket, 500, 'Internal Server Error');
+    this.host.reportError(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+function swallow(): void {}
+
+/**
+ * `Sec-WebSocket-Accept` with Node's native SHA-1 (the codec's hook; same result as its own
+ * computeAccept). WHY: the codec's TypeScript SHA-1 is interpreted, then compiled by TurboFan on a
+ * background thread, in every freshly started server; profiles of the scale bench showed that compile
+ * work as the main CPU difference to ws, which hashes natively.
+ */
+function nativeAccept(key: string): string {
+  return createHash('sha1').update(key).update(WEBSOCKET_GUID).digest('base64');
+}
+
+function destroySocket(socket: Duplex): void {
+  socket.destroy();
+}
+
+export function disposeExtensions(extensions: readonly Extension[]): void {
+  for (const extension of extensions) extension.dispose();
+}
+
+/** The `Sec-WebSocket-Extensions` value among the 101's headers (a 'headers' listener may have added it). */
+function extensionsHeaderOf(headers: readonly (readonly [string, string])[]): string | undefined {
+  for (let i = 0; i < headers.length; i++) {
+    const header = headers[i]!;
+    if (header[0].toLowerCase() === 'sec-websocket-extensions') return header[1];
+  }
+  return undefined;
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+export type HandshakeCallback = (connection: WebSocketConnection, request: http.IncomingMessage) => void;
+type AcceptedUpgrade = Extract<ReturnType<typeof upgrade>, { ok: true }>;
+
+/** A handshake waiting for an asynchronous `authorize` verdict. */
+interface PendingHandshake {
+  request: http.IncomingMessage;
+  socket: Duplex;
+  head: Buffer;
+  callback: HandshakeCallback;
+  timer: NodeJS.Timeout | undefined;
+  /** Holds live extensions not yet handed to a connection (disposed if the handshake fails). */
+  result: AcceptedUpgrade;
+}
