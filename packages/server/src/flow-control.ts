@@ -13,6 +13,8 @@ export class FlowControl {
   output = false;
   /** The server's memory budget is under pressure. */
   budget = false;
+  /** A read held so many messages that the rest waits for the next turn of the event loop. */
+  yielding = false;
   /** Whether reading is stopped now (the socket is paused). */
   paused = false;
 
@@ -26,7 +28,7 @@ export class FlowControl {
    * never see the peer's FIN. Returns whether reading switched on or off.
    */
   update(decodeBacklog: boolean, iteratorLag: boolean, released: boolean): boolean {
-    const stop = !released && (this.user || this.output || this.budget || decodeBacklog || iteratorLag);
+    const stop = !released && (this.user || this.output || this.budget || this.yielding || decodeBacklog || iteratorLag);
     if (stop === this.paused) return false;
     this.paused = stop;
     if (stop) this.socket.pause();

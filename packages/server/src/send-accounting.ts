@@ -11,12 +11,14 @@ import type { WebSocketConnectionState } from './connection-types.js';
 
 /**
  * What one queued socket write costs in memory beyond its bytes: the write request, the Buffer object
- * of a frame header, its slot in the stream's queue. Measured with a peer that never reads, as the
- * chaos suite's tiny-frame floods do (`pnpm chaos`): about 240 bytes of RSS per queued write.
+ * of a frame header, its slot in the stream's queue. With {@link SEND_COST}, fitted to what
+ * `pnpm --filter @wsts/chaos run send-cost` measures for sends queued behind a peer that never reads:
+ * an empty message (one write) costs WRITE_COST + SEND_COST, a 16-byte one (two writes) somewhat less
+ * than 2 x WRITE_COST + SEND_COST.
  */
 export const WRITE_COST = 256;
-/** What one unfinished `send` costs beyond its writes: its promise and callbacks (about 380 bytes measured). */
-export const SEND_COST = 384;
+/** What one unfinished `send` costs beyond its writes: its promise and callbacks (see {@link WRITE_COST}). */
+export const SEND_COST = 480;
 
 const EMPTY = new Uint8Array(0);
 

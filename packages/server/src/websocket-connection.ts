@@ -34,6 +34,19 @@ export type {
 
 function noop(): void {}
 
+/**
+ * Bytes of a read fed to the codec at a time when the read may hold many messages (see `onData`): small
+ * enough that one slice of tiny frames, each answered, queues a fraction of `sendHighWaterMark`.
+ */
+const RECEIVE_SLICE = 4096;
+/**
+ * Messages delivered from one read before the rest of it waits for the next turn of the event loop.
+ * Everything an application sends in answer stays alive until the tick ends (the write batch, the send
+ * promises); a 64 KiB read of empty frames is 11,000 messages, whose answers then outlive a young-
+ * generation collection and become old-generation garbage by the hundred MiB. 256 answers stay young.
+ */
+const MESSAGES_PER_TURN = 256;
+
 function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
@@ -85,6 +98,12 @@ export class WebSocketConnection
   private released = false;
   /** The peer's unread bytes at the last heartbeat: less now means it reads (see `heartbeat`). */
   private unreadAtHeartbeat = 0;
+  /** Heartbeat pings sent since the last pong: two means the peer does not read (see `heartbeat`). */
+  private unansweredPings = 0;
+  /** The rest of a read not yet fed to the codec: reading stopped part-way (see `onData`). */
+  private held: Uint8Array | undefined;
+  /** Messages delivered so far (wraps harmlessly): a sliced read counts its own from it. */
+  private delivered = 0;
   private corked = false;
   /** Why reading is stopped, if it ever was (see `FlowControl`). */
   private flow: FlowControl | undefined;
@@ -281,21 +300,67 @@ export class WebSocketConnection
 
   // ---- in: socket -> codec -> events ------------------------------------------------------------
 
-  /** @internal The socket read `chunk`: into the codec, whose events come back through `onEvent`. */
+  /**
+   * @internal The socket read `chunk`: into the codec, whose events come back through `onEvent`.
+   *
+   * A large read that may hold many small frames (it starts with one), or any large read while the peer
+   * is behind on reading what we sent (the kernel refused bytes at the last flush), goes in slices. The
+   * slicing stops where our queued output passes `sendHighWaterMark`, or after `MESSAGES_PER_TURN`
+   * messages; the rest waits in `held` until the output drains or the next turn of the event loop. So a
+   * read of tiny frames, each answered (an echo), queues a slice's answers, not a whole read's. Other
+   * reads go to the codec whole (a large frame within one read is never copied).
+   */
   onData(chunk: Uint8Array): void {
     this.alive = true;
     const codec = this.codec;
-    codec.receive(chunk);
+    if (chunk.length > RECEIVE_SLICE && (this.output.stalled || (chunk[1]! & 0x7f) < 126)) this.receiveSliced(chunk);
+    else codec.receive(chunk);
     if (codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming) this.updateFlow();
     // Armed at the first read that leaves a message unfinished, cleared at the read that ends it.
     if (this.messageTimeout > 0 && codec.receivingMessage !== (this.timers?.messageArmed === true)) this.updateMessageTimer();
     if (this.membership?.budget !== undefined && (this.charged || codec.bufferedBytes > 0)) this.reportMemory();
   }
 
+  private receiveSliced(chunk: Uint8Array): void {
+    const output = this.output;
+    const first = this.delivered;
+    for (let at = 0; at < chunk.length; at += RECEIVE_SLICE) {
+      if (at > 0 && output.stalled && output.outgoingBytes() > output.sendHighWaterMark) {
+        this.held = chunk.subarray(at);
+        this.flowControl().output = true;
+        this.updateFlow();
+        output.placeMarker();
+        return;
+      }
+      if (at > 0 && this.delivered - first >= MESSAGES_PER_TURN) {
+        this.held = chunk.subarray(at);
+        this.flowControl().yielding = true;
+        this.updateFlow();
+        setImmediate(nextTurn, this);
+        return;
+      }
+      this.codec.receive(chunk.subarray(at, at + RECEIVE_SLICE));
+      if (this.finished || this.codec.state !== 'open') {
+        // Closing: the codec ignores input after a close frame or a failure; nothing left to hold.
+        if (at + RECEIVE_SLICE < chunk.length) this.codec.receive(chunk.subarray(at + RECEIVE_SLICE));
+        return;
+      }
+    }
+  }
+
+  /** @internal A read that yielded after `MESSAGES_PER_TURN` messages goes on (with what it held). */
+  resumeTurn(): void {
+    const flow = this.flow;
+    if (flow === undefined || !flow.yielding || this.finished) return;
+    flow.yielding = false;
+    this.updateFlow();
+  }
+
   private readonly onEvent = (event: ConnectionEvent): void => {
     if (this.finished) return;
     switch (event.type) {
       case 'message': {
+        this.delivered = (this.delivered + 1) | 0;
         const data = toBuffer(event.data);
         if (this.iterators !== undefined) this.iterators.push(new WebSocketMessage(data, event.binary));
         this.emit('message', data, event.binary);
@@ -305,6 +370,7 @@ export class WebSocketConnection
         this.emit('ping', toBuffer(event.data));
         break;
       case 'pong':
+        this.unansweredPings = 0;
         this.emit('pong', toBuffer(event.data));
         break;
       case 'close':
@@ -396,8 +462,16 @@ export class WebSocketConnection
       if (!decodeBacklog && !iteratorLag) return; // never stopped, and no reason to
       flow = this.flow = new FlowControl(this.socket);
     }
+    if (!flow.update(decodeBacklog, iteratorLag, this.released)) return;
     // Time spent not reading is ours, not the peer's: the message timer stops and restarts with reading.
-    if (flow.update(decodeBacklog, iteratorLag, this.released) && this.messageTimeout > 0) this.updateMessageTimer();
+    if (this.messageTimeout > 0) this.updateMessageTimer();
+    // Reading again: what a sliced read left over comes before anything the socket reads next (its
+    // 'data' events resume on a later tick).
+    const held = this.held;
+    if (!flow.paused && held !== undefined) {
+      this.held = undefined;
+      this.onData(held);
+    }
   }
 
   private flowControl(): FlowControl {
@@ -441,9 +515,19 @@ export class WebSocketConnection
     this.socket.destroy();
   }
 
-  /** @internal Called by the heartbeat timer. */
+  /**
+   * @internal Called by the heartbeat timer. Two checks: some traffic (or progress on what we queued)
+   * within each interval, and a pong to at least one of the last two pings. Traffic alone is not enough:
+   * a peer that sends without ever reading looks busy, but never sees our pings. While we are not
+   * reading the peer (backpressure), its pongs wait in the kernel too: a peer that cannot take half of
+   * `sendHighWaterMark` within two intervals is cut off.
+   */
   heartbeat(): void {
     if (this.finished) return;
+    if (this.unansweredPings >= 2) {
+      this.fatal(new ConnectionError('ERR_HEARTBEAT_TIMEOUT', 'no pong to the last two pings: the peer does not read'));
+      return;
+    }
     // A peer that read some of what we queued since the last tick is alive, even when we stopped
     // reading it (backpressure) and so saw none of its traffic.
     const unread = this.socket.writableLength;
@@ -454,7 +538,7 @@ export class WebSocketConnection
       return;
     }
     this.alive = false;
-    if (this.state === 'open') this.codec.ping();
+    if (this.state === 'open' && this.codec.ping()) this.unansweredPings++;
   }
 
   // ---- the server's memory budget (memory-budget.ts) --------------------------------------------
@@ -498,7 +582,7 @@ export class WebSocketConnection
   }
 
   private incomingBytes(): number {
-    let held = this.codec.bufferedBytes;
+    let held = this.codec.bufferedBytes + (this.held?.length ?? 0);
     if (this.holders !== undefined) for (const holder of this.holders) held += holder.bufferedBytes;
     return held;
   }
@@ -529,6 +613,7 @@ export class WebSocketConnection
   onSocketClose(): void {
     if (this.finished) return;
     this.finished = true;
+    this.held = undefined;
     this.timers?.clear();
     this.membership?.leave(this);
     this.iterators?.endAll();
@@ -568,6 +653,11 @@ export class WebSocketConnection
 }
 
 /** An extension that holds incoming bytes of its own (permessage-deflate's inflate output). */
+/** The rest of a read that yielded after `MESSAGES_PER_TURN` messages may go on. */
+function nextTurn(connection: WebSocketConnection): void {
+  connection.resumeTurn();
+}
+
 function holdsBytes(extension: Extension): extension is Extension & { readonly bufferedBytes: number } {
   return typeof (extension as Partial<{ bufferedBytes: unknown }>).bufferedBytes === 'number';
 }
