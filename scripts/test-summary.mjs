@@ -2,6 +2,7 @@
 // suites through turbo, then the browsers) into one plain closing line for CI.
 import { readFileSync } from 'node:fs';
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colour codes vitest prints.
 const text = readFileSync(process.argv[2] ?? 0, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
 const totals = { passed: 0, failed: 0, skipped: 0 };
 for (const line of text.split('\n')) {

@@ -16,7 +16,9 @@ export function inMemoryExample(): string[] {
   // Each side's onWrite feeds the other side's receive(); the server echoes every message.
   const server: Connection = new Connection({
     role: 'server',
-    onWrite: (chunks) => chunks.forEach((chunk) => client.receive(chunk)),
+    onWrite: (chunks) => {
+      for (const chunk of chunks) client.receive(chunk);
+    },
     onEvent: (event) => {
       log.push(`server ${describe(event)}`);
       if (event.type === 'message') server.send(event.data, event.binary);
@@ -25,7 +27,9 @@ export function inMemoryExample(): string[] {
   const client: Connection = new Connection({
     role: 'client',
     random,
-    onWrite: (chunks) => chunks.forEach((chunk) => server.receive(chunk)),
+    onWrite: (chunks) => {
+      for (const chunk of chunks) server.receive(chunk);
+    },
     onEvent: (event) => log.push(`client ${describe(event)}`),
   });
 

@@ -240,7 +240,9 @@ describe('re-entrancy', () => {
     const client: Connection = new Connection({
       role: 'client',
       random: (b) => b.fill(3),
-      onWrite: (chunks) => chunks.forEach((c) => server.receive(c)),
+      onWrite: (chunks) => {
+        for (const c of chunks) server.receive(c);
+      },
       onEvent: (e) => {
         log.push(`client ${describeEvent(e)}`);
         if (e.type === 'message' && log.length < 6) client.send(`again ${log.length}`, false);
@@ -248,7 +250,9 @@ describe('re-entrancy', () => {
     });
     server = new Connection({
       role: 'server',
-      onWrite: (chunks) => chunks.forEach((c) => client.receive(c)),
+      onWrite: (chunks) => {
+        for (const c of chunks) client.receive(c);
+      },
       onEvent: (e) => {
         log.push(`server ${describeEvent(e)}`);
         if (e.type === 'message') server.send(e.data, false);

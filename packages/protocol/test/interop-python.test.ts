@@ -20,7 +20,7 @@ function pythonHasWebsockets(): boolean {
 const available = pythonHasWebsockets();
 if (!available) console.warn('python3-websockets is missing (scripts/setup-system.sh installs it): skipping its interop tests');
 
-const CLIENT = String.raw`
+const CLIENT = `
 import asyncio, json, sys
 import websockets
 
@@ -48,7 +48,7 @@ async def main(url):
 asyncio.run(asyncio.wait_for(main(sys.argv[1]), 15))
 `;
 
-const SERVER = String.raw`
+const SERVER = `
 import asyncio, websockets
 
 async def echo(ws, path=None):

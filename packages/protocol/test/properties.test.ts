@@ -301,7 +301,7 @@ describe('UTF-8 validation', () => {
         fc.array(fc.tuple(fc.nat(), utf8ish), { maxLength: 2 }),
       )
       .map(([texts, splices]) => {
-        let bytes = Array.from(new TextEncoder().encode(texts.join('')));
+        const bytes = Array.from(new TextEncoder().encode(texts.join('')));
         for (const [at, values] of splices) bytes.splice(bytes.length === 0 ? 0 : at % bytes.length, 0, ...values.slice(0, 3));
         return Uint8Array.from(bytes);
       });

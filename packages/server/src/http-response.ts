@@ -1,9 +1,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { isToken } from '@wsts/protocol';
 import { DEFAULTS } from './defaults.js';
 
-/** RFC 7230 token: what a header name may be made of. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What a header value must never contain (hoisted: a regex literal in the loop is a new object each time). */
 const LINE_BREAK = /[\r\n\0]/;
 
@@ -33,7 +32,7 @@ export function writeHttpResponse(socket: Duplex, status: number, headers: Heade
     const value = header[1];
     // Headers may come from application hooks ('headers' event, authorize): never let one smuggle a
     // line break into the response.
-    if (!TOKEN.test(name)) throw new TypeError(`Invalid HTTP header name ${JSON.stringify(name)}`);
+    if (!isToken(name)) throw new TypeError(`Invalid HTTP header name ${JSON.stringify(name)}`);
     if (LINE_BREAK.test(value)) throw new TypeError(`Invalid value for HTTP header ${name}`);
     head += name + ': ' + value + '\r\n';
   }

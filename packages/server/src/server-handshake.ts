@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
+  disposeExtensions,
   HandshakeError,
   isWebSocketUpgrade,
   upgrade,
@@ -31,6 +32,7 @@ export interface HandshakeRejection {
  * What `authorize` may return: `true`/`undefined` to accept, `false` for 401, or a rejection.
  * Throwing (or rejecting) refuses with 500 and emits the error on the server.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook written as `() => {}` returns void and accepts.
 export type AuthorizationResult = boolean | undefined | void | HandshakeRejection;
 
 /** What the `authorize` hook learns about a handshake besides the request itself. */
@@ -205,15 +207,22 @@ export class ServerHandshake {
   ): void {
     let opened: WebSocketConnection | undefined;
     try {
-      if (verdict === false) return rejectHandshake(socket, 401, 'Unauthorized');
+      if (verdict === false) {
+        rejectHandshake(socket, 401, 'Unauthorized');
+        return;
+      }
       if (typeof verdict === 'object' && verdict !== null) {
-        return rejectHandshake(socket, verdict.status, verdict.reason ?? http.STATUS_CODES[verdict.status] ?? 'Rejected', verdict.headers ?? []);
+        rejectHandshake(socket, verdict.status, verdict.reason ?? http.STATUS_CODES[verdict.status] ?? 'Rejected', verdict.headers ?? []);
+        return;
       }
       if (socket.destroyed || !socket.writable) return; // timed out or gone during authorize
       const headers = result.headers;
       this.host.emitHeaders(headers, request);
       // After the 'headers' listeners: one of them may have called close().
-      if (this.host.isClosing()) return rejectHandshake(socket, 503, 'The server is shutting down');
+      if (this.host.isClosing()) {
+        rejectHandshake(socket, 503, 'The server is shutting down');
+        return;
+      }
       writeHttpResponse(socket, 101, headers);
       opened = this.host.open(socket, head, result.protocol, result.extensions, extensionsHeaderOf(headers));
     } catch (error) {
@@ -256,9 +265,6 @@ function destroySocket(socket: Duplex): void {
   socket.destroy();
 }
 
-export function disposeExtensions(extensions: readonly Extension[]): void {
-  for (const extension of extensions) extension.dispose();
-}
 
 /** The `Sec-WebSocket-Extensions` value among the 101's headers (a 'headers' listener may have added it). */
 function extensionsHeaderOf(headers: readonly (readonly [string, string])[]): string | undefined {

@@ -303,17 +303,18 @@ export class WebSocketConnection
   /**
    * @internal The socket read `chunk`: into the codec, whose events come back through `onEvent`.
    *
-   * A large read that may hold many small frames (it starts with one), or any large read while the peer
-   * is behind on reading what we sent (the kernel refused bytes at the last flush), goes in slices. The
-   * slicing stops where our queued output passes `sendHighWaterMark`, or after `MESSAGES_PER_TURN`
-   * messages; the rest waits in `held` until the output drains or the next turn of the event loop. So a
-   * read of tiny frames, each answered (an echo), queues a slice's answers, not a whole read's. Other
-   * reads go to the codec whole (a large frame within one read is never copied).
+   * A large read that may hold many small frames (it starts, at a frame boundary, with a frame of
+   * under 126 bytes) goes in slices. The slicing stops after `MESSAGES_PER_TURN` messages, or where our
+   * queued output passes `sendHighWaterMark` while the peer is behind on reading it (the kernel refused
+   * bytes at the last flush); the rest waits in `held` until the next turn of the event loop or until
+   * the output drains. So a read of tiny frames, each answered (an echo), queues a slice's answers, not
+   * a whole read's. Other reads go to the codec whole: a large frame is never cut into slices (that
+   * would cost a copy), and a read of large frames holds few messages anyway.
    */
   onData(chunk: Uint8Array): void {
     this.alive = true;
     const codec = this.codec;
-    if (chunk.length > RECEIVE_SLICE && (this.output.stalled || (chunk[1]! & 0x7f) < 126)) this.receiveSliced(chunk);
+    if (chunk.length > RECEIVE_SLICE && (chunk[1]! & 0x7f) < 126 && !codec.receivingMessage) this.receiveSliced(chunk);
     else codec.receive(chunk);
     if (codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming) this.updateFlow();
     // Armed at the first read that leaves a message unfinished, cleared at the read that ends it.

@@ -11,7 +11,7 @@ import { defaultMemoryBudget, MemoryBudget, type MemoryReport } from './memory-b
 import { Membership } from './membership.js';
 import { answerPlainRequest } from './plain-http.js';
 import { watchRequestHeads, type RequestWatch } from './request-watch.js';
-import { ServerHandshake, type AuthorizationInfo, type AuthorizationResult, type HandshakeCallback } from './server-handshake.js';
+import { ServerHandshake, type AuthorizationInfo, type AuthorizationResult, } from './server-handshake.js';
 import { attachToHttpServer, detachFromHttpServer, pathOf } from './upgrade-router.js';
 import { WebSocketConnection } from './websocket-connection.js';
 
@@ -232,7 +232,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
         client.close(1001, 'server shutting down');
       }
       const serverClosed =
-        this.ownsServer && this.httpServer !== undefined && this.httpServer.listening
+        this.ownsServer && this.httpServer?.listening
           ? new Promise<void>((resolve) => this.httpServer!.close(() => resolve()))
           : Promise.resolve();
       await Promise.all(gone);

@@ -551,7 +551,9 @@ describe('fragmentSize and autoPong reach the client connection', { timeout: 10_
     // Give an automatic pong (which must not come) time to arrive, then answer by hand.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(pongs).toEqual([]);
-    const manual = new Promise<void>((resolve) => echo.server.clients.forEach((socket) => socket.once('pong', () => resolve())));
+    const manual = new Promise<void>((resolve) => {
+      for (const socket of echo.server.clients) socket.once('pong', () => resolve());
+    });
     connection.pong('by hand');
     await manual;
     expect(pongs).toEqual(['by hand']);

@@ -260,7 +260,7 @@ describe('WHATWG WebSocket state after the server starts closing', { timeout: 10
       expect(states.at(-1)).toBe(WebSocket.CLOSING);
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(ws.readyState).toBe(WebSocket.CLOSING);
-      own.server.clients.forEach((client) => client.resume());
+      for (const client of own.server.clients) client.resume();
       const event = await closed;
       expect([event.code, event.reason, event.wasClean]).toEqual([4005, 'server first', true]);
       expect(ws.readyState).toBe(WebSocket.CLOSED);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  PerMessageDeflate,
+  type PerMessageDeflate,
   PerMessageDeflateClient,
   PerMessageDeflateServer,
   ZlibLimiter,
@@ -298,7 +298,7 @@ describe('zlib limiter', () => {
     clearInterval(watch);
     expect(peak).toBeLessThanOrEqual(3);
     expect(limiter.active).toBe(0);
-    extensions.forEach((e) => e.dispose());
+    for (const e of extensions) e.dispose();
   });
 
   it('settles work that is queued when the connection is disposed', async () => {
@@ -357,7 +357,7 @@ describe.each(PATHS)('$path', ({ options }) => {
       }
       expect(idleStreams.size).toBeGreaterThan(0);
       expect(idleStreams.size).toBeLessThanOrEqual(2 * idleStreams.maxIdlePerKey + 4);
-      connections.forEach((ext) => ext.dispose());
+      for (const ext of connections) ext.dispose();
     });
   });
 

@@ -188,7 +188,9 @@ describe('many fragments', () => {
     });
     const parts = Array.from({ length: 500 }, (_, i) => `part ${i} of a long message; `.repeat(3));
     const echoed = new Promise<string>((resolve) => client.once('message', (data) => resolve(String(data))));
-    parts.forEach((part, i) => client.send(part, { fin: i === parts.length - 1, compress: true }));
+    parts.forEach((part, i) => {
+      client.send(part, { fin: i === parts.length - 1, compress: true });
+    });
     expect(await echoed).toBe(parts.join(''));
   }, 20_000);
 });

@@ -48,7 +48,9 @@ describe('load', () => {
     );
     const all = await within(Promise.all(results), 60_000, 'all echoes');
     const elapsed = Date.now() - t0;
-    all.forEach((got, c) => expect(got).toEqual(Array.from({ length: MESSAGES }, (_, m) => `c${c}-m${m}`)));
+    all.forEach((got, c) => {
+      expect(got).toEqual(Array.from({ length: MESSAGES }, (_, m) => `c${c}-m${m}`));
+    });
     console.log(`load: ${CONNECTIONS * MESSAGES} echoes over ${CONNECTIONS} connections in ${elapsed} ms`);
   });
 });

@@ -88,7 +88,7 @@ export function loadCeiling(inputs: readonly Uint8Array[]): Contender {
         const v = views[i % count]!;
         sum += loadEveryWord(new Float64Array(v.buffer, v.byteOffset, v.words));
       }
-      return sum === sum ? 1 : 0;
+      return Number.isNaN(sum) ? 0 : 1;
     },
   };
 }

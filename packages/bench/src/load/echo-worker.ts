@@ -214,7 +214,7 @@ export async function runEchoJob(job: EchoJob): Promise<EchoResult> {
   };
   try {
     const t0 = performance.now();
-    const opened = await openMany(job.connections, 128, async (i) => {
+    const opened = await openMany(job.connections, 128, async (_i) => {
       const o = await openWebSocket({ port: job.port, deflate: job.deflate, timeoutMs: job.connectTimeoutMs });
       sockets.push(o.socket);
       return o;

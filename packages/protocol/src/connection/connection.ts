@@ -307,7 +307,7 @@ export class Connection {
       const status = decodeClosePayload(payload); // throws 1002/1007 for a malformed close
       this.decoder.stop(); // nothing after a close frame is read
       const pipeline = this.pipeline;
-      if (pipeline !== undefined && pipeline.holdingInbound) pipeline.holdPeerClose(status);
+      if (pipeline?.holdingInbound) pipeline.holdPeerClose(status);
       else this.peerClosed(status);
     }
   }
@@ -317,7 +317,7 @@ export class Connection {
   /** An event in wire order: at once, or behind messages an extension is still decoding. */
   private emit(event: ConnectionEvent): void {
     const pipeline = this.pipeline;
-    if (pipeline !== undefined && pipeline.holdingInbound) pipeline.holdEvent(event);
+    if (pipeline?.holdingInbound) pipeline.holdEvent(event);
     else this.deliver(event);
   }
 
@@ -395,7 +395,7 @@ export class Connection {
     this.answerPing(); // the pong owed, if any, goes out before our close
     this.current = State.CloseQueued;
     const pipeline = this.pipeline;
-    if (pipeline !== undefined && pipeline.holdingOutbound) pipeline.holdClose(payload);
+    if (pipeline?.holdingOutbound) pipeline.holdClose(payload);
     else this.writeClose(payload);
   }
 

@@ -194,7 +194,7 @@ export class FrameDecoder {
         sink.frameEnd(payload);
         continue;
       }
-      const take = available < remaining ? available : remaining;
+      const take = Math.min(available , remaining);
       const part = chunk.subarray(pos, pos + take);
       pos += take;
       if (this.target !== undefined || (this.received === 0 && !this.wantData && take * PREALLOCATE_RATIO >= this.payloadLength)) {

@@ -28,7 +28,7 @@ export function base64Encode(bytes: Uint8Array): string {
 }
 
 /** Value of base64 character `code`, or -1 when it is not one of the 64. */
-function valueOf(code: number): number {
+function sextetOf(code: number): number {
   return code < 128 ? VALUES[code]! : -1;
 }
 
@@ -43,7 +43,7 @@ export function base64DecodedLength(text: string): number | undefined {
   if (length % 4 !== 0) return undefined;
   let pad = 0;
   if (length > 0 && text.charCodeAt(length - 1) === EQUALS) pad = length > 1 && text.charCodeAt(length - 2) === EQUALS ? 2 : 1;
-  for (let i = 0; i < length - pad; i++) if (valueOf(text.charCodeAt(i)) < 0) return undefined;
+  for (let i = 0; i < length - pad; i++) if (sextetOf(text.charCodeAt(i)) < 0) return undefined;
   return (length / 4) * 3 - pad;
 }
 

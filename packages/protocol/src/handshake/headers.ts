@@ -21,7 +21,7 @@ export function forEachHeader<C>(headers: HeadersInput, visit: (context: C, name
   const record = headers as Record<string, string | string[] | undefined>;
   // for-in with an own-property check visits the same keys as Object.keys without building an array.
   for (const name in record) {
-    if (!Object.prototype.hasOwnProperty.call(record, name)) continue;
+    if (!Object.hasOwn(record, name)) continue;
     const value = record[name];
     if (value === undefined) continue;
     if (typeof value === 'string') visit(context, name, value);

@@ -1,9 +1,10 @@
+import { disposeExtensions } from '@wsts/protocol';
 import { WebSocketConnection } from '../websocket-connection.js';
 import { WebSocketConnectError } from './errors.js';
 import { clientExtensionNegotiators } from './extensions-option.js';
 import { openUpgrade, type OpenedUpgrade } from './open-upgrade.js';
 import { resolveClientOptions, type ClientOptions, type ConnectOptions } from './options.js';
-import { InvalidInputError, parseProtocols, parseWebSocketUrl } from './url.js';
+import { type InvalidInputError, parseProtocols, parseWebSocketUrl } from './url.js';
 
 /**
  * Wraps an upgraded client socket in the same connection class the server uses. If that throws, the
@@ -14,7 +15,7 @@ export function clientConnection(upgrade: OpenedUpgrade, options: ClientOptions)
     return createConnection(upgrade, options);
   } catch (error) {
     upgrade.socket.destroy();
-    for (const extension of upgrade.extensions) extension.dispose();
+    disposeExtensions(upgrade.extensions);
     throw error;
   }
 }

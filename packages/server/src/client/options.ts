@@ -1,5 +1,5 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import { isHandshakeHeader, type ClientExtensionNegotiator, type HeadersInput } from '@wsts/protocol';
+import { headerPairs, isHandshakeHeader, type ClientExtensionNegotiator, type HeadersInput } from '@wsts/protocol';
 import { checkLimits, DEFAULTS } from '../defaults.js';
 import type { PerMessageDeflateOptions } from '../extensions-option.js';
 
@@ -76,18 +76,7 @@ export interface ResolvedClientOptions {
 
 /** Flattens any accepted header shape to [name, value] pairs (arrays become repeated headers). */
 export function toHeaderPairs(input: HeadersInput | undefined): [string, string][] {
-  if (input === undefined) return [];
-  const pairs: [string, string][] = [];
-  if (Symbol.iterator in input) {
-    for (const [name, value] of input as Iterable<readonly [string, string]>) pairs.push([name, value]);
-    return pairs;
-  }
-  for (const [name, value] of Object.entries(input as Record<string, string | string[] | undefined>)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) pairs.push([name, v]);
-    else pairs.push([name, value]);
-  }
-  return pairs;
+  return input === undefined ? [] : headerPairs(input);
 }
 
 function checkNonNegative(name: string, value: number): number {

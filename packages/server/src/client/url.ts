@@ -3,8 +3,7 @@
  * `connect()` so that both reject the same inputs.
  */
 
-/** RFC 7230 `tchar`: the characters allowed in a token (subprotocol names are tokens). */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+import { isToken } from '@wsts/protocol';
 
 /** Why a URL or subprotocol list was rejected; the WHATWG class turns this into a SyntaxError. */
 export class InvalidInputError extends Error {
@@ -41,7 +40,7 @@ export function parseProtocols(protocols: string | readonly string[] | undefined
   const seen = new Set<string>();
   for (const protocol of list) {
     const value = String(protocol);
-    if (!TOKEN.test(value)) {
+    if (!isToken(value)) {
       throw new InvalidInputError(`subprotocol ${JSON.stringify(value)} is not a valid token`);
     }
     if (seen.has(value)) throw new InvalidInputError(`subprotocol ${JSON.stringify(value)} is listed twice`);

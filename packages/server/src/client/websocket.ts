@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { ProtocolError } from '@wsts/protocol';
+import { disposeExtensions, ProtocolError } from '@wsts/protocol';
 import { ConnectionError } from '../errors.js';
 import type { WebSocketConnection, WebSocketConnectionState } from '../websocket-connection.js';
 import { clientConnection } from './connect.js';
@@ -7,7 +7,7 @@ import { CloseEvent, ErrorEvent, MessageEvent, type WebSocketMessageEvent } from
 import { clientExtensionNegotiators } from './extensions-option.js';
 import { openUpgrade, type OpenedUpgrade } from './open-upgrade.js';
 import { resolveClientOptions, type ClientOptions } from './options.js';
-import { InvalidInputError, parseProtocols, parseWebSocketUrl } from './url.js';
+import { type InvalidInputError, parseProtocols, parseWebSocketUrl } from './url.js';
 
 /**
  * How binary messages are delivered: `'arraybuffer'` (our default), `'blob'`, or `'nodebuffer'` (a Node
@@ -262,7 +262,7 @@ export class WebSocket extends EventTarget {
       // close() ran after the 101 arrived but before this callback: fail the connection as the standard
       // says for close() while CONNECTING.
       upgrade.socket.destroy();
-      for (const extension of upgrade.extensions) extension.dispose();
+      disposeExtensions(upgrade.extensions);
       this.#finish(1006, '', false, true, undefined);
       return;
     }

@@ -4,7 +4,7 @@
  */
 import { HandshakeError, ProtocolError } from '@wsts/protocol';
 
-export { freezeOffer, HandshakeError, ProtocolError } from '@wsts/protocol';
+export { concatBytes, freezeOffer, HandshakeError, ProtocolError } from '@wsts/protocol';
 export type {
   ClientExtensionNegotiator,
   EncodedMessage,

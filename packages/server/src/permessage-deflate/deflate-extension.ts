@@ -2,7 +2,7 @@
  * The live permessage-deflate extension of one connection: what the Connection calls for every data
  * message once the handshake has agreed on the extension.
  */
-import type { EncodedMessage, Extension } from './contract.js';
+import { concatBytes, type EncodedMessage, type Extension } from './contract.js';
 import { Compressor, type CompressorConfig } from './compressor.js';
 import { Decompressor, UnfinishedInflate, type DecompressorConfig } from './decompressor.js';
 import { inlineZlibWorks } from './inline-zlib.js';
@@ -91,7 +91,7 @@ export class PerMessageDeflate implements Extension {
    * ProtocolError(1009) as soon as the output passes `maxSize`, and ProtocolError(1007) on bad data.
    */
   decode(fragments: readonly Uint8Array[], rsv1: boolean, maxSize: number): Uint8Array | Promise<Uint8Array> {
-    if (!rsv1) return concat(fragments);
+    if (!rsv1) return concatBytes(fragments);
     if (this.disposed) return Promise.reject(new Error('permessage-deflate extension disposed'));
     const decompressor = (this.decompressor ??= new Decompressor(this.plan.inflate));
     let work: () => Promise<Uint8Array>;
@@ -156,15 +156,3 @@ function compressedLength(fragments: readonly Uint8Array[]): number {
   return total;
 }
 
-function concat(fragments: readonly Uint8Array[]): Uint8Array {
-  if (fragments.length === 1) return fragments[0] as Uint8Array;
-  let total = 0;
-  for (const fragment of fragments) total += fragment.length;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const fragment of fragments) {
-    out.set(fragment, offset);
-    offset += fragment.length;
-  }
-  return out;
-}
