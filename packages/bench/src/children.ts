@@ -20,7 +20,10 @@ export function killAll(): void {
 
 /** On SIGINT/SIGTERM: kill the children, then exit with the conventional 128 + signal number. */
 export function killChildrenOnSignals(): void {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.once(signal, () => {
       killAll();
       process.exit(code);

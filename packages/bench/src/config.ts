@@ -64,7 +64,13 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         quick,
         suites: new Set(ALL_SUITES),
         codec: { frameSizes: SIZES, maskSizes: SIZES, utf8Sizes: [KiB, 64 * KiB], rounds: 5, roundMs: 10 },
-        echo: { cases: [c(16, 1), c(16, 64), c(KiB, 64), c(KiB, 64, true), c(64 * KiB, 1), c(MiB, 1), c(16, 300)], warmupMs: 150, durationMs: 400, rounds: 1, maxMessages: 2_000_000 },
+        echo: {
+          cases: [c(16, 1), c(16, 64), c(KiB, 64), c(KiB, 64, true), c(64 * KiB, 1), c(MiB, 1), c(16, 300)],
+          warmupMs: 150,
+          durationMs: 400,
+          rounds: 1,
+          maxMessages: 2_000_000,
+        },
         deflateEcho: { cases: [c(KiB, 64)] },
         scale: { connections: 500, rounds: 1 },
         out: undefined,
@@ -73,7 +79,13 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         quick,
         suites: new Set(ALL_SUITES),
         codec: { frameSizes: SIZES, maskSizes: SIZES, utf8Sizes: [KiB, 64 * KiB], rounds: 7, roundMs: 150 },
-        echo: { cases: [...matrix(), c(16, 64, true), c(KiB, 64, true)], warmupMs: 500, durationMs: 1500, rounds: 5, maxMessages: 50_000_000 },
+        echo: {
+          cases: [...matrix(), c(16, 64, true), c(KiB, 64, true)],
+          warmupMs: 500,
+          durationMs: 1500,
+          rounds: 5,
+          maxMessages: 50_000_000,
+        },
         deflateEcho: { cases: matrix() },
         scale: { connections: 10_000, rounds: 3 },
         out: undefined,
@@ -97,8 +109,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
       explicitCases = true;
       config.echo.cases.push(echoCase);
       config.deflateEcho.cases = config.echo.cases.filter((e) => !e.text);
-    }
-    else if (a === '--help' || a === '-h') throw new Error(USAGE);
+    } else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown argument "${a}"\n${USAGE}`);
   }
   return config;

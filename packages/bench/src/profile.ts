@@ -55,7 +55,18 @@ async function profileServer(kindOf: 'echo' | 'handshake'): Promise<void> {
   try {
     if (kindOf === 'echo') {
       const worker = forkWorker('echo-worker');
-      const job: EchoJob = { port: server.port, size, connections, window: windowFor(size + headerLength(size, true), connections), warmupMs: 300, durationMs, maxMessages: 1e9, deflate, text: args.includes('--text'), connectTimeoutMs: 30_000 };
+      const job: EchoJob = {
+        port: server.port,
+        size,
+        connections,
+        window: windowFor(size + headerLength(size, true), connections),
+        warmupMs: 300,
+        durationMs,
+        maxMessages: 1e9,
+        deflate,
+        text: args.includes('--text'),
+        connectTimeoutMs: 30_000,
+      };
       worker.send(job);
       for (;;) {
         const m = await nextMessage<EchoWorkerMessage>(worker, durationMs + 60_000, 'profile echo');
@@ -67,7 +78,15 @@ async function profileServer(kindOf: 'echo' | 'handshake'): Promise<void> {
       await reap(worker);
     } else {
       const worker = forkWorker('scale-worker');
-      worker.send({ type: 'open', port: server.port, count: connections, concurrency: 128, deflate, timeoutMs: 30_000, addressBlock: process.pid } satisfies ScaleRequest);
+      worker.send({
+        type: 'open',
+        port: server.port,
+        count: connections,
+        concurrency: 128,
+        deflate,
+        timeoutMs: 30_000,
+        addressBlock: process.pid,
+      } satisfies ScaleRequest);
       const m = await nextMessage<ScaleReply>(worker, 120_000, 'profile handshake');
       if (m.type === 'opened' && m.ok) console.log(`${Math.round(m.handshakesPerSec)} handshakes/s under the profiler`);
       worker.send({ type: 'close' } satisfies ScaleRequest);
@@ -87,7 +106,15 @@ async function profileMemory(): Promise<void> {
   const server = await startServer(kind, 15_000, ['--heapsnapshot-signal=SIGHUP', `--diagnostic-dir=${dir}`]);
   const worker = forkWorker('scale-worker');
   try {
-    worker.send({ type: 'open', port: server.port, count: connections, concurrency: 128, deflate, timeoutMs: 30_000, addressBlock: process.pid } satisfies ScaleRequest);
+    worker.send({
+      type: 'open',
+      port: server.port,
+      count: connections,
+      concurrency: 128,
+      deflate,
+      timeoutMs: 30_000,
+      addressBlock: process.pid,
+    } satisfies ScaleRequest);
     const m = await nextMessage<ScaleReply>(worker, 120_000, 'profile memory');
     if (m.type !== 'opened' || !m.ok) throw new Error('could not open the connections');
     const rss = await server.collectAndMeasure();
@@ -109,9 +136,14 @@ async function profileMemory(): Promise<void> {
     }
     if (!file) throw new Error('no heap snapshot was written');
     const { groups, totalBytes } = summarizeHeap(file, 30);
-    console.log(`\n${file}\n${kind.label}: ${connections} idle connections, RSS ${(rss / 2 ** 20).toFixed(1)} MiB, JS heap in snapshot ${(totalBytes / 2 ** 20).toFixed(1)} MiB\n`);
+    console.log(
+      `\n${file}\n${kind.label}: ${connections} idle connections, RSS ${(rss / 2 ** 20).toFixed(1)} MiB, JS heap in snapshot ${(totalBytes / 2 ** 20).toFixed(1)} MiB\n`,
+    );
     console.log('| constructor | count | per connection | self bytes | bytes per connection |\n|---|---:|---:|---:|---:|');
-    for (const g of groups) console.log(`| ${g.name} | ${g.count} | ${(g.count / connections).toFixed(2)} | ${g.selfBytes} | ${(g.selfBytes / connections).toFixed(0)} |`);
+    for (const g of groups)
+      console.log(
+        `| ${g.name} | ${g.count} | ${(g.count / connections).toFixed(2)} | ${g.selfBytes} | ${(g.selfBytes / connections).toFixed(0)} |`,
+      );
   } finally {
     worker.send({ type: 'close' } satisfies ScaleRequest);
     await nextMessage<ScaleReply>(worker, 30_000, 'profile memory close').catch(() => undefined);
@@ -122,7 +154,11 @@ async function profileMemory(): Promise<void> {
 
 async function profileCodec(): Promise<void> {
   const what = args[1] ?? 'decode';
-  const child = spawn(process.execPath, [...profileFlags, join(here, 'profile-codec.js'), what, String(size), String(durationMs)], { stdio: 'inherit' });
+  const child = spawn(
+    process.execPath,
+    [...profileFlags, join(here, 'profile-codec.js'), what, String(size), String(durationMs)],
+    { stdio: 'inherit' },
+  );
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   if (code !== 0) throw new Error(`profile-codec exited with ${code}`);
 }

@@ -27,14 +27,26 @@ const log = (line: string): void => {
 
 /** A failed suite becomes one incomplete row, so the rest of the run still reports. */
 function failedSuite(section: string, error: unknown): Row {
-  return { section, case: 'suite', metric: '-', better: 'higher', values: {}, bar: 'ws', ratio: null, completed: false, error: (error as Error).stack ?? String(error) };
+  return {
+    section,
+    case: 'suite',
+    metric: '-',
+    better: 'higher',
+    values: {},
+    bar: 'ws',
+    ratio: null,
+    completed: false,
+    error: (error as Error).stack ?? String(error),
+  };
 }
 
 async function main(config: BenchConfig): Promise<number> {
   const started = new Date();
   const machine = machineInfo();
   machine.cpuBusyAtStart = await cpuBusy();
-  log(`bench ${config.quick ? '(quick) ' : ''}on ${machine.cpuCount} x ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverage}, CPU busy ${Math.round(machine.cpuBusyAtStart * 100)}% over the last second`);
+  log(
+    `bench ${config.quick ? '(quick) ' : ''}on ${machine.cpuCount} x ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverage}, CPU busy ${Math.round(machine.cpuBusyAtStart * 100)}% over the last second`,
+  );
   if (process.env['WS_NO_BUFFER_UTIL'] || process.env['WS_NO_UTF_8_VALIDATE']) {
     // In-process ws (the codec rows' baseline) read these at load time; servers get a cleaned env.
     log('WARNING: WS_NO_BUFFER_UTIL / WS_NO_UTF_8_VALIDATE are set: the codec rows compare against ws without its add-ons');
@@ -55,12 +67,22 @@ async function main(config: BenchConfig): Promise<number> {
   }
   if (config.suites.has('scale')) {
     log(`scale: ${config.scale.connections} idle connections`);
-    rows.push(...(await runScaleSuite({ ...config.scale, deflate: false, log }).catch((e: unknown) => [failedSuite('scale', e)])));
+    rows.push(
+      ...(await runScaleSuite({ ...config.scale, deflate: false, log }).catch((e: unknown) => [failedSuite('scale', e)])),
+    );
   }
   if (config.suites.has('deflate')) {
     log('echo and scale with permessage-deflate');
-    rows.push(...(await runEchoSuite({ ...config.echo, ...config.deflateEcho, deflate: true, log }).catch((e: unknown) => [failedSuite('echo deflate', e)])));
-    rows.push(...(await runScaleSuite({ connections: config.scale.connections, rounds: config.scale.rounds, deflate: true, log }).catch((e: unknown) => [failedSuite('scale deflate', e)])));
+    rows.push(
+      ...(await runEchoSuite({ ...config.echo, ...config.deflateEcho, deflate: true, log }).catch((e: unknown) => [
+        failedSuite('echo deflate', e),
+      ])),
+    );
+    rows.push(
+      ...(await runScaleSuite({ connections: config.scale.connections, rounds: config.scale.rounds, deflate: true, log }).catch(
+        (e: unknown) => [failedSuite('scale deflate', e)],
+      )),
+    );
   }
   const finished = new Date();
   const report = {
@@ -68,15 +90,25 @@ async function main(config: BenchConfig): Promise<number> {
     seconds: (finished.getTime() - started.getTime()) / 1000,
     quick: config.quick,
     machine,
-    settings: { suites: [...config.suites], codec: config.codec, echo: config.echo, deflateEcho: config.deflateEcho, scale: config.scale },
+    settings: {
+      suites: [...config.suites],
+      codec: config.codec,
+      echo: config.echo,
+      deflateEcho: config.deflateEcho,
+      scale: config.scale,
+    },
     ratioNote: 'ratio = ours/bar when higher is better, bar/ours when lower is better; >= 1 means ours is as good or better',
     rows,
   };
-  const out = config.out ? resolve(config.out) : resolve(packageDir, 'results', `${started.toISOString().replace(/[:.]/g, '-')}${config.quick ? '-quick' : ''}.json`);
+  const out = config.out
+    ? resolve(config.out)
+    : resolve(packageDir, 'results', `${started.toISOString().replace(/[:.]/g, '-')}${config.quick ? '-quick' : ''}.json`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`\n${renderTables(rows)}\n${renderBar(checkBar(rows))}\n\n`);
-  process.stdout.write(`machine: ${machine.cpuCount} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.platform} ${machine.kernel}, Node ${machine.node}; ${report.date}; ${report.seconds.toFixed(0)} s\n`);
+  process.stdout.write(
+    `machine: ${machine.cpuCount} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.platform} ${machine.kernel}, Node ${machine.node}; ${report.date}; ${report.seconds.toFixed(0)} s\n`,
+  );
   process.stdout.write(`results: ${out}\n`);
   const incomplete = rows.filter((r) => !r.completed);
   if (incomplete.length > 0) {

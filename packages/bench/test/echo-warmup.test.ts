@@ -41,7 +41,10 @@ describe('echo warm-up', () => {
       text: false,
       connectTimeoutMs: 5000,
     };
-    const worker = fork(new URL('../dist/load/echo-worker.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+    const worker = fork(new URL('../dist/load/echo-worker.js', import.meta.url), [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: [],
+    });
     try {
       const messages: { message: EchoWorkerMessage; at: number }[] = [];
       const sentAt = performance.now();

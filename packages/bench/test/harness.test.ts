@@ -37,7 +37,15 @@ describe('ratios and rows', () => {
   });
   it('marks a row with a missing figure as not completed, and the table says so', () => {
     const ok = makeRow({ section: 's', case: '1 KiB', metric: 'MB/s', better: 'higher', bar: 'ws', values: { ours: 3, ws: 2 } });
-    const bad = makeRow({ section: 's', case: '1 MiB', metric: 'MB/s', better: 'higher', bar: 'ws', values: { ours: null, ws: 2 }, error: 'boom' });
+    const bad = makeRow({
+      section: 's',
+      case: '1 MiB',
+      metric: 'MB/s',
+      better: 'higher',
+      bar: 'ws',
+      values: { ours: null, ws: 2 },
+      error: 'boom',
+    });
     expect(ok.completed).toBe(true);
     expect(ok.ratio).toBe(1.5);
     expect(bad.completed).toBe(false);
@@ -70,12 +78,22 @@ describe('the bar', () => {
 
 describe('paired rounds of a short row', () => {
   const sampled = (ours: number[], ws: number[], better: 'higher' | 'lower' = 'higher') =>
-    makeRow({ section: 'echo (no compression)', case: '64 KiB x 1 conn', metric: better === 'higher' ? 'msg/s' : 'p50 ms', better, bar: 'ws', values: { ours: median(ours), ws: median(ws) }, samples: { ours, ws } });
+    makeRow({
+      section: 'echo (no compression)',
+      case: '64 KiB x 1 conn',
+      metric: better === 'higher' ? 'msg/s' : 'p50 ms',
+      better,
+      bar: 'ws',
+      values: { ours: median(ours), ws: median(ws) },
+      samples: { ours, ws },
+    });
 
   it('compares ours with the bar round by round, oriented like the ratio', () => {
     expect(roundRatios(sampled([90, 120, 50], [100, 100, 100]))).toEqual([0.9, 1.2, 0.5]);
     expect(roundRatios(sampled([2, 1], [1, 1], 'lower'))).toEqual([0.5, 1]);
-    expect(roundRatios(makeRow({ section: 's', case: 'c', metric: 'm', better: 'higher', bar: 'ws', values: { ours: 1, ws: 2 } }))).toEqual([]);
+    expect(
+      roundRatios(makeRow({ section: 's', case: 'c', metric: 'm', better: 'higher', bar: 'ws', values: { ours: 1, ws: 2 } })),
+    ).toEqual([]);
   });
 
   it('says in how many rounds a short row was short, and counts the rows short in every round', () => {
@@ -87,7 +105,9 @@ describe('paired rounds of a short row', () => {
       'echo (no compression) / 64 KiB x 1 conn / msg/s: 0.90x (under 1.0x in 2 of 3 rounds, 0.50-1.20x)',
     ]);
     expect(every!.behindEveryRound).toBe(1);
-    expect(renderBar([every!])).toContain('NOT MET: >= 1.0x ws (native add-ons) on every row (2 row(s) short, 1 of them short in every round)');
+    expect(renderBar([every!])).toContain(
+      'NOT MET: >= 1.0x ws (native add-ons) on every row (2 row(s) short, 1 of them short in every round)',
+    );
   });
 });
 
@@ -110,7 +130,7 @@ describe('command line', () => {
     expect(c.scale.connections).toBe(500);
     expect(c.scale.rounds).toBe(1);
   });
-  it('covers the issue\'s full matrix without --quick', () => {
+  it("covers the issue's full matrix without --quick", () => {
     const c = parseArgs([]);
     expect(c.echo.cases.filter((e) => !e.text)).toHaveLength(12);
     expect(c.echo.cases.filter((e) => e.text).map((e) => e.size)).toEqual([16, 1024]);
@@ -148,7 +168,9 @@ describe('frames built for the load generator', () => {
   for (const size of [0, 16, 125, 126, 1024, 65535, 65536, 70000]) {
     it(`decode with ws as the same payload (${size} bytes, masked)`, async () => {
       const receiver = new Receiver({ isServer: true });
-      const got = new Promise<[Buffer, boolean]>((resolve) => receiver.on('message', (data: Buffer, isBinary: boolean) => resolve([data, isBinary])));
+      const got = new Promise<[Buffer, boolean]>((resolve) =>
+        receiver.on('message', (data: Buffer, isBinary: boolean) => resolve([data, isBinary])),
+      );
       const payload = size % 2 ? mixedUtf8Payload(size) : asciiPayload(size);
       receiver.write(buildFrame(payload, { opcode: size % 2 ? OPCODE_TEXT : OPCODE_BINARY, mask: BENCH_MASK }));
       const [data, isBinary] = await got;
@@ -187,7 +209,9 @@ describe('raw handshake', () => {
     http.listen(0, '127.0.0.1');
     await once(http, 'listening');
     try {
-      await expect(openWebSocket({ port: (http.address() as AddressInfo).port, deflate: false, timeoutMs: 5000 })).rejects.toThrow(/handshake refused: HTTP\/1.1 400/);
+      await expect(
+        openWebSocket({ port: (http.address() as AddressInfo).port, deflate: false, timeoutMs: 5000 }),
+      ).rejects.toThrow(/handshake refused: HTTP\/1.1 400/);
     } finally {
       http.close();
     }

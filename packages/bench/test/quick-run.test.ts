@@ -28,7 +28,10 @@ describe('pnpm bench --quick', () => {
   let report: Report;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(packageDir, '../../node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], { cwd: packageDir, stdio: 'inherit' });
+    execFileSync(process.execPath, [join(packageDir, '../../node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], {
+      cwd: packageDir,
+      stdio: 'inherit',
+    });
     const child = spawn('sh', ['bin/bench.sh', '--quick', '--out', out], { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

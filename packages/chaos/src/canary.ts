@@ -66,7 +66,9 @@ export class Canary {
       },
     });
     canary = new Canary(peer);
-    peer.socket.on('close', () => canary?.fail(`connection lost without a close frame (${peer.errorCode ?? 'FIN'}) after ${canary.echoed} echoes`));
+    peer.socket.on('close', () =>
+      canary?.fail(`connection lost without a close frame (${peer.errorCode ?? 'FIN'}) after ${canary.echoed} echoes`),
+    );
     return canary;
   }
 

@@ -29,7 +29,10 @@ export function killAll(): void {
  * WHY not in `track`: inside a test runner's worker the runner owns the signals.
  */
 export function killChildrenOnSignals(): void {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.once(signal, () => {
       killAll();
       process.exit(code);

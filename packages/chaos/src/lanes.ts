@@ -3,7 +3,12 @@
  * passes. Resolves with how many tasks ran. A task's rejection is its own business: it is swallowed here,
  * so one refused connection does not abort a churn of thousands (tasks count their own failures).
  */
-export async function inLanes(count: number, concurrency: number, until: number, task: (index: number) => Promise<void>): Promise<number> {
+export async function inLanes(
+  count: number,
+  concurrency: number,
+  until: number,
+  task: (index: number) => Promise<void>,
+): Promise<number> {
   let next = 0;
   let ran = 0;
   async function lane(): Promise<void> {

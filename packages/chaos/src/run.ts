@@ -53,7 +53,8 @@ async function main(): Promise<number> {
   const settings = settingsFor(args.quick ? 'quick' : 'full', args.seed);
   const targets = args.targets.length > 0 ? args.targets : [...TARGET_IDS];
   // A name picks that case; a name no case has picks every case whose name contains it ("flood").
-  const picks = (name: string, caseName: string): boolean => caseName === name || (!allCases.some((c) => c.name === name) && caseName.includes(name));
+  const picks = (name: string, caseName: string): boolean =>
+    caseName === name || (!allCases.some((c) => c.name === name) && caseName.includes(name));
   const cases = args.cases.length > 0 ? allCases.filter((c) => args.cases.some((name) => picks(name, c.name))) : allCases;
   if (cases.length === 0) throw new Error(`no case matches ${args.cases.join(', ')}`);
 
@@ -95,7 +96,8 @@ async function main(): Promise<number> {
   }
   console.log('');
   console.log(resultsTable(results));
-  if (args.json !== undefined) writeFileSync(args.json, `${JSON.stringify({ settings, applied: Object.fromEntries(applied), results }, null, 2)}\n`);
+  if (args.json !== undefined)
+    writeFileSync(args.json, `${JSON.stringify({ settings, applied: Object.fromEntries(applied), results }, null, 2)}\n`);
   const ourFailures = results.filter((r) => r.target === 'ours' && r.failures.length > 0).length;
   console.log('');
   console.log(ourFailures === 0 ? 'ours: every case passed' : `ours: ${ourFailures} case(s) failed`);

@@ -107,7 +107,12 @@ export interface RunHooks {
  * Runs one case against a fresh target process: canary warm-up, baseline, attack (bounded), teardown of
  * every attacker socket, canary shutdown, then the release check. The target is stopped in every path.
  */
-export async function runCase(chaosCase: ChaosCase, targetId: TargetId, settings: Settings, hooks: RunHooks = {}): Promise<CaseResult> {
+export async function runCase(
+  chaosCase: ChaosCase,
+  targetId: TargetId,
+  settings: Settings,
+  hooks: RunHooks = {},
+): Promise<CaseResult> {
   const started = Date.now();
   const failures: Failure[] = [];
   const notes: string[] = [];
@@ -126,7 +131,9 @@ export async function runCase(chaosCase: ChaosCase, targetId: TargetId, settings
     const baselineRss = readRss(target.pid) ?? 0;
     const cpuStart = readCpuMs(target.pid) ?? 0;
     let cpuEnd = cpuStart;
-    sampler = new RssSampler(target.pid, settings.rssGuard, (rss) => target.kill(`RSS ${formatBytes(rss)} passed the ${formatBytes(settings.rssGuard)} guard`));
+    sampler = new RssSampler(target.pid, settings.rssGuard, (rss) =>
+      target.kill(`RSS ${formatBytes(rss)} passed the ${formatBytes(settings.rssGuard)} guard`),
+    );
     sampler.start();
     poller = memoryPoller(target);
     canary.start();
@@ -217,7 +224,8 @@ export async function runCase(chaosCase: ChaosCase, targetId: TargetId, settings
 
     const canaryStart = Date.now();
     const canaryReport = await canary.stop(3000, chaosCase.exhausts === true ? undefined : settings.canaryStallMs);
-    if (canaryReport.failure !== undefined && target.exit() === undefined) failures.push({ tag: 'canary', detail: canaryReport.failure });
+    if (canaryReport.failure !== undefined && target.exit() === undefined)
+      failures.push({ tag: 'canary', detail: canaryReport.failure });
 
     const releaseStart = Date.now();
     const bound = releaseBoundMs(settings);
@@ -277,7 +285,12 @@ export async function runCase(chaosCase: ChaosCase, targetId: TargetId, settings
       crashed,
       failures,
       durationMs: Date.now() - started,
-      phasesMs: { setup: attackStart - started, attack: canaryStart - attackStart, canary: releaseStart - canaryStart, release: Date.now() - releaseStart },
+      phasesMs: {
+        setup: attackStart - started,
+        attack: canaryStart - attackStart,
+        canary: releaseStart - canaryStart,
+        release: Date.now() - releaseStart,
+      },
     };
   } finally {
     poller?.stop();

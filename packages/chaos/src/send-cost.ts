@@ -44,7 +44,9 @@ async function main(): Promise<void> {
     const after = collect();
     const heap = (after.heapUsed - before.heapUsed) / N;
     const rss = (after.rss - before.rss) / N;
-    console.log(`${label}: ${heap.toFixed(0)} B of heap, ${rss.toFixed(0)} B of RSS per queued send (${writes} socket write(s) each)`);
+    console.log(
+      `${label}: ${heap.toFixed(0)} B of heap, ${rss.toFixed(0)} B of RSS per queued send (${writes} socket write(s) each)`,
+    );
   }
   peer.destroy();
   await wss.close();

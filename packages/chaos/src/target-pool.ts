@@ -38,6 +38,13 @@ export class TargetPool {
   async close(): Promise<void> {
     const spares = [...this.spares.values()];
     this.spares.clear();
-    await Promise.all(spares.map((s) => s.then((t) => t.stop(), () => {})));
+    await Promise.all(
+      spares.map((s) =>
+        s.then(
+          (t) => t.stop(),
+          () => {},
+        ),
+      ),
+    );
   }
 }

@@ -47,7 +47,9 @@ export interface Target {
 /** Starts a target and resolves once it is listening on 127.0.0.1. */
 export function startTarget(id: TargetId, knobs: TargetKnobs, timeoutMs = 15_000): Promise<Target> {
   const child: ChildProcess = track(
-    spawn(process.execPath, ['--expose-gc', targetScript(id), ...knobArgs(knobs)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }),
+    spawn(process.execPath, ['--expose-gc', targetScript(id), ...knobArgs(knobs)], {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    }),
   );
   let stderrTail = '';
   child.stderr?.on('data', (chunk: Buffer) => {

@@ -23,7 +23,10 @@ describe('chaos, quick form, against @wsts/server', () => {
 
   beforeAll(async () => {
     // The targets run as compiled scripts from dist/: build them from the current sources first.
-    execFileSync(process.execPath, [join(packageDir, '../../node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], { cwd: packageDir, stdio: 'inherit' });
+    execFileSync(process.execPath, [join(packageDir, '../../node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], {
+      cwd: packageDir,
+      stdio: 'inherit',
+    });
     started = Date.now();
     // The first case's target tells how it took the knobs: printed once, like the CLI's header.
     const first = await pool.take('ours');

@@ -60,7 +60,9 @@ describe('bombPayload', () => {
   it('inflates to the asked size once the 00 00 ff ff tail is put back (RFC 7692)', () => {
     const payload = bombPayload(4 * 1024 * 1024);
     expect(payload.length).toBeLessThan(8 * 1024);
-    const inflated = inflateRawSync(Buffer.concat([payload, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: constants.Z_SYNC_FLUSH });
+    const inflated = inflateRawSync(Buffer.concat([payload, Buffer.from([0, 0, 0xff, 0xff])]), {
+      finishFlush: constants.Z_SYNC_FLUSH,
+    });
     expect(inflated.length).toBe(4 * 1024 * 1024);
   });
 });

@@ -43,7 +43,9 @@ export default class EngineSummaryReporter implements Reporter {
     for (const [name, entry] of engines) {
       const total = entry.passed.length + entry.failed.length + entry.skipped.length;
       const verdict = entry.failed.length === 0 && entry.moduleErrors.length === 0 && total > 0 ? 'PASS' : 'FAIL';
-      lines.push(`${verdict} ${name}: ${entry.passed.length}/${total} passed${entry.route === undefined ? '' : ` — ${entry.route}`}`);
+      lines.push(
+        `${verdict} ${name}: ${entry.passed.length}/${total} passed${entry.route === undefined ? '' : ` — ${entry.route}`}`,
+      );
       for (const title of entry.passed) lines.push(`    ok    ${title}`);
       for (const title of entry.failed) lines.push(`    FAIL  ${title}`);
       for (const title of entry.skipped) lines.push(`    skip  ${title}`);
@@ -69,8 +71,7 @@ function record(entry: EngineTally, test: TestCase): void {
     const hookError = ancestorError(test);
     if (hookError !== undefined) entry.failed.push(`${title}: not run, setup failed: ${hookError}`);
     else entry.skipped.push(result.note === undefined ? title : `${title} (${result.note})`);
-  }
-  else entry.failed.push(`${title}: did not finish`);
+  } else entry.failed.push(`${title}: did not finish`);
 }
 
 /** First line of the first error recorded on a suite around `test` (a failed beforeAll/afterAll). */

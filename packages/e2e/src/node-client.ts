@@ -13,10 +13,14 @@ export type WebSocketConstructor = abstract new (url: string, protocols?: string
  */
 export async function loadNodeWebSocket(): Promise<{ WebSocket: WebSocketConstructor; source: string }> {
   const entry: Record<string, unknown> = await import('@wsts/server');
-  if (typeof entry['WebSocket'] === 'function') return { WebSocket: entry['WebSocket'] as WebSocketConstructor, source: '@wsts/server' };
+  if (typeof entry['WebSocket'] === 'function')
+    return { WebSocket: entry['WebSocket'] as WebSocketConstructor, source: '@wsts/server' };
   const built = resolve(here, '../../server/dist/client/index.js');
   if (!existsSync(built)) throw new Error(`@wsts/server exports no WebSocket and ${built} does not exist`);
   const client: Record<string, unknown> = await import(pathToFileURL(built).href);
   if (typeof client['WebSocket'] !== 'function') throw new Error(`${built} exports no WebSocket`);
-  return { WebSocket: client['WebSocket'] as WebSocketConstructor, source: 'packages/server/dist/client (not yet exported by @wsts/server)' };
+  return {
+    WebSocket: client['WebSocket'] as WebSocketConstructor,
+    source: 'packages/server/dist/client (not yet exported by @wsts/server)',
+  };
 }

@@ -28,7 +28,8 @@ export async function startObserverServer(): Promise<ObserverServer> {
     port: 0,
     host: '127.0.0.1',
     perMessageDeflate: false,
-    authorize: (request) => (request.url?.startsWith('/reject/') === true ? { status: 403, reason: 'Forbidden by the e2e test' } : true),
+    authorize: (request) =>
+      request.url?.startsWith('/reject/') === true ? { status: 403, reason: 'Forbidden by the e2e test' } : true,
   });
   server.on('connection', (connection: WebSocketConnection, request) => {
     const path = request.url ?? '/';

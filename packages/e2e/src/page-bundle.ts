@@ -24,7 +24,14 @@ export async function bundleForBrowser(entry: string, globalName?: string): Prom
  */
 export async function bundleProtocolForBrowser(): Promise<BrowserBundle> {
   return bundle(
-    { stdin: { contents: "export * from '@wsts/protocol';", resolveDir: join(here, '..'), sourcefile: 'protocol-entry.js', loader: 'js' } },
+    {
+      stdin: {
+        contents: "export * from '@wsts/protocol';",
+        resolveDir: join(here, '..'),
+        sourcefile: 'protocol-entry.js',
+        loader: 'js',
+      },
+    },
     '@wsts/protocol',
     'wstsProtocol',
   );

@@ -64,7 +64,10 @@ export async function startXvfb(timeoutMs = 15_000): Promise<VirtualDisplay> {
   if (fd3 === null || fd3 === undefined || !('on' in fd3)) throw new Error('Xvfb: no display pipe');
   const display = await new Promise<string>((resolve, reject) => {
     let text = '';
-    const timer = setTimeout(() => reject(new Error(`Xvfb did not report a display within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`Xvfb did not report a display within ${timeoutMs} ms: ${stderr}`)),
+      timeoutMs,
+    );
     fd3.on('data', (chunk: Buffer) => {
       text += chunk.toString();
       if (text.includes('\n')) {

@@ -78,7 +78,11 @@ export async function startServer(name: 'example' | 'echo', args: readonly strin
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`${name}: no line ${what} within ${timeoutMs} ms; stdout: ${JSON.stringify(lines.slice(-10))}; stderr: ${stderr}`));
+        reject(
+          new Error(
+            `${name}: no line ${what} within ${timeoutMs} ms; stdout: ${JSON.stringify(lines.slice(-10))}; stderr: ${stderr}`,
+          ),
+        );
       }, timeoutMs);
       const listener = (): void => void check();
       const cleanup = (): void => {
@@ -93,10 +97,12 @@ export async function startServer(name: 'example' | 'echo', args: readonly strin
       check();
     });
 
-  const listenIndex = await waitFor((line) => /listening on wss?:\/\//.test(line), timeoutMs, 0, 'listening on ...').catch(async (error: unknown) => {
-    await stopProcess(child);
-    throw error;
-  });
+  const listenIndex = await waitFor((line) => /listening on wss?:\/\//.test(line), timeoutMs, 0, 'listening on ...').catch(
+    async (error: unknown) => {
+      await stopProcess(child);
+      throw error;
+    },
+  );
   const url = /listening on (wss?:\/\/\S+)/.exec(lines[listenIndex] ?? '')?.[1] ?? '';
   const port = Number(new URL(url).port);
   return {

@@ -80,7 +80,11 @@ describe('event script differences', () => {
     const { asBrowserWouldSee } = await import('../src/event-script-differences.js');
     const node = ['open', 'client-close bufferedAmount after late send=4', 'terminated error isEvent=true readyState=3', 'close'];
     const tolerated: string[] = [];
-    expect(asBrowserWouldSee(node, 'chromium', tolerated)).toEqual(['open', 'client-close bufferedAmount after late send=4', 'close']);
+    expect(asBrowserWouldSee(node, 'chromium', tolerated)).toEqual([
+      'open',
+      'client-close bufferedAmount after late send=4',
+      'close',
+    ]);
     expect(tolerated).toHaveLength(1);
     expect(asBrowserWouldSee(node, 'webkit', [])).toEqual(['open', 'client-close bufferedAmount after late send=10', 'close']);
   });

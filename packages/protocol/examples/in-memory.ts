@@ -5,7 +5,11 @@ export function inMemoryExample(): string[] {
   const log: string[] = [];
   const random = (bytes: Uint8Array): void => void crypto.getRandomValues(bytes);
   const describe = (e: ConnectionEvent): string =>
-    e.type === 'message' ? `${e.type} ${new TextDecoder().decode(e.data)}` : e.type === 'close' ? `close ${e.code} ${e.reason}` : e.type;
+    e.type === 'message'
+      ? `${e.type} ${new TextDecoder().decode(e.data)}`
+      : e.type === 'close'
+        ? `close ${e.code} ${e.reason}`
+        : e.type;
 
   // Opening handshake: the client's request headers go through upgrade(), the 101 headers come back.
   const request = createClientHandshake({ host: 'localhost', path: '/chat', protocols: ['chat'], random });

@@ -79,11 +79,18 @@ export async function acceptWebSocket(streams: ByteStreams, options: ServerOptio
   // The codec checks the headers; the method and the HTTP version are the adapter's to check.
   const result = head.lines[0]!.startsWith('GET ')
     ? upgrade(head.headers, { selectProtocol: options.selectProtocol, extensions: options.extensions })
-    : { ok: false as const, status: 405, reason: 'a WebSocket handshake is a GET', headers: [['Allow', 'GET']] as [string, string][] };
+    : {
+        ok: false as const,
+        status: 405,
+        reason: 'a WebSocket handshake is a GET',
+        headers: [['Allow', 'GET']] as [string, string][],
+      };
   if (!result.ok) {
     const body = new TextEncoder().encode(`${result.reason}\n`);
     const status = `HTTP/1.1 ${result.status} ${STATUS_TEXT[result.status] ?? 'Error'}`;
-    void writer.write(encodeHead(status, [...result.headers, ['Connection', 'close'], ['Content-Length', String(body.length)]])).catch(noop);
+    void writer
+      .write(encodeHead(status, [...result.headers, ['Connection', 'close'], ['Content-Length', String(body.length)]]))
+      .catch(noop);
     void writer.write(body).catch(noop);
     void writer.close().catch(noop);
     void reader.cancel().catch(noop);
@@ -274,7 +281,11 @@ export class StreamWebSocket {
       last = this.writer.write(chunk);
       last.catch(noop);
     }
-    if (done !== undefined) last.then(() => done(), (error: unknown) => done(error instanceof Error ? error : new Error(String(error))));
+    if (done !== undefined)
+      last.then(
+        () => done(),
+        (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+      );
   }
 
   // ---- timers and the end ----------------------------------------------------------------------
@@ -322,7 +333,9 @@ export class StreamWebSocket {
 // ---- HTTP head ---------------------------------------------------------------------------------
 
 /** Reads up to the blank line ending an HTTP head; `rest` is what followed it (the first frames). */
-async function readHead(reader: ByteReader): Promise<{ lines: string[]; headers: [string, string][]; rest: Uint8Array } | undefined> {
+async function readHead(
+  reader: ByteReader,
+): Promise<{ lines: string[]; headers: [string, string][]; rest: Uint8Array } | undefined> {
   let buffered = new Uint8Array(0);
   for (;;) {
     const end = blankLine(buffered);

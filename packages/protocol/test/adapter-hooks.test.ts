@@ -94,7 +94,10 @@ describe('allocate option', () => {
   it('works with Buffer.allocUnsafe, what a Node adapter passes', () => {
     const { connection, messages } = server(Buffer.allocUnsafe);
     const payload = pattern(200_000, 8);
-    const wire = concatBytes([frame({ opcode: 2, fin: false, payload: payload.subarray(0, 5) }), frame({ opcode: 0, payload: payload.subarray(5) })]);
+    const wire = concatBytes([
+      frame({ opcode: 2, fin: false, payload: payload.subarray(0, 5) }),
+      frame({ opcode: 0, payload: payload.subarray(5) }),
+    ]);
     for (const read of reads(wire, 65_536)) connection.receive(read);
     expect(hex(messages[0]!)).toBe(hex(payload));
   });
@@ -125,7 +128,15 @@ describe('allocate option', () => {
   });
 
   it('rejects an allocate that is not a function', () => {
-    expect(() => new Connection({ role: 'server', allocate: 5 as unknown as (size: number) => Uint8Array, onWrite: () => {}, onEvent: () => {} })).toThrow(TypeError);
+    expect(
+      () =>
+        new Connection({
+          role: 'server',
+          allocate: 5 as unknown as (size: number) => Uint8Array,
+          onWrite: () => {},
+          onEvent: () => {},
+        }),
+    ).toThrow(TypeError);
   });
 });
 
@@ -138,7 +149,11 @@ describe('validateUtf8 option', () => {
       onWrite: () => {},
       onEvent: (event) =>
         events.push(
-          event.type === 'message' ? `message:${new TextDecoder().decode(event.data)}` : event.type === 'fail' ? `fail:${event.error.code}` : event.type,
+          event.type === 'message'
+            ? `message:${new TextDecoder().decode(event.data)}`
+            : event.type === 'fail'
+              ? `fail:${event.error.code}`
+              : event.type,
         ),
     });
     return { connection, events };
@@ -168,6 +183,14 @@ describe('validateUtf8 option', () => {
   });
 
   it('rejects a validateUtf8 that is not a function', () => {
-    expect(() => new Connection({ role: 'server', validateUtf8: true as unknown as (b: Uint8Array) => boolean, onWrite: () => {}, onEvent: () => {} })).toThrow(TypeError);
+    expect(
+      () =>
+        new Connection({
+          role: 'server',
+          validateUtf8: true as unknown as (b: Uint8Array) => boolean,
+          onWrite: () => {},
+          onEvent: () => {},
+        }),
+    ).toThrow(TypeError);
   });
 });

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { Connection, type ConnectionEvent, encodeClosePayload, ProtocolError } from '../src/index.js';
 import { concatBytes, describeEvent, describeWritten, frame, hex } from './helpers.js';
 
-function endpoint(role: 'server' | 'client', options: { fragmentSize?: number; maxMessageSize?: number; maxFragments?: number } = {}) {
+function endpoint(
+  role: 'server' | 'client',
+  options: { fragmentSize?: number; maxMessageSize?: number; maxFragments?: number } = {},
+) {
   const writes: Uint8Array[][] = [];
   const events: string[] = [];
   const connection = new Connection({
@@ -20,7 +23,7 @@ function endpoint(role: 'server' | 'client', options: { fragmentSize?: number; m
 }
 
 describe('sending', () => {
-  it('writes the header and the payload as separate chunks; a server payload is the caller\'s bytes', () => {
+  it("writes the header and the payload as separate chunks; a server payload is the caller's bytes", () => {
     const server = endpoint('server');
     const data = Uint8Array.of(1, 2, 3);
     server.connection.send(data, true);
@@ -29,7 +32,7 @@ describe('sending', () => {
     expect(server.written()).toEqual(['binary:010203', `text:${hex(new TextEncoder().encode('hé'))}`]);
   });
 
-  it('masks client payloads into a new buffer and never touches the caller\'s data', () => {
+  it("masks client payloads into a new buffer and never touches the caller's data", () => {
     const client = endpoint('client');
     const data = new Uint8Array(100).map((_, i) => i);
     const copy = data.slice();
@@ -80,7 +83,8 @@ describe('sending', () => {
 describe('closing handshake', () => {
   it('validates the code and reason given to close()', () => {
     const server = endpoint('server');
-    for (const code of [0, 999, 1004, 1005, 1006, 1015, 2000, 5000, 1000.5]) expect(() => server.connection.close(code), String(code)).toThrow(RangeError);
+    for (const code of [0, 999, 1004, 1005, 1006, 1015, 2000, 5000, 1000.5])
+      expect(() => server.connection.close(code), String(code)).toThrow(RangeError);
     expect(() => server.connection.close(1000, 'x'.repeat(124))).toThrow(RangeError);
     expect(() => server.connection.close(1000, 'é'.repeat(62))).toThrow(RangeError); // 124 bytes
     expect(() => server.connection.close(undefined, 'reason')).toThrow(TypeError);
@@ -101,7 +105,9 @@ describe('closing handshake', () => {
     expect(server.connection.ping()).toBe(false);
     server.connection.close(1000); // ignored: a close frame was already sent
     // Data the client sent before it saw our close is still delivered.
-    server.connection.receive(concatBytes([frame({ opcode: 1, payload: 'in flight' }), frame({ opcode: 8, payload: encodeClosePayload(1001) })]));
+    server.connection.receive(
+      concatBytes([frame({ opcode: 1, payload: 'in flight' }), frame({ opcode: 8, payload: encodeClosePayload(1001) })]),
+    );
     expect(server.events).toEqual(['text:in flight', 'close:1001:', 'closed']);
     expect(server.written()).toEqual(['close:1001']);
     expect(server.connection.state).toBe('closed');
@@ -161,7 +167,9 @@ describe('closing handshake', () => {
     const events: ConnectionEvent[] = [];
     const connection = new Connection({
       role: 'server',
-      extensions: [{ name: 'x', rsv1: false, encode: () => new Promise(() => {}), decode: (f) => f[0]!, dispose: () => disposed++ }],
+      extensions: [
+        { name: 'x', rsv1: false, encode: () => new Promise(() => {}), decode: (f) => f[0]!, dispose: () => disposed++ },
+      ],
       onWrite: () => {},
       onEvent: (e) => events.push(e),
     });
@@ -191,7 +199,9 @@ describe('robustness', () => {
         if (seen.length === 1) throw new Error('listener bug');
       },
     });
-    expect(() => connection.receive(concatBytes([frame({ opcode: 1, payload: 'a' }), frame({ opcode: 1, payload: 'b' })]))).toThrow('listener bug');
+    expect(() =>
+      connection.receive(concatBytes([frame({ opcode: 1, payload: 'a' }), frame({ opcode: 1, payload: 'b' })])),
+    ).toThrow('listener bug');
     expect(seen).toEqual(['text:a', 'text:b']);
     connection.receive(frame({ opcode: 1, payload: 'c' }));
     expect(seen).toEqual(['text:a', 'text:b', 'text:c']);
@@ -199,7 +209,9 @@ describe('robustness', () => {
 
   it('requires a random source for clients and sane limits', () => {
     expect(() => new Connection({ role: 'client', onWrite: () => {}, onEvent: () => {} })).toThrow(TypeError);
-    expect(() => new Connection({ role: 'server', maxMessageSize: -1, onWrite: () => {}, onEvent: () => {} })).toThrow(RangeError);
+    expect(() => new Connection({ role: 'server', maxMessageSize: -1, onWrite: () => {}, onEvent: () => {} })).toThrow(
+      RangeError,
+    );
     expect(() => new Connection({ role: 'server', fragmentSize: 0, onWrite: () => {}, onEvent: () => {} })).toThrow(RangeError);
   });
 
@@ -275,7 +287,15 @@ describe('extension lifetime', () => {
     let disposed = 0;
     const connection = new Connection({
       role: 'server',
-      extensions: [{ name: 'x', rsv1: false, encode: (data) => ({ data, rsv1: false }), decode: (f) => concatBytes(f), dispose: () => disposed++ }],
+      extensions: [
+        {
+          name: 'x',
+          rsv1: false,
+          encode: (data) => ({ data, rsv1: false }),
+          decode: (f) => concatBytes(f),
+          dispose: () => disposed++,
+        },
+      ],
       onWrite: () => {},
       onEvent: () => {},
     });
@@ -291,7 +311,9 @@ describe('many tiny fragments', () => {
   it('reassembles a message sent as 50,000 one-byte frames, in 7-byte chunks', () => {
     const text = 'abcdefghij'.repeat(5000);
     const bytes = new TextEncoder().encode(text);
-    const input = concatBytes([...bytes].map((b, i) => frame({ opcode: i === 0 ? 1 : 0, fin: i === bytes.length - 1, payload: [b] })));
+    const input = concatBytes(
+      [...bytes].map((b, i) => frame({ opcode: i === 0 ? 1 : 0, fin: i === bytes.length - 1, payload: [b] })),
+    );
     const events: ConnectionEvent[] = [];
     const connection = new Connection({ role: 'server', onWrite: () => {}, onEvent: (e) => events.push(e) });
     for (let i = 0; i < input.length; i += 7) connection.receive(input.subarray(i, i + 7));

@@ -58,9 +58,21 @@ describe('extension header grammar (RFC 7230 / RFC 6455 9.1)', () => {
       ]),
     ).toEqual([
       { name: 'permessage-deflate', params: [['client_max_window_bits', true]] },
-      { name: 'permessage-deflate', params: [['server_max_window_bits', '10'], ['client_no_context_takeover', true]] },
+      {
+        name: 'permessage-deflate',
+        params: [
+          ['server_max_window_bits', '10'],
+          ['client_no_context_takeover', true],
+        ],
+      },
       { name: 'x-foo', params: [] },
-      { name: 'x-bar', params: [['a', '1'], ['a', '2']] },
+      {
+        name: 'x-bar',
+        params: [
+          ['a', '1'],
+          ['a', '2'],
+        ],
+      },
     ]);
     expect(parseExtensionHeader('a; b="c\\d"')).toEqual([{ name: 'a', params: [['b', 'cd']] }]);
     expect(parseExtensionHeader('')).toEqual([]);
@@ -125,10 +137,21 @@ describe('server negotiation', () => {
       },
     });
     const result = upgrade(
-      [...Object.entries(baseRequest), ['Sec-WebSocket-Extensions', 'x-a; p=1, x-b'], ['Sec-WebSocket-Extensions', 'x-a; p="2", x-c']],
+      [
+        ...Object.entries(baseRequest),
+        ['Sec-WebSocket-Extensions', 'x-a; p=1, x-b'],
+        ['Sec-WebSocket-Extensions', 'x-a; p="2", x-c'],
+      ],
       { extensions: [negotiator('x-c', false), negotiator('x-a', true), negotiator('x-b', true), negotiator('x-none', false)] },
     );
-    expect(seen).toEqual([[{ name: 'x-c', params: [] }], [{ name: 'x-a', params: [['p', '1']] }, { name: 'x-a', params: [['p', '2']] }], [{ name: 'x-b', params: [] }]]);
+    expect(seen).toEqual([
+      [{ name: 'x-c', params: [] }],
+      [
+        { name: 'x-a', params: [['p', '1']] },
+        { name: 'x-a', params: [['p', '2']] },
+      ],
+      [{ name: 'x-b', params: [] }],
+    ]);
     if (!result.ok) throw new Error(result.reason);
     // x-b also claims RSV1, which x-a already owns: it is declined and disposed.
     expect(result.headers).toContainEqual(['Sec-WebSocket-Extensions', 'x-c, x-a; p=2']);
@@ -137,20 +160,29 @@ describe('server negotiation', () => {
   });
 
   it('omits the header when every negotiator declines, and fails with the status a negotiator throws', () => {
-    const declined = upgrade({ ...baseRequest, 'sec-websocket-extensions': 'x-a' }, { extensions: [{ name: 'x-a', accept: () => undefined }] });
+    const declined = upgrade(
+      { ...baseRequest, 'sec-websocket-extensions': 'x-a' },
+      { extensions: [{ name: 'x-a', accept: () => undefined }] },
+    );
     expect(declined.ok && declined.headers.some(([k]) => k === 'Sec-WebSocket-Extensions')).toBe(false);
     const log: string[] = [];
-    const failed = upgrade({ ...baseRequest, 'sec-websocket-extensions': 'x-a, x-b; bad' }, {
-      extensions: [
-        { name: 'x-a', accept: () => ({ response: { name: 'x-a', params: [] }, extension: recordingExtension('x-a', false, log) }) },
-        {
-          name: 'x-b',
-          accept: () => {
-            throw new HandshakeError(400, 'x-b: unknown parameter "bad"');
+    const failed = upgrade(
+      { ...baseRequest, 'sec-websocket-extensions': 'x-a, x-b; bad' },
+      {
+        extensions: [
+          {
+            name: 'x-a',
+            accept: () => ({ response: { name: 'x-a', params: [] }, extension: recordingExtension('x-a', false, log) }),
           },
-        },
-      ],
-    });
+          {
+            name: 'x-b',
+            accept: () => {
+              throw new HandshakeError(400, 'x-b: unknown parameter "bad"');
+            },
+          },
+        ],
+      },
+    );
     expect(failed).toEqual({ ok: false, status: 400, reason: 'x-b: unknown parameter "bad"', headers: [] });
     expect(log).toEqual(['dispose x-a']);
   });
@@ -162,7 +194,10 @@ describe('shared offers (one parse per distinct header value)', () => {
     const first = parseSharedOffers(value);
     expect(first).toEqual(parseExtensionHeader(value));
     expect(parseSharedOffers(value)).toBe(first);
-    expect(Object.isFrozen(first) && first.every((o) => Object.isFrozen(o) && Object.isFrozen(o.params) && o.params.every(Object.isFrozen))).toBe(true);
+    expect(
+      Object.isFrozen(first) &&
+        first.every((o) => Object.isFrozen(o) && Object.isFrozen(o.params) && o.params.every(Object.isFrozen)),
+    ).toBe(true);
     expect(() => (first[0]!.params as unknown[]).push(['x', true])).toThrow(TypeError);
     expect(parseSharedOffers('permessage-deflate')).not.toBe(first);
   });
@@ -188,7 +223,10 @@ describe('shared offers (one parse per distinct header value)', () => {
   });
 
   it('formats a single frozen response once; anything else afresh', () => {
-    const response = Object.freeze({ name: 'x-a', params: Object.freeze([Object.freeze(['p', '1'] as [string, string])]) as [string, string][] });
+    const response = Object.freeze({
+      name: 'x-a',
+      params: Object.freeze([Object.freeze(['p', '1'] as [string, string])]) as [string, string][],
+    });
     expect(formatSharedResponses([response])).toBe('x-a; p=1');
     expect(formatSharedResponses([response])).toBe('x-a; p=1');
     const open: ExtensionOffer = { name: 'x-b', params: [] };
@@ -211,7 +249,10 @@ describe('shared offers (one parse per distinct header value)', () => {
 describe('client negotiation', () => {
   const clientNegotiator = (log: string[]) => ({
     name: 'x-a',
-    offer: (): ExtensionOffer[] => [{ name: 'x-a', params: [['mode', 'fast']] }, { name: 'x-a', params: [] }],
+    offer: (): ExtensionOffer[] => [
+      { name: 'x-a', params: [['mode', 'fast']] },
+      { name: 'x-a', params: [] },
+    ],
     accept: (response: ExtensionOffer): Extension => {
       if (response.params.some(([k]) => k === 'evil')) throw new HandshakeError(400, 'x-a: unacceptable parameter evil');
       return recordingExtension('x-a', true, log);
@@ -223,13 +264,18 @@ describe('client negotiation', () => {
     const handshake = createClientHandshake({ host: 'h', path: '/', extensions: [clientNegotiator(log)], random });
     expect(handshake.headers).toContainEqual(['Sec-WebSocket-Extensions', 'x-a; mode=fast, x-a']);
     const server = upgrade(handshake.headers, {
-      extensions: [{ name: 'x-a', accept: (offers) => ({ response: offers[0]!, extension: recordingExtension('x-a', true, log) }) }],
+      extensions: [
+        { name: 'x-a', accept: (offers) => ({ response: offers[0]!, extension: recordingExtension('x-a', true, log) }) },
+      ],
     });
     if (!server.ok) throw new Error(server.reason);
     const result = acceptClientHandshake(handshake, 101, server.headers);
     expect(result.extensions.map((e) => e.name)).toEqual(['x-a']);
 
-    const withExtensions = (value: string): [string, string][] => [...server.headers.filter(([k]) => k !== 'Sec-WebSocket-Extensions'), ['Sec-WebSocket-Extensions', value]];
+    const withExtensions = (value: string): [string, string][] => [
+      ...server.headers.filter(([k]) => k !== 'Sec-WebSocket-Extensions'),
+      ['Sec-WebSocket-Extensions', value],
+    ];
     expect(() => acceptClientHandshake(handshake, 101, withExtensions('x-b'))).toThrow(/not offered/);
     expect(() => acceptClientHandshake(handshake, 101, withExtensions('x-a, x-a'))).toThrow(/twice/);
     expect(() => acceptClientHandshake(handshake, 101, withExtensions('x-a; evil'))).toThrow(/unacceptable/);
@@ -245,7 +291,11 @@ interface Harness {
   written: () => string[];
 }
 
-function harness(role: 'server' | 'client', extension: Extension, extra: Partial<ConstructorParameters<typeof Connection>[0]> = {}): Harness {
+function harness(
+  role: 'server' | 'client',
+  extension: Extension,
+  extra: Partial<ConstructorParameters<typeof Connection>[0]> = {},
+): Harness {
   const events: string[] = [];
   const writes: Uint8Array[] = [];
   const connection = new Connection({
@@ -371,9 +421,11 @@ describe('Connection with asynchronous extensions', () => {
       decode: async (fragments, rsv1, maxSize) => {
         const joined = concatBytes(fragments);
         if (!rsv1) return joined;
-        const out = new Uint8Array(await inflate(joined, { maxOutputLength: Math.max(1, maxSize) }).catch(() => {
-          throw new ProtocolError(1009, 'inflated message too big');
-        }));
+        const out = new Uint8Array(
+          await inflate(joined, { maxOutputLength: Math.max(1, maxSize) }).catch(() => {
+            throw new ProtocolError(1009, 'inflated message too big');
+          }),
+        );
         return out;
       },
       dispose: () => {},
@@ -416,7 +468,7 @@ describe('Connection with asynchronous extensions', () => {
   });
 });
 
-describe('errors quote a peer\'s input briefly', () => {
+describe("errors quote a peer's input briefly", () => {
   it('a long bad extension header is quoted around the fault, 40 characters at most', () => {
     const value = `permessage-deflate; ${'a'.repeat(10_000)}=@${'b'.repeat(5_000)}`;
     let message = '';

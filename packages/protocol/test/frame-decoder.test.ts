@@ -19,11 +19,21 @@ describe('FrameDecoder', () => {
   it('reports header, unmasked pieces and the whole payload, in order', () => {
     const { sink, log } = recorder();
     const decoder = new FrameDecoder({ role: 'server', allowedRsv: 4 });
-    const input = concatBytes([frame({ opcode: 2, payload: [1, 2, 3, 4, 5], rsv: 4, fin: false }), frame({ opcode: 0, payload: [] })]);
+    const input = concatBytes([
+      frame({ opcode: 2, payload: [1, 2, 3, 4, 5], rsv: 4, fin: false }),
+      frame({ opcode: 0, payload: [] }),
+    ]);
     decoder.push(input.subarray(0, 9), sink);
     expect(decoder.bufferedBytes).toBe(3);
     decoder.push(input.subarray(9), sink);
-    expect(log).toEqual(['start fin=false rsv=4 op=2 len=5', 'data 010203', 'data 0405', 'end 0102030405', 'start fin=true rsv=0 op=0 len=0', 'end ']);
+    expect(log).toEqual([
+      'start fin=false rsv=4 op=2 len=5',
+      'data 010203',
+      'data 0405',
+      'end 0102030405',
+      'start fin=true rsv=0 op=0 len=0',
+      'end ',
+    ]);
     expect(decoder.bufferedBytes).toBe(0);
   });
 
@@ -45,7 +55,10 @@ describe('FrameDecoder', () => {
         });
         const sink: FrameSink = { frameStart: () => false, frameData: () => {}, frameEnd: (p) => ends.push(p.slice()) };
         // The rest arrives in uneven pieces, with the start of a next frame behind the last one.
-        const rest = concatBytes([input.subarray(header + first), frame({ opcode: 1, payload: 'x', mask: role === 'server' ? [9, 9, 9, 9] : null })]);
+        const rest = concatBytes([
+          input.subarray(header + first),
+          frame({ opcode: 1, payload: 'x', mask: role === 'server' ? [9, 9, 9, 9] : null }),
+        ]);
         decoder.push(input.subarray(0, header + first), sink);
         expect(sizes.includes(1000)).toBe(first === 250); // below a quarter, memory follows the bytes received
         for (let at = 0; at < rest.length; at += 333) decoder.push(rest.slice(at, at + 333), sink);
@@ -83,7 +96,10 @@ describe('FrameDecoder', () => {
         decoder.stop();
       },
     };
-    decoder.push(concatBytes([frame({ opcode: 1, payload: 'a', mask: null }), frame({ opcode: 1, payload: 'b', mask: null })]), sink);
+    decoder.push(
+      concatBytes([frame({ opcode: 1, payload: 'a', mask: null }), frame({ opcode: 1, payload: 'b', mask: null })]),
+      sink,
+    );
     decoder.push(frame({ opcode: 1, payload: 'c', mask: null }), sink);
     expect(log).toEqual(['61']);
   });

@@ -10,7 +10,6 @@ import { computeAccept, sha1, upgrade, parseExtensionHeader } from '../src/index
  * allocation-free key check and SHA-1 over ASCII) must give exactly the answers of the plain ones.
  */
 
-
 describe('computeAccept', () => {
   const nodeAccept = (key: string): string =>
     createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`, 'utf8').digest('base64');
@@ -42,10 +41,32 @@ describe('computeAccept', () => {
 
 describe('base64DecodedLength', () => {
   it('refuses exactly what base64Decode refuses and otherwise gives its length', () => {
-    const samples = ['', 'A', 'AA', 'AAA', 'AAAA', 'AA==', 'AAA=', 'A===', '====', '=AAA', 'AB=C', 'AA=A', 'AAAA====', 'AAAAAA==',
-      'dGhlIHNhbXBsZSBub25jZQ==', 'dGhlIHNhbXBsZSBub25jZQ', 'dGhlIHNhbXBsZSBub25jZQ=', 'dGhlIHNhbXBsZSBub25jZQ==\n',
-      'dGhl-HNhbXBsZSBub25jZQ==', 'dGhl_HNhbXBsZSBub25jZQ==', 'dGhlIHNhbXBsZSBub25jZé==', 'dGhlIHNhbXBsZSBub25j ZQ=',
-      'ab+/', 'AAAAAAAAAAAAAAAAAAAAAAAA'];
+    const samples = [
+      '',
+      'A',
+      'AA',
+      'AAA',
+      'AAAA',
+      'AA==',
+      'AAA=',
+      'A===',
+      '====',
+      '=AAA',
+      'AB=C',
+      'AA=A',
+      'AAAA====',
+      'AAAAAA==',
+      'dGhlIHNhbXBsZSBub25jZQ==',
+      'dGhlIHNhbXBsZSBub25jZQ',
+      'dGhlIHNhbXBsZSBub25jZQ=',
+      'dGhlIHNhbXBsZSBub25jZQ==\n',
+      'dGhl-HNhbXBsZSBub25jZQ==',
+      'dGhl_HNhbXBsZSBub25jZQ==',
+      'dGhlIHNhbXBsZSBub25jZé==',
+      'dGhlIHNhbXBsZSBub25j ZQ=',
+      'ab+/',
+      'AAAAAAAAAAAAAAAAAAAAAAAA',
+    ];
     for (const text of samples) {
       const decoded = base64Decode(text);
       expect(base64DecodedLength(text), JSON.stringify(text)).toBe(decoded?.length);
@@ -61,8 +82,27 @@ describe('base64DecodedLength', () => {
 
 describe('valueHasToken', () => {
   it('agrees with splitting the list, for bare tokens, lists, whitespace and case', () => {
-    const values = ['Upgrade', 'upgrade', 'UPGRADE', 'upgradE', 'keep-alive, Upgrade', 'keep-alive,upgrade', ' upgrade', 'upgrade ',
-      'upgrades', 'upgrad', 'xupgrade', 'upgrade,', ',upgrade', 'up grade', '', 'keep-alive', 'upgrade\u00a0', '\tupgrade\t', 'upgr\u212Ade'];
+    const values = [
+      'Upgrade',
+      'upgrade',
+      'UPGRADE',
+      'upgradE',
+      'keep-alive, Upgrade',
+      'keep-alive,upgrade',
+      ' upgrade',
+      'upgrade ',
+      'upgrades',
+      'upgrad',
+      'xupgrade',
+      'upgrade,',
+      ',upgrade',
+      'up grade',
+      '',
+      'keep-alive',
+      'upgrade\u00a0',
+      '\tupgrade\t',
+      'upgr\u212Ade',
+    ];
     for (const value of values) {
       const expected = splitList([value]).some((item) => item.toLowerCase() === 'upgrade');
       expect(valueHasToken(value, 'upgrade'), JSON.stringify(value)).toBe(expected);
@@ -75,7 +115,15 @@ describe('valueHasToken', () => {
 
 describe('one-pass header collection', () => {
   it('matches header names in any case and refuses a header repeated under two spellings', () => {
-    expect(upgrade({ Host: 'a', UPGRADE: 'WebSocket', Connection: 'Upgrade', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13' })).toMatchObject({ ok: true });
+    expect(
+      upgrade({
+        Host: 'a',
+        UPGRADE: 'WebSocket',
+        Connection: 'Upgrade',
+        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        'Sec-WebSocket-Version': '13',
+      }),
+    ).toMatchObject({ ok: true });
     expect(upgrade({ ...request(), Host: 'b.example' })).toMatchObject({ ok: false, status: 400, reason: 'Missing Host header' });
     expect(upgrade({ ...request(), 'SEC-WEBSOCKET-KEY': 'AAAAAAAAAAAAAAAAAAAAAA==' })).toMatchObject({ ok: false, status: 400 });
     expect(upgrade({ ...request(), 'Sec-Websocket-Version': '13' })).toMatchObject({ ok: false, status: 426 });
@@ -95,7 +143,9 @@ describe('one-pass header collection', () => {
   });
 
   it('reads the Upgrade and Connection tokens from every occurrence', () => {
-    expect(upgrade([...Object.entries(request({ connection: 'keep-alive' })), ['Connection', 'Upgrade']] as [string, string][])).toMatchObject({ ok: true });
+    expect(
+      upgrade([...Object.entries(request({ connection: 'keep-alive' })), ['Connection', 'Upgrade']] as [string, string][]),
+    ).toMatchObject({ ok: true });
     expect(upgrade({ ...request(), upgrade: ['h2c', 'websocket'] })).toMatchObject({ ok: true });
     expect(upgrade({ ...request(), upgrade: ['h2c'] })).toMatchObject({ ok: false, status: 400 });
   });
@@ -107,7 +157,8 @@ describe('one-pass header collection', () => {
       { name: 'c', params: [['y', '2']] },
     ]);
     expect(parseExtensionHeader(' \t a ;\tb = c , ,')).toEqual([{ name: 'a', params: [['b', 'c']] }]);
-    for (const bad of ['a;', 'a; =1', 'a b', 'é', 'a;b=', 'a;b="c d"', 'a;b="']) expect(() => parseExtensionHeader(bad), bad).toThrow();
+    for (const bad of ['a;', 'a; =1', 'a b', 'é', 'a;b=', 'a;b="c d"', 'a;b="'])
+      expect(() => parseExtensionHeader(bad), bad).toThrow();
     expect(upgrade(request({ 'sec-websocket-extensions': 'x; =1' }))).toMatchObject({ ok: false, status: 400 });
     expect(upgrade(request({ 'sec-websocket-extensions': 'x; y=1' }))).toMatchObject({ ok: true });
   });

@@ -18,7 +18,6 @@ const random = (bytes: Uint8Array): void => {
   webcrypto.getRandomValues(bytes);
 };
 
-
 describe('computeAccept / sha1', () => {
   it('matches the RFC 6455 section 1.3 example', () => {
     // The RFC's own worked example (section 1.3).
@@ -51,7 +50,12 @@ describe('server handshake', () => {
 
   it('detects upgrades case-insensitively with Connection token lists', () => {
     expect(isWebSocketUpgrade({ Upgrade: 'WebSocket', Connection: 'keep-alive, Upgrade' })).toBe(true);
-    expect(isWebSocketUpgrade([['UPGRADE', 'websocket'], ['connection', 'keep-alive,upgrade']])).toBe(true);
+    expect(
+      isWebSocketUpgrade([
+        ['UPGRADE', 'websocket'],
+        ['connection', 'keep-alive,upgrade'],
+      ]),
+    ).toBe(true);
     expect(isWebSocketUpgrade({ upgrade: 'websocket', connection: 'keep-alive' })).toBe(false);
     expect(isWebSocketUpgrade({ upgrade: 'h2c', connection: 'upgrade' })).toBe(false);
     expect(isWebSocketUpgrade(new Headers({ upgrade: 'websocket', connection: 'Upgrade' }))).toBe(true);
@@ -97,9 +101,15 @@ describe('server handshake', () => {
       seen = offered;
       return undefined;
     };
-    expect(upgrade([...Object.entries(request()), ['Sec-WebSocket-Protocol', 'a, b'], ['sec-websocket-protocol', 'c']], { selectProtocol: select })).toMatchObject({ ok: true, protocol: undefined });
+    expect(
+      upgrade([...Object.entries(request()), ['Sec-WebSocket-Protocol', 'a, b'], ['sec-websocket-protocol', 'c']], {
+        selectProtocol: select,
+      }),
+    ).toMatchObject({ ok: true, protocol: undefined });
     expect(seen).toEqual(['a', 'b', 'c']);
-    upgrade({ ...request(), 'sec-websocket-protocol': ['x', 'y, z'] } as Record<string, string | string[]>, { selectProtocol: select });
+    upgrade({ ...request(), 'sec-websocket-protocol': ['x', 'y, z'] } as Record<string, string | string[]>, {
+      selectProtocol: select,
+    });
     expect(seen).toEqual(['x', 'y', 'z']);
     expect(upgrade({ ...request(), 'sec-websocket-protocol': 'a, a' })).toMatchObject({ ok: false, status: 400 });
   });
@@ -138,7 +148,9 @@ describe('client handshake', () => {
       ['Origin', 'http://example.com'],
     ]);
     expect(() => createClientHandshake({ host: 'h', path: '/', protocols: ['a', 'a'], random })).toThrow(TypeError);
-    expect(() => createClientHandshake({ host: 'h', path: '/', headers: { 'Sec-WebSocket-Key': 'x' }, random })).toThrow(TypeError);
+    expect(() => createClientHandshake({ host: 'h', path: '/', headers: { 'Sec-WebSocket-Key': 'x' }, random })).toThrow(
+      TypeError,
+    );
   });
 
   it('round-trips with the server and validates the response', () => {
@@ -158,18 +170,44 @@ describe('client handshake', () => {
       expect((error as Error).message).toMatch(pattern);
     };
     expectError(200, result.headers, /200/);
-    expectError(101, result.headers.map(([k, v]) => [k, k === 'Sec-WebSocket-Accept' ? 'x' + v : v]), /Accept/);
-    expectError(101, result.headers.map(([k, v]) => [k, k === 'Sec-WebSocket-Protocol' ? 'c' : v]), /not offered/);
+    expectError(
+      101,
+      result.headers.map(([k, v]) => [k, k === 'Sec-WebSocket-Accept' ? 'x' + v : v]),
+      /Accept/,
+    );
+    expectError(
+      101,
+      result.headers.map(([k, v]) => [k, k === 'Sec-WebSocket-Protocol' ? 'c' : v]),
+      /not offered/,
+    );
     expectError(101, [...result.headers, ['Sec-WebSocket-Extensions', 'permessage-deflate']], /not offered/);
-    expectError(101, result.headers.filter(([k]) => k !== 'Upgrade'), /Upgrade/);
+    expectError(
+      101,
+      result.headers.filter(([k]) => k !== 'Upgrade'),
+      /Upgrade/,
+    );
   });
 });
 
 describe('header helpers', () => {
   it('headerPairs flattens every accepted shape to [name, value] pairs in order', () => {
     const record = { Host: 'a', 'X-Many': ['1', '2'], Skipped: undefined };
-    expect(headerPairs(record)).toEqual([['Host', 'a'], ['X-Many', '1'], ['X-Many', '2']]);
-    expect(headerPairs([['Host', 'a'], ['X-Many', '1'], ['x-many', '2']])).toEqual([['Host', 'a'], ['X-Many', '1'], ['x-many', '2']]);
+    expect(headerPairs(record)).toEqual([
+      ['Host', 'a'],
+      ['X-Many', '1'],
+      ['X-Many', '2'],
+    ]);
+    expect(
+      headerPairs([
+        ['Host', 'a'],
+        ['X-Many', '1'],
+        ['x-many', '2'],
+      ]),
+    ).toEqual([
+      ['Host', 'a'],
+      ['X-Many', '1'],
+      ['x-many', '2'],
+    ]);
     expect(headerPairs(new Map([['Host', 'a']]))).toEqual([['Host', 'a']]);
     expect(headerPairs(new Headers({ Host: 'a' }))).toEqual([['host', 'a']]);
   });
@@ -183,11 +221,20 @@ describe('header helpers', () => {
 
   it('getHeaderValues matches names case-insensitively and keeps each occurrence', () => {
     expect(getHeaderValues({ 'X-A': ['1', '2'], 'x-b': '3' }, 'x-a')).toEqual(['1', '2']);
-    expect(getHeaderValues([['X-A', '1'], ['x-a', '2']], 'X-A')).toEqual(['1', '2']);
+    expect(
+      getHeaderValues(
+        [
+          ['X-A', '1'],
+          ['x-a', '2'],
+        ],
+        'X-A',
+      ),
+    ).toEqual(['1', '2']);
   });
 
   it('isToken accepts exactly non-empty runs of RFC 7230 tchar', () => {
     expect(isToken("!#$%&'*+-.^_`|~09AZaz")).toBe(true);
-    for (const bad of ['', 'a b', 'a,b', 'a;b', 'a"b', 'a\u00e9', 'a\n', '(x)']) expect(isToken(bad), JSON.stringify(bad)).toBe(false);
+    for (const bad of ['', 'a b', 'a,b', 'a;b', 'a"b', 'a\u00e9', 'a\n', '(x)'])
+      expect(isToken(bad), JSON.stringify(bad)).toBe(false);
   });
 });

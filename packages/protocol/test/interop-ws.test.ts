@@ -13,68 +13,76 @@ import { cleanups, openClient, readHead, startServer } from './tcp-helpers.js';
 for (const [label, hooks] of [
   ['', {}],
   [' (with allocate: Buffer.allocUnsafe, validateUtf8: isUtf8)', { allocate: Buffer.allocUnsafe, validateUtf8: isUtf8 }],
-] as const) describe(`our server codec against a ws client${label}`, () => {
-  it('echoes text, binary, large and fragmented messages, answers pings and completes the close', async () => {
-    const events: string[] = [];
-    const { port } = await startServer(events, hooks);
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, ['echo']);
-    cleanups.push(() => ws.terminate());
-    await once(ws, 'open');
-    expect(ws.protocol).toBe('echo');
-    expect(ws.extensions).toBe(''); // the deflate offer was declined: no negotiator configured
+] as const)
+  describe(`our server codec against a ws client${label}`, () => {
+    it('echoes text, binary, large and fragmented messages, answers pings and completes the close', async () => {
+      const events: string[] = [];
+      const { port } = await startServer(events, hooks);
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/`, ['echo']);
+      cleanups.push(() => ws.terminate());
+      await once(ws, 'open');
+      expect(ws.protocol).toBe('echo');
+      expect(ws.extensions).toBe(''); // the deflate offer was declined: no negotiator configured
 
-    const received: (string | Buffer)[] = [];
-    ws.on('message', (data: Buffer, isBinary: boolean) => received.push(isBinary ? data : data.toString('utf8')));
-    const large = Buffer.alloc(300_000, 'x');
-    ws.send('hello κόσμε');
-    ws.send(Buffer.from([0, 1, 2, 255]));
-    ws.send(large);
-    ws.send('frag', { fin: false });
-    ws.send('men', { fin: false });
-    ws.send('ted', { fin: true });
-    ws.ping('p');
-    const [pong] = (await once(ws, 'pong')) as [Buffer];
-    expect(pong.toString()).toBe('p');
-    await vi.waitFor(() => expect(received).toHaveLength(4), { timeout: 10_000 });
-    expect(received[0]).toBe('hello κόσμε');
-    expect(received[1]).toEqual(Buffer.from([0, 1, 2, 255]));
-    expect(Buffer.compare(received[2] as Buffer, large)).toBe(0);
-    expect(received[3]).toBe('fragmented');
+      const received: (string | Buffer)[] = [];
+      ws.on('message', (data: Buffer, isBinary: boolean) => received.push(isBinary ? data : data.toString('utf8')));
+      const large = Buffer.alloc(300_000, 'x');
+      ws.send('hello κόσμε');
+      ws.send(Buffer.from([0, 1, 2, 255]));
+      ws.send(large);
+      ws.send('frag', { fin: false });
+      ws.send('men', { fin: false });
+      ws.send('ted', { fin: true });
+      ws.ping('p');
+      const [pong] = (await once(ws, 'pong')) as [Buffer];
+      expect(pong.toString()).toBe('p');
+      await vi.waitFor(() => expect(received).toHaveLength(4), { timeout: 10_000 });
+      expect(received[0]).toBe('hello κόσμε');
+      expect(received[1]).toEqual(Buffer.from([0, 1, 2, 255]));
+      expect(Buffer.compare(received[2] as Buffer, large)).toBe(0);
+      expect(received[3]).toBe('fragmented');
 
-    ws.close(4000, 'bye');
-    const [code, reason] = (await once(ws, 'close')) as [number, Buffer];
-    expect(code).toBe(4000);
-    expect(reason.toString()).toBe('');
-    expect(events.slice(-2)).toEqual(['close:4000:bye', 'closed']);
+      ws.close(4000, 'bye');
+      const [code, reason] = (await once(ws, 'close')) as [number, Buffer];
+      expect(code).toBe(4000);
+      expect(reason.toString()).toBe('');
+      expect(events.slice(-2)).toEqual(['close:4000:bye', 'closed']);
+    });
+
+    it('fails invalid UTF-8 from the client with 1007, which ws reports', async () => {
+      const events: string[] = [];
+      const { port } = await startServer(events, hooks);
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+      cleanups.push(() => ws.terminate());
+      await once(ws, 'open');
+      ws.send(Buffer.from([0x68, 0x69, 0xc0, 0xaf]), { binary: false });
+      const [code, reason] = (await once(ws, 'close')) as [number, Buffer];
+      expect(code).toBe(1007);
+      expect(reason.toString()).toMatch(/UTF-8/);
+      expect(events).toEqual(['fail:1007']);
+    });
+
+    it('rejects a request with a bad version: ws sees the 426', async () => {
+      const { port } = await startServer([]);
+      const socket = connect(port, '127.0.0.1');
+      cleanups.push(() => socket.destroy());
+      socket.write(
+        'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 8\r\n\r\n',
+      );
+      const { lines } = await readHead(socket);
+      expect(lines[0]).toMatch(/^HTTP\/1\.1 426/);
+      expect(lines).toContain('Sec-WebSocket-Version: 13');
+    });
   });
-
-  it('fails invalid UTF-8 from the client with 1007, which ws reports', async () => {
-    const events: string[] = [];
-    const { port } = await startServer(events, hooks);
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
-    cleanups.push(() => ws.terminate());
-    await once(ws, 'open');
-    ws.send(Buffer.from([0x68, 0x69, 0xc0, 0xaf]), { binary: false });
-    const [code, reason] = (await once(ws, 'close')) as [number, Buffer];
-    expect(code).toBe(1007);
-    expect(reason.toString()).toMatch(/UTF-8/);
-    expect(events).toEqual(['fail:1007']);
-  });
-
-  it('rejects a request with a bad version: ws sees the 426', async () => {
-    const { port } = await startServer([]);
-    const socket = connect(port, '127.0.0.1');
-    cleanups.push(() => socket.destroy());
-    socket.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 8\r\n\r\n');
-    const { lines } = await readHead(socket);
-    expect(lines[0]).toMatch(/^HTTP\/1\.1 426/);
-    expect(lines).toContain('Sec-WebSocket-Version: 13');
-  });
-});
 
 describe('our client codec against a ws server', () => {
   async function startWsServer(): Promise<{ port: number; wss: WebSocketServer }> {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, handleProtocols: (set) => (set.has('chat') ? 'chat' : false) });
+    const wss = new WebSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      perMessageDeflate: false,
+      handleProtocols: (set) => (set.has('chat') ? 'chat' : false),
+    });
     await once(wss, 'listening');
     cleanups.push(() => {
       for (const client of wss.clients) client.terminate();
@@ -101,7 +109,9 @@ describe('our client codec against a ws server', () => {
     connection.send('hello ws', false);
     connection.send(new Uint8Array(250_000).fill(7), true);
     connection.ping('ours');
-    await vi.waitFor(() => expect(events.filter((e) => e.startsWith('text') || e.startsWith('binary'))).toHaveLength(2), { timeout: 10_000 });
+    await vi.waitFor(() => expect(events.filter((e) => e.startsWith('text') || e.startsWith('binary'))).toHaveLength(2), {
+      timeout: 10_000,
+    });
     expect(events).toContain('text:hello ws');
     expect(events).toContain(`pong:${Buffer.from('ours').toString('hex')}`);
     expect(events).toContain(`ping:${Buffer.from('from ws').toString('hex')}`);

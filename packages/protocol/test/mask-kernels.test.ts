@@ -19,7 +19,11 @@ function patterned(length: number, seed: number): Uint8Array {
   return out;
 }
 
-const MASKS = [new Uint8Array([0x37, 0xfa, 0x21, 0x3d]), new Uint8Array([0xff, 0x00, 0x80, 0x01]), new Uint8Array([0x80, 0x80, 0x80, 0x80])];
+const MASKS = [
+  new Uint8Array([0x37, 0xfa, 0x21, 0x3d]),
+  new Uint8Array([0xff, 0x00, 0x80, 0x01]),
+  new Uint8Array([0x80, 0x80, 0x80, 0x80]),
+];
 const IN_PLACE = { xorRange64, xorRange32 } as const;
 /** 0..64, and the lengths around one and two of the 64-bit kernel's 128-byte unrolled blocks (plus head). */
 const LENGTHS = [...range(0, 64), ...range(120, 144), ...range(248, 272)];
@@ -42,9 +46,11 @@ describe('in-place kernels', () => {
               const before = buffer.slice();
               // The range starts at `align` inside a view that itself starts 1 byte in: both offsets matter.
               const view = buffer.subarray(1);
-              kernel(view, Math.max(align - 1 , 0), align - 1 < 0 ? length : align - 1 + length, key, offset);
+              kernel(view, Math.max(align - 1, 0), align - 1 < 0 ? length : align - 1 + length, key, offset);
               const start = align - 1 < 0 ? 1 : align;
-              expect(buffer.subarray(start, start + length)).toEqual(reference(before.subarray(start, start + length), mask, offset));
+              expect(buffer.subarray(start, start + length)).toEqual(
+                reference(before.subarray(start, start + length), mask, offset),
+              );
               expect(buffer.subarray(0, start)).toEqual(before.subarray(0, start));
               expect(buffer.subarray(start + length)).toEqual(before.subarray(start + length));
             }
@@ -55,16 +61,27 @@ describe('in-place kernels', () => {
 
     it(`${name}: random sizes up to 70,000 at random positions of a buffer`, () => {
       fc.assert(
-        fc.property(fc.nat({ max: 70_000 }), fc.nat({ max: 15 }), fc.nat({ max: 15 }), fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.nat({ max: 1000 }), (length, viewStart, before, mask, offset) => {
-          const buffer = patterned(viewStart + before + length + 3, length);
-          const original = buffer.slice();
-          const view = buffer.subarray(viewStart);
-          kernel(view, before, before + length, maskKey(mask), offset);
-          const start = viewStart + before;
-          expect(Buffer.from(buffer.subarray(start, start + length)).equals(reference(original.subarray(start, start + length), mask, offset))).toBe(true);
-          expect(Buffer.from(buffer.subarray(0, start)).equals(original.subarray(0, start))).toBe(true);
-          expect(Buffer.from(buffer.subarray(start + length)).equals(original.subarray(start + length))).toBe(true);
-        }),
+        fc.property(
+          fc.nat({ max: 70_000 }),
+          fc.nat({ max: 15 }),
+          fc.nat({ max: 15 }),
+          fc.uint8Array({ minLength: 4, maxLength: 4 }),
+          fc.nat({ max: 1000 }),
+          (length, viewStart, before, mask, offset) => {
+            const buffer = patterned(viewStart + before + length + 3, length);
+            const original = buffer.slice();
+            const view = buffer.subarray(viewStart);
+            kernel(view, before, before + length, maskKey(mask), offset);
+            const start = viewStart + before;
+            expect(
+              Buffer.from(buffer.subarray(start, start + length)).equals(
+                reference(original.subarray(start, start + length), mask, offset),
+              ),
+            ).toBe(true);
+            expect(Buffer.from(buffer.subarray(0, start)).equals(original.subarray(0, start))).toBe(true);
+            expect(Buffer.from(buffer.subarray(start + length)).equals(original.subarray(start + length))).toBe(true);
+          },
+        ),
         { numRuns: 150 },
       );
     });
@@ -89,12 +106,18 @@ describe('in-place kernels', () => {
 
   it('applyMaskKey (the kernel this engine chose) agrees with the reference', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.nat({ max: 7 }), fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.nat({ max: 3 }), (data, align, mask, offset) => {
-        const buffer = new Uint8Array(data.length + align);
-        buffer.set(data, align);
-        applyMaskKey(buffer.subarray(align), maskKey(mask), offset);
-        expect(Buffer.from(buffer.subarray(align)).equals(reference(data, mask, offset))).toBe(true);
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.nat({ max: 7 }),
+        fc.uint8Array({ minLength: 4, maxLength: 4 }),
+        fc.nat({ max: 3 }),
+        (data, align, mask, offset) => {
+          const buffer = new Uint8Array(data.length + align);
+          buffer.set(data, align);
+          applyMaskKey(buffer.subarray(align), maskKey(mask), offset);
+          expect(Buffer.from(buffer.subarray(align)).equals(reference(data, mask, offset))).toBe(true);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -119,7 +142,9 @@ describe('copying kernels', () => {
             kernel(source, target, targetAlign, key, offset);
             expect(source).toEqual(data);
             expect(target.subarray(targetAlign, targetAlign + length)).toEqual(reference(data, mask, offset));
-            expect([...target.subarray(0, targetAlign), ...target.subarray(targetAlign + length)].every((b) => b === 0xee)).toBe(true);
+            expect([...target.subarray(0, targetAlign), ...target.subarray(targetAlign + length)].every((b) => b === 0xee)).toBe(
+              true,
+            );
           }
         }
       }
@@ -127,17 +152,24 @@ describe('copying kernels', () => {
 
     it(`${name}: random sizes up to 70,000, unrelated alignments`, () => {
       fc.assert(
-        fc.property(fc.nat({ max: 70_000 }), fc.nat({ max: 7 }), fc.nat({ max: 7 }), fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.nat({ max: 1000 }), (length, sourceAlign, at, mask, offset) => {
-          const data = patterned(length, sourceAlign + at);
-          const sourceBuffer = new Uint8Array(sourceAlign + length);
-          sourceBuffer.set(data, sourceAlign);
-          const source = sourceBuffer.subarray(sourceAlign);
-          const target = new Uint8Array(at + length).fill(0xee);
-          kernel(source, target, at, maskKey(mask), offset);
-          expect(Buffer.from(source).equals(data)).toBe(true);
-          expect(Buffer.from(target.subarray(at)).equals(reference(data, mask, offset))).toBe(true);
-          expect(target.subarray(0, at).every((b) => b === 0xee)).toBe(true);
-        }),
+        fc.property(
+          fc.nat({ max: 70_000 }),
+          fc.nat({ max: 7 }),
+          fc.nat({ max: 7 }),
+          fc.uint8Array({ minLength: 4, maxLength: 4 }),
+          fc.nat({ max: 1000 }),
+          (length, sourceAlign, at, mask, offset) => {
+            const data = patterned(length, sourceAlign + at);
+            const sourceBuffer = new Uint8Array(sourceAlign + length);
+            sourceBuffer.set(data, sourceAlign);
+            const source = sourceBuffer.subarray(sourceAlign);
+            const target = new Uint8Array(at + length).fill(0xee);
+            kernel(source, target, at, maskKey(mask), offset);
+            expect(Buffer.from(source).equals(data)).toBe(true);
+            expect(Buffer.from(target.subarray(at)).equals(reference(data, mask, offset))).toBe(true);
+            expect(target.subarray(0, at).every((b) => b === 0xee)).toBe(true);
+          },
+        ),
         { numRuns: 150 },
       );
     });

@@ -65,7 +65,9 @@ function receiveAll(role: 'server' | 'client', chunks: readonly Uint8Array[]): C
 }
 
 const normalize = (m: Message): { binary: boolean; data: string } =>
-  m.binary ? { binary: true, data: Buffer.from(m.data).toString('hex') } : { binary: false, data: Buffer.from(new TextEncoder().encode(m.data)).toString('hex') };
+  m.binary
+    ? { binary: true, data: Buffer.from(m.data).toString('hex') }
+    : { binary: false, data: Buffer.from(new TextEncoder().encode(m.data)).toString('hex') };
 
 const received = (events: readonly ConnectionEvent[]): { binary: boolean; data: string }[] =>
   events.map((e) => {
@@ -78,10 +80,15 @@ describe('round trip: decode(encode(messages)) == messages', () => {
     const to = from === 'client' ? 'server' : 'client';
     it(`${from} -> ${to}, random fragment sizes and chunk splits`, () => {
       fc.assert(
-        fc.property(fc.array(message, { maxLength: 8 }), fc.integer({ min: 1, max: 400 }), fc.array(fc.nat(), { maxLength: 30 }), (messages, fragmentSize, cuts) => {
-          const bytes = wireBytes(messages, from, fragmentSize);
-          expect(received(receiveAll(to, split(bytes, cuts)))).toEqual(messages.map(normalize));
-        }),
+        fc.property(
+          fc.array(message, { maxLength: 8 }),
+          fc.integer({ min: 1, max: 400 }),
+          fc.array(fc.nat(), { maxLength: 30 }),
+          (messages, fragmentSize, cuts) => {
+            const bytes = wireBytes(messages, from, fragmentSize);
+            expect(received(receiveAll(to, split(bytes, cuts)))).toEqual(messages.map(normalize));
+          },
+        ),
         { numRuns: 150 },
       );
     });
@@ -102,17 +109,22 @@ describe('round trip: decode(encode(messages)) == messages', () => {
 describe('large payloads spread over chunks', () => {
   it('reassemble exactly from any mix of large and tiny pieces', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 16_000, max: 200_000 }), fc.array(fc.nat(), { maxLength: 12 }), fc.nat({ max: 40 }), (size, cuts, tiny) => {
-        const payload = new Uint8Array(size).map((_, i) => (i * 131 + 7) & 255);
-        const bytes = frame({ opcode: 2, payload });
-        // Big cuts from the generator, plus a run of 1-byte pieces somewhere to mix staging and large parts.
-        const at = cuts[0] ?? 0;
-        const extra = Array.from({ length: tiny }, (_, i) => (at % bytes.length) + i + 1);
-        const events = receiveAll('server', split(bytes, [...cuts, ...extra]));
-        expect(events).toHaveLength(1);
-        const event = events[0]!;
-        expect(event.type === 'message' && Buffer.from(event.data).equals(payload)).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: 16_000, max: 200_000 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.nat({ max: 40 }),
+        (size, cuts, tiny) => {
+          const payload = new Uint8Array(size).map((_, i) => (i * 131 + 7) & 255);
+          const bytes = frame({ opcode: 2, payload });
+          // Big cuts from the generator, plus a run of 1-byte pieces somewhere to mix staging and large parts.
+          const at = cuts[0] ?? 0;
+          const extra = Array.from({ length: tiny }, (_, i) => (at % bytes.length) + i + 1);
+          const events = receiveAll('server', split(bytes, [...cuts, ...extra]));
+          expect(events).toHaveLength(1);
+          const event = events[0]!;
+          expect(event.type === 'message' && Buffer.from(event.data).equals(payload)).toBe(true);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -126,7 +138,9 @@ describe('large payloads spread over chunks', () => {
         fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }),
         fc.boolean(),
         (size, cuts, shifts, mask, text) => {
-          const payload = text ? new TextEncoder().encode('é'.repeat(size >> 1)) : new Uint8Array(size).map((_, i) => (i * 61 + 3) & 255);
+          const payload = text
+            ? new TextEncoder().encode('é'.repeat(size >> 1))
+            : new Uint8Array(size).map((_, i) => (i * 61 + 3) & 255);
           const bytes = frame({ opcode: text ? 1 : 2, payload, mask });
           // Every chunk in its own buffer at its own byte offset, so source phases differ piece by piece.
           const chunks = split(bytes, cuts).map((chunk, i) => {
@@ -167,13 +181,25 @@ const frameSoup = fc
     }),
     { maxLength: 6 },
   )
-  .map((frames) => concatBytes(frames.map((s) => frame({ opcode: s.opcode, fin: s.fin, rsv: s.rsv, payload: s.payload, mask: s.masked ? [1, 2, 3, 4] : null }))));
+  .map((frames) =>
+    concatBytes(
+      frames.map((s) =>
+        frame({ opcode: s.opcode, fin: s.fin, rsv: s.rsv, payload: s.payload, mask: s.masked ? [1, 2, 3, 4] : null }),
+      ),
+    ),
+  );
 
-const hostileInput = fc.oneof(fc.uint8Array({ maxLength: 400 }), frameSoup, frameSoup.chain((b) => fc.tuple(fc.constant(b), fc.nat(), fc.nat({ max: 255 })).map(([bytes, at, value]) => {
-  const copy = bytes.slice();
-  if (copy.length > 0) copy[at % copy.length] = value;
-  return copy;
-})));
+const hostileInput = fc.oneof(
+  fc.uint8Array({ maxLength: 400 }),
+  frameSoup,
+  frameSoup.chain((b) =>
+    fc.tuple(fc.constant(b), fc.nat(), fc.nat({ max: 255 })).map(([bytes, at, value]) => {
+      const copy = bytes.slice();
+      if (copy.length > 0) copy[at % copy.length] = value;
+      return copy;
+    }),
+  ),
+);
 
 describe('robustness on arbitrary input', () => {
   it('FrameDecoder throws nothing but ProtocolError', () => {
@@ -238,7 +264,13 @@ describe('robustness with an extension claiming RSV1', () => {
     fc.assert(
       fc.property(hostileInput, fc.array(fc.nat(), { maxLength: 10 }), (bytes, cuts) => {
         const events: ConnectionEvent[] = [];
-        const connection = new Connection({ role: 'server', maxMessageSize: 500, extensions: [passThrough], onWrite: () => {}, onEvent: (e) => events.push(e) });
+        const connection = new Connection({
+          role: 'server',
+          maxMessageSize: 500,
+          extensions: [passThrough],
+          onWrite: () => {},
+          onEvent: (e) => events.push(e),
+        });
         for (const chunk of split(bytes.slice(), cuts)) connection.receive(chunk);
         expect(events.filter((e) => e.type === 'fail').length).toBeLessThanOrEqual(1);
       }),
@@ -250,7 +282,33 @@ describe('robustness with an extension claiming RSV1', () => {
 /** Bytes drawn mostly from the values where UTF-8 validity changes. */
 const utf8ish = fc.array(
   fc.oneof(
-    fc.constantFrom(0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff),
+    fc.constantFrom(
+      0x00,
+      0x41,
+      0x7f,
+      0x80,
+      0x8f,
+      0x90,
+      0x9f,
+      0xa0,
+      0xbf,
+      0xc0,
+      0xc1,
+      0xc2,
+      0xdf,
+      0xe0,
+      0xe1,
+      0xec,
+      0xed,
+      0xee,
+      0xef,
+      0xf0,
+      0xf1,
+      0xf3,
+      0xf4,
+      0xf5,
+      0xff,
+    ),
     fc.integer({ min: 0, max: 255 }),
   ),
   { maxLength: 40 },
@@ -328,18 +386,23 @@ describe('UTF-8 validation', () => {
 
   it('accepts every string TextEncoder produces, including long ASCII runs at any alignment', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 60 }), fc.nat({ max: 600 }), fc.nat({ max: 7 }), (text, ascii, offset) => {
-        const encoded = new TextEncoder().encode('a'.repeat(ascii) + text + 'b'.repeat(ascii));
-        const buffer = new Uint8Array(encoded.length + offset);
-        buffer.set(encoded, offset);
-        expect(isValidUtf8(buffer.subarray(offset))).toBe(true);
-        if (encoded.length > 0) {
-          // Corrupting any byte to 0xFF always breaks it.
-          const broken = encoded.slice();
-          broken[ascii % broken.length] = 0xff;
-          expect(isValidUtf8(broken)).toBe(false);
-        }
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 60 }),
+        fc.nat({ max: 600 }),
+        fc.nat({ max: 7 }),
+        (text, ascii, offset) => {
+          const encoded = new TextEncoder().encode('a'.repeat(ascii) + text + 'b'.repeat(ascii));
+          const buffer = new Uint8Array(encoded.length + offset);
+          buffer.set(encoded, offset);
+          expect(isValidUtf8(buffer.subarray(offset))).toBe(true);
+          if (encoded.length > 0) {
+            // Corrupting any byte to 0xFF always breaks it.
+            const broken = encoded.slice();
+            broken[ascii % broken.length] = 0xff;
+            expect(isValidUtf8(broken)).toBe(false);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -348,13 +411,21 @@ describe('UTF-8 validation', () => {
 describe('masking', () => {
   it('matches a byte-by-byte XOR for any length, offset and alignment', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.nat({ max: 7 }), fc.nat({ max: 3 }), (data, mask, align, offset) => {
-        const buffer = new Uint8Array(data.length + align);
-        buffer.set(data, align);
-        const view = buffer.subarray(align);
-        applyMask(view, mask, offset);
-        expect(Buffer.from(view).toString('hex')).toBe(Buffer.from(data.map((b, i) => b ^ mask[(offset + i) % 4]!)).toString('hex'));
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.uint8Array({ minLength: 4, maxLength: 4 }),
+        fc.nat({ max: 7 }),
+        fc.nat({ max: 3 }),
+        (data, mask, align, offset) => {
+          const buffer = new Uint8Array(data.length + align);
+          buffer.set(data, align);
+          const view = buffer.subarray(align);
+          applyMask(view, mask, offset);
+          expect(Buffer.from(view).toString('hex')).toBe(
+            Buffer.from(data.map((b, i) => b ^ mask[(offset + i) % 4]!)).toString('hex'),
+          );
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -362,7 +433,10 @@ describe('masking', () => {
 
 describe('extension header', () => {
   const token = fc.stringMatching(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,12}$/);
-  const offer = fc.record({ name: token, params: fc.array(fc.tuple(token, fc.oneof(token, fc.constant(true as const))), { maxLength: 4 }) });
+  const offer = fc.record({
+    name: token,
+    params: fc.array(fc.tuple(token, fc.oneof(token, fc.constant(true as const))), { maxLength: 4 }),
+  });
   it('parse(format(offers)) == offers', () => {
     fc.assert(
       fc.property(fc.array(offer, { minLength: 1, maxLength: 4 }), (offers) => {
@@ -376,14 +450,19 @@ describe('extension header', () => {
 describe('masked copies', () => {
   it('maskCopy equals a byte-by-byte XOR and leaves the source alone, at any alignment', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.nat({ max: 7 }), (data, mask, align) => {
-        const buffer = new Uint8Array(data.length + align);
-        buffer.set(data, align);
-        const source = buffer.subarray(align);
-        const out = maskCopy(source, mask);
-        expect(Buffer.from(source).equals(data)).toBe(true);
-        expect(Buffer.from(out).toString('hex')).toBe(Buffer.from(data.map((b, i) => b ^ mask[i % 4]!)).toString('hex'));
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.uint8Array({ minLength: 4, maxLength: 4 }),
+        fc.nat({ max: 7 }),
+        (data, mask, align) => {
+          const buffer = new Uint8Array(data.length + align);
+          buffer.set(data, align);
+          const source = buffer.subarray(align);
+          const out = maskCopy(source, mask);
+          expect(Buffer.from(source).equals(data)).toBe(true);
+          expect(Buffer.from(out).toString('hex')).toBe(Buffer.from(data.map((b, i) => b ^ mask[i % 4]!)).toString('hex'));
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -65,7 +65,11 @@ describe('RFC 6455 section 5.7 examples', () => {
       const data = input.slice();
       const size = chunkSize || data.length;
       for (let i = 0; i < data.length; i += size) {
-        decoder.push(data.subarray(i, i + size), { frameStart: () => {}, frameData: () => {}, frameEnd: (p) => payloads.push(p.slice()) });
+        decoder.push(data.subarray(i, i + size), {
+          frameStart: () => {},
+          frameData: () => {},
+          frameEnd: (p) => payloads.push(p.slice()),
+        });
       }
       // Buffer.equals: deep equality on 64 KiB typed arrays is needlessly slow in the test runner.
       expect(payloads.length).toBe(2);
@@ -86,7 +90,12 @@ describe('RFC 6455 section 5.7 examples', () => {
     const mask = h('37 fa 21 3d');
     for (const size of [0, 1, 3, 4, 5, 31, 32, 33, 125, 126, 127, 1000, 4087, 4088, 4089, 4090, 65_535, 65_536, 70_001]) {
       const payload = new Uint8Array(size).map((_, i) => (i * 13 + 5) & 255);
-      const extended = size < 126 ? [size] : size < 65_536 ? [126, size >>> 8, size & 255] : [127, 0, 0, 0, 0, size >>> 24, (size >>> 16) & 255, (size >>> 8) & 255, size & 255];
+      const extended =
+        size < 126
+          ? [size]
+          : size < 65_536
+            ? [126, size >>> 8, size & 255]
+            : [127, 0, 0, 0, 0, size >>> 24, (size >>> 16) & 255, (size >>> 8) & 255, size & 255];
       const header = [0x82, ...extended.map((b, i) => (i === 0 ? b | 0x80 : b)), ...mask];
       const expected = Uint8Array.from([...header, ...payload.map((b, i) => b ^ mask[i % 4]!)]);
       const chunks = encodeFrame(2, true, 0, payload, mask);

@@ -6,7 +6,14 @@ import { webcrypto } from 'node:crypto';
 import { once } from 'node:events';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach } from 'vitest';
-import { acceptClientHandshake, Connection, type ConnectionEvent, type ConnectionOptions, createClientHandshake, upgrade } from '../src/index.js';
+import {
+  acceptClientHandshake,
+  Connection,
+  type ConnectionEvent,
+  type ConnectionOptions,
+  createClientHandshake,
+  upgrade,
+} from '../src/index.js';
 import { describeEvent } from './helpers.js';
 
 export const random = (bytes: Uint8Array): void => {
@@ -84,10 +91,17 @@ export async function startServer(events: string[], hooks: AdapterHooks = {}): P
       return;
     }
     socket.write(`HTTP/1.1 101 Switching Protocols\r\n${result.headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
-    attach(socket, 'server', (event, connection) => {
-      events.push(describeEvent(event).slice(0, 80));
-      if (event.type === 'message') connection.send(event.data, event.binary);
-    }, rest, undefined, hooks);
+    attach(
+      socket,
+      'server',
+      (event, connection) => {
+        events.push(describeEvent(event).slice(0, 80));
+        if (event.type === 'message') connection.send(event.data, event.binary);
+      },
+      rest,
+      undefined,
+      hooks,
+    );
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -96,11 +110,22 @@ export async function startServer(events: string[], hooks: AdapterHooks = {}): P
 }
 
 /** Opens a client Connection over TCP with createClientHandshake/acceptClientHandshake. */
-export async function openClient(port: number, events: string[], protocols: string[], fragmentSize?: number): Promise<{ connection: Connection; socket: Socket; protocol: string | undefined }> {
+export async function openClient(
+  port: number,
+  events: string[],
+  protocols: string[],
+  fragmentSize?: number,
+): Promise<{ connection: Connection; socket: Socket; protocol: string | undefined }> {
   const socket = connect(port, '127.0.0.1');
   cleanups.push(() => socket.destroy());
   await once(socket, 'connect');
-  const handshake = createClientHandshake({ host: `127.0.0.1:${port}`, path: '/?q=1', protocols, headers: { Origin: 'http://127.0.0.1' }, random });
+  const handshake = createClientHandshake({
+    host: `127.0.0.1:${port}`,
+    path: '/?q=1',
+    protocols,
+    headers: { Origin: 'http://127.0.0.1' },
+    random,
+  });
   socket.write(`GET /?q=1 HTTP/1.1\r\n${handshake.headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
   const { lines, rest } = await readHead(socket);
   const status = Number(lines[0]!.split(' ')[1]);

@@ -50,22 +50,61 @@ function expected(bytes: Uint8Array): { whole: boolean; firstBad: number; comple
   return { whole: ref === -1, firstBad: ref >= 0 ? ref : -1, complete: ref === -1 };
 }
 
-const VALID_PIECES = ['a', 'z', ' ', '\u007f', '\u0080', 'é', 'ß', '\u07ff', '\u0800', '中', '\ud7ff', '\ue000', '\uffff', '\u{10000}', '😀', '\u{10ffff}'].map((s) =>
-  Array.from(new TextEncoder().encode(s)),
-);
-const BAD_PIECES = [[0x80], [0xbf], [0xc0, 0x80], [0xc1, 0xbf], [0xe0, 0x80, 0x80], [0xed, 0xa0, 0x80], [0xf0, 0x80, 0x80, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xf5], [0xff], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xc3]];
+const VALID_PIECES = [
+  'a',
+  'z',
+  ' ',
+  '\u007f',
+  '\u0080',
+  'é',
+  'ß',
+  '\u07ff',
+  '\u0800',
+  '中',
+  '\ud7ff',
+  '\ue000',
+  '\uffff',
+  '\u{10000}',
+  '😀',
+  '\u{10ffff}',
+].map((s) => Array.from(new TextEncoder().encode(s)));
+const BAD_PIECES = [
+  [0x80],
+  [0xbf],
+  [0xc0, 0x80],
+  [0xc1, 0xbf],
+  [0xe0, 0x80, 0x80],
+  [0xed, 0xa0, 0x80],
+  [0xf0, 0x80, 0x80, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xf5],
+  [0xff],
+  [0xe2, 0x82],
+  [0xf0, 0x9f, 0x98],
+  [0xc3],
+];
 
 /** A text from pieces: `ascii` is the share of plain letters, the rest valid multi-byte, plus `bad` pieces. */
 const text = (maxPieces: number) =>
   fc
     .tuple(
-      fc.array(fc.oneof({ weight: 3, arbitrary: fc.constant(-1) }, fc.nat({ max: VALID_PIECES.length - 1 }), fc.integer({ min: 1, max: 300 }).map((n) => -1 - n)), { maxLength: maxPieces }),
+      fc.array(
+        fc.oneof(
+          { weight: 3, arbitrary: fc.constant(-1) },
+          fc.nat({ max: VALID_PIECES.length - 1 }),
+          fc.integer({ min: 1, max: 300 }).map((n) => -1 - n),
+        ),
+        { maxLength: maxPieces },
+      ),
       fc.array(fc.tuple(fc.nat(), fc.nat({ max: BAD_PIECES.length - 1 })), { maxLength: 2 }),
     )
     .map(([picks, bad]) => {
       const bytes: number[] = [];
       // Negative picks below -1 are ASCII runs of that length: they exercise the word scan.
-      for (const p of picks) bytes.push(...(p >= 0 ? VALID_PIECES[p]! : p === -1 ? [0x61] : Array.from({ length: -1 - p }, (_, k) => 0x61 + (k % 26))));
+      for (const p of picks)
+        bytes.push(
+          ...(p >= 0 ? VALID_PIECES[p]! : p === -1 ? [0x61] : Array.from({ length: -1 - p }, (_, k) => 0x61 + (k % 26))),
+        );
       for (const [at, b] of bad) bytes.splice(bytes.length === 0 ? 0 : at % (bytes.length + 1), 0, ...BAD_PIECES[b]!);
       return Uint8Array.from(bytes);
     });

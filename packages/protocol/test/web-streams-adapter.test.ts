@@ -9,16 +9,25 @@ import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { acceptWebSocket, type CloseInfo, connectWebSocket, type ServerOptions, type StreamWebSocket } from '../examples/web-streams-adapter.js';
+import {
+  acceptWebSocket,
+  type CloseInfo,
+  connectWebSocket,
+  type ServerOptions,
+  type StreamWebSocket,
+} from '../examples/web-streams-adapter.js';
 import { describeWritten, frame } from './helpers.js';
 import { cleanups, readHead } from './tcp-helpers.js';
 
 /** A TCP server whose every connection goes through the example's `acceptWebSocket`, echoing messages. */
-async function startEchoServer(options: ServerOptions = {}): Promise<{ port: number; accepted: Promise<StreamWebSocket | undefined>[] }> {
+async function startEchoServer(
+  options: ServerOptions = {},
+): Promise<{ port: number; accepted: Promise<StreamWebSocket | undefined>[] }> {
   const accepted: Promise<StreamWebSocket | undefined>[] = [];
   const server = createServer((socket) => {
     const opening = acceptWebSocket(Duplex.toWeb(socket), options).then((ws) => {
-      if (ws !== undefined) ws.onmessage = (data, binary) => void ws.send(binary ? data : new TextDecoder().decode(data)).catch(() => {});
+      if (ws !== undefined)
+        ws.onmessage = (data, binary) => void ws.send(binary ? data : new TextDecoder().decode(data)).catch(() => {});
       return ws;
     });
     accepted.push(opening);
@@ -56,7 +65,9 @@ describe('the web-streams adapter example', () => {
     expect(client.protocol).toBe('chat');
 
     const replies: string[] = [];
-    client.on('message', (data: Buffer, isBinary: boolean) => replies.push(isBinary ? `binary ${data.toString('hex')}` : `text ${data.toString()}`));
+    client.on('message', (data: Buffer, isBinary: boolean) =>
+      replies.push(isBinary ? `binary ${data.toString('hex')}` : `text ${data.toString()}`),
+    );
     client.send('héllo');
     client.send(Buffer.from([1, 2, 3]));
     client.send(Buffer.alloc(200_000, 7));
@@ -144,7 +155,9 @@ describe('the web-streams adapter example', () => {
     const socket = connect(port, '127.0.0.1');
     cleanups.push(() => socket.destroy());
     await once(socket, 'connect');
-    socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 8\r\n\r\n');
+    socket.write(
+      'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 8\r\n\r\n',
+    );
     const { lines } = await readHead(socket);
     expect(lines[0]).toBe('HTTP/1.1 426 Upgrade Required');
     expect(lines).toContain('Sec-WebSocket-Version: 13');
@@ -156,7 +169,9 @@ describe('docs/adapter-guide.md', () => {
   it('quotes the example verbatim wherever it says it does', () => {
     const guide = readFileSync(new URL('../../../docs/adapter-guide.md', import.meta.url), 'utf8');
     const example = readFileSync(new URL('../examples/web-streams-adapter.ts', import.meta.url), 'utf8');
-    const excerpts = [...guide.matchAll(/<!-- excerpt: examples\/web-streams-adapter\.ts -->\n```ts\n([\s\S]*?)```\n/g)].map((m) => m[1]!);
+    const excerpts = [...guide.matchAll(/<!-- excerpt: examples\/web-streams-adapter\.ts -->\n```ts\n([\s\S]*?)```\n/g)].map(
+      (m) => m[1]!,
+    );
     expect(excerpts.length).toBeGreaterThanOrEqual(6);
     for (const excerpt of excerpts) expect(example, excerpt.split('\n')[0]).toContain(excerpt);
   });

@@ -77,7 +77,15 @@ const UNITS = {
  * value found while opening a connection would surface after the 101 was already sent.
  */
 export function checkLimits(options: LimitOptions): void {
-  for (const name of ['maxMessageSize', 'maxBufferedAmount', 'sendHighWaterMark', 'messageTimeout', 'handshakeTimeout', 'closeTimeout', 'heartbeatInterval'] as const) {
+  for (const name of [
+    'maxMessageSize',
+    'maxBufferedAmount',
+    'sendHighWaterMark',
+    'messageTimeout',
+    'handshakeTimeout',
+    'closeTimeout',
+    'heartbeatInterval',
+  ] as const) {
     const value = options[name];
     if (value !== undefined && !(typeof value === 'number' && value >= 0)) {
       throw new RangeError(`${name} must be a non-negative number of ${UNITS[name]}, got ${String(value)}`);

@@ -50,7 +50,13 @@ export interface HandshakeHost {
   /** Lets 'headers' listeners add to the 101's headers. */
   emitHeaders(headers: [string, string][], request: http.IncomingMessage): void;
   /** Opens the connection over `socket` once the 101 is written; it takes ownership of `extensions`. */
-  open(socket: Duplex, head: Buffer, protocol: string | undefined, extensions: Extension[], extensionsHeader: string | undefined): WebSocketConnection;
+  open(
+    socket: Duplex,
+    head: Buffer,
+    protocol: string | undefined,
+    extensions: Extension[],
+    extensionsHeader: string | undefined,
+  ): WebSocketConnection;
   /** A throwing hook (or a connection that could not be made): the client already got its 500. */
   reportError(error: Error): void;
 }
@@ -59,7 +65,9 @@ export interface HandshakeHost {
 export interface ServerHandshakeConfig {
   negotiators: readonly ServerExtensionNegotiator[];
   selectProtocol: ((offered: readonly string[], request: http.IncomingMessage) => string | undefined) | undefined;
-  authorize: ((request: http.IncomingMessage, info: AuthorizationInfo) => AuthorizationResult | Promise<AuthorizationResult>) | undefined;
+  authorize:
+    | ((request: http.IncomingMessage, info: AuthorizationInfo) => AuthorizationResult | Promise<AuthorizationResult>)
+    | undefined;
   /** Milliseconds an asynchronous `authorize` may take; 0 = unbounded. */
   timeout: number;
 }
@@ -167,7 +175,9 @@ export class ServerHandshake {
   /** Method and header checks, then subprotocol and extension negotiation; answers refusals itself. */
   private negotiate(request: http.IncomingMessage, socket: Duplex): AcceptedUpgrade | undefined {
     if (request.method !== 'GET') {
-      rejectHandshake(socket, 405, `Method ${request.method ?? ''} not allowed: a WebSocket handshake is a GET`, [['Allow', 'GET']]);
+      rejectHandshake(socket, 405, `Method ${request.method ?? ''} not allowed: a WebSocket handshake is a GET`, [
+        ['Allow', 'GET'],
+      ]);
       return undefined;
     }
     let result: ReturnType<typeof upgrade>;
@@ -212,7 +222,12 @@ export class ServerHandshake {
         return;
       }
       if (typeof verdict === 'object' && verdict !== null) {
-        rejectHandshake(socket, verdict.status, verdict.reason ?? http.STATUS_CODES[verdict.status] ?? 'Rejected', verdict.headers ?? []);
+        rejectHandshake(
+          socket,
+          verdict.status,
+          verdict.reason ?? http.STATUS_CODES[verdict.status] ?? 'Rejected',
+          verdict.headers ?? [],
+        );
         return;
       }
       if (socket.destroyed || !socket.writable) return; // timed out or gone during authorize
@@ -264,7 +279,6 @@ function nativeAccept(key: string): string {
 function destroySocket(socket: Duplex): void {
   socket.destroy();
 }
-
 
 /** The `Sec-WebSocket-Extensions` value among the 101's headers (a 'headers' listener may have added it). */
 function extensionsHeaderOf(headers: readonly (readonly [string, string])[]): string | undefined {

@@ -46,6 +46,8 @@ const RECEIVE_SLICE = 4096;
  * generation collection and become old-generation garbage by the hundred MiB. 256 answers stay young.
  */
 const MESSAGES_PER_TURN = 256;
+/** Messages in one read from which the peer's next large read is sliced too (it may start mid-frame). */
+const MANY_MESSAGES = 64;
 
 function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -102,8 +104,10 @@ export class WebSocketConnection
   private unansweredPings = 0;
   /** The rest of a read not yet fed to the codec: reading stopped part-way (see `onData`). */
   private held: Uint8Array | undefined;
-  /** Messages delivered so far (wraps harmlessly): a sliced read counts its own from it. */
+  /** Messages delivered so far (wraps harmlessly): a read counts its own from it. */
   private delivered = 0;
+  /** The last read held many messages: the peer sends small frames, so its next large read goes in slices. */
+  private manySmall = false;
   private corked = false;
   /** Why reading is stopped, if it ever was (see `FlowControl`). */
   private flow: FlowControl | undefined;
@@ -186,11 +190,7 @@ export class WebSocketConnection
    */
   send(data: WebSocketData, callback?: SendCallback): Promise<void>;
   send(data: WebSocketData, options?: SendOptions, callback?: SendCallback): Promise<void>;
-  send(
-    data: WebSocketData,
-    optionsOrCallback?: SendOptions | SendCallback,
-    maybeCallback?: SendCallback,
-  ): Promise<void> {
+  send(data: WebSocketData, optionsOrCallback?: SendOptions | SendCallback, maybeCallback?: SendCallback): Promise<void> {
     let options: SendOptions | undefined;
     let callback: SendCallback | undefined;
     if (typeof optionsOrCallback === 'function') callback = optionsOrCallback;
@@ -304,7 +304,7 @@ export class WebSocketConnection
    * @internal The socket read `chunk`: into the codec, whose events come back through `onEvent`.
    *
    * A large read that may hold many small frames (it starts, at a frame boundary, with a frame of
-   * under 126 bytes) goes in slices. The slicing stops after `MESSAGES_PER_TURN` messages, or where our
+   * under 126 bytes, or the read before it held many messages) goes in slices. The slicing stops after `MESSAGES_PER_TURN` messages, or where our
    * queued output passes `sendHighWaterMark` while the peer is behind on reading it (the kernel refused
    * bytes at the last flush); the rest waits in `held` until the next turn of the event loop or until
    * the output drains. So a read of tiny frames, each answered (an echo), queues a slice's answers, not
@@ -314,8 +314,13 @@ export class WebSocketConnection
   onData(chunk: Uint8Array): void {
     this.alive = true;
     const codec = this.codec;
-    if (chunk.length > RECEIVE_SLICE && (chunk[1]! & 0x7f) < 126 && !codec.receivingMessage) this.receiveSliced(chunk);
-    else codec.receive(chunk);
+    const before = this.delivered;
+    if (chunk.length > RECEIVE_SLICE && (this.manySmall || ((chunk[1]! & 0x7f) < 126 && !codec.receivingMessage))) {
+      this.receiveSliced(chunk);
+    } else {
+      codec.receive(chunk);
+    }
+    this.manySmall = this.held !== undefined || this.delivered - before >= MANY_MESSAGES;
     if (codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming) this.updateFlow();
     // Armed at the first read that leaves a message unfinished, cleared at the read that ends it.
     if (this.messageTimeout > 0 && codec.receivingMessage !== (this.timers?.messageArmed === true)) this.updateMessageTimer();

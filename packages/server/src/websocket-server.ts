@@ -11,7 +11,7 @@ import { defaultMemoryBudget, MemoryBudget, type MemoryReport } from './memory-b
 import { Membership } from './membership.js';
 import { answerPlainRequest } from './plain-http.js';
 import { watchRequestHeads, type RequestWatch } from './request-watch.js';
-import { ServerHandshake, type AuthorizationInfo, type AuthorizationResult, } from './server-handshake.js';
+import { ServerHandshake, type AuthorizationInfo, type AuthorizationResult } from './server-handshake.js';
 import { attachToHttpServer, detachFromHttpServer, pathOf } from './upgrade-router.js';
 import { WebSocketConnection } from './websocket-connection.js';
 
@@ -130,7 +130,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     const handshakeTimeout = options.handshakeTimeout ?? DEFAULTS.handshakeTimeout;
     this.heartbeatGroup = new HeartbeatGroup(options.heartbeatInterval ?? DEFAULTS.heartbeatInterval);
     this.budget = new MemoryBudget(options.memoryBudget ?? defaultMemoryBudget());
-    this.membership = new Membership(options.clientTracking === false ? undefined : this.clients, this.heartbeatGroup, this.budget, false);
+    this.membership = new Membership(
+      options.clientTracking === false ? undefined : this.clients,
+      this.heartbeatGroup,
+      this.budget,
+      false,
+    );
     this.handshake = new ServerHandshake(
       {
         negotiators: [...perMessageDeflateNegotiators(options.perMessageDeflate), ...(options.extensions ?? [])],
@@ -143,7 +148,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
         emitHeaders: (headers, request) => {
           if (this.listenerCount('headers') > 0) this.emit('headers', headers, request);
         },
-        open: (socket, head, protocol, extensions, extensionsHeader) => this.open(socket, head, protocol, extensions, extensionsHeader),
+        open: (socket, head, protocol, extensions, extensionsHeader) =>
+          this.open(socket, head, protocol, extensions, extensionsHeader),
         reportError: (error) => {
           // Only when observed: a throwing hook must cost one handshake, not the process.
           if (this.listenerCount('error') > 0) this.emit('error', error);
@@ -152,15 +158,13 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     );
 
     if (options.port !== undefined) {
-      const server =
-        options.tls !== undefined
-          ? https.createServer({ handshakeTimeout, ...options.tls })
-          : http.createServer();
+      const server = options.tls !== undefined ? https.createServer({ handshakeTimeout, ...options.tls }) : http.createServer();
       this.httpServer = server;
       this.ownsServer = true;
       // Drop clients that trickle their request: the watch runs from TCP (or TLS) accept until the
       // request head is complete, where the handshake timer takes over.
-      this.requestWatch = handshakeTimeout > 0 ? watchRequestHeads(server, options.tls !== undefined, handshakeTimeout) : undefined;
+      this.requestWatch =
+        handshakeTimeout > 0 ? watchRequestHeads(server, options.tls !== undefined, handshakeTimeout) : undefined;
       server.on('request', answerPlainRequest);
       server.on('error', (error) => this.emit('error', error));
       attachToHttpServer(server, this);
@@ -245,20 +249,31 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   }
 
   /** Opens the connection for a completed handshake, with the server's limits, clients set, heartbeat and budget. */
-  private open(socket: Duplex, head: Buffer, protocol: string | undefined, extensions: Extension[], extensionsHeader: string | undefined): WebSocketConnection {
-    return new WebSocketConnection(socket, head, {
-      role: 'server',
-      protocol,
-      extensions,
-      extensionsHeader,
-      maxMessageSize: this.options.maxMessageSize,
-      maxBufferedAmount: this.options.maxBufferedAmount,
-      sendHighWaterMark: this.options.sendHighWaterMark,
-      messageTimeout: this.options.messageTimeout,
-      maxFragments: this.options.maxFragments,
-      closeTimeout: this.options.closeTimeout,
-      autoPong: this.options.autoPong,
-      fragmentSize: this.options.fragmentSize,
-    }, this.membership);
+  private open(
+    socket: Duplex,
+    head: Buffer,
+    protocol: string | undefined,
+    extensions: Extension[],
+    extensionsHeader: string | undefined,
+  ): WebSocketConnection {
+    return new WebSocketConnection(
+      socket,
+      head,
+      {
+        role: 'server',
+        protocol,
+        extensions,
+        extensionsHeader,
+        maxMessageSize: this.options.maxMessageSize,
+        maxBufferedAmount: this.options.maxBufferedAmount,
+        sendHighWaterMark: this.options.sendHighWaterMark,
+        messageTimeout: this.options.messageTimeout,
+        maxFragments: this.options.maxFragments,
+        closeTimeout: this.options.closeTimeout,
+        autoPong: this.options.autoPong,
+        fragmentSize: this.options.fragmentSize,
+      },
+      this.membership,
+    );
   }
 }

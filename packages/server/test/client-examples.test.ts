@@ -40,7 +40,7 @@ function runExample(name: string, url: string): Promise<string[]> {
 }
 
 describe('client examples', { timeout: 30_000 }, () => {
-  it('type-check against the package\'s public types', () => {
+  it("type-check against the package's public types", () => {
     expect(exampleTypeErrors(EXAMPLES)).toEqual([]);
   });
 

@@ -93,12 +93,18 @@ describe('client handshake failures', { timeout: 10_000 }, () => {
     const server = await raw((request) => {
       request.socket.write(switchingProtocols(request, ['Sec-WebSocket-Extensions: permessage-deflate']));
     });
-    await expectFailure(connect(server.url, { perMessageDeflate: false }), 'invalid-extension', /permessage-deflate.*not offered/);
+    await expectFailure(
+      connect(server.url, { perMessageDeflate: false }),
+      'invalid-extension',
+      /permessage-deflate.*not offered/,
+    );
   });
 
   it('rejects a permessage-deflate response with parameters we cannot accept', async () => {
     const server = await raw((request) => {
-      request.socket.write(switchingProtocols(request, ['Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=99']));
+      request.socket.write(
+        switchingProtocols(request, ['Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=99']),
+      );
     });
     await expectFailure(connect(server.url, { perMessageDeflate: true }), 'invalid-extension', /server_max_window_bits/);
   });
@@ -130,11 +136,17 @@ describe('client handshake failures', { timeout: 10_000 }, () => {
     const echo = await startWsEcho();
     peers.push(echo);
     const server = await raw(({ socket }) => {
-      socket.end(`HTTP/1.1 301 Moved Permanently\r\nLocation: http://localhost:${echo.port}/moved?x=1\r\nContent-Length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 301 Moved Permanently\r\nLocation: http://localhost:${echo.port}/moved?x=1\r\nContent-Length: 0\r\n\r\n`,
+      );
     });
     const seen: Record<string, string | undefined>[] = [];
     echo.server.on('headers', (_headers, request) => {
-      seen.push({ url: request.url, authorization: request.headers.authorization, other: request.headers['x-other'] as string | undefined });
+      seen.push({
+        url: request.url,
+        authorization: request.headers.authorization,
+        other: request.headers['x-other'] as string | undefined,
+      });
     });
     const connection = await connect(server.url, {
       maxRedirects: 1,
@@ -194,7 +206,10 @@ describe('client handshake failures', { timeout: 10_000 }, () => {
     const connection = await connect(`${server.url}path?q=1`, {
       protocols: ['v1.chat', 'v2.chat'],
       origin: 'https://example.test',
-      headers: [['X-Custom', 'one'], ['Cookie', 'a=b']],
+      headers: [
+        ['X-Custom', 'one'],
+        ['Cookie', 'a=b'],
+      ],
     });
     expect(connection.protocol).toBe('v2.chat');
     const request = server.requests[0]!;

@@ -12,13 +12,7 @@ import { WebSocketServer as WsServer } from 'ws';
 import { WebSocketServer } from '../src/websocket-server.js';
 import type { WebSocketConnection } from '../src/websocket-connection.js';
 import { connect, WebSocket, WebSocketConnectError } from '../src/client/index.js';
-import {
-  startPythonEcho,
-  startRawServer,
-  startWsEcho,
-  switchingProtocols,
-  type RunningPeer,
-} from './fixtures/client-peers.js';
+import { startPythonEcho, startRawServer, startWsEcho, switchingProtocols, type RunningPeer } from './fixtures/client-peers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -115,7 +109,7 @@ describe('connect() against the ws package', { timeout: 20_000 }, () => {
 });
 
 describe('client frames on the wire', { timeout: 10_000 }, () => {
-  it('masks every frame with a fresh random key and leaves the caller\'s buffer untouched', async () => {
+  it("masks every frame with a fresh random key and leaves the caller's buffer untouched", async () => {
     const frames: { masked: boolean; mask: string; payload: Buffer }[] = [];
     let gotAll: () => void = () => {};
     const all = new Promise<void>((resolve) => (gotAll = resolve));
@@ -194,7 +188,7 @@ describe('against Debian python3-websockets', { timeout: 30_000 }, () => {
     await echoChecks(python.url);
   });
 
-  it('negotiates the subprotocol python supports and reports python\'s close code', async () => {
+  it("negotiates the subprotocol python supports and reports python's close code", async () => {
     const python = track(await startPythonEcho(['chat']));
     const connection = trackConnection(await connect(python.url, { protocols: ['superchat', 'chat'] }));
     expect(connection.protocol).toBe('chat');
@@ -266,7 +260,13 @@ describe('wss', { timeout: 30_000 }, () => {
       algorithm: 'sha256',
       extensions: [
         { name: 'basicConstraints', cA: true },
-        { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
+        {
+          name: 'subjectAltName',
+          altNames: [
+            { type: 2, value: 'localhost' },
+            { type: 7, ip: '127.0.0.1' },
+          ],
+        },
       ],
     });
     const httpsServer = https.createServer({ key: pems.private, cert: pems.cert });
@@ -288,7 +288,7 @@ describe('wss', { timeout: 30_000 }, () => {
     };
   }
 
-  it('connects with the server\'s certificate as `ca`, refuses an unknown certificate, and connects with rejectUnauthorized=false', async () => {
+  it("connects with the server's certificate as `ca`, refuses an unknown certificate, and connects with rejectUnauthorized=false", async () => {
     const tls = track(await startTlsEcho());
     const trusted = trackConnection(await connect(tls.url, { ca: tls.cert }));
     await trusted.send('over tls');
@@ -366,7 +366,9 @@ describe('first frames in the same packet as the 101', { timeout: 10_000 }, () =
     const server = track(
       await startRawServer((request) => {
         // One write: the 101 and an unmasked text frame "early", so Node hands the frame over as `head`.
-        request.socket.write(Buffer.concat([Buffer.from(switchingProtocols(request)), Buffer.from([0x81, 5]), Buffer.from('early')]));
+        request.socket.write(
+          Buffer.concat([Buffer.from(switchingProtocols(request)), Buffer.from([0x81, 5]), Buffer.from('early')]),
+        );
       }),
     );
     const ws = new WebSocket(server.url);

@@ -48,7 +48,7 @@ function undiciAsStandard(log: string[]): string[] {
 }
 
 describe('event script: ours against undici', { timeout: 30_000 }, () => {
-  it('records the same sequence as undici, modulo undici\'s three documented departures from the standard', async () => {
+  it("records the same sequence as undici, modulo undici's three documented departures from the standard", async () => {
     const theirs = await runEventScript(UndiciWebSocket as unknown as ScriptSocketConstructor, echo.url, failUrl);
     const ours = await runEventScript(WebSocket as unknown as ScriptSocketConstructor, echo.url, failUrl);
     expect(ours).toEqual(undiciAsStandard(theirs));
@@ -137,11 +137,13 @@ describe('WHATWG WebSocket details', { timeout: 10_000 }, () => {
     }
     await collected;
     await own.close();
-    expect(seen.sort()).toEqual([
-      [1000, ''],
-      [1000, 'reason only'],
-      [3000, reason123],
-    ].sort());
+    expect(seen.sort()).toEqual(
+      [
+        [1000, ''],
+        [1000, 'reason only'],
+        [3000, reason123],
+      ].sort(),
+    );
   });
 
   it('counts queued bytes in bufferedAmount and drains it to 0', async () => {
@@ -230,7 +232,7 @@ describe('WHATWG WebSocket details', { timeout: 10_000 }, () => {
 });
 
 describe('WHATWG WebSocket state after the server starts closing', { timeout: 10_000 }, () => {
-  it('reports CLOSING once the server\'s close frame arrived, and converts other send() arguments to strings', async () => {
+  it("reports CLOSING once the server's close frame arrived, and converts other send() arguments to strings", async () => {
     const own = await startWsEcho();
     try {
       const ws = new WebSocket(own.url);

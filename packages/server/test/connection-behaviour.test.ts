@@ -17,7 +17,8 @@ describe('connection and server behaviour', { timeout: 15_000 }, () => {
   it('close() refuses codes that may not be sent and reasons over 123 bytes; ping refuses > 125 bytes', () => {
     const [a] = duplexPair();
     const connection = new WebSocketConnection(a, undefined, { role: 'server' });
-    for (const code of [999, 1004, 1005, 1006, 1015, 2000, 5000]) expect(() => connection.close(code), String(code)).toThrow(RangeError);
+    for (const code of [999, 1004, 1005, 1006, 1015, 2000, 5000])
+      expect(() => connection.close(code), String(code)).toThrow(RangeError);
     expect(() => connection.close(1000, 'é'.repeat(62))).toThrow();
     expect(() => connection.ping(new Uint8Array(126))).toThrow(RangeError);
     expect(connection.state).toBe('open');

@@ -22,7 +22,11 @@ async function openClient(port: number, protocols: string[] = []): Promise<WebSo
   });
   const request = http.request({ host: '127.0.0.1', port, path: '/', headers: Object.fromEntries(handshake.headers) });
   request.end();
-  const [response, socket, head] = (await within(once(request, 'upgrade'), 5000, 'upgrade')) as [http.IncomingMessage, Duplex, Buffer];
+  const [response, socket, head] = (await within(once(request, 'upgrade'), 5000, 'upgrade')) as [
+    http.IncomingMessage,
+    Duplex,
+    Buffer,
+  ];
   const accepted = acceptClientHandshake(handshake, response.statusCode ?? 0, response.headers);
   return new WebSocketConnection(socket, head, { role: 'client', protocol: accepted.protocol });
 }
@@ -38,7 +42,12 @@ describe('WebSocketConnection as a client <-> ws server', { timeout: 15_000 }, (
   });
 
   async function start(): Promise<{ port: number; peer: Promise<WsSocket> }> {
-    server = new WsServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false, handleProtocols: (set) => [...set][0] ?? false });
+    server = new WsServer({
+      port: 0,
+      host: '127.0.0.1',
+      perMessageDeflate: false,
+      handleProtocols: (set) => [...set][0] ?? false,
+    });
     await once(server, 'listening');
     const peer = once(server, 'connection').then(([ws]) => ws as WsSocket);
     return { port: (server.address() as AddressInfo).port, peer };
@@ -122,7 +131,6 @@ describe('WebSocketConnection as a client <-> ws server', { timeout: 15_000 }, (
       socket.on('data', () => {});
       socket.on('error', () => {});
       socket.on('end', () => socket.end()); // http.Server sockets are half-open capable: answer our FIN
-
     });
     httpServer.listen(0, '127.0.0.1');
     await once(httpServer, 'listening');

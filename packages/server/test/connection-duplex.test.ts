@@ -107,7 +107,12 @@ describe('fragmentation', () => {
 
 describe('read path', () => {
   it('a message inside one read is delivered as a view of that read (unmasked in place, no copy)', async () => {
-    const socket = new Duplex({ read() {}, write(_c, _e, cb) { cb(); } });
+    const socket = new Duplex({
+      read() {},
+      write(_c, _e, cb) {
+        cb();
+      },
+    });
     const connection = new WebSocketConnection(socket, undefined, { role: 'server' });
     const chunk = Buffer.concat([clientFrame(2, Buffer.alloc(3000, 7)), clientFrame(1, 'second')]);
     const got: Buffer[] = [];

@@ -131,7 +131,9 @@ describe.each(PATHS)('$path', ({ options }) => {
       expect(encoded.data.length).toBeLessThan(sample.length / 10);
       const tail = Buffer.from([0x00, 0x00, 0xff, 0xff]);
       expect(Buffer.from(encoded.data.subarray(-4)).equals(tail)).toBe(false);
-      expect(inflateRawSync(Buffer.concat([encoded.data, tail]), { finishFlush: constants.Z_SYNC_FLUSH }).equals(sample)).toBe(true);
+      expect(inflateRawSync(Buffer.concat([encoded.data, tail]), { finishFlush: constants.Z_SYNC_FLUSH }).equals(sample)).toBe(
+        true,
+      );
       ext.dispose();
     });
 
@@ -150,7 +152,10 @@ describe.each(PATHS)('$path', ({ options }) => {
 
     it('keeps message order in both directions when many are in flight', async () => {
       const sender = serverExtension();
-      const receiver = new PerMessageDeflateClient({ threshold: 0, ...pathOptions }).accept({ name: 'permessage-deflate', params: [] });
+      const receiver = new PerMessageDeflateClient({ threshold: 0, ...pathOptions }).accept({
+        name: 'permessage-deflate',
+        params: [],
+      });
       const messages = Array.from({ length: 50 }, (_, i) => Buffer.from(`message ${i} `.repeat(i * 10 + 1)));
       const encoded = await Promise.all(messages.map((m) => sender.encode(m, false)));
       const decoded = await Promise.all(encoded.map((e) => receiver.decode([e.data], e.rsv1, MiB)));
@@ -160,7 +165,10 @@ describe.each(PATHS)('$path', ({ options }) => {
     });
 
     it('frees zlib memory after each message without context takeover, keeps it with', async () => {
-      const fresh = serverExtension([['server_no_context_takeover', true], ['client_no_context_takeover', true]]);
+      const fresh = serverExtension([
+        ['server_no_context_takeover', true],
+        ['client_no_context_takeover', true],
+      ]);
       const encoded = await fresh.encode(sample, false);
       await fresh.decode([encoded.data], true, MiB);
       expect(fresh.zlibAllocated).toEqual({ deflate: false, inflate: false });
@@ -282,7 +290,11 @@ describe('zlib limiter', () => {
 
   it('frees the slot when a job throws or rejects', async () => {
     const limiter = new ZlibLimiter(1);
-    await expect(limiter.run(() => { throw new Error('sync'); })).rejects.toThrow('sync');
+    await expect(
+      limiter.run(() => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
     await expect(limiter.run(() => Promise.reject(new Error('async')))).rejects.toThrow('async');
     await expect(limiter.run(async () => 1)).resolves.toBe(1);
   });
@@ -339,7 +351,10 @@ describe.each(PATHS)('$path', ({ options }) => {
   describe('shared idle stream pool (no context takeover)', () => {
     it('reuses reset streams across connections: every message inflates on its own', async () => {
       const { idleStreams } = await import('../src/permessage-deflate/stream-pool.js');
-      const noTakeover: Params = [['server_no_context_takeover', true], ['client_no_context_takeover', true]];
+      const noTakeover: Params = [
+        ['server_no_context_takeover', true],
+        ['client_no_context_takeover', true],
+      ];
       const connections = Array.from({ length: 5 }, () => serverExtension(noTakeover));
       const tail = Buffer.from([0x00, 0x00, 0xff, 0xff]);
       for (let round = 0; round < 4; round++) {
@@ -375,7 +390,11 @@ describe.each(PATHS)('$path', ({ options }) => {
 describe('inline zlib (small messages on the calling thread)', () => {
   const KiB = 1024;
   const message = (size: number, seed = 0): Buffer =>
-    Buffer.from(Array.from({ length: size }, (_, i) => `w${(i * 7 + seed) % 13} `).join('').slice(0, size));
+    Buffer.from(
+      Array.from({ length: size }, (_, i) => `w${(i * 7 + seed) % 13} `)
+        .join('')
+        .slice(0, size),
+    );
   const tail = Buffer.from([0x00, 0x00, 0xff, 0xff]);
   /** Bytes from a small LCG: they do not compress. */
   const noise = (size: number, seed: number): Buffer => {

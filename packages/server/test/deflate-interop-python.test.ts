@@ -27,7 +27,11 @@ interface PyDeflate {
 }
 
 /** Starts a Python process running `script` with a JSON argument; resolves with its stdout lines. */
-function python(script: string, arg: unknown, timeoutMs = 15_000): { lines: AsyncIterableIterator<string>; done: Promise<string> } {
+function python(
+  script: string,
+  arg: unknown,
+  timeoutMs = 15_000,
+): { lines: AsyncIterableIterator<string>; done: Promise<string> } {
   const child = spawn(PYTHON, ['-c', script, JSON.stringify(arg)], { stdio: 'pipe' });
   children.push(child);
   let stderr = '';
@@ -90,8 +94,18 @@ asyncio.run(main())
 describe('our server, python3-websockets client', () => {
   const cases: [string, PyDeflate, PerMessageDeflateOptions | undefined, string][] = [
     ['defaults', {}, undefined, 'permessage-deflate'],
-    ['server_no_context_takeover', { server_no_context_takeover: true }, undefined, 'permessage-deflate; server_no_context_takeover'],
-    ['client_no_context_takeover', { client_no_context_takeover: true }, undefined, 'permessage-deflate; client_no_context_takeover'],
+    [
+      'server_no_context_takeover',
+      { server_no_context_takeover: true },
+      undefined,
+      'permessage-deflate; server_no_context_takeover',
+    ],
+    [
+      'client_no_context_takeover',
+      { client_no_context_takeover: true },
+      undefined,
+      'permessage-deflate; client_no_context_takeover',
+    ],
     ['server_max_window_bits=9', { server_max_window_bits: 9 }, undefined, 'permessage-deflate; server_max_window_bits=9'],
     // Node compresses "8" with zlib's 9 (zlib refuses 8 for raw DEFLATE); Python inflates with an 8-bit window.
     ['server_max_window_bits=8', { server_max_window_bits: 8 }, undefined, 'permessage-deflate; server_max_window_bits=8'],
@@ -110,25 +124,38 @@ describe('our server, python3-websockets client', () => {
     ],
     [
       'all four',
-      { server_no_context_takeover: true, client_no_context_takeover: true, server_max_window_bits: 12, client_max_window_bits: 9 },
+      {
+        server_no_context_takeover: true,
+        client_no_context_takeover: true,
+        server_max_window_bits: 12,
+        client_max_window_bits: 9,
+      },
       undefined,
       'permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12; client_max_window_bits=9',
     ],
   ];
-  it.each(cases)('%s', async (_name, pyConfig, ourOptions, expected) => {
-    // The server's perMessageDeflate is left at its default (on) unless the case tunes it.
-    const server = new WebSocketServer({ port: 0, host: '127.0.0.1', ...(ourOptions ? { perMessageDeflate: ourOptions } : {}) });
-    server.on('connection', (conn: WebSocketConnection) => {
-      conn.on('message', (data, isBinary) => conn.send(data, { binary: isBinary }));
-    });
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-    cleanups.push(() => server.close());
-    const { port } = server.httpServer!.address() as AddressInfo;
-    const run = python(CLIENT, [`ws://127.0.0.1:${port}/`, pyConfig]);
-    const out = await run.done;
-    expect(out).toContain(`response:${expected}\n`);
-    expect(out).toContain('echoed:7\n');
-  }, 20_000);
+  it.each(cases)(
+    '%s',
+    async (_name, pyConfig, ourOptions, expected) => {
+      // The server's perMessageDeflate is left at its default (on) unless the case tunes it.
+      const server = new WebSocketServer({
+        port: 0,
+        host: '127.0.0.1',
+        ...(ourOptions ? { perMessageDeflate: ourOptions } : {}),
+      });
+      server.on('connection', (conn: WebSocketConnection) => {
+        conn.on('message', (data, isBinary) => conn.send(data, { binary: isBinary }));
+      });
+      await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+      cleanups.push(() => server.close());
+      const { port } = server.httpServer!.address() as AddressInfo;
+      const run = python(CLIENT, [`ws://127.0.0.1:${port}/`, pyConfig]);
+      const out = await run.done;
+      expect(out).toContain(`response:${expected}\n`);
+      expect(out).toContain('echoed:7\n');
+    },
+    20_000,
+  );
 });
 
 describe('our client, python3-websockets server', () => {
@@ -143,7 +170,12 @@ describe('our client, python3-websockets server', () => {
     ['defaults', {}, undefined, 'permessage-deflate; client_max_window_bits', 'permessage-deflate'],
     [
       'python imposes everything',
-      { server_no_context_takeover: true, client_no_context_takeover: true, server_max_window_bits: 10, client_max_window_bits: 9 },
+      {
+        server_no_context_takeover: true,
+        client_no_context_takeover: true,
+        server_max_window_bits: 10,
+        client_max_window_bits: 9,
+      },
       undefined,
       'permessage-deflate; client_max_window_bits',
       'permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=9',
@@ -156,27 +188,34 @@ describe('our client, python3-websockets server', () => {
       'permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=11; client_max_window_bits=12',
     ],
   ];
-  it.each(cases)('%s', async (_name, pyConfig, ourOptions, offer, response) => {
-    const run = python(ECHO_SERVER, pyConfig);
-    const first = await run.lines.next();
-    const port = Number(first.value);
-    expect(port).toBeGreaterThan(0);
-    const conn = await connect(`ws://127.0.0.1:${port}/`, ourOptions ? { perMessageDeflate: { threshold: 0, ...ourOptions } } : {});
-    cleanups.push(() => conn.terminate());
-    expect(conn.extensions).toBe(response);
-    const received: Buffer[] = [];
-    const done = new Promise<void>((resolve) =>
-      conn.on('message', (data) => {
-        received.push(Buffer.from(data));
-        if (received.length === MESSAGES.length) resolve();
-      }),
-    );
-    for (const m of MESSAGES) conn.send(m);
-    await done;
-    expect(received.map((r) => r.toString('hex'))).toEqual(MESSAGES.map((m) => Buffer.from(m).toString('hex')));
-    conn.close(1000);
-    await new Promise<void>((resolve) => conn.once('close', () => resolve()));
-    const offerLine = await run.lines.next();
-    expect(offerLine.value).toBe(`offer:${offer}`);
-  }, 20_000);
+  it.each(cases)(
+    '%s',
+    async (_name, pyConfig, ourOptions, offer, response) => {
+      const run = python(ECHO_SERVER, pyConfig);
+      const first = await run.lines.next();
+      const port = Number(first.value);
+      expect(port).toBeGreaterThan(0);
+      const conn = await connect(
+        `ws://127.0.0.1:${port}/`,
+        ourOptions ? { perMessageDeflate: { threshold: 0, ...ourOptions } } : {},
+      );
+      cleanups.push(() => conn.terminate());
+      expect(conn.extensions).toBe(response);
+      const received: Buffer[] = [];
+      const done = new Promise<void>((resolve) =>
+        conn.on('message', (data) => {
+          received.push(Buffer.from(data));
+          if (received.length === MESSAGES.length) resolve();
+        }),
+      );
+      for (const m of MESSAGES) conn.send(m);
+      await done;
+      expect(received.map((r) => r.toString('hex'))).toEqual(MESSAGES.map((m) => Buffer.from(m).toString('hex')));
+      conn.close(1000);
+      await new Promise<void>((resolve) => conn.once('close', () => resolve()));
+      const offerLine = await run.lines.next();
+      expect(offerLine.value).toBe(`offer:${offer}`);
+    },
+    20_000,
+  );
 });

@@ -97,13 +97,17 @@ describe('our server, ws client', () => {
       'permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=9',
     ],
   ];
-  it.each(cases)('%s', async (_name, wsOptions, ourOptions, expected) => {
-    const { url } = await ourEchoServer(ourOptions);
-    const { header, bytesRead } = await wsClientRoundTrip(url, wsOptions);
-    expect(header).toBe(expected);
-    // Compressed: the echoes took far fewer bytes than the payloads.
-    expect(bytesRead).toBeLessThan(totalPayload / 4);
-  }, 20_000);
+  it.each(cases)(
+    '%s',
+    async (_name, wsOptions, ourOptions, expected) => {
+      const { url } = await ourEchoServer(ourOptions);
+      const { header, bytesRead } = await wsClientRoundTrip(url, wsOptions);
+      expect(header).toBe(expected);
+      // Compressed: the echoes took far fewer bytes than the payloads.
+      expect(bytesRead).toBeLessThan(totalPayload / 4);
+    },
+    20_000,
+  );
 
   it('declines when ws is told nothing', async () => {
     const { url } = await ourEchoServer();
@@ -200,12 +204,16 @@ describe('our client, ws server', () => {
       'permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=9; client_max_window_bits=10',
     ],
   ];
-  it.each(cases)('%s', async (_name, wsOptions, ourOptions, offer, response) => {
-    const { url, offers } = await wsEchoServer(wsOptions);
-    const { header } = await ourClientRoundTrip(url, ourOptions);
-    expect(offers).toEqual([offer]);
-    expect(header).toBe(response);
-  }, 20_000);
+  it.each(cases)(
+    '%s',
+    async (_name, wsOptions, ourOptions, offer, response) => {
+      const { url, offers } = await wsEchoServer(wsOptions);
+      const { header } = await ourClientRoundTrip(url, ourOptions);
+      expect(offers).toEqual([offer]);
+      expect(header).toBe(response);
+    },
+    20_000,
+  );
 });
 
 /** A small seeded generator so a failing sequence can be replayed. */
@@ -232,46 +240,57 @@ function randomMessages(seed: number, count: number): { data: string | Buffer; b
       return { data: text, binary: false };
     }
     const noisy = random() < 0.5;
-    return { data: Buffer.from(Array.from({ length: size }, (_, i) => (noisy ? Math.floor(random() * 256) : i % 7))), binary: true };
+    return {
+      data: Buffer.from(Array.from({ length: size }, (_, i) => (noisy ? Math.floor(random() * 256) : i % 7))),
+      binary: true,
+    };
   });
 }
 
 describe('long random sequences with context takeover (window state must stay in step)', () => {
-  it.each([1, 2, 3])('seed %i: ws client -> our server -> ws client, 150 messages', async (seed) => {
-    const messages = randomMessages(seed, 150);
-    const { url } = await ourEchoServer({ threshold: seed * 50 });
-    const client = new WebSocket(url, { perMessageDeflate: { threshold: 0 } });
-    cleanups.push(() => client.terminate());
-    await new Promise<void>((resolve, reject) => {
-      client.once('open', () => resolve());
-      client.once('error', reject);
-    });
-    const received: Buffer[] = [];
-    const done = new Promise<void>((resolve) =>
-      client.on('message', (data) => {
-        received.push(data as Buffer);
-        if (received.length === messages.length) resolve();
-      }),
-    );
-    for (const m of messages) client.send(m.data, { binary: m.binary });
-    await done;
-    expect(received.map((r) => r.toString('hex'))).toEqual(messages.map((m) => Buffer.from(m.data).toString('hex')));
-  }, 30_000);
+  it.each([1, 2, 3])(
+    'seed %i: ws client -> our server -> ws client, 150 messages',
+    async (seed) => {
+      const messages = randomMessages(seed, 150);
+      const { url } = await ourEchoServer({ threshold: seed * 50 });
+      const client = new WebSocket(url, { perMessageDeflate: { threshold: 0 } });
+      cleanups.push(() => client.terminate());
+      await new Promise<void>((resolve, reject) => {
+        client.once('open', () => resolve());
+        client.once('error', reject);
+      });
+      const received: Buffer[] = [];
+      const done = new Promise<void>((resolve) =>
+        client.on('message', (data) => {
+          received.push(data as Buffer);
+          if (received.length === messages.length) resolve();
+        }),
+      );
+      for (const m of messages) client.send(m.data, { binary: m.binary });
+      await done;
+      expect(received.map((r) => r.toString('hex'))).toEqual(messages.map((m) => Buffer.from(m.data).toString('hex')));
+    },
+    30_000,
+  );
 
-  it.each([4, 5])('seed %i: our client -> ws server -> our client, 150 messages', async (seed) => {
-    const messages = randomMessages(seed, 150);
-    const { url } = await wsEchoServer({});
-    const conn = await connect(url, { perMessageDeflate: { threshold: seed * 20 } });
-    cleanups.push(() => conn.terminate());
-    const received: Buffer[] = [];
-    const done = new Promise<void>((resolve) =>
-      conn.on('message', (data) => {
-        received.push(Buffer.from(data));
-        if (received.length === messages.length) resolve();
-      }),
-    );
-    for (const m of messages) conn.send(m.data, { binary: m.binary });
-    await done;
-    expect(received.map((r) => r.toString('hex'))).toEqual(messages.map((m) => Buffer.from(m.data).toString('hex')));
-  }, 30_000);
+  it.each([4, 5])(
+    'seed %i: our client -> ws server -> our client, 150 messages',
+    async (seed) => {
+      const messages = randomMessages(seed, 150);
+      const { url } = await wsEchoServer({});
+      const conn = await connect(url, { perMessageDeflate: { threshold: seed * 20 } });
+      cleanups.push(() => conn.terminate());
+      const received: Buffer[] = [];
+      const done = new Promise<void>((resolve) =>
+        conn.on('message', (data) => {
+          received.push(Buffer.from(data));
+          if (received.length === messages.length) resolve();
+        }),
+      );
+      for (const m of messages) conn.send(m.data, { binary: m.binary });
+      await done;
+      expect(received.map((r) => r.toString('hex'))).toEqual(messages.map((m) => Buffer.from(m.data).toString('hex')));
+    },
+    30_000,
+  );
 });

@@ -48,8 +48,20 @@ describe('parameter parsing (RFC 7692 7.1)', () => {
     [[['server_no_context_takeover', 'yes']], 'takes no value'],
     [[['client_no_context_takeover', '1']], 'takes no value'],
     [[['x_custom', true]], 'unknown parameter x_custom'],
-    [[['server_no_context_takeover', true], ['server_no_context_takeover', true]], 'duplicated parameter'],
-    [[['client_max_window_bits', true], ['client_max_window_bits', '10']], 'duplicated parameter'],
+    [
+      [
+        ['server_no_context_takeover', true],
+        ['server_no_context_takeover', true],
+      ],
+      'duplicated parameter',
+    ],
+    [
+      [
+        ['client_max_window_bits', true],
+        ['client_max_window_bits', '10'],
+      ],
+      'duplicated parameter',
+    ],
   ])('rejects %j', (params, reason) => {
     const result = parseDeflateParams(params, 'offer');
     expect(result.ok).toBe(false);
@@ -72,7 +84,14 @@ describe('server negotiation', () => {
   });
 
   it('echoes no-context-takeover requests', () => {
-    expect(serverAccept([[['server_no_context_takeover', true], ['client_no_context_takeover', true]]])).toEqual([
+    expect(
+      serverAccept([
+        [
+          ['server_no_context_takeover', true],
+          ['client_no_context_takeover', true],
+        ],
+      ]),
+    ).toEqual([
       ['server_no_context_takeover', true],
       ['client_no_context_takeover', true],
     ]);
@@ -118,7 +137,10 @@ describe('server negotiation', () => {
       serverAccept([
         [['server_max_window_bits', '20']],
         [['mystery', true]],
-        [['client_no_context_takeover', true], ['client_no_context_takeover', true]],
+        [
+          ['client_no_context_takeover', true],
+          ['client_no_context_takeover', true],
+        ],
         [['server_no_context_takeover', true]],
         [],
       ]),
@@ -154,7 +176,8 @@ describe('server negotiation', () => {
 });
 
 describe('server negotiation with shared offers', () => {
-  const frozen = (params: Params) => Object.freeze({ name: 'permessage-deflate', params: Object.freeze(params.map((p) => Object.freeze(p))) as Params });
+  const frozen = (params: Params) =>
+    Object.freeze({ name: 'permessage-deflate', params: Object.freeze(params.map((p) => Object.freeze(p))) as Params });
 
   it('decides once per frozen offer: the same frozen response, a new extension per connection', () => {
     const server = new PerMessageDeflateServer();
@@ -195,9 +218,7 @@ describe('client negotiation', () => {
     return extension.agreed;
   };
   const fails = (params: Params, options?: PerMessageDeflateOptions) =>
-    expect(() => new PerMessageDeflateClient(options).accept(offer(params))).toThrow(
-      /unacceptable permessage-deflate response/,
-    );
+    expect(() => new PerMessageDeflateClient(options).accept(offer(params))).toThrow(/unacceptable permessage-deflate response/);
 
   it('offers what browsers offer by default', () => {
     expect(new PerMessageDeflateClient().offer()).toEqual([offer([['client_max_window_bits', true]])]);
@@ -245,7 +266,10 @@ describe('client negotiation', () => {
   it('fails invalid responses (section 5: the client must fail the connection)', () => {
     fails([['client_max_window_bits', true]]);
     fails([['server_max_window_bits', '16']]);
-    fails([['server_no_context_takeover', true], ['server_no_context_takeover', true]]);
+    fails([
+      ['server_no_context_takeover', true],
+      ['server_no_context_takeover', true],
+    ]);
     fails([['unknown', true]]);
     fails([['client_no_context_takeover', 'x']]);
   });

@@ -7,7 +7,13 @@ import { connect as netConnect, createServer as createNetServer, type AddressInf
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer as WsServer } from 'ws';
-import { PerMessageDeflateServer, WebSocketServer, ZlibLimiter, type WebSocketConnection, type WebSocketServerOptions } from '../src/index.js';
+import {
+  PerMessageDeflateServer,
+  WebSocketServer,
+  ZlibLimiter,
+  type WebSocketConnection,
+  type WebSocketServerOptions,
+} from '../src/index.js';
 import { connect, WebSocketConnectError } from '../src/client/index.js';
 import type { PerMessageDeflateOptions } from '../src/permessage-deflate/index.js';
 
@@ -41,8 +47,7 @@ function bomb(): Buffer {
 function clientFrame(opcode: number, payload: Buffer, rsv1: boolean): Buffer {
   const mask = randomBytes(4);
   const length = payload.length;
-  const header =
-    length < 126 ? Buffer.alloc(2) : length < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
+  const header = length < 126 ? Buffer.alloc(2) : length < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
   header[0] = 0x80 | (rsv1 ? 0x40 : 0) | opcode;
   if (length < 126) header[1] = 0x80 | length;
   else if (length < 65536) {
@@ -261,8 +266,7 @@ function readBytes(socket: Socket, initial: Buffer, count: number): Promise<Buff
 }
 
 describe('negotiation through real headers', () => {
-  const extensionsOf = (response: string) =>
-    /^sec-websocket-extensions: (.*)$/im.exec(response)?.[1]?.trim();
+  const extensionsOf = (response: string) => /^sec-websocket-extensions: (.*)$/im.exec(response)?.[1]?.trim();
 
   it('several offers in one header and over repeated headers: the first acceptable wins', async () => {
     const { port } = await echoServer();
@@ -301,7 +305,10 @@ describe('RSV1 on the wire', () => {
   it('RSV1 on a continuation frame fails the connection with 1002', async () => {
     const { port } = await echoServer();
     const { socket, rest } = await rawUpgrade(port);
-    const compressed = deflateRawSync(Buffer.from('Hello, Hello, Hello'), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    const compressed = deflateRawSync(Buffer.from('Hello, Hello, Hello'), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(
+      0,
+      -4,
+    );
     const first = clientFrame(0x1, compressed.subarray(0, 4), true);
     first[0] = 0x40 | 0x1; // RSV1, text, FIN clear
     const second = clientFrame(0x0, compressed.subarray(4), true); // continuation with RSV1: not allowed
@@ -371,23 +378,31 @@ describe('our client fails a response it cannot accept (RFC 7692 section 5)', ()
     ['permessage-deflate; server_no_context_takeover; server_no_context_takeover', undefined, /duplicated parameter/],
     ['permessage-deflate; client_max_window_bits', undefined, /client_max_window_bits needs a value in a response/],
     ['permessage-deflate; server_max_window_bits=7', undefined, /server_max_window_bits needs a value from 8 to 15/],
-    ['permessage-deflate; client_max_window_bits=10', { clientMaxWindowBits: 'refuse' }, /client_max_window_bits was not offered/],
+    [
+      'permessage-deflate; client_max_window_bits=10',
+      { clientMaxWindowBits: 'refuse' },
+      /client_max_window_bits was not offered/,
+    ],
     ['permessage-deflate; server_max_window_bits=12', { serverMaxWindowBits: 10 }, /exceeds the offered 10/],
     ['permessage-deflate', { serverNoContextTakeover: 'request' }, /server_no_context_takeover was requested but not accepted/],
-  ])('%s (options %j)', async (header, options, reason) => {
-    const url = await answeringServer(header);
-    const attempt = connect(url, { handshakeTimeout: 5000, ...(options ? { perMessageDeflate: options } : {}) });
-    const error = await attempt.then(
-      (conn) => {
-        conn.terminate();
-        return undefined;
-      },
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(WebSocketConnectError);
-    expect((error as WebSocketConnectError).kind).toBe('invalid-extension');
-    expect((error as Error).message).toMatch(reason);
-  }, 10_000);
+  ])(
+    '%s (options %j)',
+    async (header, options, reason) => {
+      const url = await answeringServer(header);
+      const attempt = connect(url, { handshakeTimeout: 5000, ...(options ? { perMessageDeflate: options } : {}) });
+      const error = await attempt.then(
+        (conn) => {
+          conn.terminate();
+          return undefined;
+        },
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(WebSocketConnectError);
+      expect((error as WebSocketConnectError).kind).toBe('invalid-extension');
+      expect((error as Error).message).toMatch(reason);
+    },
+    10_000,
+  );
 
   it('accepts the smallest windows and both no-context-takeover flags', async () => {
     const header =

@@ -84,7 +84,10 @@ describe('echo server', { timeout: 20_000 }, () => {
     bin = await startBin('echo', ['--port', '0']);
     const client = new WebSocket(`${bin.url}/reject`);
     client.on('error', () => {});
-    const [, response] = (await within(once(client, 'unexpected-response'), 5000, 'refusal')) as [unknown, { statusCode: number }];
+    const [, response] = (await within(once(client, 'unexpected-response'), 5000, 'refusal')) as [
+      unknown,
+      { statusCode: number },
+    ];
     expect(response.statusCode).toBe(403);
     client.terminate();
   });
@@ -125,7 +128,10 @@ describe('echo server', { timeout: 20_000 }, () => {
   it('rejects unknown flags with status 2', () => {
     let status = 0;
     try {
-      execFileSync(process.execPath, [new URL('../dist/bin/echo.js', import.meta.url).pathname, '--bogus'], { stdio: 'pipe', timeout: 5000 });
+      execFileSync(process.execPath, [new URL('../dist/bin/echo.js', import.meta.url).pathname, '--bogus'], {
+        stdio: 'pipe',
+        timeout: 5000,
+      });
     } catch (error) {
       status = (error as { status: number }).status;
     }

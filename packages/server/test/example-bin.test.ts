@@ -31,10 +31,20 @@ describe('example server (the seed)', { timeout: 20_000 }, () => {
     await within(once(client, 'open'), 5000, 'open');
     for (const m of ['hello', 'héllo wörld ✓', '']) client.send(m);
     while (received.length < 4) await new Promise((r) => setTimeout(r, 10));
-    expect(received).toEqual(['Welcome to my websocket!', 'Thanks, I got [hello]', 'Thanks, I got [héllo wörld ✓]', 'Thanks, I got []']);
+    expect(received).toEqual([
+      'Welcome to my websocket!',
+      'Thanks, I got [hello]',
+      'Thanks, I got [héllo wörld ✓]',
+      'Thanks, I got []',
+    ]);
     client.close(1000);
     await bin.waitForLine('Connection closed');
-    expect(bin.lines.slice(1)).toEqual(['Received message: hello', 'Received message: héllo wörld ✓', 'Received message: ', 'Connection closed']);
+    expect(bin.lines.slice(1)).toEqual([
+      'Received message: hello',
+      'Received message: héllo wörld ✓',
+      'Received message: ',
+      'Connection closed',
+    ]);
   });
 
   it('answers 400 to a plain GET, 405 to POST (with or without Upgrade), 400/426 to bad upgrades', async () => {

@@ -43,7 +43,11 @@ describe('WebSocketServer API', { timeout: 15_000 }, () => {
     chat.on('connection', (c) => void c.send('chat'));
     feed.on('connection', (c) => void c.send('feed'));
     const port = await listen(httpServer);
-    cleanups.push(() => new Promise((r) => httpServer.close(r)), () => chat.close(), () => feed.close());
+    cleanups.push(
+      () => new Promise((r) => httpServer.close(r)),
+      () => chat.close(),
+      () => feed.close(),
+    );
 
     expect(await firstMessage(`ws://127.0.0.1:${port}/chat`)).toBe('chat');
     expect(await firstMessage(`ws://127.0.0.1:${port}/feed?x=1`)).toBe('feed');
@@ -63,7 +67,10 @@ describe('WebSocketServer API', { timeout: 15_000 }, () => {
       });
     });
     const port = await listen(httpServer);
-    cleanups.push(() => new Promise((r) => httpServer.close(r)), () => wss.close());
+    cleanups.push(
+      () => new Promise((r) => httpServer.close(r)),
+      () => wss.close(),
+    );
     expect(await firstMessage(`ws://127.0.0.1:${port}/room/7`)).toBe('hello /room/7');
     expect(wss.clients.size).toBe(1);
   });
@@ -88,7 +95,10 @@ describe('WebSocketServer API', { timeout: 15_000 }, () => {
     expect(noToken.body).toContain('token required');
     noToken.socket.destroy();
 
-    const badOrigin = await rawRequest(port, upgradeRequest(port, { Authorization: 'Bearer good', Origin: 'https://evil.example' }));
+    const badOrigin = await rawRequest(
+      port,
+      upgradeRequest(port, { Authorization: 'Bearer good', Origin: 'https://evil.example' }),
+    );
     expect(badOrigin.status).toBe(403);
     badOrigin.socket.destroy();
 

@@ -96,7 +96,9 @@ describe('bad input', { timeout: 20_000 }, () => {
     const socket = net.connect(started.port, '127.0.0.1');
     socket.on('error', () => {});
     await once(socket, 'connect');
-    socket.write(Buffer.concat([Buffer.from(upgradeRequest(started.port)), clientFrame(1, 'in head 1'), clientFrame(1, 'in head 2')]));
+    socket.write(
+      Buffer.concat([Buffer.from(upgradeRequest(started.port)), clientFrame(1, 'in head 1'), clientFrame(1, 'in head 2')]),
+    );
     await new Promise((r) => setTimeout(r, 50));
     socket.write(clientFrame(1, 'later'));
     while (got.length < 3) await new Promise((r) => setTimeout(r, 10));
@@ -142,7 +144,10 @@ describe('bad input', { timeout: 20_000 }, () => {
   });
 
   it('invalid UTF-8 split across fragments fails with 1007', async () => {
-    const outcome = await failureOf([clientFrame(1, Buffer.from([0x61, 0xf0, 0x9f]), { fin: false }), clientFrame(0, Buffer.from([0x41]))]);
+    const outcome = await failureOf([
+      clientFrame(1, Buffer.from([0x61, 0xf0, 0x9f]), { fin: false }),
+      clientFrame(0, Buffer.from([0x41])),
+    ]);
     expect(outcome.closeCode).toBe(1007);
   });
 
@@ -152,7 +157,9 @@ describe('bad input', { timeout: 20_000 }, () => {
   });
 
   it('fragments adding up to more than maxMessageSize fail with 1009', async () => {
-    const outcome = await failureOf([clientFrame(2, Buffer.alloc(600), { fin: false }), clientFrame(0, Buffer.alloc(600))], { maxMessageSize: 1024 });
+    const outcome = await failureOf([clientFrame(2, Buffer.alloc(600), { fin: false }), clientFrame(0, Buffer.alloc(600))], {
+      maxMessageSize: 1024,
+    });
     expect(outcome.closeCode).toBe(1009);
   });
 

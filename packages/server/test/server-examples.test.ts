@@ -63,7 +63,10 @@ describe('server examples', { timeout: 30_000 }, () => {
     const noToken = await rawRequest(port, upgradeRequest(port, {}, 'GET', '/chat'));
     expect(noToken.status).toBe(401);
     noToken.socket.destroy();
-    const badOrigin = await rawRequest(port, upgradeRequest(port, { Origin: 'https://evil.example' }, 'GET', '/chat?token=secret'));
+    const badOrigin = await rawRequest(
+      port,
+      upgradeRequest(port, { Origin: 'https://evil.example' }, 'GET', '/chat?token=secret'),
+    );
     expect(badOrigin.status).toBe(403);
     badOrigin.socket.destroy();
 

@@ -44,7 +44,10 @@ function burstOf(frame: Buffer, count = 4096): Buffer {
 }
 
 /** Largest `memory.outgoing` and `memory.used` seen while `run` runs, sampled every 5 ms. */
-async function peakMemory<T>(wss: WebSocketServer, run: () => Promise<T>): Promise<{ result: T; outgoing: number; used: number }> {
+async function peakMemory<T>(
+  wss: WebSocketServer,
+  run: () => Promise<T>,
+): Promise<{ result: T; outgoing: number; used: number }> {
   let outgoing = 0;
   let used = 0;
   const timer = setInterval(() => {
@@ -94,9 +97,10 @@ describe('floods and the memory budget', { timeout: 45_000 }, () => {
     const { result: sent, outgoing } = await peakMemory(wss, () => flood(socket, burstOf(empty), 200 * MiB));
     // The server stopped reading long before the attacker stopped writing.
     expect(received).toBeLessThan(sent / empty.length);
-    // Queued output never passed the mark plus what one read (64 KiB of 6-byte frames) makes.
+    // Queued output never passed the mark by more than what a few 4 KiB slices of 6-byte frames make
+    // (a whole 64 KiB read of them would be about 8 MiB of queued answers).
     expect(outgoing).toBeGreaterThan(0);
-    expect(outgoing).toBeLessThan(256 * KiB + 8 * MiB);
+    expect(outgoing).toBeLessThan(256 * KiB + 2 * MiB);
     const [code] = await within(closed, 15_000, 'heartbeat termination');
     expect(code).toBe(1006);
     expect(errors.some((e) => e instanceof ConnectionError && e.code === 'ERR_HEARTBEAT_TIMEOUT')).toBe(true);
@@ -305,7 +309,15 @@ describe('floods and the memory budget', { timeout: 45_000 }, () => {
     expect(() => new WebSocketServer({ noServer: true, messageTimeout: -5 })).toThrow(/messageTimeout/);
     expect(() => new WebSocketServer({ noServer: true, maxFragments: 0.5 })).toThrow(/maxFragments/);
     const server = new WebSocketServer({ noServer: true });
-    expect(server.memory).toEqual({ budget: expect.any(Number), used: 0, outgoing: 0, incoming: 0, connections: 0, paused: 0, closed: 0 });
+    expect(server.memory).toEqual({
+      budget: expect.any(Number),
+      used: 0,
+      outgoing: 0,
+      incoming: 0,
+      connections: 0,
+      paused: 0,
+      closed: 0,
+    });
     expect(server.memory.budget).toBeGreaterThan(64 * MiB);
   });
 });

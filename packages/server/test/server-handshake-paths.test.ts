@@ -29,7 +29,10 @@ describe('server handshake paths', { timeout: 20_000 }, () => {
     expect(plain.status).toBe(400);
     expect(plain.body).toMatch(/^Not a WebSocket handshake/);
     plain.socket.destroy();
-    const noHost = await rawRequest(port, upgradeRequest(port, { Host: undefined }).replace(/^GET \/ HTTP\/1\.1/, 'GET / HTTP/1.0'));
+    const noHost = await rawRequest(
+      port,
+      upgradeRequest(port, { Host: undefined }).replace(/^GET \/ HTTP\/1\.1/, 'GET / HTTP/1.0'),
+    );
     expect(noHost.status).toBe(400);
     expect(noHost.body).toMatch(/Host/);
     noHost.socket.destroy();
@@ -150,7 +153,11 @@ describe('server handshake paths', { timeout: 20_000 }, () => {
     const sink = new PassThrough();
     let written = '';
     sink.on('data', (chunk: Buffer) => (written += chunk.toString('latin1')));
-    writeHttpResponse(sink, 101, [['Upgrade', 'websocket'], ['Connection', 'Upgrade'], ['X-A', 'b']]);
+    writeHttpResponse(sink, 101, [
+      ['Upgrade', 'websocket'],
+      ['Connection', 'Upgrade'],
+      ['X-A', 'b'],
+    ]);
     sink.read();
     expect(written).toBe('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-A: b\r\n\r\n');
     expect(() => writeHttpResponse(sink, 101, [['X-Bad', 'a\r\nSet-Cookie: x=1']])).toThrow(TypeError);

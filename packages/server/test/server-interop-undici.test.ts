@@ -78,7 +78,9 @@ describe('server <-> undici WebSocket', { timeout: 15_000 }, () => {
   it("Node 20's own global WebSocket (--experimental-websocket) echoes text and binary and closes cleanly", async () => {
     const started = await startEcho({ selectProtocol: (offered) => offered[0] });
     wss = started.wss;
-    const closed = once(wss, 'connection').then(([c]) => new Promise<unknown[]>((r) => (c as WebSocketConnection).once('close', (...a) => r(a))));
+    const closed = once(wss, 'connection').then(
+      ([c]) => new Promise<unknown[]>((r) => (c as WebSocketConnection).once('close', (...a) => r(a))),
+    );
     const script = `
       const ws = new WebSocket(process.argv[1], ['node.v1']);
       ws.binaryType = 'arraybuffer';
@@ -91,8 +93,11 @@ describe('server <-> undici WebSocket', { timeout: 15_000 }, () => {
       ws.onclose = (e) => { out.push('close ' + e.code + ' ' + e.reason + ' ' + e.wasClean); console.log(JSON.stringify(out)); };
     `;
     const stdout = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, ['--experimental-websocket', '--no-warnings', '-e', script, started.url], { timeout: 10_000 }, (error, out) =>
-        error ? reject(error) : resolve(out),
+      execFile(
+        process.execPath,
+        ['--experimental-websocket', '--no-warnings', '-e', script, started.url],
+        { timeout: 10_000 },
+        (error, out) => (error ? reject(error) : resolve(out)),
       ),
     );
     // The initiator's close event shows the reply, which carries the code but not the reason.

@@ -53,7 +53,9 @@ describe('server <-> ws client', { timeout: 15_000 }, () => {
   it('client -> server: text, binary and a fragmented message arrive whole with their type', async () => {
     const { client, server } = await pair();
     const received: { data: string; isBinary: boolean }[] = [];
-    server.on('message', (data, isBinary) => received.push({ data: isBinary ? data.toString('hex') : data.toString(), isBinary }));
+    server.on('message', (data, isBinary) =>
+      received.push({ data: isBinary ? data.toString('hex') : data.toString(), isBinary }),
+    );
     client.send('grüße');
     client.send(Buffer.from([9, 8, 7]));
     client.send('part one, ', { fin: false });
@@ -157,7 +159,10 @@ describe('server <-> ws client', { timeout: 15_000 }, () => {
   });
 
   it('subprotocol: the server picks one of the offered, both sides agree', async () => {
-    const { client, server } = await pair({ selectProtocol: (offered) => offered.find((p) => p === 'chat.v1') }, ['chat.v2', 'chat.v1']);
+    const { client, server } = await pair({ selectProtocol: (offered) => offered.find((p) => p === 'chat.v1') }, [
+      'chat.v2',
+      'chat.v1',
+    ]);
     expect(client.protocol).toBe('chat.v1');
     expect(server.protocol).toBe('chat.v1');
   });

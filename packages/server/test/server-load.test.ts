@@ -19,7 +19,9 @@ describe('load', () => {
     await wss?.close();
   });
 
-  it(`${CONNECTIONS} concurrent connections each echo ${MESSAGES} messages, in order, none lost`, { timeout: 90_000 }, async () => {
+  it(`${CONNECTIONS} concurrent connections each echo ${MESSAGES} messages, in order, none lost`, {
+    timeout: 90_000,
+  }, async () => {
     const started = await startEcho();
     wss = started.wss;
     // Open in batches so the listen backlog never overflows (a refused SYN would be a test artefact).

@@ -11,7 +11,12 @@ describe('README', () => {
 
   it('quotes the seed example and every server example', () => {
     expect(quotes.map((q) => q[1])).toEqual(
-      expect.arrayContaining(['src/bin/example.ts', 'examples/server-echo.ts', 'examples/server-attach.ts', 'examples/server-no-server.ts']),
+      expect.arrayContaining([
+        'src/bin/example.ts',
+        'examples/server-echo.ts',
+        'examples/server-attach.ts',
+        'examples/server-no-server.ts',
+      ]),
     );
   });
 
@@ -25,6 +30,7 @@ describe('README', () => {
     for (const name of ['is_websocket_upgrade', 'upgrade headers', 'handle_server', 'send (Some m)', 'send None']) {
       expect(readme).toContain(`\`${name}`);
     }
-    for (const section of ['## Client', '## permessage-deflate', '## Limits and safe defaults']) expect(readme).toContain(`\n${section}\n`);
+    for (const section of ['## Client', '## permessage-deflate', '## Limits and safe defaults'])
+      expect(readme).toContain(`\n${section}\n`);
   });
 });

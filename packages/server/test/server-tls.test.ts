@@ -27,7 +27,10 @@ describe('wss', { timeout: 20_000 }, () => {
     wss.on('connection', (c) => c.on('message', (data, isBinary) => void c.send(data, { binary: isBinary })));
     httpsServer.listen(0, '127.0.0.1');
     await once(httpsServer, 'listening');
-    cleanups.push(() => new Promise((r) => httpsServer.close(r)), () => wss.close());
+    cleanups.push(
+      () => new Promise((r) => httpsServer.close(r)),
+      () => wss.close(),
+    );
     const port = (httpsServer.address() as AddressInfo).port;
 
     const accepted = once(wss, 'connection') as Promise<[WebSocketConnection]>;
@@ -67,7 +70,12 @@ asyncio.run(main())
   });
 
   it('own TLS listener: a client that never finishes the TLS handshake is dropped after handshakeTimeout', async () => {
-    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', tls: { cert: pems.cert, key: pems.key }, handshakeTimeout: 300 });
+    const wss = new WebSocketServer({
+      port: 0,
+      host: '127.0.0.1',
+      tls: { cert: pems.cert, key: pems.key },
+      handshakeTimeout: 300,
+    });
     await once(wss, 'listening');
     cleanups.push(() => wss.close());
     const socket = net.connect(wss.port!, '127.0.0.1');

@@ -55,7 +55,10 @@ export function wsDecoder(chunks: readonly Buffer[]): Contender & { received: ()
 }
 
 /** Our decoding path: bytes into a server-role Connection, message events out. */
-export function ourDecoder(protocol: Pick<OurProtocol, 'Connection'>, chunks: readonly Buffer[]): Contender & { received: () => number } {
+export function ourDecoder(
+  protocol: Pick<OurProtocol, 'Connection'>,
+  chunks: readonly Buffer[],
+): Contender & { received: () => number } {
   let received = 0;
   let failure: Error | undefined;
   const conn = new protocol.Connection({
@@ -147,16 +150,24 @@ function throughputRow(section: string, size: number, perSecond: Record<string, 
 export function runFrameBenches(protocol: Partial<OurProtocol>, options: FrameBenchOptions): Row[] {
   const rows: Row[] = [];
   const placeholder = protocol.Connection === undefined;
-  const measureOptions = (units: number): MeasureOptions => ({ rounds: options.rounds, roundMs: options.roundMs, unitsPerIteration: units });
+  const measureOptions = (units: number): MeasureOptions => ({
+    rounds: options.rounds,
+    roundMs: options.roundMs,
+    unitsPerIteration: units,
+  });
   for (const size of options.sizes) {
     const { chunks, messages } = decodeInput(size);
     const theirs = wsDecoder(chunks);
-    const ours = protocol.Connection ? ourDecoder({ Connection: protocol.Connection }, chunks) : { ...wsDecoder(chunks), id: 'ours' };
+    const ours = protocol.Connection
+      ? ourDecoder({ Connection: protocol.Connection }, chunks)
+      : { ...wsDecoder(chunks), id: 'ours' };
     // One untimed pass each proves both decoders deliver every payload byte before anything is timed.
     ours.run(1);
     theirs.run(1);
     if (ours.received() !== theirs.received() || theirs.received() !== size * messages) {
-      throw new Error(`decode ${formatSize(size)}: decoders disagree (ours ${ours.received()}, ws ${theirs.received()}, expected ${size * messages})`);
+      throw new Error(
+        `decode ${formatSize(size)}: decoders disagree (ours ${ours.received()}, ws ${theirs.received()}, expected ${size * messages})`,
+      );
     }
     const result = measure([ours, theirs], measureOptions(size * messages));
     rows.push(throughputRow('codec: frame decode (server, masked input in 64 KiB reads)', size, result, placeholder));
@@ -165,7 +176,9 @@ export function runFrameBenches(protocol: Partial<OurProtocol>, options: FrameBe
     for (const size of options.sizes) {
       const payload = asciiPayload(size);
       const theirs = wsEncoder(payload, masked);
-      const ours = protocol.Connection ? ourEncoder({ Connection: protocol.Connection }, payload, masked) : { ...wsEncoder(payload, masked), id: 'ours' };
+      const ours = protocol.Connection
+        ? ourEncoder({ Connection: protocol.Connection }, payload, masked)
+        : { ...wsEncoder(payload, masked), id: 'ours' };
       const result = measure([ours, theirs], measureOptions(size));
       const section = masked ? 'codec: frame encode (client, masked copy)' : 'codec: frame encode (server, unmasked)';
       rows.push(throughputRow(section, size, result, placeholder));

@@ -76,7 +76,16 @@ export function runMaskBenches(protocol: Partial<OurProtocol>, options: MaskBenc
     const result = measure(contenders, { rounds: options.rounds, roundMs: options.roundMs, unitsPerIteration: size });
     const { values, samples } = scaledRates(result, 1e9);
     rows.push(
-      makeRow({ section: 'codec: unmask (payload at its real, unaligned offset)', case: formatSize(size), metric: 'GB/s', better: 'higher', bar: 'bufferutil', values, samples, placeholder: !ourMask }),
+      makeRow({
+        section: 'codec: unmask (payload at its real, unaligned offset)',
+        case: formatSize(size),
+        metric: 'GB/s',
+        better: 'higher',
+        bar: 'bufferutil',
+        values,
+        samples,
+        placeholder: !ourMask,
+      }),
     );
   }
   return rows;

@@ -83,7 +83,10 @@ export function measure(contenders: readonly Contender[], options: MeasureOption
  * Per-contender medians and rounds of `measure`'s units per second, scaled to the table's unit
  * (1e6 for MB/s, 1e9 for GB/s): the `values` and `samples` of a throughput row.
  */
-export function scaledRates(perSecond: Record<string, number[]>, divisor: number): { values: Record<string, number>; samples: Record<string, number[]> } {
+export function scaledRates(
+  perSecond: Record<string, number[]>,
+  divisor: number,
+): { values: Record<string, number>; samples: Record<string, number[]> } {
   const values: Record<string, number> = {};
   const samples: Record<string, number[]> = {};
   for (const [id, list] of Object.entries(perSecond)) {
@@ -92,4 +95,3 @@ export function scaledRates(perSecond: Record<string, number[]>, divisor: number
   }
   return { values, samples };
 }
-

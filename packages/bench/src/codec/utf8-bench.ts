@@ -67,17 +67,29 @@ export function runUtf8Benches(protocol: Partial<OurProtocol>, options: Utf8Benc
         ['ws', wsIsValidUtf8],
       ];
       // Every validator must accept the input (and ours must reject a corrupted copy) before timing.
-      for (const [id, v] of validators) for (const input of inputs) if (!v(input)) throw new Error(`utf8 ${kind} ${formatSize(size)}: ${id} rejected valid input`);
+      for (const [id, v] of validators)
+        for (const input of inputs)
+          if (!v(input)) throw new Error(`utf8 ${kind} ${formatSize(size)}: ${id} rejected valid input`);
       const broken = Buffer.from(data);
       broken[broken.length >> 1] = 0xff;
       if (ours(broken)) throw new Error(`utf8 ${kind} ${formatSize(size)}: ours accepted a 0xFF byte`);
-      const result = measure(
-        [...validators.map(([id, v]) => contender(id, v, inputs)), loadCeiling(inputs)],
-        { rounds: options.rounds, roundMs: options.roundMs, unitsPerIteration: size },
-      );
+      const result = measure([...validators.map(([id, v]) => contender(id, v, inputs)), loadCeiling(inputs)], {
+        rounds: options.rounds,
+        roundMs: options.roundMs,
+        unitsPerIteration: size,
+      });
       const { values, samples } = scaledRates(result, 1e9);
       rows.push(
-        makeRow({ section: 'codec: UTF-8 validation', case: `${kind} ${formatSize(size)}`, metric: 'GB/s', better: 'higher', bar: 'utf-8-validate', values, samples, placeholder: !protocol.isValidUtf8 }),
+        makeRow({
+          section: 'codec: UTF-8 validation',
+          case: `${kind} ${formatSize(size)}`,
+          metric: 'GB/s',
+          better: 'higher',
+          bar: 'utf-8-validate',
+          values,
+          samples,
+          placeholder: !protocol.isValidUtf8,
+        }),
       );
     }
   }

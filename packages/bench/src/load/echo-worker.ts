@@ -134,7 +134,7 @@ class EchoClient {
         const len7 = h[1]! & 0x7f;
         let payload = len7;
         if (len7 === 126) payload = (h[2]! << 8) | h[3]!;
-        else if (len7 === 127) payload = (h[6]! * 2 ** 24 + ((h[7]! << 16) | (h[8]! << 8) | h[9]!)) + h[5]! * 2 ** 32;
+        else if (len7 === 127) payload = h[6]! * 2 ** 24 + ((h[7]! << 16) | (h[8]! << 8) | h[9]!) + h[5]! * 2 ** 32;
         this.headerLen = 0;
         this.headerNeed = 2;
         this.payloadLeft = payload;
@@ -187,7 +187,8 @@ class EchoClient {
 
 /** The frame every message is: payload masked with a fixed key; compressed first when deflate is on. */
 function messageFrame(job: EchoJob): Buffer {
-  if (!job.deflate) return buildFrame(asciiPayload(job.size), { opcode: job.text ? OPCODE_TEXT : OPCODE_BINARY, mask: BENCH_MASK });
+  if (!job.deflate)
+    return buildFrame(asciiPayload(job.size), { opcode: job.text ? OPCODE_TEXT : OPCODE_BINARY, mask: BENCH_MASK });
   // permessage-deflate (RFC 7692 7.2.1): raw deflate, sync-flushed, minus the trailing 00 00 ff ff. With
   // client_no_context_takeover every message is compressed alone, so one pre-built frame stays valid.
   const compressed = deflateRawSync(textPayload(job.size), { finishFlush: constants.Z_SYNC_FLUSH });
@@ -199,7 +200,19 @@ export async function runEchoJob(job: EchoJob): Promise<EchoResult> {
   const batchCount = frame.length * job.window <= 1024 * 1024 ? job.window : 1;
   const batch = Buffer.concat(Array.from({ length: batchCount }, () => frame));
   const sockets: Socket[] = [];
-  const result: EchoResult = { ok: false, messages: 0, seconds: 0, msgPerSec: 0, mbPerSec: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, window: job.window, connectMs: 0, deflateNegotiated: job.deflate, generatorCpu: 0 };
+  const result: EchoResult = {
+    ok: false,
+    messages: 0,
+    seconds: 0,
+    msgPerSec: 0,
+    mbPerSec: 0,
+    p50Ms: Number.NaN,
+    p99Ms: Number.NaN,
+    window: job.window,
+    connectMs: 0,
+    deflateNegotiated: job.deflate,
+    generatorCpu: 0,
+  };
   const shared: Shared = {
     warmSockets: 0,
     measuring: false,
@@ -224,7 +237,18 @@ export async function runEchoJob(job: EchoJob): Promise<EchoResult> {
       result.deflateNegotiated = false;
       throw new Error('the server did not accept permessage-deflate');
     }
-    const clients = opened.map((o) => ({ client: new EchoClient(o.socket, batch, frame.length, job.window, shared, job.text || job.deflate ? OPCODE_TEXT : OPCODE_BINARY, job.deflate ? undefined : job.size), leftover: o.leftover }));
+    const clients = opened.map((o) => ({
+      client: new EchoClient(
+        o.socket,
+        batch,
+        frame.length,
+        job.window,
+        shared,
+        job.text || job.deflate ? OPCODE_TEXT : OPCODE_BINARY,
+        job.deflate ? undefined : job.size,
+      ),
+      leftover: o.leftover,
+    }));
     shared.sending = true;
     for (const { client, leftover } of clients) client.start(leftover);
 

@@ -13,6 +13,14 @@ export type ScaleRequest =
   | { type: 'close' };
 
 export type ScaleReply =
-  | { type: 'opened'; ok: true; count: number; ms: number; handshakesPerSec: number; deflateNegotiated: boolean; generatorCpu: number }
+  | {
+      type: 'opened';
+      ok: true;
+      count: number;
+      ms: number;
+      handshakesPerSec: number;
+      deflateNegotiated: boolean;
+      generatorCpu: number;
+    }
   | { type: 'opened'; ok: false; error: string }
   | { type: 'closed' };

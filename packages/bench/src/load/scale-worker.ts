@@ -20,7 +20,12 @@ async function open(request: Extract<ScaleRequest, { type: 'open' }>): Promise<v
     const start = performance.now();
     const cpuStart = process.cpuUsage();
     await openMany(request.count, request.concurrency, async (i) => {
-      const o = await openWebSocket({ port: request.port, deflate: request.deflate, localAddress: sourceAddress(i, request.addressBlock), timeoutMs: request.timeoutMs });
+      const o = await openWebSocket({
+        port: request.port,
+        deflate: request.deflate,
+        localAddress: sourceAddress(i, request.addressBlock),
+        timeoutMs: request.timeoutMs,
+      });
       sockets.push(o.socket);
       // A server heartbeat may ping these sockets; they stay silent either way, as idle clients do.
       o.socket.on('error', () => {});
@@ -29,7 +34,15 @@ async function open(request: Extract<ScaleRequest, { type: 'open' }>): Promise<v
     const ms = performance.now() - start;
     const cpu = process.cpuUsage(cpuStart);
     const generatorCpu = (cpu.user + cpu.system) / 1000 / ms;
-    reply({ type: 'opened', ok: true, count: sockets.length, ms, handshakesPerSec: (request.count / ms) * 1000, deflateNegotiated, generatorCpu });
+    reply({
+      type: 'opened',
+      ok: true,
+      count: sockets.length,
+      ms,
+      handshakesPerSec: (request.count / ms) * 1000,
+      deflateNegotiated,
+      generatorCpu,
+    });
   } catch (error) {
     reply({ type: 'opened', ok: false, error: (error as Error).message });
   }

@@ -21,7 +21,12 @@ interface RoundsBehind {
 function roundsBehind(r: Row, min: number): RoundsBehind | undefined {
   const ratios = roundRatios(r);
   if (ratios.length === 0) return undefined;
-  return { behind: ratios.filter((x) => x < min).length, rounds: ratios.length, low: Math.min(...ratios), high: Math.max(...ratios) };
+  return {
+    behind: ratios.filter((x) => x < min).length,
+    rounds: ratios.length,
+    low: Math.min(...ratios),
+    high: Math.max(...ratios),
+  };
 }
 
 /**
@@ -50,13 +55,19 @@ export function checkBar(rows: readonly Row[]): BarCheck[] {
   const measured = rows.filter((r) => r.values['ours'] !== undefined);
   const everyRow = measured.filter((r) => r.ratio === null || r.ratio < 1);
   const smallEcho = measured.filter(
-    (r) => r.section.startsWith('echo') && /^(16 B|1 KiB)( text)? x/.test(r.case) && (r.metric === 'msg/s' || r.metric === 'MB/s'),
+    (r) =>
+      r.section.startsWith('echo') && /^(16 B|1 KiB)( text)? x/.test(r.case) && (r.metric === 'msg/s' || r.metric === 'MB/s'),
   );
   const memory = measured.filter((r) => r.section.startsWith('scale') && r.metric.includes('RSS/conn'));
   const short = (list: Row[], min: number): Row[] => list.filter((r) => r.ratio === null || r.ratio < min);
   return [
     check('>= 1.0x ws (native add-ons) on every row', everyRow.length === 0, everyRow, 1),
-    check('>= 1.5x ws on 16 B and 1 KiB echo throughput', smallEcho.length > 0 && short(smallEcho, 1.5).length === 0, short(smallEcho, 1.5), 1.5),
+    check(
+      '>= 1.5x ws on 16 B and 1 KiB echo throughput',
+      smallEcho.length > 0 && short(smallEcho, 1.5).length === 0,
+      short(smallEcho, 1.5),
+      1.5,
+    ),
     check('memory per idle connection <= ws', memory.length > 0 && short(memory, 1).length === 0, short(memory, 1), 1),
   ];
 }

@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 
 /** The parts of a V8 .cpuprofile (as written by `node --cpu-prof`) the summary reads. */
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }[];
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    hitCount?: number;
+    children?: number[];
+  }[];
   startTime: number;
   endTime: number;
   samples?: number[];

@@ -27,7 +27,11 @@ export interface Row {
 }
 
 /** Ours against another contender, oriented so that >= 1 means ours is at least as good. */
-export function advantage(ours: number | null | undefined, other: number | null | undefined, better: 'higher' | 'lower'): number | null {
+export function advantage(
+  ours: number | null | undefined,
+  other: number | null | undefined,
+  better: 'higher' | 'lower',
+): number | null {
   if (ours === null || ours === undefined || other === null || other === undefined) return null;
   if (!Number.isFinite(ours) || !Number.isFinite(other) || ours <= 0 || other <= 0) return null;
   return better === 'higher' ? ours / other : other / ours;

@@ -21,7 +21,9 @@ export function checkAddons(kind: ServerKind, banner: readonly string[]): void {
   const line = banner.find((l) => l.startsWith('ws-addons '));
   const on = line?.includes('bufferutil=on');
   if (line === undefined || on !== kind.expectBufferutil) {
-    throw new Error(`${kind.label}: expected bufferutil ${kind.expectBufferutil ? 'on' : 'off'}, server reported "${line ?? 'nothing'}"`);
+    throw new Error(
+      `${kind.label}: expected bufferutil ${kind.expectBufferutil ? 'on' : 'off'}, server reported "${line ?? 'nothing'}"`,
+    );
   }
 }
 
@@ -35,12 +37,35 @@ export function serverKinds(options: { deflate: boolean; withoutAddons: boolean 
   const haveOurs = existsSync(ourEcho);
   const kinds: ServerKind[] = [
     haveOurs
-      ? { id: 'ours', label: '@wsts/server echo', script: ourEcho, args: ['--port', '0', ...(options.deflate ? [] : ['--no-deflate'])], env: {}, placeholder: false }
+      ? {
+          id: 'ours',
+          label: '@wsts/server echo',
+          script: ourEcho,
+          args: ['--port', '0', ...(options.deflate ? [] : ['--no-deflate'])],
+          env: {},
+          placeholder: false,
+        }
       : { id: 'ours', label: 'ws echo (placeholder for ours)', script: wsEcho, args: wsArgs, env: {}, placeholder: true },
-    { id: 'ws', label: 'ws echo (native add-ons)', script: wsEcho, args: wsArgs, env: {}, placeholder: false, expectBufferutil: true },
+    {
+      id: 'ws',
+      label: 'ws echo (native add-ons)',
+      script: wsEcho,
+      args: wsArgs,
+      env: {},
+      placeholder: false,
+      expectBufferutil: true,
+    },
   ];
   if (options.withoutAddons) {
-    kinds.push({ id: 'ws-js', label: 'ws echo (no add-ons)', script: wsEcho, args: wsArgs, env: { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' }, placeholder: false, expectBufferutil: false });
+    kinds.push({
+      id: 'ws-js',
+      label: 'ws echo (no add-ons)',
+      script: wsEcho,
+      args: wsArgs,
+      env: { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' },
+      placeholder: false,
+      expectBufferutil: false,
+    });
   }
   return kinds;
 }

@@ -52,10 +52,12 @@ function serverEnv(kind: ServerKind): NodeJS.ProcessEnv {
 
 /** Starts a server and resolves once it printed `listening on ws://127.0.0.1:N` (bounded by a timeout). */
 export function startServer(kind: ServerKind, timeoutMs = 15_000, nodeFlags: readonly string[] = []): Promise<RunningServer> {
-  const child: ChildProcess = track(spawn(process.execPath, ['--expose-gc', ...nodeFlags, '--import', gcHook, kind.script, ...kind.args], {
-    env: serverEnv(kind),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }));
+  const child: ChildProcess = track(
+    spawn(process.execPath, ['--expose-gc', ...nodeFlags, '--import', gcHook, kind.script, ...kind.args], {
+      env: serverEnv(kind),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
@@ -75,7 +77,10 @@ export function startServer(kind: ServerKind, timeoutMs = 15_000, nodeFlags: rea
   });
   function waitLine(pattern: RegExp, ms: number, what: string): Promise<RegExpExecArray> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${kind.label}: no "${what}" line within ${ms} ms; stderr: ${stderr.trim()}`)), ms);
+      const timer = setTimeout(
+        () => reject(new Error(`${kind.label}: no "${what}" line within ${ms} ms; stderr: ${stderr.trim()}`)),
+        ms,
+      );
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`${kind.label} exited (${code}) before "${what}"; stderr: ${stderr.trim()}`));

@@ -11,7 +11,9 @@ import { WebSocketServer } from 'ws';
 // Report which masking code ws picked in this process, so the orchestrator can check that "with
 // add-ons" really runs bufferutil and "without" really does not (ws decides once, at load time).
 const require = createRequire(import.meta.url);
-const bufferUtil = require(join(dirname(require.resolve('ws')), 'lib/buffer-util.js')) as { unmask: (...args: unknown[]) => void };
+const bufferUtil = require(join(dirname(require.resolve('ws')), 'lib/buffer-util.js')) as {
+  unmask: (...args: unknown[]) => void;
+};
 process.stdout.write(`ws-addons bufferutil=${String(bufferUtil.unmask).includes('bufferUtil') ? 'on' : 'off'}\n`);
 
 const args = process.argv.slice(2);

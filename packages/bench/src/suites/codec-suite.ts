@@ -18,7 +18,19 @@ function guarded(section: string, run: () => Row[]): Row[] {
   try {
     return run();
   } catch (error) {
-    return [{ section, case: 'all', metric: '-', better: 'higher', values: {}, bar: 'ws', ratio: null, completed: false, error: (error as Error).message }];
+    return [
+      {
+        section,
+        case: 'all',
+        metric: '-',
+        better: 'higher',
+        values: {},
+        bar: 'ws',
+        ratio: null,
+        completed: false,
+        error: (error as Error).message,
+      },
+    ];
   }
 }
 

@@ -75,7 +75,9 @@ export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
     if (failed) throw failed.reason;
     for (const server of servers) {
       checkAddons(server.kind, server.banner);
-      options.log(`  ${server.kind.label}: pid ${server.pid}, port ${server.port}${server.banner.length ? `, ${server.banner.join('; ')}` : ''}`);
+      options.log(
+        `  ${server.kind.label}: pid ${server.pid}, port ${server.port}${server.banner.length ? `, ${server.banner.join('; ')}` : ''}`,
+      );
     }
     const placeholder = servers.some((s) => s.kind.placeholder);
     for (const { size, connections, text = false } of options.cases) {
@@ -98,9 +100,22 @@ export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
             text,
             connectTimeoutMs: 30_000,
           };
-          const result = await runJob(job, server.pid).catch((error: Error): EchoResult => ({
-            ok: false, error: error.message, messages: 0, seconds: 0, msgPerSec: 0, mbPerSec: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, window, connectMs: 0, deflateNegotiated: false, generatorCpu: 0,
-          }));
+          const result = await runJob(job, server.pid).catch(
+            (error: Error): EchoResult => ({
+              ok: false,
+              error: error.message,
+              messages: 0,
+              seconds: 0,
+              msgPerSec: 0,
+              mbPerSec: 0,
+              p50Ms: Number.NaN,
+              p99Ms: Number.NaN,
+              window,
+              connectMs: 0,
+              deflateNegotiated: false,
+              generatorCpu: 0,
+            }),
+          );
           results[server.kind.id]!.push(result);
           options.log(
             `  echo ${formatSize(size)}${text ? ' text' : ''} x ${connections} conns, window ${window}${options.rounds > 1 ? `, round ${round + 1}` : ''}: ${server.kind.label}: ` +
@@ -118,15 +133,42 @@ export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
       const errors = Object.entries(results).flatMap(([id, list]) => list.filter((r) => !r.ok).map((r) => `${id}: ${r.error}`));
       /** Median over the rounds; null when any round of that server failed (the row is then incomplete). */
       const pick = (f: (r: EchoResult) => number): Record<string, number | null> =>
-        Object.fromEntries(Object.entries(results).map(([id, list]) => [id, list.every((r) => r.ok) ? median(list.map(f)) : null]));
+        Object.fromEntries(
+          Object.entries(results).map(([id, list]) => [id, list.every((r) => r.ok) ? median(list.map(f)) : null]),
+        );
       const spread = (f: (r: EchoResult) => number): Record<string, number[]> =>
         Object.fromEntries(Object.entries(results).map(([id, list]) => [id, list.filter((r) => r.ok).map(f)]));
-      const common = { section, case: `${formatSize(size)}${text ? ' text' : ''} x ${connections} conn${connections === 1 ? '' : 's'}`, bar: 'ws', placeholder, ...(errors.length ? { error: errors.join('; ') } : {}) };
+      const common = {
+        section,
+        case: `${formatSize(size)}${text ? ' text' : ''} x ${connections} conn${connections === 1 ? '' : 's'}`,
+        bar: 'ws',
+        placeholder,
+        ...(errors.length ? { error: errors.join('; ') } : {}),
+      };
       const perServerCpu = (r: EchoResult): number => r.msgPerServerCpuSec ?? Number.NaN;
       rows.push(
-        makeRow({ ...common, metric: 'msg/s', better: 'higher', values: pick((r) => r.msgPerSec), samples: spread((r) => r.msgPerSec), details: results }),
-        makeRow({ ...common, metric: 'msg/server-CPU-s', better: 'higher', values: pick(perServerCpu), samples: spread(perServerCpu) }),
-        makeRow({ ...common, metric: 'MB/s', better: 'higher', values: pick((r) => r.mbPerSec), samples: spread((r) => r.mbPerSec) }),
+        makeRow({
+          ...common,
+          metric: 'msg/s',
+          better: 'higher',
+          values: pick((r) => r.msgPerSec),
+          samples: spread((r) => r.msgPerSec),
+          details: results,
+        }),
+        makeRow({
+          ...common,
+          metric: 'msg/server-CPU-s',
+          better: 'higher',
+          values: pick(perServerCpu),
+          samples: spread(perServerCpu),
+        }),
+        makeRow({
+          ...common,
+          metric: 'MB/s',
+          better: 'higher',
+          values: pick((r) => r.mbPerSec),
+          samples: spread((r) => r.mbPerSec),
+        }),
         makeRow({ ...common, metric: 'p50 ms', better: 'lower', values: pick((r) => r.p50Ms), samples: spread((r) => r.p50Ms) }),
         makeRow({ ...common, metric: 'p99 ms', better: 'lower', values: pick((r) => r.p99Ms), samples: spread((r) => r.p99Ms) }),
       );

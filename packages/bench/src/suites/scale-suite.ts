@@ -30,13 +30,25 @@ interface ScaleFigures {
 }
 
 /** One server: start it, measure its idle RSS, open N idle connections, measure again, tear down. */
-async function measureServer(kind: ReturnType<typeof serverKinds>[number], options: ScaleSuiteOptions, round: string): Promise<ScaleFigures> {
+async function measureServer(
+  kind: ReturnType<typeof serverKinds>[number],
+  options: ScaleSuiteOptions,
+  round: string,
+): Promise<ScaleFigures> {
   const server = await startServer(kind);
   checkAddons(kind, server.banner);
   const worker = forkWorker('scale-worker');
   try {
     const before = await server.collectAndMeasure();
-    const open: ScaleRequest = { type: 'open', port: server.port, count: options.connections, concurrency: 128, deflate: options.deflate, timeoutMs: 30_000, addressBlock: nextBlock++ };
+    const open: ScaleRequest = {
+      type: 'open',
+      port: server.port,
+      count: options.connections,
+      concurrency: 128,
+      deflate: options.deflate,
+      timeoutMs: 30_000,
+      addressBlock: nextBlock++,
+    };
     const cpuBefore = processCpuSeconds(server.pid);
     worker.send(open);
     const opened = await nextMessage<ScaleReply>(worker, 180_000, `scale ${kind.id}`);
@@ -52,7 +64,10 @@ async function measureServer(kind: ReturnType<typeof serverKinds>[number], optio
     );
     return {
       handshakesPerSec: opened.handshakesPerSec,
-      handshakesPerServerCpuSec: opened.ok && cpuBefore !== undefined && cpuAfter !== undefined && cpuAfter > cpuBefore ? opened.count / (cpuAfter - cpuBefore) : undefined,
+      handshakesPerServerCpuSec:
+        opened.ok && cpuBefore !== undefined && cpuAfter !== undefined && cpuAfter > cpuBefore
+          ? opened.count / (cpuAfter - cpuBefore)
+          : undefined,
       rssPerConnKiB: after / opened.count / 1024,
       deltaPerConnKiB: (after - before) / opened.count / 1024,
     };
@@ -92,11 +107,19 @@ export async function runScaleSuite(options: ScaleSuiteOptions): Promise<Row[]> 
   }
   /** Median over the rounds; null when any round of that server failed (the row is then incomplete). */
   const pick = (f: (x: ScaleFigures) => number): Record<string, number | null> =>
-    Object.fromEntries(Object.entries(runs).map(([id, list]) => [id, failed(id) || list.length === 0 ? null : median(list.map(f))]));
+    Object.fromEntries(
+      Object.entries(runs).map(([id, list]) => [id, failed(id) || list.length === 0 ? null : median(list.map(f))]),
+    );
   const spread = (f: (x: ScaleFigures) => number): Record<string, number[]> =>
     Object.fromEntries(Object.entries(runs).map(([id, list]) => [id, list.map(f)]));
   const section = options.deflate ? 'scale, permessage-deflate negotiated' : 'scale (idle connections)';
-  const common = { section, case: `${options.connections.toLocaleString('en-US')} conns`, bar: 'ws', placeholder: kinds.some((k) => k.placeholder), ...(errors.length ? { error: errors.join('; ') } : {}) };
+  const common = {
+    section,
+    case: `${options.connections.toLocaleString('en-US')} conns`,
+    bar: 'ws',
+    placeholder: kinds.some((k) => k.placeholder),
+    ...(errors.length ? { error: errors.join('; ') } : {}),
+  };
   const rss = (x: ScaleFigures): number => x.rssPerConnKiB;
   const delta = (x: ScaleFigures): number => x.deltaPerConnKiB;
   const rate = (x: ScaleFigures): number => x.handshakesPerSec;

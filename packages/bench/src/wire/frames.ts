@@ -97,7 +97,22 @@ export function mixedUtf8Payload(length: number, seed = 2): Buffer {
 /** English-like words: compressible the way real text is, for the permessage-deflate rows. */
 export function textPayload(length: number, seed = 3): Buffer {
   const rnd = prng(seed);
-  const words = ['the', 'socket', 'frame', 'message', 'server', 'client', 'latency', 'bytes', 'of', 'and', 'a', 'websocket', 'payload', 'stream'];
+  const words = [
+    'the',
+    'socket',
+    'frame',
+    'message',
+    'server',
+    'client',
+    'latency',
+    'bytes',
+    'of',
+    'and',
+    'a',
+    'websocket',
+    'payload',
+    'stream',
+  ];
   const out = Buffer.allocUnsafe(length);
   let at = 0;
   while (at < length) {

@@ -26,7 +26,11 @@ const KEY = 'YmVuY2gtaGFuZHNoYWtlIQ==';
  */
 export function openWebSocket(options: OpenOptions): Promise<OpenSocket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port: options.port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
+    const socket = connect({
+      host: '127.0.0.1',
+      port: options.port,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    });
     socket.setNoDelay(true);
     let head: Buffer = Buffer.alloc(0);
     const timer = setTimeout(() => fail(new Error(`handshake timed out after ${options.timeoutMs} ms`)), options.timeoutMs);
@@ -51,7 +55,11 @@ export function openWebSocket(options: OpenOptions): Promise<OpenSocket> {
       clearTimeout(timer);
       socket.removeListener('data', onData);
       socket.removeListener('error', fail);
-      resolve({ socket, leftover: head.subarray(end + 4), deflate: /^sec-websocket-extensions:.*permessage-deflate/im.test(text) });
+      resolve({
+        socket,
+        leftover: head.subarray(end + 4),
+        deflate: /^sec-websocket-extensions:.*permessage-deflate/im.test(text),
+      });
     }
     socket.on('data', onData);
     socket.once('error', fail);

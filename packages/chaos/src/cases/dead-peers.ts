@@ -46,6 +46,9 @@ export const halfOpen: ChaosCase = {
     const bound = ctx.knobs.closeTimeout + ctx.settings.releaseMarginMs;
     const releasedMs = await ctx.waitReleased(bound);
     ctx.note(releasedMs === undefined ? `still held after ${bound} ms` : `released ${releasedMs} ms after the close replies`);
-    ctx.require(releasedMs !== undefined, `half-open connections still held ${bound} ms after the close handshake (closeTimeout + margin)`);
+    ctx.require(
+      releasedMs !== undefined,
+      `half-open connections still held ${bound} ms after the close handshake (closeTimeout + margin)`,
+    );
   },
 };

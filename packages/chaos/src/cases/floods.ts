@@ -50,7 +50,11 @@ function floodCase(kind: keyof typeof KINDS, connections: number): ChaosCase {
       // Keep holding the connections, still not reading: a heartbeat must find them dead.
       const hold = holdMs(ctx.settings);
       const releasedMs = await ctx.waitReleased(hold);
-      ctx.note(releasedMs === undefined ? `flooders still held ${hold} ms after the flood` : `server let go of the flooders ${releasedMs} ms after the flood`);
+      ctx.note(
+        releasedMs === undefined
+          ? `flooders still held ${hold} ms after the flood`
+          : `server let go of the flooders ${releasedMs} ms after the flood`,
+      );
       ctx.require(releasedMs !== undefined, `the server still held the non-reading flooders ${hold} ms after the flood stopped`);
 
       // Read what is left, to learn how the server ended each one (close code or a plain cut).

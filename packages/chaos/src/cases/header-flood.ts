@@ -28,7 +28,8 @@ const VARIANTS: Variant[] = [
     // Thousands of small headers: a different path through the header parser (counts, not one length).
     name: 'many headers',
     probe: 'X-Many-1999: m',
-    request: (port) => Buffer.from(upgradeRequest(port, { extraHeaders: Array.from({ length: 4000 }, (_, i) => `X-Many-${i}: m`) })),
+    request: (port) =>
+      Buffer.from(upgradeRequest(port, { extraHeaders: Array.from({ length: 4000 }, (_, i) => `X-Many-${i}: m`) })),
   },
   {
     // A 15 KB Sec-WebSocket-Extensions under the head limit: it reaches the WebSocket handshake code,
@@ -36,13 +37,21 @@ const VARIANTS: Variant[] = [
     name: 'bad extension header',
     probe: filler(ECHO_PROBE, 'bogus_param=1; '),
     request: (port) =>
-      Buffer.from(upgradeRequest(port, { extraHeaders: [`Sec-WebSocket-Extensions: permessage-deflate; ${filler(15_000, 'bogus_param=1; ')}`] })),
+      Buffer.from(
+        upgradeRequest(port, {
+          extraHeaders: [`Sec-WebSocket-Extensions: permessage-deflate; ${filler(15_000, 'bogus_param=1; ')}`],
+        }),
+      ),
   },
   {
     // Header lines at full speed, never the blank line: a megabyte of head.
     name: 'endless head',
     probe: filler(ECHO_PROBE, 'endless'),
-    request: (port) => Buffer.concat([Buffer.from(upgradeRequest(port).replace(/\r\n\r\n$/, '\r\n')), Buffer.from(filler(1024 * 1024, `X-E: ${filler(ECHO_PROBE, 'endless')}\r\n`))]),
+    request: (port) =>
+      Buffer.concat([
+        Buffer.from(upgradeRequest(port).replace(/\r\n\r\n$/, '\r\n')),
+        Buffer.from(filler(1024 * 1024, `X-E: ${filler(ECHO_PROBE, 'endless')}\r\n`)),
+      ]),
   },
 ];
 
@@ -70,7 +79,8 @@ export const headerFlood: ChaosCase = {
         const size = Buffer.byteLength(answer.head) + 4 + answer.rest.length;
         const reflected = `${answer.head}\r\n\r\n${answer.rest.toString('latin1')}`.includes(variant.probe);
         if (answer.status === 101) bad.push(`${variant.name}: accepted with 101`);
-        else if (answer.status !== undefined && answer.status !== 400 && answer.status !== 431) bad.push(`${variant.name}: answered ${answer.status}`);
+        else if (answer.status !== undefined && answer.status !== 400 && answer.status !== 431)
+          bad.push(`${variant.name}: answered ${answer.status}`);
         if (answer.status !== undefined && size > MAX_ANSWER) bad.push(`${variant.name}: a ${size}-byte answer`);
         if (reflected) bad.push(`${variant.name}: the answer echoes the request`);
         if (!answer.ended) bad.push(`${variant.name}: socket left open ${waitMs} ms after the request`);

@@ -19,7 +19,11 @@ function lies(settings: Settings): Lie[] {
     // The most significant bit set, which RFC 6455 forbids outright.
     { name: '2^64-1', bytes: frame(Opcode.binary, kib, { declaredLength: 2n ** 64n - 1n }), codes: [1002, 1009] },
     // A length within the limits, 1 KiB of it sent, then silence: only a timer can end this one.
-    { name: 'short then silent', bytes: frame(Opcode.binary, kib, { declaredLength: BigInt(Math.min(settings.knobs.maxMessageSize, 1024 * 1024)) }), codes: undefined },
+    {
+      name: 'short then silent',
+      bytes: frame(Opcode.binary, kib, { declaredLength: BigInt(Math.min(settings.knobs.maxMessageSize, 1024 * 1024)) }),
+      codes: undefined,
+    },
   ];
 }
 
@@ -53,7 +57,10 @@ export const lengthLies: ChaosCase = {
       const codes = lie.codes;
       if (codes !== undefined) {
         const wrong = peers.filter((p) => p.closeCode !== undefined && !codes.includes(p.closeCode)).map((p) => p.closeCode);
-        ctx.require(wrong.length === 0, `${lie.name}: closed with ${[...new Set(wrong)].join(', ')}, expected ${codes.join(' or ')}`);
+        ctx.require(
+          wrong.length === 0,
+          `${lie.name}: closed with ${[...new Set(wrong)].join(', ')}, expected ${codes.join(' or ')}`,
+        );
       }
     }
   },

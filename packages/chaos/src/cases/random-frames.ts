@@ -106,7 +106,13 @@ export const randomFrames: ChaosCase = {
       if (!(await peer.waitEnd(bound))) stuck.push(index);
       finished++;
     });
-    ctx.require(finished === count, `only ${finished} of ${count} connections ran to the end (${ran} started) within the time limit`);
-    ctx.require(stuck.length === 0, `${stuck.length} connection(s) neither closed nor cut within ${bound} ms (indices ${stuck.slice(0, 5).join(', ')})`);
+    ctx.require(
+      finished === count,
+      `only ${finished} of ${count} connections ran to the end (${ran} started) within the time limit`,
+    );
+    ctx.require(
+      stuck.length === 0,
+      `${stuck.length} connection(s) neither closed nor cut within ${bound} ms (indices ${stuck.slice(0, 5).join(', ')})`,
+    );
   },
 };

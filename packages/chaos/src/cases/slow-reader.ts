@@ -4,7 +4,9 @@ import { MiB } from '../units.js';
 import { frame, Opcode, repeated } from '../wire/frames.js';
 
 function bounds(settings: Settings): { connections: number; bytes: number; ms: number } {
-  return settings.form === 'quick' ? { connections: 2, bytes: 32 * MiB, ms: 2000 } : { connections: 8, bytes: 64 * MiB, ms: 10_000 };
+  return settings.form === 'quick'
+    ? { connections: 2, bytes: 32 * MiB, ms: 2000 }
+    : { connections: 8, bytes: 64 * MiB, ms: 10_000 };
 }
 
 /**

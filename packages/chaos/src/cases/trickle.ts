@@ -34,7 +34,10 @@ export const trickle: ChaosCase = {
     ctx.note(`${position} bytes trickled over ${Date.now() - started} ms`);
     const outcomes = peers.map((p) => p.outcome());
     const open = outcomes.filter((o) => o === 'open').length;
-    ctx.require(open === 0, `${open} trickling connection(s) still open ${bound} ms after their first byte (messageTimeout + margin)`);
+    ctx.require(
+      open === 0,
+      `${open} trickling connection(s) still open ${bound} ms after their first byte (messageTimeout + margin)`,
+    );
     const other = outcomes.filter((o) => o !== '1008' && o !== 'open');
     ctx.require(other.length === 0, `expected 1008 (message timeout), got ${[...new Set(other)].join(', ')}`);
   },

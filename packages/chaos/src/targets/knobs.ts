@@ -43,7 +43,8 @@ export function parseKnobArgs(argv: readonly string[]): TargetKnobs {
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i] ?? '';
     const value = Number(argv[i + 1]);
-    if (!flag.startsWith('--') || !Number.isFinite(value) || value < 0) throw new Error(`bad argument ${flag} ${argv[i + 1] ?? ''}`);
+    if (!flag.startsWith('--') || !Number.isFinite(value) || value < 0)
+      throw new Error(`bad argument ${flag} ${argv[i + 1] ?? ''}`);
     values.set(flag.slice(2), value);
   }
   const read = (name: (typeof KNOB_NAMES)[number]): number => {

@@ -39,7 +39,8 @@ function memoryReport(): Record<string, number> | undefined {
 function applied(): string[] {
   const hasMemory = memoryReport() !== undefined;
   return KNOB_NAMES.map((name) => {
-    if (name === 'memoryBudget' && !hasMemory) return `${name}=${knobs[name]} (this build has no wss.memory: the budget is probably ignored)`;
+    if (name === 'memoryBudget' && !hasMemory)
+      return `${name}=${knobs[name]} (this build has no wss.memory: the budget is probably ignored)`;
     return `${name}=${knobs[name]}`;
   }).concat('perMessageDeflate=true');
 }

@@ -79,7 +79,9 @@ export interface HttpAnswer {
 
 export class HandshakeRefused extends Error {
   constructor(readonly answer: HttpAnswer) {
-    super(answer.status === undefined ? 'the server closed without answering the upgrade' : `handshake refused with ${answer.status}`);
+    super(
+      answer.status === undefined ? 'the server closed without answering the upgrade' : `handshake refused with ${answer.status}`,
+    );
   }
 }
 
@@ -97,7 +99,12 @@ export function readAnswer(socket: Socket, timeoutMs: number, maxBytes = 1024 * 
       const end = data.indexOf('\r\n\r\n');
       const head = (end < 0 ? data : data.subarray(0, end)).toString('latin1');
       const match = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-      return { status: match === null ? undefined : Number(match[1]), head, rest: end < 0 ? Buffer.alloc(0) : data.subarray(end + 4), ended };
+      return {
+        status: match === null ? undefined : Number(match[1]),
+        head,
+        rest: end < 0 ? Buffer.alloc(0) : data.subarray(end + 4),
+        ended,
+      };
     }
     function finish(ended: boolean): void {
       if (settled) return;

@@ -13,7 +13,10 @@ export function findMiniBrowser(): string {
   const libRoots = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib'];
   for (const root of libRoots) {
     if (!existsSync(root)) continue;
-    for (const entry of readdirSync(root).filter((name) => name.startsWith('webkit2gtk-') || name.startsWith('webkitgtk-')).sort().reverse()) {
+    for (const entry of readdirSync(root)
+      .filter((name) => name.startsWith('webkit2gtk-') || name.startsWith('webkitgtk-'))
+      .sort()
+      .reverse()) {
       const candidate = join(root, entry, 'MiniBrowser');
       if (existsSync(candidate)) return candidate;
     }
@@ -86,7 +89,10 @@ export const launchWebKit: EngineLauncher = async (options) => {
         // WebDriver has no "await this promise": an async script settles through its callback argument.
         const script = `const done = arguments[arguments.length - 1];
 Promise.resolve().then(() => (${expression})).then(done, (error) => done(JSON.stringify({ ok: false, error: String(error && error.stack || error) })));`;
-        return expectString(await withTimeout(activeDriver.executeAsyncScript(script), timeoutMs + 5_000, 'webkit evaluate'), 'webkit');
+        return expectString(
+          await withTimeout(activeDriver.executeAsyncScript(script), timeoutMs + 5_000, 'webkit evaluate'),
+          'webkit',
+        );
       },
       close: cleanup,
     };

@@ -75,7 +75,9 @@ export async function codecRoundTrip(): Promise<CodecReport> {
       if (event.type === 'message') {
         const original = sent[report.echoed.length];
         const equal =
-          original !== undefined && original.data.length === event.data.length && original.data.every((byte, i) => byte === event.data[i]);
+          original !== undefined &&
+          original.data.length === event.data.length &&
+          original.data.every((byte, i) => byte === event.data[i]);
         report.echoed.push({ binary: event.binary, size: event.data.length, equal });
       } else if (event.type === 'pong') {
         report.pongs.push(new TextDecoder().decode(event.data));
@@ -126,7 +128,13 @@ export async function codecRoundTrip(): Promise<CodecReport> {
 
   // FrameDecoder alone, one byte at a time.
   const decoder = new p.FrameDecoder({ role: 'server' });
-  const frameBytes = p.encodeFrame(p.Opcode.BINARY, true, 0, new TextEncoder().encode('byte by byte'), new Uint8Array([9, 8, 7, 6]));
+  const frameBytes = p.encodeFrame(
+    p.Opcode.BINARY,
+    true,
+    0,
+    new TextEncoder().encode('byte by byte'),
+    new Uint8Array([9, 8, 7, 6]),
+  );
   let header: { opcode: number; fin: boolean } | undefined;
   for (const piece of pieces(frameBytes, 1)) {
     decoder.push(piece, {

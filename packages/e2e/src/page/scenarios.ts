@@ -83,7 +83,10 @@ export async function echoSizes(arg: { url: string; kind: 'text' | 'arraybuffer'
 }
 
 /** Sends `count` messages without waiting (text and binary alternating) and reads them back. */
-export async function burst(arg: { url: string; count: number }): Promise<{ received: number; outOfOrder: number[]; ms: number }> {
+export async function burst(arg: {
+  url: string;
+  count: number;
+}): Promise<{ received: number; outOfOrder: number[]; ms: number }> {
   const probe = new SocketProbe(arg.url);
   await deadline(probe.opened, STEP_MS, 'open');
   const started = performance.now();
@@ -95,7 +98,12 @@ export async function burst(arg: { url: string; count: number }): Promise<{ rece
   let received = 0;
   for (let i = 0; i < arg.count; i++) {
     const message = await probe.next(STEP_MS);
-    const value = typeof message === 'string' ? Number(message.slice('burst-'.length)) : message instanceof ArrayBuffer ? (new Uint32Array(message)[0] ?? -1) : -1;
+    const value =
+      typeof message === 'string'
+        ? Number(message.slice('burst-'.length))
+        : message instanceof ArrayBuffer
+          ? (new Uint32Array(message)[0] ?? -1)
+          : -1;
     if (value !== i && outOfOrder.length < 10) outOfOrder.push(i);
     received++;
   }
@@ -106,7 +114,11 @@ export async function burst(arg: { url: string; count: number }): Promise<{ rece
 }
 
 /** Asks the echo server to close with a code and reason ("close:CODE:REASON"). */
-export async function serverCloses(arg: { url: string; code: number; reason: string }): Promise<{ close: CloseInfo; events: string[] }> {
+export async function serverCloses(arg: {
+  url: string;
+  code: number;
+  reason: string;
+}): Promise<{ close: CloseInfo; events: string[] }> {
   const probe = new SocketProbe(arg.url);
   await deadline(probe.opened, STEP_MS, 'open');
   probe.ws.send(`close:${arg.code}:${arg.reason}`);
@@ -115,7 +127,11 @@ export async function serverCloses(arg: { url: string; code: number; reason: str
 }
 
 /** The page closes with a code and reason; the server's reply close frame is what the page reports. */
-export async function pageCloses(arg: { url: string; code: number; reason: string }): Promise<{ close: CloseInfo; events: string[] }> {
+export async function pageCloses(arg: {
+  url: string;
+  code: number;
+  reason: string;
+}): Promise<{ close: CloseInfo; events: string[] }> {
   const probe = new SocketProbe(arg.url);
   await deadline(probe.opened, STEP_MS, 'open');
   probe.ws.close(arg.code, arg.reason);
@@ -133,7 +149,10 @@ export async function serverTerminates(arg: { url: string }): Promise<{ close: C
 }
 
 /** Offers subprotocols and reports what the handshake settled on, then echoes one message. */
-export async function subprotocol(arg: { url: string; protocols: string[] }): Promise<{ protocol: string; echo: Received; close: CloseInfo }> {
+export async function subprotocol(arg: {
+  url: string;
+  protocols: string[];
+}): Promise<{ protocol: string; echo: Received; close: CloseInfo }> {
   const probe = new SocketProbe(arg.url, arg.protocols);
   await deadline(probe.opened, STEP_MS, 'open');
   probe.ws.send('protocol check');
@@ -144,7 +163,10 @@ export async function subprotocol(arg: { url: string; protocols: string[] }): Pr
 }
 
 /** Opens a socket the server is expected to refuse; reports the event order and the close. */
-export async function rejectedHandshake(arg: { url: string; protocols?: string[] }): Promise<{ close: CloseInfo; events: string[]; readyState: number }> {
+export async function rejectedHandshake(arg: {
+  url: string;
+  protocols?: string[];
+}): Promise<{ close: CloseInfo; events: string[]; readyState: number }> {
   const probe = new SocketProbe(arg.url, arg.protocols);
   const close = await probe.waitClosed(STEP_MS);
   return { close, events: probe.events, readyState: probe.ws.readyState };
@@ -165,7 +187,10 @@ export async function eventScript(arg: { url: string; failUrl: string }): Promis
 }
 
 /** Sends highly compressible text and binary of `size` bytes each; reports exactness and extensions. */
-export async function echoCompressible(arg: { url: string; size: number }): Promise<{ extensions: string; textEqual: boolean; binaryEqual: boolean }> {
+export async function echoCompressible(arg: {
+  url: string;
+  size: number;
+}): Promise<{ extensions: string; textEqual: boolean; binaryEqual: boolean }> {
   const probe = new SocketProbe(arg.url);
   await deadline(probe.opened, STEP_MS, 'open');
   const line = 'wsts permessage-deflate: the same line again and again, 0123456789 é€😀\n';

@@ -60,10 +60,13 @@ export class SocketProbe {
         this.waiter = undefined;
         reject(new Error(`no message within ${timeoutMs} ms (events: ${this.events.slice(-5).join(',')})`));
       }, timeoutMs);
-      this.closed.then((info) => {
-        clearTimeout(timer);
-        reject(new Error(`closed (${info.code} ${info.reason}) while waiting for a message`));
-      }, () => undefined);
+      this.closed.then(
+        (info) => {
+          clearTimeout(timer);
+          reject(new Error(`closed (${info.code} ${info.reason}) while waiting for a message`));
+        },
+        () => undefined,
+      );
       this.waiter = (message) => {
         clearTimeout(timer);
         resolve(message);

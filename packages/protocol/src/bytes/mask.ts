@@ -187,7 +187,11 @@ export function maskInto32(source: Uint8Array, target: Uint8Array, at: number, k
   const start = offset + i;
   for (let j = 0; j < 4; j++) wordBytes[j] = keyByte(key, start + j);
   const words = (length - i) >>> 2;
-  xorWordsInto32(new Int32Array(source.buffer, source.byteOffset + i, words), new Int32Array(target.buffer, target.byteOffset + at + i, words), word32[0]!);
+  xorWordsInto32(
+    new Int32Array(source.buffer, source.byteOffset + i, words),
+    new Int32Array(target.buffer, target.byteOffset + at + i, words),
+    word32[0]!,
+  );
   i += words << 2;
   for (; i < length; i++) target[at + i] = source[i]! ^ keyByte(key, offset + i);
 }

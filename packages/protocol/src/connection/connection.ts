@@ -162,7 +162,8 @@ export class Connection {
     const allocate = options.allocate ?? allocateZeroed;
     if (typeof allocate !== 'function') throw new TypeError('allocate must be a function');
     this.allocate = allocate;
-    if (options.validateUtf8 !== undefined && typeof options.validateUtf8 !== 'function') throw new TypeError('validateUtf8 must be a function');
+    if (options.validateUtf8 !== undefined && typeof options.validateUtf8 !== 'function')
+      throw new TypeError('validateUtf8 must be a function');
     const validateUtf8 = options.validateUtf8;
     this.onWrite = options.onWrite;
     this.onEvent = options.onEvent;
@@ -170,7 +171,9 @@ export class Connection {
     for (const extension of this.extensions) if (extension.rsv1) allowedRsv |= RSV1;
     this.decoder = new FrameDecoder({ role: options.role, allowedRsv, allocate });
     const pipeline =
-      this.extensions.length === 0 ? undefined : new ExtensionPipeline(this, { extensions: this.extensions, maxMessageSize: max, allocate, validateUtf8 });
+      this.extensions.length === 0
+        ? undefined
+        : new ExtensionPipeline(this, { extensions: this.extensions, maxMessageSize: max, allocate, validateUtf8 });
     this.pipeline = pipeline;
     this.receiver = new Receiver(this, { maxMessageSize: max, maxFragments, allocate, validateUtf8, pipeline });
   }
@@ -372,13 +375,25 @@ export class Connection {
     while (offset < payload.length) {
       const end = Math.min(offset + size, payload.length);
       const fin = end === payload.length;
-      this.writeFrame(first ? opcode : Opcode.CONTINUATION, fin, first ? rsv : 0, payload.subarray(offset, end), fin ? done : undefined);
+      this.writeFrame(
+        first ? opcode : Opcode.CONTINUATION,
+        fin,
+        first ? rsv : 0,
+        payload.subarray(offset, end),
+        fin ? done : undefined,
+      );
       first = false;
       offset = end;
     }
   }
 
-  private writeFrame(opcode: number, fin: boolean, rsv: number, payload: Uint8Array, done: ((error?: Error) => void) | undefined): void {
+  private writeFrame(
+    opcode: number,
+    fin: boolean,
+    rsv: number,
+    payload: Uint8Array,
+    done: ((error?: Error) => void) | undefined,
+  ): void {
     const maskKeys = this.maskKeys;
     if (maskKeys !== undefined) {
       this.onWrite(encodeMaskedFrame(opcode, fin, rsv, payload, maskKeys.next(), this.allocate), done);

@@ -96,7 +96,8 @@ export class Receiver implements FrameSink {
     if (opcode === Opcode.CONTINUATION) {
       if (this.messageOpcode === 0) throw protocolViolation('Continuation frame without a message in progress');
       if ((rsv & RSV1) !== 0) throw protocolViolation('RSV1 set on a continuation frame');
-      if (++this.messageFrames > this.maxFragments) throw policyViolation(`Message arrives in more than ${this.maxFragments} frames`);
+      if (++this.messageFrames > this.maxFragments)
+        throw policyViolation(`Message arrives in more than ${this.maxFragments} frames`);
     } else {
       if (this.messageOpcode !== 0) throw protocolViolation('New data frame while a fragmented message is in progress');
       this.messageOpcode = opcode;

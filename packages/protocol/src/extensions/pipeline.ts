@@ -150,7 +150,14 @@ export class ExtensionPipeline {
       }
       let result: Uint8Array | Promise<Uint8Array>;
       try {
-        result = runDecode(this.extensions, this.extensions.length - 1, task.fragments, task.rsv1, this.maxMessageSize, this.allocate);
+        result = runDecode(
+          this.extensions,
+          this.extensions.length - 1,
+          task.fragments,
+          task.rsv1,
+          this.maxMessageSize,
+          this.allocate,
+        );
       } catch (error) {
         this.connection.fail(decodeFailure(error));
         return;

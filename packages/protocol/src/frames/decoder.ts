@@ -194,10 +194,13 @@ export class FrameDecoder {
         sink.frameEnd(payload);
         continue;
       }
-      const take = Math.min(available , remaining);
+      const take = Math.min(available, remaining);
       const part = chunk.subarray(pos, pos + take);
       pos += take;
-      if (this.target !== undefined || (this.received === 0 && !this.wantData && take * PREALLOCATE_RATIO >= this.payloadLength)) {
+      if (
+        this.target !== undefined ||
+        (this.received === 0 && !this.wantData && take * PREALLOCATE_RATIO >= this.payloadLength)
+      ) {
         // At least a quarter of the payload is here: assemble straight into its final buffer, unmasking
         // while copying, as each piece arrives (still in cache), with no join pass at the end. Every read
         // buffer is released at once instead of being held until the last piece. The ratio bounds what
@@ -271,7 +274,8 @@ export class FrameDecoder {
       length = high * 0x100000000 + low;
       next += 8;
     }
-    if (length > this.maxPayload) throw messageTooBig(`Frame payload of ${length} bytes exceeds the ${this.maxPayload}-byte limit`);
+    if (length > this.maxPayload)
+      throw messageTooBig(`Frame payload of ${length} bytes exceeds the ${this.maxPayload}-byte limit`);
     this.masked = (b1 & 0x80) !== 0;
     if (this.masked) this.maskKey = (bytes[next]! << 24) | (bytes[next + 1]! << 16) | (bytes[next + 2]! << 8) | bytes[next + 3]!;
     this.payloadLength = length;

@@ -14,7 +14,14 @@ function headerLength(length: number, masked: boolean): number {
 }
 
 /** Writes the header into `target` from index 0 (`target` is exactly {@link headerLength} or longer). */
-function writeHeader(target: Uint8Array, opcode: number, fin: boolean, rsv: number, length: number, mask: Uint8Array | undefined): void {
+function writeHeader(
+  target: Uint8Array,
+  opcode: number,
+  fin: boolean,
+  rsv: number,
+  length: number,
+  mask: Uint8Array | undefined,
+): void {
   target[0] = (fin ? 0x80 : 0) | ((rsv & 7) << 4) | opcode;
   let at = 2;
   if (length < 126) {

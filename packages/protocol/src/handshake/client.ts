@@ -7,7 +7,12 @@
 import { computeAccept } from './accept.js';
 import { base64Encode } from './base64.js';
 import { HandshakeError } from '../errors.js';
-import { disposeExtensions, type ClientExtensionNegotiator, type Extension, type ExtensionOffer } from '../extensions/extension.js';
+import {
+  disposeExtensions,
+  type ClientExtensionNegotiator,
+  type Extension,
+  type ExtensionOffer,
+} from '../extensions/extension.js';
 import { formatExtensionHeader, parseExtensionHeader } from './extension-header.js';
 import { getHeaderValues, headerPairs, type HeadersInput, isToken, listHasToken, splitList } from './headers.js';
 
@@ -112,11 +117,7 @@ function fail(status: number, message: string): HandshakeError {
  * Validates the server's response to `handshake` (RFC 6455 section 4.1, client requirements 1-6).
  * Throws HandshakeError naming what was wrong (its `status` is the status received).
  */
-export function acceptClientHandshake(
-  handshake: ClientHandshake,
-  status: number,
-  headers: HeadersInput,
-): ClientHandshakeResult {
+export function acceptClientHandshake(handshake: ClientHandshake, status: number, headers: HeadersInput): ClientHandshakeResult {
   if (status !== 101) throw fail(status, `Unexpected server response: ${status} (expected 101 Switching Protocols)`);
   if (!listHasToken(getHeaderValues(headers, 'upgrade'), 'websocket')) {
     throw fail(status, 'Invalid Upgrade header in the response: expected "websocket"');

@@ -4,16 +4,18 @@
  */
 
 /** Request or response headers in any of the usual shapes; names are matched case-insensitively. */
-export type HeadersInput =
-  | Record<string, string | string[] | undefined>
-  | Iterable<readonly [string, string]>;
+export type HeadersInput = Record<string, string | string[] | undefined> | Iterable<readonly [string, string]>;
 
 /**
  * Calls `visit(context, name, value)` for every header value in order, arrays flattened to one call per
  * value: the one walk over the accepted header shapes. WHY a context argument rather than a closure: the
  * server handshake walks the request headers once per upgrade and should not allocate a function for it.
  */
-export function forEachHeader<C>(headers: HeadersInput, visit: (context: C, name: string, value: string) => void, context: C): void {
+export function forEachHeader<C>(
+  headers: HeadersInput,
+  visit: (context: C, name: string, value: string) => void,
+  context: C,
+): void {
   if (typeof (headers as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function') {
     for (const [name, value] of headers as Iterable<readonly [string, string]>) visit(context, name, value);
     return;

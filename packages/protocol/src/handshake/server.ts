@@ -7,7 +7,12 @@
 import { computeAccept } from './accept.js';
 import { base64DecodedLength } from './base64.js';
 import { excerpt, HandshakeError } from '../errors.js';
-import { disposeExtensions, type Extension, type ExtensionOffer, type ServerExtensionNegotiator } from '../extensions/extension.js';
+import {
+  disposeExtensions,
+  type Extension,
+  type ExtensionOffer,
+  type ServerExtensionNegotiator,
+} from '../extensions/extension.js';
 import { formatSharedResponses, parseSharedOffers } from './extension-header.js';
 import { forEachHeader, getHeaderValues, type HeadersInput, isToken, listHasToken, splitList, valueHasToken } from './headers.js';
 
@@ -172,7 +177,8 @@ function accept(headers: HeadersInput, options: ServerHandshakeOptions): Upgrade
   for (const protocol of offered) {
     if (!isToken(protocol)) throw new HandshakeError(400, `Invalid subprotocol name ${excerpt(protocol)}`);
   }
-  if (offered.length > 1 && new Set(offered).size !== offered.length) throw new HandshakeError(400, 'Duplicate subprotocol offered');
+  if (offered.length > 1 && new Set(offered).size !== offered.length)
+    throw new HandshakeError(400, 'Duplicate subprotocol offered');
   let protocol: string | undefined;
   if (offered.length > 0 && options.selectProtocol) {
     protocol = options.selectProtocol(offered);

@@ -44,19 +44,31 @@ const TRANSITIONS = new Uint8Array(STATES * CLASSES);
 function buildTables(): void {
   for (let b = 0; b < 256; b++) {
     BYTE_CLASS[b] =
-      b < 0x80 ? C_ASCII
-      : b < 0x90 ? C_CONT_LO
-      : b < 0xa0 ? C_CONT_MID
-      : b < 0xc0 ? C_CONT_HI
-      : b < 0xc2 ? C_BAD
-      : b < 0xe0 ? C_LEAD2
-      : b === 0xe0 ? C_E0
-      : b === 0xed ? C_ED
-      : b < 0xf0 ? C_LEAD3
-      : b === 0xf0 ? C_F0
-      : b < 0xf4 ? C_LEAD4
-      : b === 0xf4 ? C_F4
-      : C_BAD;
+      b < 0x80
+        ? C_ASCII
+        : b < 0x90
+          ? C_CONT_LO
+          : b < 0xa0
+            ? C_CONT_MID
+            : b < 0xc0
+              ? C_CONT_HI
+              : b < 0xc2
+                ? C_BAD
+                : b < 0xe0
+                  ? C_LEAD2
+                  : b === 0xe0
+                    ? C_E0
+                    : b === 0xed
+                      ? C_ED
+                      : b < 0xf0
+                        ? C_LEAD3
+                        : b === 0xf0
+                          ? C_F0
+                          : b < 0xf4
+                            ? C_LEAD4
+                            : b === 0xf4
+                              ? C_F4
+                              : C_BAD;
   }
   TRANSITIONS.fill(REJECT);
   const set = (state: number, classes: readonly number[], next: number): void => {
@@ -116,7 +128,9 @@ function skipAsciiWords(bytes: Uint8Array, i: number, end: number): number {
     let w = 0;
     while (
       w + 8 <= words &&
-      ((view[w]! | view[w + 1]! | view[w + 2]! | view[w + 3]! | view[w + 4]! | view[w + 5]! | view[w + 6]! | view[w + 7]!) & 0x80808080) === 0
+      ((view[w]! | view[w + 1]! | view[w + 2]! | view[w + 3]! | view[w + 4]! | view[w + 5]! | view[w + 6]! | view[w + 7]!) &
+        0x80808080) ===
+        0
     ) {
       w += 8;
     }
@@ -134,7 +148,9 @@ function skipAscii(bytes: Uint8Array, i: number, end: number): number {
   i++;
   while (
     i + 8 <= end &&
-    ((bytes[i]! | bytes[i + 1]! | bytes[i + 2]! | bytes[i + 3]! | bytes[i + 4]! | bytes[i + 5]! | bytes[i + 6]! | bytes[i + 7]!) & 0x80) === 0
+    ((bytes[i]! | bytes[i + 1]! | bytes[i + 2]! | bytes[i + 3]! | bytes[i + 4]! | bytes[i + 5]! | bytes[i + 6]! | bytes[i + 7]!) &
+      0x80) ===
+      0
   ) {
     i += 8;
     if (i - start >= WORD_SCAN_AFTER && end - i >= WORD_SCAN_MIN) return skipAsciiWords(bytes, i, end);

@@ -19,7 +19,10 @@ const args = parseServerArgs(
   { port: 0, host: '127.0.0.1' },
   'usage: echo [--port N] [--host H] [--no-deflate] [--tls-cert FILE --tls-key FILE]',
 );
-const tls = args.tlsCert !== undefined && args.tlsKey !== undefined ? { cert: readFileSync(args.tlsCert), key: readFileSync(args.tlsKey) } : undefined;
+const tls =
+  args.tlsCert !== undefined && args.tlsKey !== undefined
+    ? { cert: readFileSync(args.tlsCert), key: readFileSync(args.tlsKey) }
+    : undefined;
 
 const C = 0x63; // 'c'
 const T = 0x74; // 't'
@@ -32,7 +35,8 @@ const wss = new WebSocketServer({
   tls,
   perMessageDeflate: args.deflate,
   selectProtocol: (offered) => offered[0],
-  authorize: (request) => (pathOf(request.url) === '/reject' ? { status: 403, reason: 'rejected on request (/reject test hook)' } : true),
+  authorize: (request) =>
+    pathOf(request.url) === '/reject' ? { status: 403, reason: 'rejected on request (/reject test hook)' } : true,
 });
 
 wss.on('connection', (connection) => {

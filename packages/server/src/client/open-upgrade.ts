@@ -65,7 +65,10 @@ function classifyRejection(
   headers: http.IncomingHttpHeaders,
 ): 'invalid-upgrade' | 'invalid-accept' | 'invalid-protocol' | 'invalid-extension' {
   const upgrade = headers.upgrade?.toLowerCase();
-  const connection = (headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim());
+  const connection = (headers.connection ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((t) => t.trim());
   if (upgrade !== 'websocket' || !connection.includes('upgrade')) return 'invalid-upgrade';
   if (headers['sec-websocket-accept'] !== computeAccept(handshake.key)) return 'invalid-accept';
   const chosen = headers['sec-websocket-protocol'];
@@ -123,10 +126,12 @@ export function openUpgrade(
     // should keep it alive until then: so the timer stays referenced (the socket is referenced anyway).
 
     const onAbort = (): void => {
-      finish(new WebSocketConnectError('aborted', `connection to ${currentUrl.href} was aborted`, {
-        url: currentUrl.href,
-        cause: options.signal?.reason,
-      }));
+      finish(
+        new WebSocketConnectError('aborted', `connection to ${currentUrl.href} was aborted`, {
+          url: currentUrl.href,
+          cause: options.signal?.reason,
+        }),
+      );
     };
     if (options.signal?.aborted === true) {
       onAbort();
@@ -173,10 +178,12 @@ export function openUpgrade(
 
       request.on('error', (error: Error) => {
         if (current !== request) return;
-        finish(new WebSocketConnectError('network', `cannot connect to ${url.href}: ${error.message}`, {
-          url: url.href,
-          cause: error,
-        }));
+        finish(
+          new WebSocketConnectError('network', `cannot connect to ${url.href}: ${error.message}`, {
+            url: url.href,
+            cause: error,
+          }),
+        );
       });
 
       request.on('response', (response: http.IncomingMessage) => {
@@ -189,29 +196,45 @@ export function openUpgrade(
         const location = response.headers.location;
         if (REDIRECT_STATUSES.has(status) && location !== undefined) {
           if (redirects >= options.maxRedirects) {
-            finish(new WebSocketConnectError(
-              'redirect',
-              `${url.href} redirected (${status} ${statusMessage}) to ${location}, ` +
-                `but maxRedirects (${options.maxRedirects}) redirects were already followed`,
-              { url: url.href, status, statusMessage, headers },
-            ));
+            finish(
+              new WebSocketConnectError(
+                'redirect',
+                `${url.href} redirected (${status} ${statusMessage}) to ${location}, ` +
+                  `but maxRedirects (${options.maxRedirects}) redirects were already followed`,
+                { url: url.href, status, statusMessage, headers },
+              ),
+            );
             return;
           }
           let next: URL;
           try {
             next = new URL(location, url);
           } catch {
-            finish(new WebSocketConnectError('redirect', `${url.href} redirected to an invalid URL ${JSON.stringify(location)}`, {
-              url: url.href, status, statusMessage, headers,
-            }));
+            finish(
+              new WebSocketConnectError('redirect', `${url.href} redirected to an invalid URL ${JSON.stringify(location)}`, {
+                url: url.href,
+                status,
+                statusMessage,
+                headers,
+              }),
+            );
             return;
           }
           if (next.protocol === 'http:') next.protocol = 'ws:';
           else if (next.protocol === 'https:') next.protocol = 'wss:';
           if (next.protocol !== 'ws:' && next.protocol !== 'wss:') {
-            finish(new WebSocketConnectError('redirect', `${url.href} redirected to ${next.href}, which is not ws:, wss:, http: or https:`, {
-              url: url.href, status, statusMessage, headers,
-            }));
+            finish(
+              new WebSocketConnectError(
+                'redirect',
+                `${url.href} redirected to ${next.href}, which is not ws:, wss:, http: or https:`,
+                {
+                  url: url.href,
+                  status,
+                  statusMessage,
+                  headers,
+                },
+              ),
+            );
             return;
           }
           next.hash = '';
@@ -223,11 +246,13 @@ export function openUpgrade(
           attempt(next);
           return;
         }
-        finish(new WebSocketConnectError(
-          'unexpected-status',
-          `${url.href} answered ${status} ${statusMessage} instead of 101 Switching Protocols`,
-          { url: url.href, status, statusMessage, headers },
-        ));
+        finish(
+          new WebSocketConnectError(
+            'unexpected-status',
+            `${url.href} answered ${status} ${statusMessage} instead of 101 Switching Protocols`,
+            { url: url.href, status, statusMessage, headers },
+          ),
+        );
       });
 
       request.on('upgrade', (response: http.IncomingMessage, socket: Socket, head: Buffer) => {
@@ -240,11 +265,13 @@ export function openUpgrade(
         const statusMessage = response.statusMessage ?? '';
         if (status !== 101) {
           socket.destroy();
-          finish(new WebSocketConnectError(
-            'unexpected-status',
-            `${url.href} answered ${status} ${statusMessage} instead of 101 Switching Protocols`,
-            { url: url.href, status, statusMessage, headers },
-          ));
+          finish(
+            new WebSocketConnectError(
+              'unexpected-status',
+              `${url.href} answered ${status} ${statusMessage} instead of 101 Switching Protocols`,
+              { url: url.href, status, statusMessage, headers },
+            ),
+          );
           return;
         }
         let agreed: { protocol: string | undefined; extensions: Extension[] };
@@ -253,11 +280,13 @@ export function openUpgrade(
         } catch (error) {
           socket.destroy();
           const message = error instanceof Error ? error.message : String(error);
-          finish(new WebSocketConnectError(
-            classifyRejection(handshake, response.headers),
-            `invalid handshake response from ${url.href}: ${message}`,
-            { url: url.href, status, statusMessage, headers, cause: error },
-          ));
+          finish(
+            new WebSocketConnectError(
+              classifyRejection(handshake, response.headers),
+              `invalid handshake response from ${url.href}: ${message}`,
+              { url: url.href, status, statusMessage, headers, cause: error },
+            ),
+          );
           return;
         }
         const extensionsValue = response.headers['sec-websocket-extensions'];

@@ -89,7 +89,6 @@ function checkPositive(name: string, value: number): number {
   return value;
 }
 
-
 /** Applies defaults and checks the knobs (RangeError for a bad number, TypeError for a reserved header). */
 export function resolveClientOptions(options: ClientOptions, protocols: readonly string[]): ResolvedClientOptions {
   const headers = toHeaderPairs(options.headers);
@@ -108,7 +107,9 @@ export function resolveClientOptions(options: ClientOptions, protocols: readonly
     // The codec refuses these too, but only once a request is built; checking here makes a bad option
     // a synchronous TypeError from `new WebSocket()`, like the other argument errors.
     if (isHandshakeHeader(name)) {
-      throw new TypeError(`header ${name} is set by the WebSocket handshake; use the protocols/perMessageDeflate/extensions options`);
+      throw new TypeError(
+        `header ${name} is set by the WebSocket handshake; use the protocols/perMessageDeflate/extensions options`,
+      );
     }
   }
   if (options.origin !== undefined) {

@@ -30,7 +30,10 @@ const CLOSING = 2;
 const CLOSED = 3;
 type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSING | typeof CLOSED;
 /** The connection's state as a `readyState`. */
-const READY_STATE = { open: OPEN, closing: CLOSING, closed: CLOSED } as const satisfies Record<WebSocketConnectionState, ReadyState>;
+const READY_STATE = { open: OPEN, closing: CLOSING, closed: CLOSED } as const satisfies Record<
+  WebSocketConnectionState,
+  ReadyState
+>;
 
 const BINARY_TYPES: ReadonlySet<string> = new Set(['arraybuffer', 'blob', 'nodebuffer']);
 
@@ -211,7 +214,15 @@ export class WebSocket extends EventTarget {
     if (this.#readyState === CONNECTING) {
       throw new DOMException('cannot send before the connection is open', 'InvalidStateError');
     }
-    if (!(typeof data === 'string' || data instanceof Blob || data instanceof ArrayBuffer || ArrayBuffer.isView(data) || isSharedArrayBuffer(data))) {
+    if (
+      !(
+        typeof data === 'string' ||
+        data instanceof Blob ||
+        data instanceof ArrayBuffer ||
+        ArrayBuffer.isView(data) ||
+        isSharedArrayBuffer(data)
+      )
+    ) {
       // WebIDL's union conversion: anything else becomes a string.
       data = String(data);
     }
@@ -343,11 +354,7 @@ export class WebSocket extends EventTarget {
     this.#sendQueue = previous
       .then(async () => {
         const payload =
-          typeof data === 'string'
-            ? data
-            : data instanceof Blob
-              ? Buffer.from(await data.arrayBuffer())
-              : copyBytes(data);
+          typeof data === 'string' ? data : data instanceof Blob ? Buffer.from(await data.arrayBuffer()) : copyBytes(data);
         this.#transmit(payload, typeof data !== 'string', size);
       })
       .catch(() => {

@@ -20,7 +20,6 @@ export interface CompressorConfig {
 /** The empty stored block a sync flush ends with; section 7.2.1 strips it from the wire. */
 const TAIL = [0x00, 0x00, 0xff, 0xff] as const;
 
-
 /**
  * Compresses whole messages one at a time. With context takeover the zlib stream is created on first
  * use and kept; without, a stream is borrowed from the shared idle pool for each message and given
@@ -111,13 +110,7 @@ function stripTail(data: Buffer): Buffer {
   // with context takeover); an empty payload would make the receiver read its appended tail as a
   // broken stored block, so send the one-byte empty block instead.
   if (n === 0) return EMPTY_BLOCK;
-  if (
-    n >= 4 &&
-    data[n - 4] === TAIL[0] &&
-    data[n - 3] === TAIL[1] &&
-    data[n - 2] === TAIL[2] &&
-    data[n - 1] === TAIL[3]
-  ) {
+  if (n >= 4 && data[n - 4] === TAIL[0] && data[n - 3] === TAIL[1] && data[n - 2] === TAIL[2] && data[n - 1] === TAIL[3]) {
     return data.subarray(0, n - 4);
   }
   // Unreachable with Z_SYNC_FLUSH, which always ends on an empty stored block; sending the data whole

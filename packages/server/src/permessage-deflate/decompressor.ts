@@ -34,7 +34,6 @@ export class UnfinishedInflate {
 /** Section 7.2.2: the receiver appends the empty stored block the sender stripped. */
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
-
 /**
  * Inflates whole messages one at a time, counting output as zlib produces it (one chunk of
  * `chunkSize` bytes per trip through the thread pool): past `maxSize` it closes the stream at once

@@ -115,7 +115,9 @@ export class PerMessageDeflate implements Extension {
 
   /** One zlib job through the shared limiter; a job whose turn comes after dispose never starts zlib. */
   private onThreadPool<T>(work: () => Promise<T>): Promise<T> {
-    return this.plan.limiter.run(() => (this.disposed ? Promise.reject(new Error('permessage-deflate extension disposed')) : work()));
+    return this.plan.limiter.run(() =>
+      this.disposed ? Promise.reject(new Error('permessage-deflate extension disposed')) : work(),
+    );
   }
 }
 
@@ -155,4 +157,3 @@ function compressedLength(fragments: readonly Uint8Array[]): number {
   for (const fragment of fragments) total += fragment.length;
   return total;
 }
-

@@ -83,10 +83,7 @@ export function formatDeflateParams(params: DeflateParams): ExtensionOffer {
     list.push(['server_max_window_bits', String(params.serverMaxWindowBits)]);
   }
   if (params.clientMaxWindowBits !== undefined) {
-    list.push([
-      'client_max_window_bits',
-      params.clientMaxWindowBits === true ? true : String(params.clientMaxWindowBits),
-    ]);
+    list.push(['client_max_window_bits', params.clientMaxWindowBits === true ? true : String(params.clientMaxWindowBits)]);
   }
   return { name: EXTENSION_NAME, params: list };
 }

@@ -47,7 +47,11 @@ export async function startNode(file: string, args: string[], timeoutMs = 10_000
   const waitForLine = (line: string, ms = 5000): Promise<void> => {
     if (lines.includes(line)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no line ${JSON.stringify(line)} within ${ms} ms; got ${JSON.stringify(lines)}; stderr ${stderr}`)), ms);
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`no line ${JSON.stringify(line)} within ${ms} ms; got ${JSON.stringify(lines)}; stderr ${stderr}`)),
+        ms,
+      );
       waiters.push({ line, resolve: () => (clearTimeout(timer), resolve()) });
     });
   };

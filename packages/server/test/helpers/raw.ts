@@ -18,7 +18,12 @@ export function validKey(): string {
   return randomBytes(16).toString('base64');
 }
 
-export function upgradeRequest(port: number, overrides: Record<string, string | undefined> = {}, method = 'GET', path = '/'): string {
+export function upgradeRequest(
+  port: number,
+  overrides: Record<string, string | undefined> = {},
+  method = 'GET',
+  path = '/',
+): string {
   const headers: Record<string, string | undefined> = {
     Host: `127.0.0.1:${port}`,
     Upgrade: 'websocket',
@@ -81,7 +86,11 @@ export function rawRequest(port: number, request: string, timeoutMs = 5000): Pro
 }
 
 /** A client frame: masked unless `mask` is false. Lengths use the 7/16/64-bit forms. */
-export function clientFrame(opcode: number, payload: Buffer | string, options: { fin?: boolean; mask?: boolean; rsv?: number } = {}): Buffer {
+export function clientFrame(
+  opcode: number,
+  payload: Buffer | string,
+  options: { fin?: boolean; mask?: boolean; rsv?: number } = {},
+): Buffer {
   const data = typeof payload === 'string' ? Buffer.from(payload) : payload;
   const fin = options.fin ?? true;
   const masked = options.mask ?? true;
@@ -127,14 +136,22 @@ export function parseServerFrames(bytes: Buffer): { frames: ServerFrame[]; rest:
       header = 10;
     }
     if (bytes.length - offset < header + length) break;
-    frames.push({ fin: (b0 & 0x80) !== 0, opcode: b0 & 0x0f, payload: bytes.subarray(offset + header, offset + header + length) });
+    frames.push({
+      fin: (b0 & 0x80) !== 0,
+      opcode: b0 & 0x0f,
+      payload: bytes.subarray(offset + header, offset + header + length),
+    });
     offset += header + length;
   }
   return { frames, rest: bytes.subarray(offset) };
 }
 
 /** Collects server frames on an upgraded raw socket until a close frame or the socket ends. */
-export function readUntilClose(socket: net.Socket, initial: Buffer, timeoutMs = 5000): Promise<{ frames: ServerFrame[]; closeCode: number | undefined; ended: boolean }> {
+export function readUntilClose(
+  socket: net.Socket,
+  initial: Buffer,
+  timeoutMs = 5000,
+): Promise<{ frames: ServerFrame[]; closeCode: number | undefined; ended: boolean }> {
   return new Promise((resolve, reject) => {
     let buffered = initial;
     const frames: ServerFrame[] = [];
@@ -142,7 +159,11 @@ export function readUntilClose(socket: net.Socket, initial: Buffer, timeoutMs = 
     const done = (ended: boolean): void => {
       clearTimeout(timer);
       const close = frames.find((f) => f.opcode === 8);
-      resolve({ frames, closeCode: close !== undefined && close.payload.length >= 2 ? close.payload.readUInt16BE(0) : undefined, ended });
+      resolve({
+        frames,
+        closeCode: close !== undefined && close.payload.length >= 2 ? close.payload.readUInt16BE(0) : undefined,
+        ended,
+      });
     };
     const take = (): boolean => {
       const parsed = parseServerFrames(buffered);

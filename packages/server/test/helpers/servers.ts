@@ -37,6 +37,8 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
  * listens for 'error' and rejects on it, which both hides the close and makes our connection think
  * someone observes its errors.
  */
-export function closeOf(connection: { once(event: 'close', listener: (code: number, reason: string, wasClean: boolean) => void): unknown }): Promise<[number, string, boolean]> {
+export function closeOf(connection: {
+  once(event: 'close', listener: (code: number, reason: string, wasClean: boolean) => void): unknown;
+}): Promise<[number, string, boolean]> {
   return new Promise((resolve) => connection.once('close', (code, reason, wasClean) => resolve([code, reason, wasClean])));
 }
