@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
-import { WebSocketConnection, type WebSocketConnectionOptions } from './websocket-connection.js';
+import type { WebSocketConnectionOptions } from './connection-types.js';
+import { WebSocketConnection } from './websocket-connection.js';
 
 /**
  * The OCaml seed's API, in TypeScript. `isWebSocketUpgrade` and `upgrade` are the codec's functions

@@ -23,15 +23,6 @@ import type {
   WebSocketData,
 } from './connection-types.js';
 
-export type {
-  SendCallback,
-  SendOptions,
-  WebSocketConnectionEvents,
-  WebSocketConnectionOptions,
-  WebSocketConnectionState,
-  WebSocketData,
-} from './connection-types.js';
-
 function noop(): void {}
 
 /**

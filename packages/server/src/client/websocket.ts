@@ -1,7 +1,8 @@
 import { Buffer } from 'node:buffer';
 import { disposeExtensions, ProtocolError } from '@wsts/protocol';
 import { ConnectionError } from '../errors.js';
-import type { WebSocketConnection, WebSocketConnectionState } from '../websocket-connection.js';
+import type { WebSocketConnectionState } from '../connection-types.js';
+import type { WebSocketConnection } from '../websocket-connection.js';
 import { clientConnection } from './connect.js';
 import { CloseEvent, ErrorEvent, MessageEvent, type WebSocketMessageEvent } from './events.js';
 import { clientExtensionNegotiators } from './extensions-option.js';
