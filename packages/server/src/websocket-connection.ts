@@ -81,7 +81,7 @@ export class WebSocketConnection
   private readonly messageTimeout: number;
   private readonly closeTimeout: number;
   /** The extensions that hold incoming data of their own (inflate output), or undefined. */
-  private readonly holders: readonly { readonly bufferedBytes: number }[] | undefined;
+  private readonly holders: readonly ByteHolder[] | undefined;
   /** The server's clients set, heartbeat and memory budget, or a heartbeat of its own; often none. */
   private readonly membership: Membership | undefined;
 
@@ -135,6 +135,8 @@ export class WebSocketConnection
     this.closeTimeout = options.closeTimeout ?? DEFAULTS.closeTimeout;
     const holders = (options.extensions ?? []).filter(holdsBytes);
     this.holders = holders.length > 0 ? holders : undefined;
+    // An inflate on the thread pool grows without a read: the budget hears of it as it grows.
+    if (membership?.budget !== undefined) for (const holder of holders) holder.watch?.(this);
     this.codec = new Connection({
       role: options.role,
       maxMessageSize: options.maxMessageSize ?? DEFAULTS.maxMessageSize,
@@ -540,6 +542,11 @@ export class WebSocketConnection
 
   // ---- the server's memory budget (memory-budget.ts) --------------------------------------------
 
+  /** @internal An extension's inflate on the thread pool holds more output: the budget learns of it. */
+  inflateGrew(): void {
+    if (this.membership?.budget !== undefined) this.reportMemory();
+  }
+
   /** @internal What this connection holds now (see `MemoryBudget`). */
   memoryUsage(): { outgoing: number; incoming: number } {
     if (this.finished || this.released) return { outgoing: 0, incoming: 0 };
@@ -649,12 +656,17 @@ export class WebSocketConnection
   }
 }
 
-/** An extension that holds incoming bytes of its own (permessage-deflate's inflate output). */
 /** The rest of a read that yielded after `MESSAGES_PER_TURN` messages may go on. */
 function nextTurn(connection: WebSocketConnection): void {
   connection.resumeTurn();
 }
 
-function holdsBytes(extension: Extension): extension is Extension & { readonly bufferedBytes: number } {
+/** An extension that holds incoming bytes of its own (permessage-deflate's inflate output), and may say when they grow. */
+interface ByteHolder {
+  readonly bufferedBytes: number;
+  watch?(watcher: { inflateGrew(): void }): void;
+}
+
+function holdsBytes(extension: Extension): extension is Extension & ByteHolder {
   return typeof (extension as Partial<{ bufferedBytes: unknown }>).bufferedBytes === 'number';
 }

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { connect, ConnectionError, type WebSocketConnection, WebSocketServer } from '../src/index.js';
 import { clientFrame, rawRequest, readUntilClose, upgradeRequest } from './helpers/raw.js';
-import { closeOf, startEcho, within } from './helpers/servers.js';
+import { closeOf, startEcho, startServer, within } from './helpers/servers.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -218,6 +218,28 @@ describe('floods and the memory budget', { timeout: 45_000 }, () => {
     small.socket.write(Buffer.alloc(80 * KiB));
     const [data] = (await within(message, 5000, 'the small message')) as [Buffer];
     expect(data.length).toBe(100 * KiB);
+  });
+
+  it('inflate output counts while it grows: a message inflating past the budget is closed with 1013 before it ends', async () => {
+    const budget = 1 * MiB;
+    const started = await startServer({ memoryBudget: budget, heartbeatInterval: 0 });
+    wss = started.wss;
+    let delivered = 0;
+    const errors: Error[] = [];
+    wss.on('connection', (connection) => {
+      connection.on('message', () => delivered++);
+      connection.on('error', (error) => errors.push(error));
+    });
+    // ws compresses 8 MiB of zeros to a few KiB; past 1 MiB of output our inflate goes on the thread
+    // pool, where only its growth reports can tell the budget.
+    const client = new WebSocket(started.url, { perMessageDeflate: true });
+    await once(client, 'open');
+    client.send(Buffer.alloc(8 * MiB));
+    const [code] = (await within(once(client, 'close'), 10_000, 'the close')) as [number];
+    expect(code).toBe(1013);
+    expect(delivered).toBe(0);
+    expect(errors.map((e) => (e as ConnectionError).code)).toContain('ERR_MEMORY_BUDGET');
+    expect(wss.memory.closed).toBe(1);
   });
 
   it('a message that takes longer than messageTimeout to arrive is closed with 1008', async () => {

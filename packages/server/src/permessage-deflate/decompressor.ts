@@ -22,6 +22,17 @@ export interface DecompressorConfig {
  */
 export const INLINE_OUTPUT_PAUSE = 1024 * 1024;
 
+/** Who learns that an inflate on the thread pool holds more output (the connection, for its memory budget). */
+export interface InflateWatcher {
+  inflateGrew(): void;
+}
+
+/**
+ * Output growth between two reports to the watcher: a bomb inflating toward the message size limit is
+ * seen by the server's memory budget every 256 KiB, not only when its message ends.
+ */
+const GROWTH_REPORT = 256 * 1024;
+
 /** A message an inline inflate stopped part-way: its unread input and the output so far. */
 export class UnfinishedInflate {
   constructor(
@@ -44,6 +55,9 @@ export class Decompressor extends PooledZlibStream<InflateRaw> {
   protected readonly poolKey: string;
   /** Bytes inflated so far for the message on the thread pool (what a server's memory budget counts). */
   inflated = 0;
+  /** Told each time `inflated` grows by another {@link GROWTH_REPORT} bytes (a server's memory budget). */
+  watcher: InflateWatcher | undefined = undefined;
+  private reported = 0;
 
   constructor(private readonly config: DecompressorConfig) {
     super(config.noContextTakeover);
@@ -92,6 +106,7 @@ export class Decompressor extends PooledZlibStream<InflateRaw> {
         if (this.abort !== settle) return;
         this.abort = undefined;
         this.inflated = 0;
+        this.reported = 0;
         stream.off('data', onData);
         stream.off('error', onError);
         if (error) {
@@ -111,6 +126,10 @@ export class Decompressor extends PooledZlibStream<InflateRaw> {
         else {
           chunks.push(chunk);
           this.inflated = length;
+          if (length - this.reported >= GROWTH_REPORT && this.watcher !== undefined) {
+            this.reported = length;
+            this.watcher.inflateGrew();
+          }
         }
       };
       const onError = (error: Error): void => settle(corruptData(error.message));

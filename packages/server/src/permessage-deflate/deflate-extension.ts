@@ -4,7 +4,7 @@
  */
 import { concatBytes, type EncodedMessage, type Extension } from './contract.js';
 import { Compressor, type CompressorConfig } from './compressor.js';
-import { Decompressor, UnfinishedInflate, type DecompressorConfig } from './decompressor.js';
+import { Decompressor, type DecompressorConfig, type InflateWatcher, UnfinishedInflate } from './decompressor.js';
 import { inlineZlibWorks } from './inline-zlib.js';
 import type { ZlibLimiter } from './limiter.js';
 import { EXTENSION_NAME, type DeflateParams } from './params.js';
@@ -39,6 +39,7 @@ export class PerMessageDeflate implements Extension {
   private readonly plan: DeflatePlan;
   private compressor: Compressor | undefined;
   private decompressor: Decompressor | undefined;
+  private watcher: InflateWatcher | undefined = undefined;
   // Each direction's thread-pool jobs, created on its first one: a connection whose messages all go
   // inline (or that sends nothing) never holds one.
   private sending: OrderedJobs | undefined;
@@ -57,6 +58,12 @@ export class PerMessageDeflate implements Extension {
   /** Bytes inflated so far for an incoming message still on the thread pool (0 when none). */
   get bufferedBytes(): number {
     return this.decompressor?.inflated ?? 0;
+  }
+
+  /** Told as an inflate on the thread pool grows (the adapter's memory budget); see `Decompressor.watcher`. */
+  watch(watcher: InflateWatcher): void {
+    this.watcher = watcher;
+    if (this.decompressor !== undefined) this.decompressor.watcher = watcher;
   }
 
   /** Always true: compressed messages are flagged with RSV1 (RFC 7692 section 6). */
@@ -93,7 +100,11 @@ export class PerMessageDeflate implements Extension {
   decode(fragments: readonly Uint8Array[], rsv1: boolean, maxSize: number): Uint8Array | Promise<Uint8Array> {
     if (!rsv1) return concatBytes(fragments);
     if (this.disposed) return Promise.reject(new Error('permessage-deflate extension disposed'));
-    const decompressor = (this.decompressor ??= new Decompressor(this.plan.inflate));
+    let decompressor = this.decompressor;
+    if (decompressor === undefined) {
+      decompressor = this.decompressor = new Decompressor(this.plan.inflate);
+      decompressor.watcher = this.watcher;
+    }
     let work: () => Promise<Uint8Array>;
     if (!this.receiving?.pending && compressedLength(fragments) <= inlineLimit(this.plan.inlineInflateLimit)) {
       const inflated = decompressor.decompressInline(fragments, maxSize);
