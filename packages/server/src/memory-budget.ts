@@ -43,13 +43,19 @@ export function defaultMemoryBudget(): number {
 /** Above this share of the budget, the most expensive connections stop reading. */
 const PAUSE_AT = 0.75;
 /**
- * Milliseconds a connection stays paused while the budget remains above the pause mark before it is
+ * Milliseconds a connection stays paused while the budget remains above the resume mark before it is
  * closed with 1013. Pausing stops growth, but what a paused connection holds stays held: pressure that
  * a second without reading did not relieve will not relieve itself.
  */
 export const PAUSE_GRACE = 1000;
 /** Below this share, paused connections read again. */
 const RESUME_AT = 0.5;
+/**
+ * Only a connection holding at least this share of the budget is paused: one holding less (a client
+ * whose message is arriving, a reply being flushed) reads on, so a well-behaved client is not made to
+ * wait, or closed, because attackers hold the memory.
+ */
+const PAUSE_SHARE = 1 / 64;
 /** How often a budget under pressure recounts by itself (a paused connection reports nothing). */
 const RECOUNT_INTERVAL = 100;
 /** Between two recounts triggered by reports, at least this many milliseconds (a recount is O(members)). */
@@ -97,7 +103,7 @@ export class MemoryBudget {
     const used = this.outgoing + this.incoming;
     if (used >= this.limit * PAUSE_AT) {
       // Under pressure, a connection that grows stops reading at once: reading is how it grows.
-      if (grew) this.pause(member, performance.now());
+      if (grew && outgoing + incoming >= this.limit * PAUSE_SHARE) this.pause(member, performance.now());
       if (used < this.limit && performance.now() - this.lastRecount < RECOUNT_SPACING) return;
       this.enforce();
     } else if (this.paused.size > 0 && used < this.limit * RESUME_AT) {
@@ -139,22 +145,28 @@ export class MemoryBudget {
    * Recounts every charged connection, then, by the total:
    * - under the resume mark: resumes every paused connection;
    * - at or over the budget: closes the largest with 1013 until the total is under the budget;
-   * - over the pause mark: closes the largest connection that has been paused for {@link PAUSE_GRACE}
-   *   already, and pauses the largest until what they hold covers the excess over the resume mark.
-   *   (Connections that grow while the pressure lasts are paused as they report, in `report`.) The
-   *   others, holding little, read on: a well-behaved client is not made to wait for an attacker.
+   * - over the resume mark: closes, largest first, the connections paused for {@link PAUSE_GRACE}
+   *   already, until the total is under the resume mark;
+   * - over the pause mark: pauses the largest (those holding at least {@link PAUSE_SHARE} of the budget)
+   *   until what they hold covers the excess over the resume mark. Connections that grow while the
+   *   pressure lasts are paused as they report, in `report`.
    */
   private enforce(): void {
     const now = performance.now();
     this.lastRecount = now;
     this.recount();
     let largest: [BudgetMember, Charge][] = [];
-    if (this.outgoing + this.incoming >= this.limit * PAUSE_AT) {
+    if (this.outgoing + this.incoming >= this.limit * RESUME_AT) {
       largest = [...this.charges].sort((a, b) => b[1].outgoing + b[1].incoming - (a[1].outgoing + a[1].incoming));
       let i = 0;
       while (i < largest.length && this.outgoing + this.incoming >= this.limit) this.close(largest[i++]![0]);
-      const stale = largest.findIndex(([member], at) => at >= i && now - (this.paused.get(member) ?? now) >= PAUSE_GRACE);
-      if (stale !== -1) this.close(largest[stale]![0]);
+      // Pressure that pausing did not relieve within the grace: close the largest of the connections
+      // paused that long, until the total is back under the resume mark.
+      for (; i < largest.length && this.outgoing + this.incoming >= this.limit * RESUME_AT; i++) {
+        const member = largest[i]![0];
+        const since = this.paused.get(member);
+        if (since !== undefined && now - since >= PAUSE_GRACE) this.close(member);
+      }
     }
     const used = this.outgoing + this.incoming;
     if (used < this.limit * RESUME_AT) {
@@ -164,9 +176,10 @@ export class MemoryBudget {
     } else if (used >= this.limit * PAUSE_AT) {
       let covered = 0;
       for (const [member, charge] of largest) {
-        if (covered >= used - this.limit * RESUME_AT) break;
+        const holds = charge.outgoing + charge.incoming;
+        if (covered >= used - this.limit * RESUME_AT || holds < this.limit * PAUSE_SHARE) break;
         if (!this.charges.has(member)) continue; // closed above
-        covered += charge.outgoing + charge.incoming;
+        covered += holds;
         this.pause(member, now);
       }
     }

@@ -523,6 +523,13 @@ export class WebSocketConnection
    */
   heartbeat(): void {
     if (this.finished) return;
+    if (this.flow?.budget === true) {
+      // The memory budget stopped reading this peer, so neither its traffic nor its pongs can reach us:
+      // its fate is the budget's (resumed, or closed with 1013). It starts a fresh interval when resumed.
+      this.alive = true;
+      this.unansweredPings = 0;
+      return;
+    }
     if (this.unansweredPings >= 2) {
       this.fatal(new ConnectionError('ERR_HEARTBEAT_TIMEOUT', 'no pong to the last two pings: the peer does not read'));
       return;
@@ -559,6 +566,8 @@ export class WebSocketConnection
     const flow = paused ? this.flowControl() : this.flow;
     if (flow !== undefined) flow.budget = paused;
     this.updateFlow();
+    // Pausing reading does not stop an inflate already on the thread pool: hold its output too.
+    if (this.holders !== undefined) for (const holder of this.holders) holder.hold?.(paused);
     // A paused connection reads nothing, so it would report nothing: the marker reports its drain.
     if (paused) this.output.placeMarker();
   }
@@ -665,6 +674,7 @@ function nextTurn(connection: WebSocketConnection): void {
 interface ByteHolder {
   readonly bufferedBytes: number;
   watch?(watcher: { inflateGrew(): void }): void;
+  hold?(held: boolean): void;
 }
 
 function holdsBytes(extension: Extension): extension is Extension & ByteHolder {

@@ -58,6 +58,10 @@ export class Decompressor extends PooledZlibStream<InflateRaw> {
   /** Told each time `inflated` grows by another {@link GROWTH_REPORT} bytes (a server's memory budget). */
   watcher: InflateWatcher | undefined = undefined;
   private reported = 0;
+  /** Output is held back (see {@link hold}). */
+  private held = false;
+  /** The stream of the inflate in progress on the thread pool, if any. */
+  private running: InflateRaw | undefined = undefined;
 
   constructor(private readonly config: DecompressorConfig) {
     super(config.noContextTakeover);
@@ -93,6 +97,19 @@ export class Decompressor extends PooledZlibStream<InflateRaw> {
     return joinChunks(result, own);
   }
 
+  /**
+   * Holds back (true) or lets go (false) the output of the inflate on the thread pool: zlib stops once
+   * the stream's readable buffer is full, so a bomb stops growing while a server's memory budget is
+   * under pressure. Later inflates start held as well until let go.
+   */
+  hold(held: boolean): void {
+    this.held = held;
+    const stream = this.running;
+    if (stream === undefined) return;
+    if (held) stream.pause();
+    else stream.resume();
+  }
+
   /** Inflates the rest of a message {@link decompressInline} left unfinished, on the thread pool. */
   finish(unfinished: UnfinishedInflate, maxSize: number): Promise<Uint8Array> {
     return this.inflate(unfinished.rest, unfinished.chunks, unfinished.length, maxSize);
@@ -107,6 +124,7 @@ export class Decompressor extends PooledZlibStream<InflateRaw> {
         this.abort = undefined;
         this.inflated = 0;
         this.reported = 0;
+        this.running = undefined;
         stream.off('data', onData);
         stream.off('error', onError);
         if (error) {
@@ -135,6 +153,10 @@ export class Decompressor extends PooledZlibStream<InflateRaw> {
       const onError = (error: Error): void => settle(corruptData(error.message));
       stream.on('data', onData);
       stream.on('error', onError);
+      // A pooled stream may have been left paused by an earlier hold: flowing is set either way.
+      if (this.held) stream.pause();
+      else stream.resume();
+      this.running = stream;
       this.abort = settle;
       // An empty rest still goes through zlib: it may hold output it had no room for.
       stream.write(input, (error) => settle(error ? corruptData(error.message) : undefined));

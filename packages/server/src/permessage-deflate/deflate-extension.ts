@@ -40,6 +40,7 @@ export class PerMessageDeflate implements Extension {
   private compressor: Compressor | undefined;
   private decompressor: Decompressor | undefined;
   private watcher: InflateWatcher | undefined = undefined;
+  private holding = false;
   // Each direction's thread-pool jobs, created on its first one: a connection whose messages all go
   // inline (or that sends nothing) never holds one.
   private sending: OrderedJobs | undefined;
@@ -58,6 +59,12 @@ export class PerMessageDeflate implements Extension {
   /** Bytes inflated so far for an incoming message still on the thread pool (0 when none). */
   get bufferedBytes(): number {
     return this.decompressor?.inflated ?? 0;
+  }
+
+  /** Holds back (or lets go) the output of an inflate on the thread pool; see `Decompressor.hold`. */
+  hold(held: boolean): void {
+    this.holding = held;
+    this.decompressor?.hold(held);
   }
 
   /** Told as an inflate on the thread pool grows (the adapter's memory budget); see `Decompressor.watcher`. */
@@ -104,6 +111,7 @@ export class PerMessageDeflate implements Extension {
     if (decompressor === undefined) {
       decompressor = this.decompressor = new Decompressor(this.plan.inflate);
       decompressor.watcher = this.watcher;
+      if (this.holding) decompressor.hold(true);
     }
     let work: () => Promise<Uint8Array>;
     if (!this.receiving?.pending && compressedLength(fragments) <= inlineLimit(this.plan.inlineInflateLimit)) {
