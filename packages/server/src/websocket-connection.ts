@@ -8,6 +8,7 @@ import { ConnectionError } from './errors.js';
 import { FlowControl } from './flow-control.js';
 import type { HeartbeatMember } from './heartbeat.js';
 import { Membership } from './membership.js';
+import { checkConnectionOptionNames } from './option-names.js';
 import type { BudgetMember } from './memory-budget.js';
 import { MessageIterators, MessageQueue } from './message-iterator.js';
 import { secureRandom } from './random.js';
@@ -44,10 +45,37 @@ function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-function toBytes(data: Exclude<WebSocketData, string>): Uint8Array {
-  if (data instanceof Uint8Array) return data;
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return new Uint8Array(data);
+/**
+ * What `send` makes of anything but a string or a Uint8Array: other views and ArrayBuffers as their
+ * bytes; a number as its decimal text, as `ws` does; anything else is a TypeError (never, say, a
+ * number read as a buffer length and sent as that many zero bytes).
+ */
+function otherData(data: unknown): { payload: Uint8Array; binary: boolean } | TypeError {
+  if (ArrayBuffer.isView(data)) return { payload: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), binary: true };
+  if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && data instanceof SharedArrayBuffer)) {
+    return { payload: new Uint8Array(data), binary: true };
+  }
+  if (typeof data === 'number') return { payload: Buffer.from(String(data), 'utf8'), binary: false };
+  const what = data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data;
+  return new TypeError(`send() takes a string, a Buffer, a typed array, a DataView or an ArrayBuffer; got ${what}`);
+}
+
+/** Hints for `ws`'s send options, which `send` does not take. */
+const SEND_OPTION_HINTS: Record<string, string> = {
+  compress: 'permessage-deflate compresses messages from its threshold on',
+  fin: 'send whole messages (fragmentSize splits them into frames)',
+  mask: 'masking follows the role: clients mask, servers do not',
+};
+
+/** A TypeError naming the first option `send` does not know, or undefined. */
+function unknownSendOption(options: SendOptions): TypeError | undefined {
+  if (typeof options !== 'object' || options === null) return new TypeError('send() options must be an object');
+  for (const key in options) {
+    if (key === 'binary') continue;
+    const hint = SEND_OPTION_HINTS[key];
+    return new TypeError(`unknown send() option ${JSON.stringify(key)}${hint === undefined ? '' : `: ${hint}`}`);
+  }
+  return undefined;
 }
 
 /**
@@ -121,6 +149,8 @@ export class WebSocketConnection
     membership?: Membership,
   ) {
     super();
+    // The server opens its connections with options it built itself: only yours are checked here.
+    if (membership === undefined) checkConnectionOptionNames(options);
     checkLimits(options);
     this.role = options.role;
     this.protocol = options.protocol ?? '';
@@ -191,15 +221,24 @@ export class WebSocketConnection
       options = optionsOrCallback;
       callback = maybeCallback;
     }
+    if (options !== undefined) {
+      const wrong = unknownSendOption(options);
+      if (wrong !== undefined) return this.refuse(wrong, callback);
+    }
     let payload: Uint8Array;
     let binary: boolean;
     if (typeof data === 'string') {
       // Encode once here: we need the byte length for accounting anyway.
       payload = Buffer.from(data, 'utf8');
       binary = options?.binary ?? false;
-    } else {
-      payload = toBytes(data);
+    } else if (data instanceof Uint8Array) {
+      payload = data;
       binary = options?.binary ?? true;
+    } else {
+      const converted = otherData(data);
+      if (converted instanceof TypeError) return this.refuse(converted, callback);
+      payload = converted.payload;
+      binary = options?.binary ?? converted.binary;
     }
     if (this.state !== 'open') {
       return this.refuse(new ConnectionError('ERR_NOT_OPEN', `cannot send: the connection is ${this.state}`), callback);

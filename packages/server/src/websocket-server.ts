@@ -13,6 +13,7 @@ import { answerPlainRequest } from './plain-http.js';
 import { watchRequestHeads, type RequestWatch } from './request-watch.js';
 import { ServerHandshake, type AuthorizationInfo, type AuthorizationResult } from './server-handshake.js';
 import { attachToHttpServer, detachFromHttpServer, pathOf } from './upgrade-router.js';
+import { checkServerOptionNames } from './option-names.js';
 import { WebSocketConnection } from './websocket-connection.js';
 
 /** Options of a {@link WebSocketServer}. Exactly one of `port`, `server` or `noServer` is required. */
@@ -120,6 +121,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
 
   constructor(options: WebSocketServerOptions) {
     super();
+    checkServerOptionNames(options);
     const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true];
     if (modes.filter(Boolean).length !== 1) {
       throw new TypeError('WebSocketServer needs exactly one of the options port, server or noServer');

@@ -1,6 +1,7 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { headerPairs, isHandshakeHeader, type ClientExtensionNegotiator, type HeadersInput } from '@wsts/protocol';
 import { checkLimits, DEFAULTS } from '../defaults.js';
+import { checkClientOptionNames } from '../option-names.js';
 import type { PerMessageDeflateOptions } from '../extensions-option.js';
 
 /** Default for {@link ClientOptions.handshakeTimeout} (`DEFAULTS.clientHandshakeTimeout`). */
@@ -91,6 +92,7 @@ function checkPositive(name: string, value: number): number {
 
 /** Applies defaults and checks the knobs (RangeError for a bad number, TypeError for a reserved header). */
 export function resolveClientOptions(options: ClientOptions, protocols: readonly string[]): ResolvedClientOptions {
+  checkClientOptionNames(options);
   const headers = toHeaderPairs(options.headers);
   // The connection's own limits are checked again when it is created, but that is after the 101:
   // checking them here makes a bad value fail before any I/O.
