@@ -11,6 +11,19 @@ import type { WebSocketServerOptions } from './websocket-server.js';
 /** Every key of `T`, exactly: the compiler rejects a missing or an extra name. */
 type Names<T> = { readonly [K in keyof Required<T>]: true };
 
+/** The per-connection limits and behaviours every kind of options shares. */
+const connectionLimits = {
+  maxMessageSize: true,
+  maxBufferedAmount: true,
+  sendHighWaterMark: true,
+  messageTimeout: true,
+  maxFragments: true,
+  closeTimeout: true,
+  heartbeatInterval: true,
+  autoPong: true,
+  fragmentSize: true,
+} as const;
+
 const serverNames: Names<WebSocketServerOptions> = {
   port: true,
   host: true,
@@ -23,17 +36,9 @@ const serverNames: Names<WebSocketServerOptions> = {
   perMessageDeflate: true,
   extensions: true,
   clientTracking: true,
-  maxMessageSize: true,
-  maxBufferedAmount: true,
-  sendHighWaterMark: true,
-  messageTimeout: true,
-  maxFragments: true,
   memoryBudget: true,
   handshakeTimeout: true,
-  closeTimeout: true,
-  heartbeatInterval: true,
-  autoPong: true,
-  fragmentSize: true,
+  ...connectionLimits,
 };
 
 const connectionNames: Names<WebSocketConnectionOptions> = {
@@ -41,15 +46,7 @@ const connectionNames: Names<WebSocketConnectionOptions> = {
   protocol: true,
   extensions: true,
   extensionsHeader: true,
-  maxMessageSize: true,
-  maxBufferedAmount: true,
-  sendHighWaterMark: true,
-  messageTimeout: true,
-  maxFragments: true,
-  closeTimeout: true,
-  heartbeatInterval: true,
-  autoPong: true,
-  fragmentSize: true,
+  ...connectionLimits,
   random: true,
 };
 
@@ -63,15 +60,7 @@ const clientNames: Names<ClientOptions & Pick<ConnectOptions, 'protocols'>> = {
   tls: true,
   perMessageDeflate: true,
   extensions: true,
-  maxMessageSize: true,
-  maxBufferedAmount: true,
-  sendHighWaterMark: true,
-  messageTimeout: true,
-  maxFragments: true,
-  closeTimeout: true,
-  heartbeatInterval: true,
-  autoPong: true,
-  fragmentSize: true,
+  ...connectionLimits,
   signal: true,
   protocols: true,
 };

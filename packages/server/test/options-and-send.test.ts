@@ -39,6 +39,18 @@ describe('unknown options are errors', () => {
   });
 });
 
+/** Resolves once `received` holds `count` messages (or fails after 2 s). */
+function receivedCount(received: readonly unknown[], count: number): Promise<void> {
+  return within(
+    new Promise<void>((resolve) => {
+      const check = (): void => (received.length >= count ? resolve() : void setTimeout(check, 5));
+      check();
+    }),
+    2000,
+    `${count} message(s)`,
+  );
+}
+
 describe('send takes what it can send, and refuses the rest', () => {
   let wss: WebSocketServer | undefined;
   afterEach(async () => {
@@ -67,14 +79,7 @@ describe('send takes what it can send, and refuses the rest', () => {
     await connection.send(5 as never);
     const now = Date.now();
     await connection.send(now as never);
-    await within(
-      new Promise<void>((resolve) => {
-        const check = (): void => (received.length === 2 ? resolve() : void setTimeout(check, 5));
-        check();
-      }),
-      2000,
-      'two messages',
-    );
+    await receivedCount(received, 2);
     expect(received).toEqual([
       ['5', false],
       [String(now), false],
@@ -91,14 +96,7 @@ describe('send takes what it can send, and refuses the rest', () => {
       expect(called).toBeInstanceOf(TypeError);
     }
     await connection.send('after');
-    await within(
-      new Promise<void>((resolve) => {
-        const check = (): void => (received.length === 1 ? resolve() : void setTimeout(check, 5));
-        check();
-      }),
-      2000,
-      'the one message',
-    );
+    await receivedCount(received, 1);
     expect(received).toEqual([['after', false]]);
     client.close();
   });
