@@ -1,6 +1,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import { isToken } from '@wsts/protocol';
+import { debug, debugEnabled, peerOf } from './debug.js';
 import { DEFAULTS } from './defaults.js';
 
 /** What a header value must never contain (hoisted: a regex literal in the loop is a new object each time). */
@@ -52,6 +54,7 @@ export const MAX_REASON = 200;
  * a line break.
  */
 export function rejectHandshake(socket: Duplex, status: number, reason: string, headers: HeaderList = []): void {
+  if (debugEnabled) debug(`handshake from ${peerOf(socket as Partial<Socket>)} refused: ${status} ${reason}`);
   // A client that resets while its refusal is flushed must not raise an unhandled 'error' (which
   // would crash the process): the socket is being thrown away anyway.
   if (!socket.listeners('error').includes(ignore)) socket.on('error', ignore);

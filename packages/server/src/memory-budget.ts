@@ -6,6 +6,7 @@
  * @module
  */
 import { getHeapStatistics } from 'node:v8';
+import { debug, debugEnabled } from './debug.js';
 
 /** A connection as the budget sees it. */
 export interface BudgetMember {
@@ -206,6 +207,12 @@ export class MemoryBudget {
     }
     this.paused.delete(member);
     this.closed++;
+    if (debugEnabled) {
+      const held = charge === undefined ? 0 : charge.outgoing + charge.incoming;
+      debug(
+        `memory budget: closing a connection holding ${held} bytes with 1013 (${this.outgoing + this.incoming} of ${this.limit} used)`,
+      );
+    }
     member.budgetClose();
   }
 

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   disposeExtensions,
@@ -18,6 +19,7 @@ import {
   type ServerHandshakeOptions,
   WEBSOCKET_GUID,
 } from '@wsts/protocol';
+import { debug, debugEnabled, peerOf } from './debug.js';
 import { rejectHandshake, writeHttpResponse } from './http-response.js';
 import type { WebSocketConnection } from './websocket-connection.js';
 
@@ -239,6 +241,10 @@ export class ServerHandshake {
         return;
       }
       writeHttpResponse(socket, 101, headers);
+      if (debugEnabled) {
+        const agreed = `protocol ${result.protocol === undefined ? 'none' : JSON.stringify(result.protocol)}, extensions ${extensionsHeaderOf(headers) ?? 'none'}`;
+        debug(`handshake from ${peerOf(socket as Partial<Socket>)} for ${request.url ?? '/'} accepted: ${agreed}`);
+      }
       opened = this.host.open(socket, head, result.protocol, result.extensions, extensionsHeaderOf(headers));
     } catch (error) {
       this.reportHandshakeError(socket, error);

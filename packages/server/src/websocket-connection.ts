@@ -1,5 +1,6 @@
 import { Buffer, isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Connection, type ConnectionEvent, type Extension, type ProtocolError } from '@wsts/protocol';
 import { ConnectionTimers, type TimerOwner } from './connection-timers.js';
@@ -7,6 +8,7 @@ import { checkLimits, DEFAULTS } from './defaults.js';
 import { ConnectionError } from './errors.js';
 import { FlowControl } from './flow-control.js';
 import type { HeartbeatMember } from './heartbeat.js';
+import { debug, debugEnabled, peerOf } from './debug.js';
 import { Membership } from './membership.js';
 import { checkConnectionOptionNames } from './option-names.js';
 import type { BudgetMember } from './memory-budget.js';
@@ -675,6 +677,12 @@ export class WebSocketConnection
     // The transport is gone: the codec releases the extensions (exactly once, however it ended) and
     // fails sends still queued behind an async encode, so their promises settle.
     this.codec.destroy();
+    if (debugEnabled) {
+      const reason = this.peerCode === undefined ? '' : ` ${JSON.stringify(this.peerReason)}`;
+      debug(
+        `${this.role} connection with ${peerOf(this.socket as Partial<Socket>)} closed: ${this.peerCode ?? 1006}${reason}, clean ${clean}`,
+      );
+    }
     this.emit('close', this.peerCode ?? 1006, this.peerCode === undefined ? '' : this.peerReason, clean);
   }
 
@@ -700,6 +708,12 @@ export class WebSocketConnection
   }
 
   private emitError(error: Error): void {
+    if (debugEnabled) {
+      const code = (error as { code?: unknown }).code;
+      debug(
+        `${this.role} connection with ${peerOf(this.socket as Partial<Socket>)}: ${error.name} ${String(code ?? '')} ${error.message}`,
+      );
+    }
     if (this.listenerCount('error') > 0) this.emit('error', error);
   }
 }
