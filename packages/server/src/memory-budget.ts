@@ -67,6 +67,10 @@ interface Charge {
   incoming: number;
 }
 
+function held(charge: Charge): number {
+  return charge.outgoing + charge.incoming;
+}
+
 /**
  * Keeps a running total from what connections report at their checkpoints (after each read, after a
  * send from outside a read, when queued output drains), and recounts exactly before it acts: a report
@@ -95,7 +99,7 @@ export class MemoryBudget {
       charge = { outgoing: 0, incoming: 0 };
       this.charges.set(member, charge);
     }
-    const grew = outgoing + incoming > charge.outgoing + charge.incoming;
+    const grew = outgoing + incoming > held(charge);
     this.outgoing += outgoing - charge.outgoing;
     this.incoming += incoming - charge.incoming;
     charge.outgoing = outgoing;
@@ -114,13 +118,7 @@ export class MemoryBudget {
 
   /** The connection is gone: nothing it held counts any more. */
   release(member: BudgetMember): void {
-    const charge = this.charges.get(member);
-    this.paused.delete(member);
-    if (charge !== undefined) {
-      this.charges.delete(member);
-      this.outgoing -= charge.outgoing;
-      this.incoming -= charge.incoming;
-    }
+    this.forget(member);
     if (this.paused.size > 0 && this.outgoing + this.incoming < this.limit * RESUME_AT) this.enforce();
   }
 
@@ -158,7 +156,7 @@ export class MemoryBudget {
     this.recount();
     let largest: [BudgetMember, Charge][] = [];
     if (this.outgoing + this.incoming >= this.limit * RESUME_AT) {
-      largest = [...this.charges].sort((a, b) => b[1].outgoing + b[1].incoming - (a[1].outgoing + a[1].incoming));
+      largest = [...this.charges].sort((a, b) => held(b[1]) - held(a[1]));
       let i = 0;
       while (i < largest.length && this.outgoing + this.incoming >= this.limit) this.close(largest[i++]![0]);
       // Pressure that pausing did not relieve within the grace: close the largest of the connections
@@ -177,13 +175,24 @@ export class MemoryBudget {
     } else if (used >= this.limit * PAUSE_AT) {
       let covered = 0;
       for (const [member, charge] of largest) {
-        const holds = charge.outgoing + charge.incoming;
+        const holds = held(charge);
         if (covered >= used - this.limit * RESUME_AT || holds < this.limit * PAUSE_SHARE) break;
         if (!this.charges.has(member)) continue; // closed above
         covered += holds;
         this.pause(member, now);
       }
     }
+  }
+
+  /** Drops a connection's charge and pause; returns what it was charged. */
+  private forget(member: BudgetMember): Charge | undefined {
+    this.paused.delete(member);
+    const charge = this.charges.get(member);
+    if (charge === undefined) return undefined;
+    this.charges.delete(member);
+    this.outgoing -= charge.outgoing;
+    this.incoming -= charge.incoming;
+    return charge;
   }
 
   /** Stops reading one connection, and makes sure a recount will come to restart it. */
@@ -199,18 +208,12 @@ export class MemoryBudget {
 
   /** Closes one connection for the budget; what it held stops counting at once. */
   private close(member: BudgetMember): void {
-    const charge = this.charges.get(member);
-    if (charge !== undefined) {
-      this.charges.delete(member);
-      this.outgoing -= charge.outgoing;
-      this.incoming -= charge.incoming;
-    }
-    this.paused.delete(member);
+    const charge = this.forget(member);
     this.closed++;
     if (debugEnabled) {
-      const held = charge === undefined ? 0 : charge.outgoing + charge.incoming;
+      const bytes = charge === undefined ? 0 : held(charge);
       debug(
-        `memory budget: closing a connection holding ${held} bytes with 1013 (${this.outgoing + this.incoming} of ${this.limit} used)`,
+        `memory budget: closing a connection holding ${bytes} bytes with 1013 (${this.outgoing + this.incoming} of ${this.limit} used)`,
       );
     }
     member.budgetClose();

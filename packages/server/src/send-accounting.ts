@@ -104,6 +104,11 @@ export class SendAccounting {
     return this.stalled && this.outgoingBytes() > this.maxBufferedAmount;
   }
 
+  /** Whether what waits on a peer that does not read has passed `sendHighWaterMark` (stop reading it). */
+  overHighWaterMark(): boolean {
+    return this.stalled && this.outgoingBytes() > this.sendHighWaterMark;
+  }
+
   /** The tick's batch was uncorked: whatever the kernel did not take now waits on the peer. */
   flushed(): void {
     this.stalled = this.socket.writableLength > 0;

@@ -365,11 +365,9 @@ export class WebSocketConnection
     const output = this.output;
     const first = this.delivered;
     for (let at = 0; at < chunk.length; at += RECEIVE_SLICE) {
-      if (at > 0 && output.stalled && output.outgoingBytes() > output.sendHighWaterMark) {
+      if (at > 0 && output.overHighWaterMark()) {
         this.held = chunk.subarray(at);
-        this.flowControl().output = true;
-        this.updateFlow();
-        output.placeMarker();
+        this.pauseForOutput();
         return;
       }
       if (at > 0 && this.delivered - first >= MESSAGES_PER_TURN) {
@@ -381,7 +379,7 @@ export class WebSocketConnection
       }
       this.codec.receive(chunk.subarray(at, at + RECEIVE_SLICE));
       if (this.finished || this.codec.state !== 'open') {
-        // Closing: the codec ignores input after a close frame or a failure; nothing left to hold.
+        // Closing: nothing more will be answered, so the rest of the read goes to the codec at once.
         if (at + RECEIVE_SLICE < chunk.length) this.codec.receive(chunk.subarray(at + RECEIVE_SLICE));
         return;
       }
@@ -468,12 +466,15 @@ export class WebSocketConnection
     socket.uncork();
     const output = this.output;
     output.flushed();
-    if (output.stalled && this.flow?.output !== true && output.outgoingBytes() > output.sendHighWaterMark) {
-      this.flowControl().output = true;
-      this.updateFlow();
-      output.placeMarker();
-    }
+    if (this.flow?.output !== true && output.overHighWaterMark()) this.pauseForOutput();
     if (this.membership?.budget !== undefined && (this.charged || output.stalled)) this.reportMemory();
+  }
+
+  /** Stops reading until what is queued for the peer has drained to half of `sendHighWaterMark`. */
+  private pauseForOutput(): void {
+    this.flowControl().output = true;
+    this.updateFlow();
+    this.output.placeMarker();
   }
 
   /** @internal A flush marker was written (see `SendAccounting.placeMarker`): the peer reads. */
