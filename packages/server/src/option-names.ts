@@ -62,6 +62,8 @@ const clientNames: Names<ClientOptions & Pick<ConnectOptions, 'protocols'>> = {
   extensions: true,
   ...connectionLimits,
   signal: true,
+  agent: true,
+  proxy: true,
   protocols: true,
 };
 
@@ -76,7 +78,6 @@ const HINTS: Readonly<Record<string, string>> = {
   WebSocket: 'connections are always WebSocketConnection',
   followRedirects: 'use maxRedirects',
   protocolVersion: 'version 13 is the only one',
-  agent: 'not supported: the client connects directly',
   maxMesageSize: 'did you mean maxMessageSize?',
   heartbeat: 'use heartbeatInterval (milliseconds)',
 };

@@ -24,13 +24,19 @@ export type ConnectFailure =
   /** `Sec-WebSocket-Extensions` names an extension we did not offer, or parameters we cannot accept. */
   | 'invalid-extension'
   /** The attempt was cancelled (AbortSignal, or WebSocket.close() while connecting). */
-  | 'aborted';
+  | 'aborted'
+  /** The proxy could not be reached, or dropped the connection before answering `CONNECT` (see `cause`). */
+  | 'proxy-unreachable'
+  /** The proxy answered `CONNECT` with a status other than 2xx (407: authentication; see `status`). */
+  | 'proxy-refused'
+  /** The proxy's answer to `CONNECT` was not a well-formed HTTP/1.x response, or data followed it. */
+  | 'proxy-protocol';
 
 /** Details carried by a {@link WebSocketConnectError}. */
 export interface ConnectErrorDetails {
   /** The URL being connected to when the failure happened (after redirects). */
   readonly url?: string;
-  /** The HTTP status of the server's response, when one arrived. */
+  /** The HTTP status of the server's (or, for `proxy-refused`, the proxy's) response, when one arrived. */
   readonly status?: number;
   /** The HTTP status text of the server's response, when one arrived. */
   readonly statusMessage?: string;
@@ -38,6 +44,8 @@ export interface ConnectErrorDetails {
   readonly headers?: [string, string][];
   /** The underlying error (socket error, codec HandshakeError...). */
   readonly cause?: unknown;
+  /** The proxy the connection went through (scheme, host and port; never credentials). */
+  readonly proxy?: string;
 }
 
 /**
@@ -51,6 +59,8 @@ export class WebSocketConnectError extends Error {
   readonly status: number | undefined;
   readonly statusMessage: string | undefined;
   readonly headers: [string, string][];
+  /** The proxy in use when it failed (`http://host:port`, no credentials); undefined for a direct route. */
+  readonly proxy: string | undefined;
 
   constructor(kind: ConnectFailure, message: string, details: ConnectErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -59,5 +69,6 @@ export class WebSocketConnectError extends Error {
     this.status = details.status;
     this.statusMessage = details.statusMessage;
     this.headers = details.headers ?? [];
+    this.proxy = details.proxy;
   }
 }

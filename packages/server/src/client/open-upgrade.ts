@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
+import * as tls from 'node:tls';
 import {
   acceptClientHandshake,
   computeAccept,
@@ -12,7 +13,9 @@ import {
 import { WebSocketConnectError } from './errors.js';
 import { secureRandom } from '../random.js';
 import { socketAddress } from './url.js';
-import type { ResolvedClientOptions } from './options.js';
+import type { ProxySetting, ResolvedClientOptions } from './options.js';
+import { proxyFromEnv } from './proxy-env.js';
+import { openTunnel, parseProxyUrl, proxyLabel } from './proxy-tunnel.js';
 
 /** A completed opening handshake: the raw socket, the bytes after the 101 response, what was agreed. */
 export interface OpenedUpgrade {
@@ -81,6 +84,36 @@ function classifyRejection(
   return 'invalid-extension';
 }
 
+/** The proxy `target` goes through under `setting`, or undefined for a direct connection. */
+function proxyFor(target: URL, setting: ProxySetting): URL | undefined {
+  if (setting.mode === 'none') return undefined;
+  if (setting.mode === 'url') return setting.url;
+  const chosen = proxyFromEnv(target, setting.env);
+  // Already checked when the options were resolved; parsed again here only to get the URL.
+  return chosen === undefined ? undefined : parseProxyUrl(chosen.value, chosen.variable);
+}
+
+/**
+ * TLS to the target over an open tunnel, with the same trust settings as a direct wss:// connection.
+ * The certificate is checked against the target's name, never the proxy's.
+ */
+function secureTunnel(socket: Socket, target: URL, options: ResolvedClientOptions): tls.TLSSocket {
+  const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
+  const secure = tls.connect({
+    ...options.tls,
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
+    rejectUnauthorized: options.rejectUnauthorized,
+    // `host` is what the certificate is checked against when no servername is set; SNI may not carry an
+    // IP address (RFC 6066 section 3), so an IP target sends none.
+    host,
+    servername: options.tls.servername ?? (isIP(host) === 0 ? host : undefined),
+    socket,
+  });
+  // The TLS socket owns the tunnel from now on: whoever ends it ends both.
+  secure.once('close', () => socket.destroy());
+  return secure;
+}
+
 /** Headers that carry credentials; dropped when a redirect leaves the original origin. */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
@@ -97,7 +130,10 @@ export function openUpgrade(
   return new Promise<OpenedUpgrade>((resolve, reject) => {
     let settled = false;
     let current: http.ClientRequest | undefined;
+    /** The tunnel (or TLS over it) while it is being opened, before a request owns it. */
+    let pendingSocket: Socket | undefined;
     let currentUrl = start;
+    let currentProxy: string | undefined;
     let redirects = 0;
 
     const finish = (error: Error | undefined, value?: OpenedUpgrade): void => {
@@ -107,6 +143,7 @@ export function openUpgrade(
       options.signal?.removeEventListener('abort', onAbort);
       if (error !== undefined) {
         current?.destroy();
+        pendingSocket?.destroy();
         reject(error);
       } else {
         resolve(value as OpenedUpgrade);
@@ -117,18 +154,22 @@ export function openUpgrade(
       finish(
         new WebSocketConnectError(
           'timeout',
-          `opening handshake with ${currentUrl.href} did not complete within ${options.handshakeTimeout} ms`,
-          { url: currentUrl.href },
+          `opening handshake with ${currentUrl.href}${via()} did not complete within ${options.handshakeTimeout} ms`,
+          { url: currentUrl.href, proxy: currentProxy },
         ),
       );
     }, options.handshakeTimeout);
     // A pending handshake must not keep an otherwise finished program alive past its own deadline, but it
     // should keep it alive until then: so the timer stays referenced (the socket is referenced anyway).
 
+    /** ' through proxy http://host:port' while a proxy is in use, for messages. */
+    const via = (): string => (currentProxy === undefined ? '' : ` through proxy ${currentProxy}`);
+
     const onAbort = (): void => {
       finish(
         new WebSocketConnectError('aborted', `connection to ${currentUrl.href} was aborted`, {
           url: currentUrl.href,
+          proxy: currentProxy,
           cause: options.signal?.reason,
         }),
       );
@@ -157,6 +198,28 @@ export function openUpgrade(
         finish(error instanceof Error ? error : new Error(String(error)));
         return;
       }
+      // Each hop chooses its own route: a redirect may lead to a host NO_PROXY lists, or to another scheme.
+      const proxy = proxyFor(url, options.proxy);
+      currentProxy = proxy === undefined ? undefined : proxyLabel(proxy);
+      if (proxy === undefined) {
+        send(url, handshake, undefined);
+        return;
+      }
+      const tunnel = openTunnel(proxy, url);
+      pendingSocket = tunnel.socket;
+      tunnel.ready.then(
+        () => {
+          if (settled) return;
+          const socket = url.protocol === 'wss:' ? secureTunnel(tunnel.socket, url, options) : tunnel.socket;
+          pendingSocket = socket;
+          send(url, handshake, socket);
+        },
+        (error: unknown) => finish(error as Error),
+      );
+    };
+
+    /** Sends the upgrade request: over `socket` (a tunnel) when given, else through the agent or directly. */
+    const send = (url: URL, handshake: ClientHandshake, socket: Socket | undefined): void => {
       const { host, port } = socketAddress(url);
       const requestOptions: https.RequestOptions = {
         method: 'GET',
@@ -164,23 +227,43 @@ export function openUpgrade(
         port,
         path: `${url.pathname === '' ? '/' : url.pathname}${url.search}`,
         headers: headerObject(handshake.headers),
-        // No pooling: an upgraded socket leaves the agent anyway, and a shared agent's socket limit would
-        // make unrelated connections queue behind each other.
-        agent: false,
       };
-      if (url.protocol === 'wss:') {
+      if (socket !== undefined) {
+        // Node uses createConnection only when there is no agent; the socket is already connected.
+        requestOptions.createConnection = () => socket;
+      } else {
+        // Without a user agent, no pooling: an upgraded socket leaves the agent anyway, and a shared
+        // agent's socket limit would make unrelated connections queue behind each other.
+        requestOptions.agent = options.agent ?? false;
+      }
+      if (url.protocol === 'wss:' && socket === undefined) {
         Object.assign(requestOptions, options.tls);
         if (options.ca !== undefined) requestOptions.ca = options.ca;
         requestOptions.rejectUnauthorized = options.rejectUnauthorized;
       }
-      const request = (url.protocol === 'wss:' ? https : http).request(requestOptions);
+      let request: http.ClientRequest;
+      try {
+        // Over a tunnel TLS is already set up (or not needed), so plain http writes the request.
+        request = (url.protocol === 'wss:' && socket === undefined ? https : http).request(requestOptions);
+      } catch (error) {
+        // Node refuses an agent for the other scheme (an http.Agent for wss://, say) synchronously.
+        const message = error instanceof Error ? error.message : String(error);
+        finish(
+          new WebSocketConnectError('network', `cannot connect to ${url.href}: ${message}`, {
+            url: url.href,
+            cause: error,
+          }),
+        );
+        return;
+      }
       current = request;
 
       request.on('error', (error: Error) => {
         if (current !== request) return;
         finish(
-          new WebSocketConnectError('network', `cannot connect to ${url.href}: ${error.message}`, {
+          new WebSocketConnectError('network', `cannot connect to ${url.href}${via()}: ${error.message}`, {
             url: url.href,
+            proxy: currentProxy,
             cause: error,
           }),
         );

@@ -1,8 +1,11 @@
+import type { Agent } from 'node:http';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { headerPairs, isHandshakeHeader, type ClientExtensionNegotiator, type HeadersInput } from '@wsts/protocol';
 import { checkLimits, DEFAULTS } from '../defaults.js';
 import { checkClientOptionNames } from '../option-names.js';
 import type { PerMessageDeflateOptions } from '../extensions-option.js';
+import { type ProxyEnv, proxyVariableFor, snapshotProxyEnv } from './proxy-env.js';
+import { parseProxyUrl } from './proxy-tunnel.js';
 
 /** Default for {@link ClientOptions.handshakeTimeout} (`DEFAULTS.clientHandshakeTimeout`). */
 export const DEFAULT_HANDSHAKE_TIMEOUT = DEFAULTS.clientHandshakeTimeout;
@@ -55,6 +58,23 @@ export interface ClientOptions {
   fragmentSize?: number;
   /** Cancels the opening handshake. */
   signal?: AbortSignal;
+  /**
+   * An `http.Agent` (ws://) or `https.Agent` (wss://) that makes the handshake's connection, on every
+   * redirect hop too: its `createConnection`/`addRequest` are used, so third-party agents (proxy
+   * agents, for one) work. The upgraded socket leaves the agent's pool, so `keepAlive` has no effect on
+   * it. Default: none, a fresh direct connection. Cannot be combined with `proxy`.
+   */
+  agent?: Agent;
+  /**
+   * Tunnel through an HTTP proxy with `CONNECT` (wss:// stays TLS end to end, checked against the
+   * target's name). `'env'` reads `HTTPS_PROXY` for wss:// (falling back to `HTTP_PROXY`), `HTTP_PROXY`
+   * for ws://, and skips hosts listed in `NO_PROXY` (lowercase names too, and winning), as undici's
+   * `EnvHttpProxyAgent` does; the variables are read when the connection is created. A URL
+   * (`'http://user:password@proxy:3128'`) uses that proxy for every target; credentials in it are sent
+   * as `Proxy-Authorization: Basic`. Only http: proxy URLs are supported. Default: none, even when
+   * those variables are set. Cannot be combined with `agent`.
+   */
+  proxy?: 'env' | string | URL;
 }
 
 /** Options for `connect()`: {@link ClientOptions} plus the subprotocols to offer. */
@@ -73,6 +93,44 @@ export interface ResolvedClientOptions {
   readonly rejectUnauthorized: boolean;
   readonly tls: TlsConnectionOptions;
   readonly signal: AbortSignal | undefined;
+  readonly agent: Agent | undefined;
+  readonly proxy: ProxySetting;
+}
+
+/** How the handshake's connection is routed, before looking at the target. */
+export type ProxySetting =
+  | { readonly mode: 'none' }
+  /** `proxy: 'env'`: the proxy variables as they were when the connection was created. */
+  | { readonly mode: 'env'; readonly env: ProxyEnv }
+  | { readonly mode: 'url'; readonly url: URL };
+
+/** Checks `agent` and `proxy` (TypeError for a value that cannot work, or for both at once). */
+function resolveRoute(agent: unknown, proxy: unknown, env: ProxyEnv): { agent: Agent | undefined; proxy: ProxySetting } {
+  if (agent !== undefined && proxy !== undefined) {
+    throw new TypeError('agent and proxy cannot be combined: pass a proxy agent as agent, or proxy alone');
+  }
+  if (agent !== undefined) {
+    // What Node's http.request itself requires of an agent; checking here makes it fail before any I/O.
+    if (typeof agent !== 'object' || agent === null || typeof (agent as { addRequest?: unknown }).addRequest !== 'function') {
+      throw new TypeError('agent must be an http.Agent or https.Agent (an object with addRequest())');
+    }
+    return { agent: agent as Agent, proxy: { mode: 'none' } };
+  }
+  if (proxy === undefined) return { agent: undefined, proxy: { mode: 'none' } };
+  if (proxy === 'env') {
+    const snapshot = snapshotProxyEnv(env);
+    // A malformed variable is a configuration error worth hearing about at once, not only when a
+    // connection happens to need it.
+    for (const protocol of ['ws:', 'wss:']) {
+      const variable = proxyVariableFor(protocol, snapshot);
+      if (variable !== undefined) parseProxyUrl(variable.value, `proxy: 'env': ${variable.name}`);
+    }
+    return { agent: undefined, proxy: { mode: 'env', env: snapshot } };
+  }
+  if (typeof proxy === 'string' || proxy instanceof URL) {
+    return { agent: undefined, proxy: { mode: 'url', url: parseProxyUrl(proxy, 'proxy') } };
+  }
+  throw new TypeError("proxy must be 'env', a proxy URL string, or a URL");
 }
 
 /** Flattens any accepted header shape to [name, value] pairs (arrays become repeated headers). */
@@ -91,8 +149,13 @@ function checkPositive(name: string, value: number): number {
 }
 
 /** Applies defaults and checks the knobs (RangeError for a bad number, TypeError for a reserved header). */
-export function resolveClientOptions(options: ClientOptions, protocols: readonly string[]): ResolvedClientOptions {
+export function resolveClientOptions(
+  options: ClientOptions,
+  protocols: readonly string[],
+  env: ProxyEnv = process.env,
+): ResolvedClientOptions {
   checkClientOptionNames(options);
+  const route = resolveRoute(options.agent, options.proxy, env);
   const headers = toHeaderPairs(options.headers);
   // The connection's own limits are checked again when it is created, but that is after the 101:
   // checking them here makes a bad value fail before any I/O.
@@ -129,5 +192,7 @@ export function resolveClientOptions(options: ClientOptions, protocols: readonly
     rejectUnauthorized: options.rejectUnauthorized ?? true,
     tls: options.tls ?? {},
     signal: options.signal,
+    agent: route.agent,
+    proxy: route.proxy,
   };
 }
