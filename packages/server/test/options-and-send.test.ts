@@ -25,7 +25,7 @@ describe('unknown options are errors', () => {
     await expect(connect('ws://127.0.0.1:1', { followRedirects: true } as never)).rejects.toThrow(
       /"followRedirects"; use maxRedirects/,
     );
-    await expect(connect('ws://127.0.0.1:1', { agent: {} } as never)).rejects.toThrow(/"agent"; not supported/);
+    await expect(connect('ws://127.0.0.1:1', { agnet: {} } as never)).rejects.toThrow(/unknown option "agnet"/);
     expect(() => new WhatwgWebSocket('ws://127.0.0.1:1', [], { maxPayload: 5 } as never)).toThrow(TypeError);
   });
 
