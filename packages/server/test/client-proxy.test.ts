@@ -14,7 +14,14 @@ import { fileURLToPath } from 'node:url';
 import { generate } from 'selfsigned';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer as WsServer } from 'ws';
-import { connect, WebSocket, WebSocketConnectError, type ConnectFailure } from '../src/client/index.js';
+import {
+  type CloseEvent,
+  connect,
+  type ErrorEvent,
+  WebSocket,
+  WebSocketConnectError,
+  type ConnectFailure,
+} from '../src/client/index.js';
 import { resolveClientOptions } from '../src/client/options.js';
 import { bypassesProxy, proxyFromEnv } from '../src/client/proxy-env.js';
 import type { WebSocketConnection } from '../src/index.js';
@@ -224,7 +231,7 @@ describe('proxy: an HTTP CONNECT tunnel', { timeout: 20_000 }, () => {
     const tunnel = await proxy();
     const ws = new WebSocket(peer.url, undefined, { proxy: tunnel.url });
     const data = await new Promise<unknown>((resolve, reject) => {
-      ws.onerror = (event) => reject((event as ErrorEvent).error);
+      ws.onerror = (event) => reject(event.error);
       ws.onopen = () => ws.send('whatwg via proxy');
       ws.onmessage = (event) => resolve(event.data);
     });
@@ -470,7 +477,7 @@ describe('agent', { timeout: 20_000 }, () => {
     cleanups.push(() => agent.destroy());
     const ws = new WebSocket(peer.url, undefined, { agent });
     const data = await new Promise<unknown>((resolve, reject) => {
-      ws.onerror = (event) => reject((event as ErrorEvent).error);
+      ws.onerror = (event) => reject(event.error);
       ws.onopen = () => ws.send('whatwg agent');
       ws.onmessage = (event) => resolve(event.data);
     });

@@ -199,7 +199,15 @@ export function openUpgrade(
         return;
       }
       // Each hop chooses its own route: a redirect may lead to a host NO_PROXY lists, or to another scheme.
-      const proxy = proxyFor(url, options.proxy);
+      let proxy: URL | undefined;
+      try {
+        proxy = proxyFor(url, options.proxy);
+      } catch (error) {
+        // The variables were checked when the options were resolved; this only keeps a throw inside a
+        // response handler from escaping as an uncaught exception.
+        finish(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
       currentProxy = proxy === undefined ? undefined : proxyLabel(proxy);
       if (proxy === undefined) {
         send(url, handshake, undefined);
