@@ -2,6 +2,11 @@
  * One WebSocket connection over any byte transport, in either role, with nothing runtime-specific:
  * it reads the HTTP head, runs the opening handshake with @wsts/protocol, then hands every later byte
  * to the codec. deno.ts and bun.ts bind it to their runtime's TCP API; this file is the same for both.
+ *
+ * It is kept short to show the binding, so it leaves out what an adapter for production adds: a
+ * handshake timeout, a close timeout, a heartbeat and backpressure (a peer that sends without reading
+ * makes the echo queue grow). packages/protocol/examples/web-streams-adapter.ts has all four, and
+ * docs/adapter-guide.md explains them.
  */
 import {
   acceptClientHandshake,
