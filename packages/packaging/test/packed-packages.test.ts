@@ -177,7 +177,7 @@ describe('the tarballs', () => {
       }
     }
     const server = packed.find((pack) => pack.dir === 'server')!;
-    expect(server.manifest.bin).toEqual({ 'wsts-example': './dist/bin/example.js', 'wsts-echo': './dist/bin/echo.js' });
+    expect(server.manifest.bin).toEqual({ 'wsts-example': './bin/wsts-example.js', 'wsts-echo': './bin/wsts-echo.js' });
   });
 
   it('ship the sources their source maps and declaration maps point at', () => {
