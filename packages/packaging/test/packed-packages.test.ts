@@ -11,7 +11,18 @@
  *   each project against the matching declarations, and nothing else of ours;
  * - the server's bins run from `node_modules/.bin` and serve a real client.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -22,12 +33,6 @@ import { startBin } from './helpers/bin-process.js';
 import { cleanEnv, run } from './helpers/run.js';
 import { readTarball, type TarEntry } from './helpers/tarball.js';
 
-/**
- * The published packages, as folders under packages/. A new package joins every check below by
- * adding its folder here (the dual `exports` shape, `engines`, `license` and the rest apply to all).
- */
-const PACKAGES = ['protocol', 'server'];
-
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const fixtures = fileURLToPath(new URL('../fixtures', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -37,6 +42,28 @@ const rootManifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')
   packageManager: string;
   engines: { node: string };
 };
+const ownManifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  devDependencies: Record<string, string>;
+};
+
+/**
+ * The published packages: every workspace package this one lists in its devDependencies
+ * (`"@wsts/x": "workspace:*"`), which is also what makes turbo build them before this test. A new
+ * package joins every check below through that one line in package.json (then `pnpm install`).
+ */
+const PACKAGES = Object.entries(ownManifest.devDependencies)
+  .filter(([, range]) => range.startsWith('workspace:'))
+  .map(([name]) => name);
+
+/** The folder under packages/ of the workspace package called `name`. */
+function packageDir(name: string): string {
+  const dirs = readdirSync(join(repo, 'packages')).filter((dir) => {
+    const manifest = join(repo, 'packages', dir, 'package.json');
+    return existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === name;
+  });
+  if (dirs.length !== 1) throw new Error(`no single workspace package is called ${name}: ${dirs.join(', ')}`);
+  return join(repo, 'packages', dirs[0]!);
+}
 
 interface Manifest {
   name: string;
@@ -50,7 +77,7 @@ interface Manifest {
 }
 
 interface Packed {
-  dir: string;
+  name: string;
   tarball: string;
   entries: Map<string, TarEntry>;
   manifest: Manifest;
@@ -85,16 +112,18 @@ beforeAll(async () => {
   // The pnpm the repository names: it rewrites `workspace:*` into the version, as publishing does.
   const pnpm = rootManifest.packageManager;
   await Promise.all(
-    PACKAGES.map(async (dir) => {
+    PACKAGES.map(async (name) => {
+      const dir = packageDir(name);
       const { stdout } = await run('npx', ['--yes', pnpm, 'pack', '--pack-destination', tarballs], {
-        cwd: join(repo, 'packages', dir),
+        cwd: dir,
         timeout: 60_000,
       });
       const tarball = stdout.trim().split('\n').at(-1)!.trim();
       expect(tarball, stdout).toMatch(/\.tgz$/);
       const entries = new Map(readTarball(tarball).map((file) => [file.path, file]));
       const manifest = JSON.parse(entries.get('package/package.json')!.content.toString('utf8')) as Manifest;
-      packed.push({ dir, tarball, entries, manifest });
+      expect(manifest.name).toBe(name);
+      packed.push({ name, tarball, entries, manifest });
     }),
   );
   // Both projects at once, each with an empty cache of its own; all tarballs in one command, so npm
@@ -126,32 +155,33 @@ afterAll(() => {
 
 describe('the tarballs', () => {
   it('hold no build info, name the root engines and a license, and resolve no dependency to the workspace', () => {
-    expect(packed.map((pack) => pack.dir).sort()).toEqual([...PACKAGES].sort());
+    expect(PACKAGES).toEqual(expect.arrayContaining(['@wsts/protocol', '@wsts/server']));
+    expect(packed.map((pack) => pack.name).sort()).toEqual([...PACKAGES].sort());
     for (const pack of packed) {
       const paths = [...pack.entries.keys()];
       expect(
         paths.filter((path) => !path.startsWith('package/')),
-        pack.dir,
+        pack.name,
       ).toEqual([]);
       expect(
         paths.filter((path) => path.endsWith('.tsbuildinfo')),
-        pack.dir,
+        pack.name,
       ).toEqual([]);
       expect(
         paths.filter((path) => /\/(test|node_modules)\//.test(path)),
-        pack.dir,
+        pack.name,
       ).toEqual([]);
-      expect(pack.manifest.engines?.node, pack.dir).toBe(rootManifest.engines.node);
-      expect(pack.manifest.license, pack.dir).toBe('MIT');
+      expect(pack.manifest.engines?.node, pack.name).toBe(rootManifest.engines.node);
+      expect(pack.manifest.license, pack.name).toBe('MIT');
       for (const [name, range] of Object.entries(pack.manifest.dependencies ?? {})) {
-        expect(range, `${pack.dir} depends on ${name}`).not.toMatch(/^workspace:/);
+        expect(range, `${pack.name} depends on ${name}`).not.toMatch(/^workspace:/);
       }
     }
   });
 
   it('map import to the ESM build and require to the CommonJS build, each file present', () => {
     for (const pack of packed) {
-      expect(pack.manifest.exports, pack.dir).toEqual({
+      expect(pack.manifest.exports, pack.name).toEqual({
         '.': {
           import: { types: './dist/index.d.ts', default: './dist/index.js' },
           require: { types: './dist/cjs/index.d.ts', default: './dist/cjs/index.js' },
@@ -159,11 +189,11 @@ describe('the tarballs', () => {
         './package.json': './package.json',
       });
       for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/cjs/index.js', 'dist/cjs/index.d.ts']) {
-        expect(entry(pack, file), `${pack.dir}: ${file}`).toBeDefined();
+        expect(entry(pack, file), `${pack.name}: ${file}`).toBeDefined();
       }
       // main/types serve resolvers that predate `exports`; they read CommonJS.
-      expect([pack.manifest.main, pack.manifest.types], pack.dir).toEqual(['./dist/cjs/index.js', './dist/cjs/index.d.ts']);
-      expect(JSON.parse(entry(pack, 'dist/cjs/package.json')!.content.toString('utf8')), pack.dir).toEqual({ type: 'commonjs' });
+      expect([pack.manifest.main, pack.manifest.types], pack.name).toEqual(['./dist/cjs/index.js', './dist/cjs/index.d.ts']);
+      expect(JSON.parse(entry(pack, 'dist/cjs/package.json')!.content.toString('utf8')), pack.name).toEqual({ type: 'commonjs' });
     }
   });
 
@@ -171,19 +201,19 @@ describe('the tarballs', () => {
     for (const pack of packed) {
       for (const [name, path] of Object.entries(pack.manifest.bin ?? {})) {
         const file = entry(pack, path);
-        expect(file, `${pack.dir}: bin ${name} → ${path}`).toBeDefined();
-        expect(file!.mode & 0o111, `${pack.dir}: bin ${name} mode ${file!.mode.toString(8)}`).toBe(0o111);
-        expect(file!.content.toString('utf8').split('\n', 1)[0], `${pack.dir}: bin ${name}`).toBe('#!/usr/bin/env node');
+        expect(file, `${pack.name}: bin ${name} → ${path}`).toBeDefined();
+        expect(file!.mode & 0o111, `${pack.name}: bin ${name} mode ${file!.mode.toString(8)}`).toBe(0o111);
+        expect(file!.content.toString('utf8').split('\n', 1)[0], `${pack.name}: bin ${name}`).toBe('#!/usr/bin/env node');
       }
     }
-    const server = packed.find((pack) => pack.dir === 'server')!;
+    const server = packed.find((pack) => pack.name === '@wsts/server')!;
     expect(server.manifest.bin).toEqual({ 'wsts-example': './bin/wsts-example.js', 'wsts-echo': './bin/wsts-echo.js' });
   });
 
   it('ship the sources their source maps and declaration maps point at', () => {
     for (const pack of packed) {
       const maps = [...pack.entries.values()].filter((file) => file.path.endsWith('.map'));
-      expect(maps.length, pack.dir).toBeGreaterThan(10);
+      expect(maps.length, pack.name).toBeGreaterThan(10);
       for (const map of maps) {
         const { sources } = JSON.parse(map.content.toString('utf8')) as { sources: string[] };
         for (const source of sources) {
