@@ -18,14 +18,21 @@ describe('zero-dependency rule', () => {
     expect(manifest.optionalDependencies ?? {}).toEqual({});
   });
 
+  /** Every .js and .d.ts file under `dir`, leaving out `skip` (the CommonJS build inside dist/). */
+  function builtFiles(dir: string, skip?: string): string[] {
+    return files(dir).filter(
+      (file) => (file.endsWith('.js') || file.endsWith('.d.ts')) && (skip === undefined || !file.startsWith(skip)),
+    );
+  }
+  /** A relative path to a .js file that stays inside `top` (the layer folders import each other). */
+  function expectInside(top: string, file: string, specifier: string): void {
+    expect(specifier, `${file} imports ${specifier}`).toMatch(/^\.\.?\/[\w./-]+\.js$/);
+    expect(relative(top, resolve(dirname(file), specifier)), `${file} imports ${specifier}`).not.toMatch(/^\.\./);
+  }
+
   it('builds to dist/ files that import only relative .js files inside dist/ and nothing from node:', () => {
     const dist = join(root, 'dist');
-    const built = files(dist).filter((file) => file.endsWith('.js') || file.endsWith('.d.ts'));
-    /** A relative path to a .js file that stays inside dist/ (the layer folders import each other). */
-    const expectInside = (file: string, specifier: string): void => {
-      expect(specifier, `${file} imports ${specifier}`).toMatch(/^\.\.?\/[\w./-]+\.js$/);
-      expect(relative(dist, resolve(dirname(file), specifier)), `${file} imports ${specifier}`).not.toMatch(/^\.\./);
-    };
+    const built = builtFiles(dist, join(dist, 'cjs'));
     expect(built.length).toBeGreaterThan(10);
     for (const file of built) {
       const text = readFileSync(file, 'utf8');
@@ -33,10 +40,29 @@ describe('zero-dependency rule', () => {
       expect(text, file).not.toMatch(/\brequire\s*\(/);
       expect(text, file).not.toMatch(/\bimport\s*\(/);
       for (const match of text.matchAll(/\b(?:import|export)\b[^;'"]*?\bfrom\s*['"]([^'"]+)['"]/g)) {
-        expectInside(file, match[1]!);
+        expectInside(dist, file, match[1]!);
       }
       for (const match of text.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm)) {
-        expectInside(file, match[1]!);
+        expectInside(dist, file, match[1]!);
+      }
+    }
+  });
+
+  it('builds to dist/cjs/ files that require only relative .js files inside dist/cjs/ and nothing from node:', () => {
+    const cjs = join(root, 'dist', 'cjs');
+    expect(JSON.parse(readFileSync(join(cjs, 'package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
+    const built = builtFiles(cjs);
+    expect(built.length).toBeGreaterThan(10);
+    for (const file of built) {
+      const text = readFileSync(file, 'utf8');
+      expect(text, file).not.toMatch(/node:/);
+      expect(text, file).not.toMatch(/\bimport\s*\(/);
+      for (const match of text.matchAll(/\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+        expectInside(cjs, file, match[1]!);
+      }
+      // The declarations keep ESM syntax (a CommonJS consumer's TypeScript reads them as CommonJS).
+      for (const match of text.matchAll(/\b(?:import|export)\b[^;'"]*?\bfrom\s*['"]([^'"]+)['"]/g)) {
+        expectInside(cjs, file, match[1]!);
       }
     }
   });
