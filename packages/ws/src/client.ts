@@ -8,9 +8,9 @@
 import { Buffer } from 'node:buffer';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import * as net from 'node:net';
+import * as netModule from 'node:net';
 import type { Duplex } from 'node:stream';
-import * as tls from 'node:tls';
+import * as tlsModule from 'node:tls';
 import {
   acceptClientHandshake,
   type ClientExtensionNegotiator,
@@ -76,6 +76,13 @@ const OWN = new Set([
 
 const PROTOCOL_VERSIONS = [8, 13];
 
+/**
+ * The modules' own objects (ESM's `default`), not the namespaces: `net.connect`/`tls.connect` are looked
+ * up at each call, so a process that wraps them (instrumentation, tests) is honoured as it is by ws.
+ */
+const net = ((netModule as { default?: typeof netModule }).default ?? netModule) as typeof netModule;
+const tls = ((tlsModule as { default?: typeof tlsModule }).default ?? tlsModule) as typeof tlsModule;
+
 /** What one attempt needs from the previous hop of a redirect chain. */
 interface Chain {
   redirects: number;
@@ -84,13 +91,13 @@ interface Chain {
   originalIpc: boolean;
 }
 
-function netConnect(options: net.NetConnectOpts & { socketPath?: string }): net.Socket {
-  return net.connect({ ...options, path: options.socketPath } as net.NetConnectOpts);
+function netConnect(options: netModule.NetConnectOpts & { socketPath?: string }): netModule.Socket {
+  return net.connect({ ...options, path: options.socketPath } as netModule.NetConnectOpts);
 }
 
-function tlsConnect(options: tls.ConnectionOptions & { host?: string }): tls.TLSSocket {
+function tlsConnect(options: tlsModule.ConnectionOptions & { host?: string }): tlsModule.TLSSocket {
   const servername = options.servername ?? (net.isIP(options.host ?? '') ? '' : options.host);
-  return tls.connect({ ...options, path: undefined, servername } as tls.ConnectionOptions);
+  return tls.connect({ ...options, path: undefined, servername } as tlsModule.ConnectionOptions);
 }
 
 function maskSource(generateMask: (mask: Buffer) => void): (bytes: Uint8Array) => void {

@@ -130,6 +130,16 @@ function parseProtocols(header: string): Set<string> | undefined {
   return protocols;
 }
 
+/** Whether a `Sec-WebSocket-Extensions` request header offers permessage-deflate. */
+function offersDeflate(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  try {
+    return parseExtensionHeader(header).some((offer) => offer.name.toLowerCase() === 'permessage-deflate');
+  } catch {
+    return false;
+  }
+}
+
 /** ws's `WebSocketServer`. */
 export class WebSocketServer extends EventEmitter {
   /** The options given (with ws's defaults filled in). */
@@ -258,9 +268,9 @@ export class WebSocketServer extends EventEmitter {
       return this.#refuse(request, socket, 400, 'Invalid Upgrade header');
     }
     if (key === undefined || !KEY.test(key)) return this.#refuse(request, socket, 400, 'Missing or invalid Sec-WebSocket-Key header');
-    // RFC 6455 is version 13; ws also takes the draft's 8, which we do not speak.
-    if (version !== 13) {
-      return this.#refuse(request, socket, 400, 'Missing or invalid Sec-WebSocket-Version header', { 'Sec-WebSocket-Version': '13' });
+    // RFC 6455 is version 13; like ws we also take 8, the last draft, whose framing is the same.
+    if (version !== 13 && version !== 8) {
+      return this.#refuse(request, socket, 400, 'Missing or invalid Sec-WebSocket-Version header', { 'Sec-WebSocket-Version': '13, 8' });
     }
     if (!this.shouldHandle(request)) return abortHandshake(socket, 400);
 
@@ -284,7 +294,7 @@ export class WebSocketServer extends EventEmitter {
     const verifyClient = this.options.verifyClient;
     if (verifyClient !== undefined) {
       const info: VerifyClientInfo = {
-        origin: headers.origin,
+        origin: version === 8 ? (headers['sec-websocket-origin'] as string | undefined) : headers.origin,
         secure: Boolean((request.socket as { authorized?: boolean }).authorized || (request.socket as { encrypted?: boolean }).encrypted),
         req: request,
       };
@@ -321,23 +331,31 @@ export class WebSocketServer extends EventEmitter {
     }
     if (this.#state > RUNNING) return abortHandshake(socket, 503);
 
-    const handleProtocols = this.options.handleProtocols;
-    const result = upgrade(request.headers, {
-      selectProtocol: (offered) => {
-        if (protocols.size === 0) return undefined;
-        const chosen = handleProtocols === undefined ? offered[0] : handleProtocols(new Set(offered), request);
-        return chosen || undefined;
-      },
-      extensions: this.#deflate === undefined ? [] : [new PerMessageDeflateServer(this.#deflate)],
-    });
+    // The version was checked above (8 is taken, as in ws); the codec speaks of 13 only.
+    const headers = request.headers['sec-websocket-version'] === '13' ? request.headers : { ...request.headers, 'sec-websocket-version': '13' };
+    const deflate = this.#deflate === undefined ? [] : [new PerMessageDeflateServer(this.#deflate)];
+    const result = upgrade(headers, { extensions: deflate });
     if (!result.ok) {
       const message = result.reason.includes('xtension') ? 'Invalid or unacceptable Sec-WebSocket-Extensions header' : result.reason;
       return abortHandshake(socket, result.status, message, Object.fromEntries(result.headers));
     }
     let extensionHeader = '';
     for (const [name, value] of result.headers) if (name.toLowerCase() === 'sec-websocket-extensions') extensionHeader = value;
+    if (deflate.length > 0 && extensionHeader === '' && offersDeflate(headers['sec-websocket-extensions'])) {
+      // ws refuses an offer of permessage-deflate it cannot accept rather than going on without it.
+      disposeExtensions(result.extensions);
+      return abortHandshake(socket, 400, 'Invalid or unacceptable Sec-WebSocket-Extensions header');
+    }
 
+    // The subprotocol is ws's choice (handleProtocols may name any token, as in ws), after verifyClient.
+    let protocol: string | undefined;
+    if (protocols.size > 0) {
+      const handleProtocols = this.options.handleProtocols;
+      const chosen = handleProtocols === undefined ? protocols.values().next().value : handleProtocols(protocols, request);
+      if (chosen) protocol = chosen;
+    }
     const lines = ['HTTP/1.1 101 Switching Protocols', ...result.headers.map(([name, value]) => `${name}: ${value}`)];
+    if (protocol !== undefined) lines.splice(4, 0, `Sec-WebSocket-Protocol: ${protocol}`);
     try {
       this.emit('headers', lines, request);
     } catch (error) {
@@ -352,8 +370,8 @@ export class WebSocketServer extends EventEmitter {
 
     const Class = this.options.WebSocket ?? WebSocket;
     const ws = new Class(null);
-    ws[kHandshake](undefined, result.protocol ?? '', extensionHeader);
-    this.#attach(ws, socket, head, result.protocol, result.extensions, extensionHeader);
+    ws[kHandshake](undefined, protocol ?? '', extensionHeader);
+    this.#attach(ws, socket, head, protocol, result.extensions, extensionHeader);
     callback(ws, request);
   }
 

@@ -124,6 +124,8 @@ export class WebSocket extends EventEmitter implements EventSource {
   #errorEmitted = false;
   #cleanClose = false;
   #terminated = false;
+  /** `close()` was called while sends waited behind a Blob: the close frame follows them. */
+  #closeQueued: { code: number | undefined; reason: string | undefined } | undefined;
   /** Pieces of a message sent with `fin: false`, joined and sent whole when `fin` comes. */
   #fragments: { parts: Uint8Array[]; binary: boolean } | undefined;
   /** Sends waiting behind a Blob being read, so messages keep their order. */
@@ -158,10 +160,8 @@ export class WebSocket extends EventEmitter implements EventSource {
 
   /** Bytes accepted by `send` and not yet handed to the kernel, plus those sent after close. */
   get bufferedAmount(): number {
-    const socket = this.#connection?.socket;
     const pending = this.#connection === undefined ? 0 : this.#connection.bufferedAmount;
-    const written = socket === undefined ? 0 : Math.max(0, socket.writableLength - pending);
-    return pending + written + this.#queuedBytes + this.#afterClose;
+    return pending + this.#queuedBytes + this.#afterClose;
   }
 
   /** The `Sec-WebSocket-Extensions` the handshake agreed, e.g. 'permessage-deflate'. */
@@ -181,7 +181,7 @@ export class WebSocket extends EventEmitter implements EventSource {
 
   /** CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3). */
   get readyState(): number {
-    if (this.#readyState === OPEN && (this.#terminated || this.#connection?.state !== 'open')) return CLOSING;
+    if (this.#readyState === OPEN && (this.#terminated || this.#closeQueued || this.#connection?.state !== 'open')) return CLOSING;
     return this.#readyState;
   }
 
@@ -239,7 +239,13 @@ export class WebSocket extends EventEmitter implements EventSource {
       text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString();
     }
     // ws sends an empty close frame for a reason without a code; so do we.
-    this.#connection!.close(code, code === undefined ? undefined : text);
+    const reasonText = code === undefined ? undefined : text;
+    if (this.#queue !== undefined) {
+      // Messages sent before close() still go out first, as in ws: the close waits for the queue.
+      this.#closeQueued = { code, reason: reasonText };
+      return;
+    }
+    this.#connection!.close(code, reasonText);
   }
 
   /** Destroys the connection at once. While connecting it abandons the attempt ('error', then 'close'). */
@@ -250,8 +256,9 @@ export class WebSocket extends EventEmitter implements EventSource {
       this[kFailHandshake](new Error('WebSocket was closed before the connection was established'));
       return;
     }
+    if (this.#connection === undefined) return; // a failed handshake is already closing
     this.#terminated = true;
-    this.#connection!.terminate();
+    this.#connection.terminate();
   }
 
   /** Stops reading from the socket until `resume()`. Does nothing while connecting or once closed. */
@@ -345,7 +352,16 @@ export class WebSocket extends EventEmitter implements EventSource {
   #write(data: unknown, binary: boolean, callback: Callback | undefined): void {
     const payload = typeof data === 'string' ? data : toBytes(data);
     const connection = this.#connection!;
-    void connection.send(payload, { binary }, callback === undefined ? undefined : (error) => callback(error ?? undefined));
+    void connection.send(payload, { binary }, callback === undefined ? undefined : (error) => callback(this.#sendError(error)));
+  }
+
+  /** ws's words for a send that never went out because the socket closed. */
+  #sendError(error: Error | undefined): Error | undefined {
+    if (error === undefined) return undefined;
+    if (this.#extensions !== '' && this.#connection?.state !== 'open') {
+      return new Error('The socket was closed while data was being compressed', { cause: error });
+    }
+    return error;
   }
 
   #enqueue(item: QueuedSend): void {
@@ -375,15 +391,24 @@ export class WebSocket extends EventEmitter implements EventSource {
           return;
         }
       }
+      if (this.#terminated || this.#connection?.state !== 'open') {
+        // The socket went away while a Blob was read: everything still queued fails, as in ws.
+        this.#queue = undefined;
+        this.#queuedBytes = 0;
+        const error = new Error('The socket was closed while the blob was being read');
+        for (const waiting of queue) if (waiting.callback !== undefined) process.nextTick(waiting.callback, error);
+        return;
+      }
       queue.shift();
       this.#queuedBytes -= byteLength(item.data);
-      if (this.readyState !== OPEN) {
-        if (item.callback !== undefined) process.nextTick(item.callback, notOpenError(this.readyState));
-        continue;
-      }
       this.#write(data, item.binary, item.callback);
     }
     this.#queue = undefined;
+    const close = this.#closeQueued;
+    if (close !== undefined) {
+      this.#closeQueued = undefined;
+      this.#connection?.close(close.code, close.reason);
+    }
   }
 
   #blobFailed(error: Error, queue: QueuedSend[]): void {
@@ -404,6 +429,7 @@ export class WebSocket extends EventEmitter implements EventSource {
   }
 
   #deliver(data: Buffer, isBinary: boolean): void {
+    if (data.length === 0) data = EMPTY_BUFFER; // ws hands out its one empty buffer
     if (!isBinary) {
       this.emit('message', data, false);
       return;
@@ -437,8 +463,8 @@ export class WebSocket extends EventEmitter implements EventSource {
     this.#connection = connection;
     this[kRequest] = undefined;
     connection.on('message', (data, isBinary) => this.#deliver(data, isBinary));
-    connection.on('ping', (data) => this.emit('ping', data));
-    connection.on('pong', (data) => this.emit('pong', data));
+    connection.on('ping', (data) => this.emit('ping', data.length === 0 ? EMPTY_BUFFER : data));
+    connection.on('pong', (data) => this.emit('pong', data.length === 0 ? EMPTY_BUFFER : data));
     connection.on('error', (error) => {
       // ws reports what the peer did wrong and its own limits, never socket errors (the socket is
       // destroyed and 'close' says 1006), nor a closing handshake that timed out.
