@@ -190,6 +190,11 @@ export class WebSocket extends EventEmitter implements EventSource {
     return this.#url as string;
   }
 
+  /** The opening handshake's request while connecting, or null (ws's name; for `maxHeadersCount` and the like). */
+  get _req(): ClientRequest | null {
+    return this[kRequest] ?? null;
+  }
+
   /** @internal Both close frames were exchanged (the CloseEvent's `wasClean`). */
   get cleanClose(): boolean {
     return this.#cleanClose;
@@ -358,7 +363,7 @@ export class WebSocket extends EventEmitter implements EventSource {
   /** ws's words for a send that never went out because the socket closed. */
   #sendError(error: Error | undefined): Error | undefined {
     if (error === undefined) return undefined;
-    if (this.#extensions !== '' && this.#connection?.state !== 'open') {
+    if (this.#extensions !== '' && (this.#terminated || this.#connection?.state !== 'open')) {
       return new Error('The socket was closed while data was being compressed', { cause: error });
     }
     return error;
@@ -490,6 +495,8 @@ export class WebSocket extends EventEmitter implements EventSource {
     this[kRequest] = undefined;
     if (request !== undefined) {
       request.destroy();
+      // After a complete response the socket may no longer be the request's to destroy.
+      if (request.socket !== null && !request.socket.destroyed) request.socket.destroy();
     }
     const finish = (): void => {
       this.#errorEmitted = true;
