@@ -178,7 +178,8 @@ export function openClient(
 
   const headers: Record<string, string | string[] | number> = {};
   const given = (options.headers ?? {}) as Record<string, string | string[] | number>;
-  for (const [name, value] of Object.entries(given)) headers[options.followRedirects === true ? name.toLowerCase() : name] = value;
+  for (const [name, value] of Object.entries(given))
+    headers[options.followRedirects === true ? name.toLowerCase() : name] = value;
   for (const [name, value] of handshake.headers) {
     if (name === 'Host') continue; // node:http writes it (without a default port)
     headers[name] = value;
@@ -215,7 +216,9 @@ export function openClient(
     } else {
       current = chain;
       if (websocket.listenerCount('redirect') === 0) {
-        const sameHost = ipc ? chain.originalIpc && socketPath === chain.originalHost : !chain.originalIpc && url.host === chain.originalHost;
+        const sameHost = ipc
+          ? chain.originalIpc && socketPath === chain.originalHost
+          : !chain.originalIpc && url.host === chain.originalHost;
         if (!sameHost || (chain.originalSecure && !secure)) {
           delete headers.authorization;
           delete headers.cookie;
@@ -294,7 +297,11 @@ export function openClient(
       websocket[kFailHandshake](new Error(failure));
       return;
     }
-    websocket[kHandshake](undefined, failure.protocol ?? '', failure.extensions.length > 0 ? String(response.headers['sec-websocket-extensions']) : '');
+    websocket[kHandshake](
+      undefined,
+      failure.protocol ?? '',
+      failure.extensions.length > 0 ? String(response.headers['sec-websocket-extensions']) : '',
+    );
     const connection: WebSocketConnectionOptions = {
       role: 'client',
       protocol: failure.protocol,
@@ -333,7 +340,8 @@ function checkResponse(
     return acceptClientHandshake(handshake, 101, response.headers);
   } catch (error) {
     if (!(error instanceof HandshakeError)) throw error;
-    if (/not offered/.test(error.message) && /extension/i.test(error.message)) return 'Server indicated an extension that was not requested';
+    if (/not offered/.test(error.message) && /extension/i.test(error.message))
+      return 'Server indicated an extension that was not requested';
     if (extensions !== undefined) return 'Invalid Sec-WebSocket-Extensions header';
     return error.message;
   }

@@ -54,8 +54,10 @@ export function deflateOptions(value: boolean | WsPerMessageDeflateOptions | und
     if (!KNOWN.has(name)) throw new TypeError(`unknown perMessageDeflate option ${JSON.stringify(name)}`);
   }
   const options: PerMessageDeflateOptions = {};
-  if (value.serverNoContextTakeover !== undefined) options.serverNoContextTakeover = value.serverNoContextTakeover ? 'request' : 'accept';
-  if (value.clientNoContextTakeover !== undefined) options.clientNoContextTakeover = value.clientNoContextTakeover ? 'request' : 'accept';
+  if (value.serverNoContextTakeover !== undefined)
+    options.serverNoContextTakeover = value.serverNoContextTakeover ? 'request' : 'accept';
+  if (value.clientNoContextTakeover !== undefined)
+    options.clientNoContextTakeover = value.clientNoContextTakeover ? 'request' : 'accept';
   const server = windowBits(value.serverMaxWindowBits);
   if (server !== undefined) options.serverMaxWindowBits = server;
   const client = windowBits(value.clientMaxWindowBits);

@@ -158,7 +158,11 @@ export class WebSocketServer extends EventEmitter {
     super();
     options = { clientTracking: true, perMessageDeflate: false, ...options };
     const hasPort = options.port !== undefined && options.port !== null;
-    if ((!hasPort && !options.server && !options.noServer) || (hasPort && (options.server || options.noServer)) || (options.server && options.noServer)) {
+    if (
+      (!hasPort && !options.server && !options.noServer) ||
+      (hasPort && (options.server || options.noServer)) ||
+      (options.server && options.noServer)
+    ) {
       throw new TypeError('One and only one of the "port", "server", or "noServer" options must be specified');
     }
     for (const name of Object.keys(options)) {
@@ -263,22 +267,38 @@ export class WebSocketServer extends EventEmitter {
     const upgradeHeader = headers.upgrade;
     const version = Number(headers['sec-websocket-version']);
 
-    if (request.method !== 'GET') return this.#refuse(request, socket, 405, 'Invalid HTTP method');
-    if (upgradeHeader === undefined || upgradeHeader.toLowerCase() !== 'websocket') {
-      return this.#refuse(request, socket, 400, 'Invalid Upgrade header');
+    if (request.method !== 'GET') {
+      this.#refuse(request, socket, 405, 'Invalid HTTP method');
+      return;
     }
-    if (key === undefined || !KEY.test(key)) return this.#refuse(request, socket, 400, 'Missing or invalid Sec-WebSocket-Key header');
+    if (upgradeHeader === undefined || upgradeHeader.toLowerCase() !== 'websocket') {
+      this.#refuse(request, socket, 400, 'Invalid Upgrade header');
+      return;
+    }
+    if (key === undefined || !KEY.test(key)) {
+      this.#refuse(request, socket, 400, 'Missing or invalid Sec-WebSocket-Key header');
+      return;
+    }
     // RFC 6455 is version 13; like ws we also take 8, the last draft, whose framing is the same.
     if (version !== 13 && version !== 8) {
-      return this.#refuse(request, socket, 400, 'Missing or invalid Sec-WebSocket-Version header', { 'Sec-WebSocket-Version': '13, 8' });
+      this.#refuse(request, socket, 400, 'Missing or invalid Sec-WebSocket-Version header', {
+        'Sec-WebSocket-Version': '13, 8',
+      });
+      return;
     }
-    if (!this.shouldHandle(request)) return abortHandshake(socket, 400);
+    if (!this.shouldHandle(request)) {
+      abortHandshake(socket, 400);
+      return;
+    }
 
     let protocols = new Set<string>();
     const protocolHeader = headers['sec-websocket-protocol'];
     if (protocolHeader !== undefined) {
       const parsed = parseProtocols(protocolHeader);
-      if (parsed === undefined) return this.#refuse(request, socket, 400, 'Invalid Sec-WebSocket-Protocol header');
+      if (parsed === undefined) {
+        this.#refuse(request, socket, 400, 'Invalid Sec-WebSocket-Protocol header');
+        return;
+      }
       protocols = parsed;
     }
 
@@ -287,7 +307,8 @@ export class WebSocketServer extends EventEmitter {
       try {
         parseExtensionHeader(extensionHeader);
       } catch {
-        return this.#refuse(request, socket, 400, 'Invalid or unacceptable Sec-WebSocket-Extensions header');
+        this.#refuse(request, socket, 400, 'Invalid or unacceptable Sec-WebSocket-Extensions header');
+        return;
       }
     }
 
@@ -295,17 +316,25 @@ export class WebSocketServer extends EventEmitter {
     if (verifyClient !== undefined) {
       const info: VerifyClientInfo = {
         origin: version === 8 ? (headers['sec-websocket-origin'] as string | undefined) : headers.origin,
-        secure: Boolean((request.socket as { authorized?: boolean }).authorized || (request.socket as { encrypted?: boolean }).encrypted),
+        secure: Boolean(
+          (request.socket as { authorized?: boolean }).authorized || (request.socket as { encrypted?: boolean }).encrypted,
+        ),
         req: request,
       };
       if (verifyClient.length === 2) {
         verifyClient(info, (verified, code, message, extra) => {
-          if (!verified) return abortHandshake(socket, code || 401, message, extra);
+          if (!verified) {
+            abortHandshake(socket, code || 401, message, extra);
+            return;
+          }
           this.completeUpgrade(protocols, request, socket, head, callback);
         });
         return;
       }
-      if (!(verifyClient as (info: VerifyClientInfo) => boolean)(info)) return abortHandshake(socket, 401);
+      if (!(verifyClient as (info: VerifyClientInfo) => boolean)(info)) {
+        abortHandshake(socket, 401);
+        return;
+      }
     }
     this.completeUpgrade(protocols, request, socket, head, callback);
   }
@@ -327,24 +356,34 @@ export class WebSocketServer extends EventEmitter {
       return;
     }
     if (upgraded.has(socket)) {
-      throw new Error('server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration');
+      throw new Error(
+        'server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration',
+      );
     }
-    if (this.#state > RUNNING) return abortHandshake(socket, 503);
+    if (this.#state > RUNNING) {
+      abortHandshake(socket, 503);
+      return;
+    }
 
     // The version was checked above (8 is taken, as in ws); the codec speaks of 13 only.
-    const headers = request.headers['sec-websocket-version'] === '13' ? request.headers : { ...request.headers, 'sec-websocket-version': '13' };
+    const headers =
+      request.headers['sec-websocket-version'] === '13' ? request.headers : { ...request.headers, 'sec-websocket-version': '13' };
     const deflate = this.#deflate === undefined ? [] : [new PerMessageDeflateServer(this.#deflate)];
     const result = upgrade(headers, { extensions: deflate });
     if (!result.ok) {
-      const message = result.reason.includes('xtension') ? 'Invalid or unacceptable Sec-WebSocket-Extensions header' : result.reason;
-      return abortHandshake(socket, result.status, message, Object.fromEntries(result.headers));
+      const message = result.reason.includes('xtension')
+        ? 'Invalid or unacceptable Sec-WebSocket-Extensions header'
+        : result.reason;
+      abortHandshake(socket, result.status, message, Object.fromEntries(result.headers));
+      return;
     }
     let extensionHeader = '';
     for (const [name, value] of result.headers) if (name.toLowerCase() === 'sec-websocket-extensions') extensionHeader = value;
     if (deflate.length > 0 && extensionHeader === '' && offersDeflate(headers['sec-websocket-extensions'])) {
       // ws refuses an offer of permessage-deflate it cannot accept rather than going on without it.
       disposeExtensions(result.extensions);
-      return abortHandshake(socket, 400, 'Invalid or unacceptable Sec-WebSocket-Extensions header');
+      abortHandshake(socket, 400, 'Invalid or unacceptable Sec-WebSocket-Extensions header');
+      return;
     }
 
     // The subprotocol is ws's choice (handleProtocols may name any token, as in ws), after verifyClient.
@@ -400,7 +439,13 @@ export class WebSocketServer extends EventEmitter {
     });
   }
 
-  #refuse(request: http.IncomingMessage, socket: Duplex, code: number, message: string, headers?: http.OutgoingHttpHeaders): void {
+  #refuse(
+    request: http.IncomingMessage,
+    socket: Duplex,
+    code: number,
+    message: string,
+    headers?: http.OutgoingHttpHeaders,
+  ): void {
     if (this.listenerCount('wsClientError') > 0) {
       this.emit('wsClientError', new Error(message), socket, request);
       return;

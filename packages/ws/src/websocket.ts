@@ -11,16 +11,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketConnection, type WebSocketConnectionOptions } from '@wsts/server';
 import { openClient, type ClientOptions } from './client.js';
-import {
-  BINARY_TYPES,
-  type BinaryType,
-  CLOSED,
-  CLOSING,
-  CONNECTING,
-  EMPTY_BUFFER,
-  OPEN,
-  READY_STATES,
-} from './constants.js';
+import { BINARY_TYPES, type BinaryType, CLOSED, CLOSING, CONNECTING, EMPTY_BUFFER, OPEN, READY_STATES } from './constants.js';
 import {
   addEventListener,
   type EventListener,
@@ -181,7 +172,8 @@ export class WebSocket extends EventEmitter implements EventSource {
 
   /** CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3). */
   get readyState(): number {
-    if (this.#readyState === OPEN && (this.#terminated || this.#closeQueued || this.#connection?.state !== 'open')) return CLOSING;
+    if (this.#readyState === OPEN && (this.#terminated || this.#closeQueued || this.#connection?.state !== 'open'))
+      return CLOSING;
     return this.#readyState;
   }
 
@@ -326,7 +318,12 @@ export class WebSocket extends EventEmitter implements EventSource {
       this.#sendAfterClose(data, callback);
       return;
     }
-    const payload = data === undefined || data === null || data === '' ? EMPTY_BUFFER : typeof data === 'string' ? Buffer.from(data) : toBytes(data);
+    const payload =
+      data === undefined || data === null || data === ''
+        ? EMPTY_BUFFER
+        : typeof data === 'string'
+          ? Buffer.from(data)
+          : toBytes(data);
     if (payload.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     const connection = this.#connection!;
     connection[kind](payload);

@@ -22,12 +22,27 @@ interface Rename {
 
 /** Our codec's messages (packages/protocol) and what ws says for the same violation. */
 const RENAMES: readonly Rename[] = [
-  { test: /^Reserved opcode 0x([0-9a-f]+)/, message: (m) => `invalid opcode ${Number.parseInt(m[1]!, 16)}`, code: 'WS_ERR_INVALID_OPCODE', range: true },
-  { test: /^Continuation frame without a message/, message: () => 'invalid opcode 0', code: 'WS_ERR_INVALID_OPCODE', range: true },
+  {
+    test: /^Reserved opcode 0x([0-9a-f]+)/,
+    message: (m) => `invalid opcode ${Number.parseInt(m[1]!, 16)}`,
+    code: 'WS_ERR_INVALID_OPCODE',
+    range: true,
+  },
+  {
+    test: /^Continuation frame without a message/,
+    message: () => 'invalid opcode 0',
+    code: 'WS_ERR_INVALID_OPCODE',
+    range: true,
+  },
   { test: /^New data frame while a fragmented/, message: () => 'invalid opcode 1', code: 'WS_ERR_INVALID_OPCODE', range: true },
   { test: /^Fragmented control frame/, message: () => 'FIN must be set', code: 'WS_ERR_EXPECTED_FIN', range: true },
   { test: /^RSV bits set on a control frame/, message: () => 'RSV1 must be clear', code: 'WS_ERR_UNEXPECTED_RSV_1', range: true },
-  { test: /^RSV1 set on a continuation frame/, message: () => 'RSV1 must be clear', code: 'WS_ERR_UNEXPECTED_RSV_1', range: true },
+  {
+    test: /^RSV1 set on a continuation frame/,
+    message: () => 'RSV1 must be clear',
+    code: 'WS_ERR_UNEXPECTED_RSV_1',
+    range: true,
+  },
   {
     test: /^RSV bits 0x([0-9a-f]+) set/,
     message: (m) => (Number.parseInt(m[1]!, 16) & 3 ? 'RSV2 and RSV3 must be clear' : 'RSV1 must be clear'),
@@ -42,8 +57,18 @@ const RENAMES: readonly Rename[] = [
   },
   { test: /^Unmasked frame from a client/, message: () => 'MASK must be set', code: 'WS_ERR_EXPECTED_MASK', range: true },
   { test: /^Masked frame from a server/, message: () => 'MASK must be clear', code: 'WS_ERR_UNEXPECTED_MASK', range: true },
-  { test: /^Invalid close code (\d+)/, message: (m) => `invalid status code ${m[1]}`, code: 'WS_ERR_INVALID_CLOSE_CODE', range: true },
-  { test: /^Close frame with a 1-byte payload/, message: () => 'invalid payload length 1', code: 'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', range: true },
+  {
+    test: /^Invalid close code (\d+)/,
+    message: (m) => `invalid status code ${m[1]}`,
+    code: 'WS_ERR_INVALID_CLOSE_CODE',
+    range: true,
+  },
+  {
+    test: /^Close frame with a 1-byte payload/,
+    message: () => 'invalid payload length 1',
+    code: 'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH',
+    range: true,
+  },
   { test: /UTF-8/, message: () => 'invalid UTF-8 sequence', code: 'WS_ERR_INVALID_UTF8', range: false },
 ];
 
@@ -61,7 +86,8 @@ function frameError(error: ProtocolError): Error {
     const message = `Invalid WebSocket frame: ${rename.message(match)}`;
     const renamed = (rename.range ? new RangeError(message, { cause: error }) : new Error(message, { cause: error })) as Error &
       Partial<WsFrameError>;
-    renamed.code = rename.code === 'RSV' ? (message.includes('RSV2') ? 'WS_ERR_UNEXPECTED_RSV_2_3' : 'WS_ERR_UNEXPECTED_RSV_1') : rename.code;
+    renamed.code =
+      rename.code === 'RSV' ? (message.includes('RSV2') ? 'WS_ERR_UNEXPECTED_RSV_2_3' : 'WS_ERR_UNEXPECTED_RSV_1') : rename.code;
     renamed.statusCode = error.code;
     return renamed;
   }

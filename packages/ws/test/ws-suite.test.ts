@@ -35,7 +35,9 @@ interface Result {
 
 /** Reading ws internals: an `_`-prefixed member, `kListener`, `Receiver`, a `Sender` other than `Sender.frame`. */
 function isPrivate(body: string): boolean {
-  return /\._[A-Za-z]/.test(body) || /\bkListener\b/.test(body) || /\bReceiver\b/.test(body) || /\bSender\b(?!\.frame\b)/.test(body);
+  return (
+    /\._[A-Za-z]/.test(body) || /\bkListener\b/.test(body) || /\bReceiver\b/.test(body) || /\bSender\b(?!\.frame\b)/.test(body)
+  );
 }
 
 function runMocha(report: string, skip: string, deadline: number): Promise<void> {
