@@ -1,0 +1,22 @@
+'use strict';
+// Shim written for @wsts/ws (not part of ws). ws's tests use `Sender.frame(data, options)` only to craft
+// raw frames for a peer; this builds them with our codec's frame encoder (@wsts/protocol) and returns
+// the frame's chunks, as ws's Sender.frame does. There is no Sender class here.
+const { randomFillSync } = require('crypto');
+// The package's ESM build by path: @wsts/protocol's `exports` have no `require` condition yet.
+const { encodeFrameHeader, maskCopy } = require('../../../../node_modules/@wsts/protocol/dist/index.js');
+
+function frame(data, options) {
+  const payload = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const rsv = options.rsv1 ? 4 : 0;
+  const fin = options.fin !== false;
+  if (!options.mask) {
+    return [Buffer.from(encodeFrameHeader(options.opcode, fin, rsv, payload.length)), payload];
+  }
+  const key = options.maskBuffer || randomFillSync(Buffer.alloc(4));
+  const header = Buffer.from(encodeFrameHeader(options.opcode, fin, rsv, payload.length, key));
+  const masked = Buffer.from(maskCopy(payload, key));
+  return [header, masked];
+}
+
+module.exports = { frame };
