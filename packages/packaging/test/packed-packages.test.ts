@@ -153,6 +153,16 @@ afterAll(() => {
   if (work !== undefined) rmSync(work, { recursive: true, force: true });
 });
 
+/** What `require` loads: the compiled index, except for @wsts/ws, whose entry returns the class itself as `require('ws')` does. */
+function requireEntry(name: string): { file: string; types: string } {
+  return name === '@wsts/ws'
+    ? { file: 'dist/cjs/main.cjs', types: 'dist/cjs/main.d.cts' }
+    : { file: 'dist/cjs/index.js', types: 'dist/cjs/index.d.ts' };
+}
+
+/** The statics `require('ws')` users read from the class. */
+const WS_STATICS = ['CLOSED', 'CLOSING', 'CONNECTING', 'OPEN', 'Server', 'WebSocket', 'WebSocketServer', 'createWebSocketStream'];
+
 describe('the tarballs', () => {
   it('hold no build info, name the root engines and a license, and resolve no dependency to the workspace', () => {
     expect(PACKAGES).toEqual(expect.arrayContaining(['@wsts/protocol', '@wsts/server']));
@@ -181,18 +191,19 @@ describe('the tarballs', () => {
 
   it('map import to the ESM build and require to the CommonJS build, each file present', () => {
     for (const pack of packed) {
+      const required = requireEntry(pack.name);
       expect(pack.manifest.exports, pack.name).toEqual({
         '.': {
           import: { types: './dist/index.d.ts', default: './dist/index.js' },
-          require: { types: './dist/cjs/index.d.ts', default: './dist/cjs/index.js' },
+          require: { types: `./${required.types}`, default: `./${required.file}` },
         },
         './package.json': './package.json',
       });
-      for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/cjs/index.js', 'dist/cjs/index.d.ts']) {
+      for (const file of ['dist/index.js', 'dist/index.d.ts', required.file, required.types]) {
         expect(entry(pack, file), `${pack.name}: ${file}`).toBeDefined();
       }
       // main/types serve resolvers that predate `exports`; they read CommonJS.
-      expect([pack.manifest.main, pack.manifest.types], pack.name).toEqual(['./dist/cjs/index.js', './dist/cjs/index.d.ts']);
+      expect([pack.manifest.main, pack.manifest.types], pack.name).toEqual([`./${required.file}`, `./${required.types}`]);
       expect(JSON.parse(entry(pack, 'dist/cjs/package.json')!.content.toString('utf8')), pack.name).toEqual({ type: 'commonjs' });
     }
   });
@@ -257,9 +268,12 @@ describe('installed from the tarballs', () => {
       const esm = reports.esm.packages[name]!;
       const cjs = reports.cjs.packages[name]!;
       expect(esm.resolved, name).toBe(join(realpathSync(projects.esm), 'node_modules', name, 'dist', 'index.js'));
-      expect(cjs.resolved, name).toBe(join(realpathSync(projects.cjs), 'node_modules', name, 'dist', 'cjs', 'index.js'));
+      expect(cjs.resolved, name).toBe(join(realpathSync(projects.cjs), 'node_modules', name, requireEntry(name).file));
       expect(esm.names.length, name).toBeGreaterThan(5);
-      expect(cjs.names, name).toEqual(esm.names);
+      if (name === '@wsts/ws') {
+        // ws's shape: require() returns the WebSocket class, carrying the other exports as statics.
+        expect(cjs.names, name).toEqual(esm.names.filter((export_) => WS_STATICS.includes(export_)));
+      } else expect(cjs.names, name).toEqual(esm.names);
     }
     // Every file of ours that require() loaded is the CommonJS build, all the way down.
     const loaded = reports.cjs.loadedFiles!.filter((file) => file.includes('/@wsts/'));
@@ -270,6 +284,15 @@ describe('installed from the tarballs', () => {
   it.each(MODES)('echoes a message through connect() to a WebSocketServer (%s)', async (mode) => {
     const message = `hello from ${mode}`;
     const { stdout } = await run(process.execPath, [...nodeArgs[mode], 'echo-once.js', message], {
+      cwd: projects[mode],
+      timeout: 30_000,
+    });
+    expect(stdout).toBe(`${message}\n`);
+  });
+
+  it.each(MODES)('echoes a message through the ws-shaped API of @wsts/ws (%s)', async (mode) => {
+    const message = `hello from ws users in ${mode}`;
+    const { stdout } = await run(process.execPath, [...nodeArgs[mode], 'ws-echo-once.js', message], {
       cwd: projects[mode],
       timeout: 30_000,
     });
@@ -307,7 +330,8 @@ describe('installed from the tarballs', () => {
     const [esm, cjs] = listings as [string[], string[]];
     for (const name of names) {
       expect(esm, name).toContainEqual(expect.stringMatching(new RegExp(`/node_modules/${name}/dist/index\\.d\\.ts$`)));
-      expect(cjs, name).toContainEqual(expect.stringMatching(new RegExp(`/node_modules/${name}/dist/cjs/index\\.d\\.ts$`)));
+      const required = requireEntry(name).types.replaceAll('.', '\\.');
+      expect(cjs, name).toContainEqual(expect.stringMatching(new RegExp(`/node_modules/${name}/${required}$`)));
     }
     expect(esm.filter((file) => file.includes('/dist/cjs/'))).toEqual([]);
     expect(cjs.filter((file) => !file.includes('/dist/cjs/'))).toEqual([]);

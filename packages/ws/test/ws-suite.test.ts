@@ -45,7 +45,8 @@ function runMocha(report: string, skip: string, deadline: number): Promise<void>
     const child = spawn(
       process.execPath,
       [
-        '--experimental-require-module',
+        // require() of ES modules off (Node 20.19+ has it on): the suite must load the CommonJS build.
+        '--no-experimental-require-module',
         '--no-warnings',
         MOCHA,
         '--reporter',

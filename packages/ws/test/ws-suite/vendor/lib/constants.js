@@ -1,6 +1,6 @@
 'use strict';
 // Shim written for @wsts/ws (not part of ws): the constants ws's tests import, from our package.
-const wsts = require('../../../../dist/index.js');
+const wsts = require('../../../../dist/cjs/index.js');
 
 module.exports = {
   EMPTY_BUFFER: wsts.EMPTY_BUFFER,

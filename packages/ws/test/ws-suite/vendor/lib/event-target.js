@@ -1,5 +1,5 @@
 'use strict';
 // Shim written for @wsts/ws (not part of ws): the event classes, from our package.
-const { CloseEvent, ErrorEvent, Event, MessageEvent } = require('../../../../dist/index.js');
+const { CloseEvent, ErrorEvent, Event, MessageEvent } = require('../../../../dist/cjs/index.js');
 
 module.exports = { CloseEvent, ErrorEvent, Event, MessageEvent };

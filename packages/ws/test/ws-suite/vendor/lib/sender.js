@@ -3,8 +3,8 @@
 // raw frames for a peer; this builds them with our codec's frame encoder (@wsts/protocol) and returns
 // the frame's chunks, as ws's Sender.frame does. There is no Sender class here.
 const { randomFillSync } = require('crypto');
-// The package's ESM build by path: @wsts/protocol's `exports` have no `require` condition yet.
-const { encodeFrameHeader, maskCopy } = require('../../../../node_modules/@wsts/protocol/dist/index.js');
+// The codec's CommonJS build, as a CommonJS user of @wsts/protocol gets it.
+const { encodeFrameHeader, maskCopy } = require('@wsts/protocol');
 
 function frame(data, options) {
   const payload = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);

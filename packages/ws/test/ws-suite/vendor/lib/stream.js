@@ -1,3 +1,3 @@
 'use strict';
 // Shim written for @wsts/ws (not part of ws): createWebSocketStream, from our package.
-module.exports = require('../../../../dist/index.js').createWebSocketStream;
+module.exports = require('../../../../dist/cjs/index.js').createWebSocketStream;
