@@ -93,7 +93,7 @@ describe('WHATWG WebSocket details', { timeout: 10_000 }, () => {
     await next(ws, 'close');
   });
 
-  it("delivers binary messages as a Blob by default, as browsers and undici do: event.data.text() works", async () => {
+  it('delivers binary messages as a Blob by default, as browsers and undici do: event.data.text() works', async () => {
     const ws = new WebSocket(echo.url);
     await next(ws, 'open');
     ws.send(new TextEncoder().encode('bytes as text'));
