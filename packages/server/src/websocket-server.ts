@@ -169,7 +169,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
   private readonly ownsServer: boolean;
   private closing: Promise<CloseReport> | undefined;
   /** Destroys what is left of the clients `close()` is waiting for, when its timeout passes. */
-  private closeDeadline: { at: number; timer: NodeJS.Timeout | undefined } | undefined;
+  private closeDeadline: { at: number; timer: NodeJS.Timeout } | undefined;
   /** The opening handshake, for every upgrade this server is handed. */
   private readonly handshake: ServerHandshake;
   /** Own-server sockets whose first request head has not arrived yet, dropped after `handshakeTimeout`. */
@@ -298,55 +298,63 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       if (timeout !== undefined) this.terminateAfter(timeout);
       return this.closing;
     }
-    this.closing = (async () => {
-      if (this.httpServer !== undefined) detachFromHttpServer(this.httpServer, this);
-      this.handshake.dropPending();
-      this.requestWatch?.destroyAll();
-      const report: CloseReport = { clean: 0, terminated: 0 };
-      const gone: Promise<void>[] = [];
-      for (const client of this.clients) {
-        if (client.state === 'closed') continue;
-        gone.push(
-          new Promise((resolve) =>
-            client.once('close', (_code, _reason, wasClean) => {
-              if (wasClean) report.clean++;
-              else report.terminated++;
-              resolve();
-            }),
-          ),
-        );
-        if (client.state === 'open') client.close(1001, 'server shutting down');
-      }
-      if (debugEnabled) debug(`server closing: ${gone.length} connection(s) sent 1001`);
-      if (timeout !== undefined) this.terminateAfter(timeout);
-      const serverClosed =
-        this.ownsServer && this.httpServer?.listening
-          ? new Promise<void>((resolve) => this.httpServer!.close(() => resolve()))
-          : Promise.resolve();
-      await Promise.all(gone);
-      if (this.closeDeadline?.timer !== undefined) clearTimeout(this.closeDeadline.timer);
-      this.heartbeatGroup.stop();
-      this.budget.stop();
-      await serverClosed;
-      if (debugEnabled) {
-        debug(`server closed: ${report.clean} connection(s) closed cleanly, ${report.terminated} terminated`);
-      }
-      this.emit('close', report);
-      return report;
-    })();
+    // The work starts a microtask later, once `closing` is set: a listener it triggers (a refusal
+    // report, a 'close' of a connection) that calls close() again must get this same promise.
+    this.closing = Promise.resolve().then(() => this.shutDown(timeout));
     return this.closing;
+  }
+
+  /** The body of {@link close}, run once. */
+  private async shutDown(timeout: number | undefined): Promise<CloseReport> {
+    if (this.httpServer !== undefined) detachFromHttpServer(this.httpServer, this);
+    this.handshake.dropPending();
+    this.requestWatch?.destroyAll();
+    const report: CloseReport = { clean: 0, terminated: 0 };
+    const gone: Promise<void>[] = [];
+    for (const client of this.clients) {
+      if (client.state === 'closed') continue;
+      gone.push(
+        new Promise((resolve) =>
+          client.once('close', (_code, _reason, wasClean) => {
+            if (wasClean) report.clean++;
+            else report.terminated++;
+            resolve();
+          }),
+        ),
+      );
+      if (client.state === 'open') client.close(1001, 'server shutting down');
+    }
+    if (debugEnabled) debug(`server closing: ${gone.length} connection(s) sent 1001`);
+    if (timeout !== undefined) this.terminateAfter(timeout);
+    const serverClosed =
+      this.ownsServer && this.httpServer?.listening
+        ? new Promise<void>((resolve) => this.httpServer!.close(() => resolve()))
+        : Promise.resolve();
+    await Promise.all(gone);
+    if (this.closeDeadline !== undefined) clearTimeout(this.closeDeadline.timer);
+    this.heartbeatGroup.stop();
+    this.budget.stop();
+    await serverClosed;
+    if (debugEnabled) {
+      debug(`server closed: ${report.clean} connection(s) closed cleanly, ${report.terminated} terminated`);
+    }
+    this.emit('close', report);
+    return report;
   }
 
   /** Destroys every client still open or closing `ms` from now, unless an earlier deadline is set. */
   private terminateAfter(ms: number): void {
     const at = Date.now() + ms;
     if (this.closeDeadline !== undefined && this.closeDeadline.at <= at) return;
-    if (this.closeDeadline?.timer !== undefined) clearTimeout(this.closeDeadline.timer);
+    if (this.closeDeadline !== undefined) clearTimeout(this.closeDeadline.timer);
     const terminate = (): void => {
       for (const client of this.clients) client.terminate();
     };
-    // Not unref'd: close() is waiting for it (the sockets keep the process alive anyway).
-    this.closeDeadline = { at, timer: setTimeout(terminate, ms) };
+    // Unref'd: while clients are left their sockets keep the process alive, and once close() is done
+    // (a late close({ timeout }) call) the timer must not.
+    const timer = setTimeout(terminate, ms);
+    timer.unref();
+    this.closeDeadline = { at, timer };
   }
 
   /**
