@@ -62,6 +62,6 @@ export async function startObserverServer(): Promise<ObserverServer> {
         });
       });
     },
-    close: () => server.close(),
+    close: async () => void (await server.close()),
   };
 }

@@ -2,6 +2,7 @@
  * Errors raised by the Node binding itself (as opposed to the codec's `ProtocolError` and
  * `HandshakeError`, which `@wsts/protocol` defines and which we re-export unchanged).
  */
+import type { IncomingMessage } from 'node:http';
 
 /** Machine-readable reasons a {@link WebSocketConnection} gives up on its peer or refuses a call. */
 export type ConnectionErrorCode =
@@ -28,5 +29,48 @@ export class ConnectionError extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** Why a {@link HandshakeRefusedError} refused an opening handshake. */
+export type HandshakeRefusalKind =
+  /** Not a GET (405). */
+  | 'method'
+  /** Missing or invalid `Upgrade`, `Connection`, `Sec-WebSocket-Key`, or a negotiation failure (400). */
+  | 'headers'
+  /** A `Sec-WebSocket-Version` other than 13 (426). */
+  | 'version'
+  /** No WebSocketServer attached to the HTTP server serves the request's path (404). */
+  | 'path'
+  /** `authorize` refused (`false`: 401, or the status it returned). */
+  | 'authorize'
+  /** `authorize` did not answer within `handshakeTimeout` (503). */
+  | 'timeout'
+  /** The server is closing (503). */
+  | 'closing'
+  /** A hook threw or produced something invalid (a bad header, a bad `authorize` result) (500). `cause` holds it. */
+  | 'internal';
+
+/**
+ * An opening handshake the server refused, as reported by its `'handshakeRefused'` event: the HTTP
+ * status and reason sent to the client (the first 200 characters of the reason went into the body),
+ * why, and the request. Only reported, never thrown: the response is already on its way.
+ */
+export class HandshakeRefusedError extends Error {
+  override readonly name = 'HandshakeRefusedError';
+  constructor(
+    readonly kind: HandshakeRefusalKind,
+    /** The HTTP status sent (404, 401...). */
+    readonly status: number,
+    /** The reason sent as the response body. */
+    readonly reason: string,
+    /** The refused request (`url`, `headers`, `socket.remoteAddress`). */
+    readonly request: IncomingMessage,
+    cause?: Error,
+  ) {
+    super(
+      `WebSocket handshake for ${request.url ?? '/'} refused with ${status}: ${reason}`,
+      cause === undefined ? undefined : { cause },
+    );
   }
 }

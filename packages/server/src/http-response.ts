@@ -5,8 +5,12 @@ import { isToken } from '@wsts/protocol';
 import { debug, debugEnabled, peerOf } from './debug.js';
 import { DEFAULTS } from './defaults.js';
 
-/** What a header value must never contain (hoisted: a regex literal in the loop is a new object each time). */
-const LINE_BREAK = /[\r\n\0]/;
+/**
+ * What a header value must never contain: anything but tab, visible ASCII, space and obs-text (RFC 9110
+ * section 5.5; the rule Node's own `setHeader` applies). Above all CR and LF, which would let a value
+ * end its line and start another. Hoisted: a regex literal in the loop is a new object each time.
+ */
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** The status line of every accepted handshake, built once. */
 const SWITCHING_PROTOCOLS = `HTTP/1.1 101 ${STATUS_CODES[101] ?? 'Switching Protocols'}\r\n`;
@@ -34,8 +38,12 @@ export function writeHttpResponse(socket: Duplex, status: number, headers: Heade
     const value = header[1];
     // Headers may come from application hooks ('headers' event, authorize): never let one smuggle a
     // line break into the response.
-    if (!isToken(name)) throw new TypeError(`Invalid HTTP header name ${JSON.stringify(name)}`);
-    if (LINE_BREAK.test(value)) throw new TypeError(`Invalid value for HTTP header ${name}`);
+    if (typeof name !== 'string' || !isToken(name)) throw new TypeError(`Invalid HTTP header name ${quote(name)}`);
+    if (typeof value !== 'string' || INVALID_VALUE.test(value)) {
+      throw new TypeError(
+        `Invalid value ${quote(value)} for HTTP header ${name}: only tab, space, visible ASCII and bytes 0x80-0xff`,
+      );
+    }
     head += name + ': ' + value + '\r\n';
   }
   if (body !== undefined) {
@@ -43,6 +51,62 @@ export function writeHttpResponse(socket: Duplex, status: number, headers: Heade
   }
   head += '\r\n';
   socket.write(body === undefined ? head : head + body);
+}
+
+/**
+ * What a `'headers'` listener may add to the 101: a `[name, value]` pair, or a `'Name: value'` line as
+ * `ws`'s listeners push.
+ */
+export type HeaderEntry = [name: string, value: string] | string;
+
+/**
+ * The `[name, value]` pairs of `entries`, with `'Name: value'` lines split at their first colon (the
+ * value without surrounding spaces or tabs). Throws a TypeError naming the entry for anything that would
+ * not be a valid header line: an empty or non-token name, a value with CR, LF or another control
+ * character, a line without a colon, or something that is neither a string nor a pair.
+ */
+export function headerPairsOf(entries: readonly HeaderEntry[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const entry: unknown = entries[i];
+    let name: unknown;
+    let value: unknown;
+    if (typeof entry === 'string') {
+      const colon = entry.indexOf(':');
+      if (colon === -1) throw new TypeError(`Invalid header line ${quote(entry)}: expected "Name: value"`);
+      name = entry.slice(0, colon);
+      value = entry.slice(colon + 1).replace(OUTER_WHITESPACE, '');
+    } else if (Array.isArray(entry) && entry.length === 2) {
+      [name, value] = entry as unknown[];
+    } else {
+      throw new TypeError(`Invalid header ${quote(entry)}: expected a [name, value] pair or a "Name: value" string`);
+    }
+    if (typeof name !== 'string' || !isToken(name)) {
+      throw new TypeError(
+        `Invalid HTTP header name ${quote(name)}: a name is a non-empty token (no spaces, colons or line breaks)`,
+      );
+    }
+    if (typeof value !== 'string' || INVALID_VALUE.test(value)) {
+      throw new TypeError(
+        `Invalid value ${quote(value)} for HTTP header ${name}: only tab, space, visible ASCII and bytes 0x80-0xff`,
+      );
+    }
+    pairs.push([name, value]);
+  }
+  return pairs;
+}
+
+const OUTER_WHITESPACE = /^[ \t]+|[ \t]+$/g;
+
+/** A short printable rendering of a rejected header part (it may be long, or hold the CR LF being refused). */
+function quote(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' || Array.isArray(value) ? JSON.stringify(value) : String(value);
+  } catch {
+    text = Object.prototype.toString.call(value); // a BigInt or a cycle inside an array
+  }
+  return text.length > 80 ? `${text.slice(0, 80)}...` : text;
 }
 
 /** Characters of a refusal's reason sent in its body; the rest is cut. */

@@ -3,8 +3,13 @@
  * adapter shared with the client, and the seed's API.
  */
 export { WebSocketServer } from './websocket-server.js';
-export type { WebSocketServerEvents, WebSocketServerOptions } from './websocket-server.js';
-export type { AuthorizationInfo, AuthorizationResult, HandshakeRejection } from './server-handshake.js';
+export type { CloseOptions, CloseReport, WebSocketServerEvents, WebSocketServerOptions } from './websocket-server.js';
+export type {
+  AuthorizationAcceptance,
+  AuthorizationInfo,
+  AuthorizationResult,
+  HandshakeRejection,
+} from './server-handshake.js';
 export { WebSocketConnection } from './websocket-connection.js';
 export type {
   SendCallback,
@@ -15,10 +20,15 @@ export type {
   WebSocketData,
 } from './connection-types.js';
 export { WebSocketMessage } from './websocket-message.js';
-export { ConnectionError, type ConnectionErrorCode } from './errors.js';
+export {
+  ConnectionError,
+  type ConnectionErrorCode,
+  HandshakeRefusedError,
+  type HandshakeRefusalKind,
+} from './errors.js';
 export { DEFAULTS } from './defaults.js';
 export { secureRandom } from './random.js';
-export { rejectHandshake, writeHttpResponse, type HeaderList } from './http-response.js';
+export { rejectHandshake, writeHttpResponse, type HeaderEntry, type HeaderList } from './http-response.js';
 export type { PerMessageDeflateOptions } from './extensions-option.js';
 // The seed's API (README: "The OCaml seed, name by name").
 export { handleServer, type Handler, type Send } from './seed.js';

@@ -6,7 +6,7 @@
  */
 import type { ClientOptions, ConnectOptions } from './client/options.js';
 import type { WebSocketConnectionOptions } from './connection-types.js';
-import type { WebSocketServerOptions } from './websocket-server.js';
+import type { CloseOptions, WebSocketServerOptions } from './websocket-server.js';
 
 /** Every key of `T`, exactly: the compiler rejects a missing or an extra name. */
 type Names<T> = { readonly [K in keyof Required<T>]: true };
@@ -67,6 +67,8 @@ const clientNames: Names<ClientOptions & Pick<ConnectOptions, 'protocols'>> = {
   protocols: true,
 };
 
+const closeNames: Names<CloseOptions> = { timeout: true };
+
 /** Options of `ws` (and typos of ours) with what to use instead. */
 const HINTS: Readonly<Record<string, string>> = {
   verifyClient: 'use authorize(request, info), which may return a promise or a refusal',
@@ -103,4 +105,9 @@ export function checkConnectionOptionNames(options: object): void {
 /** Throws a TypeError naming the first option `connect()` or `new WebSocket()` does not know. */
 export function checkClientOptionNames(options: object): void {
   check(options, clientNames, 'WebSocket client');
+}
+
+/** Throws a TypeError naming the first option `WebSocketServer.close()` does not know. */
+export function checkCloseOptionNames(options: object): void {
+  check(options, closeNames, 'WebSocketServer.close()');
 }

@@ -1,7 +1,7 @@
 import type * as http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { markInternal } from './upgrade-router.js';
+import { watchUpgrades } from './upgrade-router.js';
 
 /**
  * Drops own-server sockets whose request head has not arrived within `timeout` ms (a client trickling
@@ -78,10 +78,10 @@ export function watchRequestHeads(server: http.Server, secure: boolean, timeout:
   const watch = new RequestWatch(timeout);
   server.on(secure ? 'secureConnection' : 'connection', (socket: Socket) => watch.add(socket));
   const headSeen = (request: http.IncomingMessage): void => watch.delete(request.socket);
-  // Not a handler of upgrades: the router must still answer a path nobody serves.
-  markInternal(headSeen);
   // prependListener: the watch must end before any handler runs.
   server.prependListener('request', headSeen);
-  server.prependListener('upgrade', headSeen);
+  // Upgrades through the router, which runs before every 'upgrade' listener (and keeps served upgrades
+  // from them); as a watcher it is no handler, so a path nobody serves still gets its 404.
+  watchUpgrades(server, headSeen);
   return watch;
 }

@@ -20,7 +20,8 @@ import {
   WEBSOCKET_GUID,
 } from '@wsts/protocol';
 import { debug, debugEnabled, peerOf } from './debug.js';
-import { rejectHandshake, writeHttpResponse } from './http-response.js';
+import type { HandshakeRefusalKind } from './errors.js';
+import { type HeaderEntry, type HeaderList, rejectHandshake, writeHttpResponse } from './http-response.js';
 import type { WebSocketConnection } from './websocket-connection.js';
 
 /** A refusal from the `authorize` hook: the HTTP status, a human-readable reason, extra headers. */
@@ -30,12 +31,22 @@ export interface HandshakeRejection {
   headers?: readonly (readonly [string, string])[];
 }
 
+/** An acceptance that hands `data` to the connection (`connection.data`), e.g. the user a token names. */
+export interface AuthorizationAcceptance<Data = unknown> {
+  data: Data;
+}
+
 /**
- * What `authorize` may return: `true`/`undefined` to accept, `false` for 401, or a rejection.
- * Throwing (or rejecting) refuses with 500 and emits the error on the server.
+ * What `authorize` may return: `{ data }` to accept and hand `data` to the connection, `true`/`undefined`
+ * to accept without data (only when `Data` admits `undefined`, as the default `unknown` does), `false`
+ * for 401, or a rejection. Throwing (or rejecting) refuses with 500 and emits the error on the server.
  */
-// biome-ignore lint/suspicious/noConfusingVoidType: a hook written as `() => {}` returns void and accepts.
-export type AuthorizationResult = boolean | undefined | void | HandshakeRejection;
+export type AuthorizationResult<Data = unknown> =
+  | false
+  | HandshakeRejection
+  | AuthorizationAcceptance<Data>
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook written as `() => {}` returns void and accepts.
+  | (undefined extends Data ? true | undefined | void : never);
 
 /** What the `authorize` hook learns about a handshake besides the request itself. */
 export interface AuthorizationInfo {
@@ -49,30 +60,43 @@ export interface AuthorizationInfo {
 export interface HandshakeHost {
   /** True once the server's `close()` started: handshakes are refused with 503. */
   isClosing(): boolean;
-  /** Lets 'headers' listeners add to the 101's headers. */
-  emitHeaders(headers: [string, string][], request: http.IncomingMessage): void;
-  /** Opens the connection over `socket` once the 101 is written; it takes ownership of `extensions`. */
+  /**
+   * Lets 'headers' listeners add to the 101's headers; returns the headers to write (checked: throws a
+   * TypeError for one that would not be a valid header line).
+   */
+  emitHeaders(headers: HeaderEntry[], request: http.IncomingMessage): HeaderList;
+  /**
+   * Opens the connection over `socket` once the 101 is written; it takes ownership of `extensions`.
+   * `data` is what `authorize` accepted with.
+   */
   open(
     socket: Duplex,
     head: Buffer,
     protocol: string | undefined,
     extensions: Extension[],
     extensionsHeader: string | undefined,
+    data: unknown,
   ): WebSocketConnection;
   /** A throwing hook (or a connection that could not be made): the client already got its 500. */
   reportError(error: Error): void;
+  /** A handshake was refused with `status` (the response is on its way). `cause`: the hook error behind a 500. */
+  refused(kind: HandshakeRefusalKind, status: number, reason: string, request: http.IncomingMessage, cause?: Error): void;
 }
 
 /** What a {@link ServerHandshake} is configured with (from the server's options). */
 export interface ServerHandshakeConfig {
   negotiators: readonly ServerExtensionNegotiator[];
   selectProtocol: ((offered: readonly string[], request: http.IncomingMessage) => string | undefined) | undefined;
-  authorize:
-    | ((request: http.IncomingMessage, info: AuthorizationInfo) => AuthorizationResult | Promise<AuthorizationResult>)
-    | undefined;
+  authorize: AuthorizeHook | undefined;
   /** Milliseconds an asynchronous `authorize` may take; 0 = unbounded. */
   timeout: number;
 }
+
+/** The `authorize` hook as the handshake sees it (the server narrows `Data`). */
+export type AuthorizeHook = (
+  request: http.IncomingMessage,
+  info: AuthorizationInfo,
+) => AuthorizationResult | Promise<AuthorizationResult>;
 
 /** One per server: runs every handshake the server is handed. */
 export class ServerHandshake {
@@ -80,10 +104,10 @@ export class ServerHandshake {
   private readonly authorize: ServerHandshakeConfig['authorize'];
   private readonly timeout: number;
   /**
-   * Sockets waiting for an asynchronous `authorize` verdict, so `close()` can drop them. A synchronous
-   * handshake never needs to be here: nothing can run between its 'upgrade' event and its 101.
+   * Handshakes waiting for an asynchronous `authorize` verdict, so `close()` can refuse them. A
+   * synchronous handshake never needs to be here: nothing can run between its 'upgrade' event and its 101.
    */
-  private readonly pending = new Set<Duplex>();
+  private readonly pending = new Set<PendingHandshake>();
   /** Codec options, made once: `selectProtocol` (if any) reads the request from `negotiating`. */
   private readonly upgradeOptions: ServerHandshakeOptions;
   /** The request whose headers the codec is validating (set only during the synchronous `upgrade` call). */
@@ -103,10 +127,9 @@ export class ServerHandshake {
         : { extensions, computeAccept: nativeAccept, selectProtocol: (offered) => selectProtocol(offered, this.negotiating!) };
   }
 
-  /** Destroys the sockets still waiting for an `authorize` verdict (the server is closing). */
+  /** Refuses the handshakes still waiting for an `authorize` verdict with 503 (the server is closing). */
   dropPending(): void {
-    for (const socket of this.pending) socket.destroy();
-    this.pending.clear();
+    for (const pending of this.pending) this.abandon(pending, 'closing', 'The server is shutting down');
   }
 
   /**
@@ -119,7 +142,7 @@ export class ServerHandshake {
    */
   run(request: http.IncomingMessage, socket: Duplex, head: Buffer, callback: HandshakeCallback): void {
     if (this.host.isClosing()) {
-      rejectHandshake(socket, 503, 'The server is shutting down');
+      this.refuse(request, socket, 'closing', 503, 'The server is shutting down');
       return;
     }
     let result: AcceptedUpgrade | undefined;
@@ -137,11 +160,11 @@ export class ServerHandshake {
             });
     } catch (error) {
       if (result !== undefined) disposeExtensions(result.extensions);
-      this.reportHandshakeError(socket, error);
+      this.reportHandshakeError(request, socket, error);
       return;
     }
     if (isPromiseLike(verdict)) {
-      this.awaitVerdict({ request, socket, head, callback, result, timer: undefined }, verdict);
+      this.awaitVerdict({ request, socket, head, callback, result, timer: undefined, abandoned: false }, verdict);
     } else {
       this.completeHandshake(request, socket, head, callback, result, verdict);
     }
@@ -152,18 +175,24 @@ export class ServerHandshake {
     const socket = pending.socket;
     // Until the connection owns the socket, a reset by the client must not become an uncaught error.
     socket.on('error', swallow);
-    this.pending.add(socket);
+    this.pending.add(pending);
     if (this.timeout > 0) {
-      pending.timer = setTimeout(destroySocket, this.timeout, socket);
+      pending.timer = setTimeout(() => this.abandon(pending, 'timeout', 'Authorization took too long'), this.timeout);
       pending.timer.unref();
     }
     const settle = (settled: AuthorizationResult | undefined, error: unknown, failed: boolean): void => {
+      if (pending.abandoned) {
+        // Refused already (timeout or close()): the verdict comes too late. A hook that failed is still
+        // the application's bug to hear about.
+        if (failed) this.host.reportError(asError(error));
+        return;
+      }
       if (pending.timer !== undefined) clearTimeout(pending.timer);
-      this.pending.delete(socket);
+      this.pending.delete(pending);
       socket.off('error', swallow);
       if (failed) {
         disposeExtensions(pending.result.extensions);
-        this.reportHandshakeError(socket, error);
+        this.reportHandshakeError(pending.request, socket, error);
       } else {
         this.completeHandshake(pending.request, socket, pending.head, pending.callback, pending.result, settled);
       }
@@ -174,10 +203,36 @@ export class ServerHandshake {
     );
   }
 
+  /**
+   * Gives up on a handshake still waiting for `authorize` (it took too long, or the server is closing):
+   * the client gets a 503 now, and the verdict, when it comes, is ignored.
+   */
+  private abandon(pending: PendingHandshake, kind: 'timeout' | 'closing', reason: string): void {
+    pending.abandoned = true;
+    if (pending.timer !== undefined) clearTimeout(pending.timer);
+    this.pending.delete(pending);
+    pending.socket.off('error', swallow);
+    disposeExtensions(pending.result.extensions);
+    this.refuse(pending.request, pending.socket, kind, 503, reason);
+  }
+
+  /** Answers `status` and tells the server, which reports the refusal if anyone listens. */
+  private refuse(
+    request: http.IncomingMessage,
+    socket: Duplex,
+    kind: HandshakeRefusalKind,
+    status: number,
+    reason: string,
+    headers?: HeaderList,
+  ): void {
+    rejectHandshake(socket, status, reason, headers);
+    this.host.refused(kind, status, reason, request);
+  }
+
   /** Method and header checks, then subprotocol and extension negotiation; answers refusals itself. */
   private negotiate(request: http.IncomingMessage, socket: Duplex): AcceptedUpgrade | undefined {
     if (request.method !== 'GET') {
-      rejectHandshake(socket, 405, `Method ${request.method ?? ''} not allowed: a WebSocket handshake is a GET`, [
+      this.refuse(request, socket, 'method', 405, `Method ${request.method ?? ''} not allowed: a WebSocket handshake is a GET`, [
         ['Allow', 'GET'],
       ]);
       return undefined;
@@ -190,7 +245,7 @@ export class ServerHandshake {
       result = upgrade(request.headers, this.upgradeOptions);
     } catch (error) {
       if (!(error instanceof HandshakeError)) throw error;
-      rejectHandshake(socket, error.status, error.message, error.headers);
+      this.refuse(request, socket, kindOfStatus(error.status), error.status, error.message, error.headers);
       return undefined;
     } finally {
       this.negotiating = outer;
@@ -199,9 +254,15 @@ export class ServerHandshake {
       // The codec checks Upgrade and Connection first, so a request that is no WebSocket upgrade at all
       // fails there; it gets our own wording. Asked only on failure: the codec already checked both.
       if (result.status === 400 && !isWebSocketUpgrade(request.headers)) {
-        rejectHandshake(socket, 400, 'Not a WebSocket handshake: expected Upgrade: websocket and Connection: upgrade');
+        this.refuse(
+          request,
+          socket,
+          'headers',
+          400,
+          'Not a WebSocket handshake: expected Upgrade: websocket and Connection: upgrade',
+        );
       } else {
-        rejectHandshake(socket, result.status, result.reason, result.headers);
+        this.refuse(request, socket, kindOfStatus(result.status), result.status, result.reason, result.headers);
       }
       return undefined;
     }
@@ -220,24 +281,34 @@ export class ServerHandshake {
     let opened: WebSocketConnection | undefined;
     try {
       if (verdict === false) {
-        rejectHandshake(socket, 401, 'Unauthorized');
+        this.refuse(request, socket, 'authorize', 401, 'Unauthorized');
         return;
       }
+      let data: unknown;
       if (typeof verdict === 'object' && verdict !== null) {
-        rejectHandshake(
-          socket,
-          verdict.status,
-          verdict.reason ?? http.STATUS_CODES[verdict.status] ?? 'Rejected',
-          verdict.headers ?? [],
-        );
-        return;
+        if ('status' in verdict) {
+          this.refuse(
+            request,
+            socket,
+            'authorize',
+            verdict.status,
+            verdict.reason ?? http.STATUS_CODES[verdict.status] ?? 'Rejected',
+            verdict.headers ?? [],
+          );
+          return;
+        }
+        if (!('data' in verdict)) {
+          throw new TypeError('authorize returned an object with neither status (a refusal) nor data (an acceptance)');
+        }
+        data = verdict.data;
+      } else if (verdict !== true && verdict !== undefined) {
+        throw new TypeError(`authorize returned ${typeof verdict}: expected true, false, undefined, { data } or { status }`);
       }
-      if (socket.destroyed || !socket.writable) return; // timed out or gone during authorize
-      const headers = result.headers;
-      this.host.emitHeaders(headers, request);
+      if (socket.destroyed || !socket.writable) return; // gone during authorize
+      const headers = this.host.emitHeaders(result.headers, request);
       // After the 'headers' listeners: one of them may have called close().
       if (this.host.isClosing()) {
-        rejectHandshake(socket, 503, 'The server is shutting down');
+        this.refuse(request, socket, 'closing', 503, 'The server is shutting down');
         return;
       }
       writeHttpResponse(socket, 101, headers);
@@ -245,9 +316,9 @@ export class ServerHandshake {
         const agreed = `protocol ${result.protocol === undefined ? 'none' : JSON.stringify(result.protocol)}, extensions ${extensionsHeaderOf(headers) ?? 'none'}`;
         debug(`handshake from ${peerOf(socket as Partial<Socket>)} for ${request.url ?? '/'} accepted: ${agreed}`);
       }
-      opened = this.host.open(socket, head, result.protocol, result.extensions, extensionsHeaderOf(headers));
+      opened = this.host.open(socket, head, result.protocol, result.extensions, extensionsHeaderOf(headers), data);
     } catch (error) {
-      this.reportHandshakeError(socket, error);
+      this.reportHandshakeError(request, socket, error);
     } finally {
       // Extensions no connection took (refused, timed out, or the connection could not be made).
       if (opened === undefined) disposeExtensions(result.extensions);
@@ -264,13 +335,25 @@ export class ServerHandshake {
     }
   }
 
-  private reportHandshakeError(socket: Duplex, error: unknown): void {
+  /** A hook threw or produced something invalid: 500 (when the socket is still there), 'error', the refusal. */
+  private reportHandshakeError(request: http.IncomingMessage, socket: Duplex, error: unknown): void {
+    const cause = asError(error);
     if (!socket.destroyed) rejectHandshake(socket, 500, 'Internal Server Error');
-    this.host.reportError(error instanceof Error ? error : new Error(String(error)));
+    this.host.reportError(cause);
+    this.host.refused('internal', 500, 'Internal Server Error', request, cause);
   }
 }
 
 function swallow(): void {}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** What a codec refusal was about: 426 is the version, the rest (400) the headers or their negotiation. */
+function kindOfStatus(status: number): HandshakeRefusalKind {
+  return status === 426 ? 'version' : 'headers';
+}
 
 /**
  * `Sec-WebSocket-Accept` with Node's native SHA-1 (the codec's hook; same result as its own
@@ -280,10 +363,6 @@ function swallow(): void {}
  */
 function nativeAccept(key: string): string {
   return createHash('sha1').update(key).update(WEBSOCKET_GUID).digest('base64');
-}
-
-function destroySocket(socket: Duplex): void {
-  socket.destroy();
 }
 
 /** The `Sec-WebSocket-Extensions` value among the 101's headers (a 'headers' listener may have added it). */
@@ -311,4 +390,6 @@ interface PendingHandshake {
   timer: NodeJS.Timeout | undefined;
   /** Holds live extensions not yet handed to a connection (disposed if the handshake fails). */
   result: AcceptedUpgrade;
+  /** Refused before the verdict came (timeout or close()): the verdict is ignored. */
+  abandoned: boolean;
 }

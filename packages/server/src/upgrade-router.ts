@@ -1,3 +1,20 @@
+/**
+ * One router per HTTP server, in front of every 'upgrade' listener: it hands each upgrade to the
+ * WebSocketServer attached for its path, hands the rest to the application's own 'upgrade' listeners,
+ * and answers 404 when there are none.
+ *
+ * WHY in front of the listeners, by wrapping the server's `emit`: `ws`'s documented pattern is an
+ * application listener that serves some upgrades and destroys the others. As one listener among
+ * equals, the router cannot keep such a listener from also receiving (and killing) the upgrades it
+ * serves: an EventEmitter calls every listener, in the order they were added, and the application may
+ * add its listener before or after attaching a WebSocketServer. Ordering tricks (prependListener,
+ * re-adding ourselves) break as soon as the application adds a listener later. Node's HTTP server
+ * delivers upgrades through `server.emit('upgrade', ...)`, so an own `emit` on the server instance
+ * decides before any listener runs, whenever the listeners were added: served upgrades never reach
+ * them, unserved ones reach all of them exactly as before. The router also keeps a listener of its own
+ * registered (a no-op), because Node only treats a request as an upgrade while 'upgrade' has listeners.
+ * @module
+ */
 import type * as http from 'node:http';
 import type * as https from 'node:https';
 import type { Duplex } from 'node:stream';
@@ -16,41 +33,37 @@ export interface UpgradeRoute {
   emit(event: 'connection', connection: WebSocketConnection, request: http.IncomingMessage): boolean;
 }
 
+/** Told of an upgrade nobody serves, after the router answered it with `status`. */
+export type UnservedListener = (request: http.IncomingMessage, status: number, reason: string) => void;
+
+/** Told of every upgrade the server receives, before anything handles it (the request-head watch). */
+export type UpgradeWatcher = (request: http.IncomingMessage) => void;
+
 type AnyHttpServer = http.Server | https.Server;
+type Emit = (this: AnyHttpServer, event: string | symbol, ...args: unknown[]) => boolean;
 
 /** A route and its 'connection' emitter, made once per route rather than once per handshake. */
 interface RouteEntry {
   route: UpgradeRoute;
   onConnection: (connection: WebSocketConnection, request: http.IncomingMessage) => void;
+  onUnserved: UnservedListener;
 }
 
 interface Router {
   routes: RouteEntry[];
-  listener: (request: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+  watchers: UpgradeWatcher[];
+  /** Registered on 'upgrade' so Node keeps emitting upgrades; does nothing itself. */
+  listener: () => void;
+  /** The `emit` we wrapped (the prototype's or someone else's wrapper), called for everything we pass on. */
+  previous: Emit;
+  /** Whether `emit` was an own property before we wrapped it (then it is put back, else deleted). */
+  hadOwnEmit: boolean;
+  /** Our wrapper: inert once the router is removed but someone wrapped on top of it. */
+  emit: Emit;
+  active: boolean;
 }
 
-/**
- * One 'upgrade' listener per HTTP server, dispatching by path to the WebSocketServers attached to it.
- * WHY: with one listener per WebSocketServer, a request matching none of them would get no answer
- * and hang; the router answers it with 404 (unless someone else also listens for upgrades).
- */
 const routers = new WeakMap<AnyHttpServer, Router>();
-
-/** Our own 'upgrade' listeners that only watch (the request-head watch): they handle nothing. */
-const internal = new WeakSet<(...args: never[]) => void>();
-
-/** Marks a listener of ours that watches upgrades without handling them. */
-export function markInternal(listener: (...args: never[]) => void): void {
-  internal.add(listener);
-}
-
-/** Whether an 'upgrade' listener other than the router and our watchers exists (the application's). */
-function hasForeignListener(server: AnyHttpServer, router: Router['listener']): boolean {
-  for (const listener of server.listeners('upgrade')) {
-    if (listener !== router && !internal.has(listener as (...args: never[]) => void)) return true;
-  }
-  return false;
-}
 
 /** The path of a request target, without its query. */
 export function pathOf(url: string | undefined): string {
@@ -59,37 +72,86 @@ export function pathOf(url: string | undefined): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-export function attachToHttpServer(server: AnyHttpServer, route: UpgradeRoute): void {
-  let router = routers.get(server);
-  if (router === undefined) {
-    const created: Router = {
-      routes: [],
-      listener: (request, socket, head) => {
-        for (const { route: candidate, onConnection } of created.routes) {
-          if (candidate.shouldHandle(request)) {
-            candidate.handleUpgrade(request, socket, head, onConnection);
-            return;
-          }
-        }
-        // Another 'upgrade' listener (the application's own) may want this request; leave it alone.
-        if (hasForeignListener(server, created.listener)) return;
-        socket.on('error', () => {});
-        rejectHandshake(socket, 404, `No WebSocket endpoint at ${pathOf(request.url)}`);
-      },
-    };
-    router = created;
-    routers.set(server, router);
-    server.on('upgrade', router.listener);
+function routerOf(server: AnyHttpServer): Router {
+  const existing = routers.get(server);
+  if (existing !== undefined) return existing;
+  const hadOwnEmit = Object.hasOwn(server, 'emit');
+  const router: Router = {
+    routes: [],
+    watchers: [],
+    listener: () => {},
+    previous: server.emit as Emit,
+    hadOwnEmit,
+    active: true,
+    emit: function routedEmit(this: AnyHttpServer, event, ...args) {
+      if (event !== 'upgrade' || !router.active) return router.previous.call(this, event, ...args);
+      const [request, socket, head] = args as [http.IncomingMessage, Duplex, Buffer];
+      dispatch(this, router, request, socket, head);
+      return true;
+    },
+  };
+  server.emit = router.emit as AnyHttpServer['emit'];
+  server.on('upgrade', router.listener);
+  routers.set(server, router);
+  return router;
+}
+
+/** One upgrade: to its WebSocketServer, else to the application's listeners, else 404. */
+function dispatch(server: AnyHttpServer, router: Router, request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+  for (let i = 0; i < router.watchers.length; i++) router.watchers[i]!(request);
+  for (const { route, onConnection } of router.routes) {
+    if (route.shouldHandle(request)) {
+      route.handleUpgrade(request, socket, head, onConnection);
+      return;
+    }
   }
-  router.routes.push({ route, onConnection: (connection, request) => route.emit('connection', connection, request) });
+  // Not ours: the application's own 'upgrade' listeners get it, exactly as Node would have delivered it.
+  if (hasForeignListener(server, router)) {
+    router.previous.call(server, 'upgrade', request, socket, head);
+    return;
+  }
+  const reason = `No WebSocket endpoint at ${pathOf(request.url)}`;
+  rejectHandshake(socket, 404, reason);
+  for (const { onUnserved } of router.routes) onUnserved(request, 404, reason);
+}
+
+/** Whether an 'upgrade' listener other than the router's own exists (the application's). */
+function hasForeignListener(server: AnyHttpServer, router: Router): boolean {
+  const listeners = server.listeners('upgrade');
+  for (let i = 0; i < listeners.length; i++) if (listeners[i] !== router.listener) return true;
+  return false;
+}
+
+/** Removes the router once nothing uses it, restoring the server's `emit`. */
+function release(server: AnyHttpServer, router: Router): void {
+  if (router.routes.length > 0 || router.watchers.length > 0) return;
+  router.active = false;
+  routers.delete(server);
+  server.off('upgrade', router.listener);
+  if (server.emit === (router.emit as AnyHttpServer['emit'])) {
+    if (router.hadOwnEmit) server.emit = router.previous as AnyHttpServer['emit'];
+    else delete (server as Partial<Pick<AnyHttpServer, 'emit'>>).emit;
+  }
+  // Otherwise someone wrapped `emit` after us: our wrapper stays in their chain, inert (it passes through).
+}
+
+/** Serves `route`'s upgrades on `server`; `onUnserved` hears of upgrades answered 404 while attached. */
+export function attachToHttpServer(server: AnyHttpServer, route: UpgradeRoute, onUnserved: UnservedListener): void {
+  routerOf(server).routes.push({
+    route,
+    onConnection: (connection, request) => route.emit('connection', connection, request),
+    onUnserved,
+  });
 }
 
 export function detachFromHttpServer(server: AnyHttpServer, route: UpgradeRoute): void {
   const router = routers.get(server);
   if (router === undefined) return;
   router.routes = router.routes.filter((entry) => entry.route !== route);
-  if (router.routes.length === 0) {
-    server.off('upgrade', router.listener);
-    routers.delete(server);
-  }
+  release(server, router);
+}
+
+/** Calls `watcher` with every upgrade request `server` receives, served or not, before it is handled. */
+export function watchUpgrades(server: AnyHttpServer, watcher: UpgradeWatcher): void {
+  routerOf(server).watchers.push(watcher);
 }

@@ -94,7 +94,7 @@ function unknownSendOption(options: SendOptions): TypeError | undefined {
  * clients set, heartbeat and memory budget (membership.ts). The methods marked `@internal` are the
  * hooks those parts call back; they are not for applications.
  */
-export class WebSocketConnection
+export class WebSocketConnection<Data = unknown>
   extends EventEmitter<WebSocketConnectionEvents>
   implements SocketOwner, AccountingOwner, TimerOwner, HeartbeatMember, BudgetMember, AsyncIterable<WebSocketMessage>
 {
@@ -104,6 +104,12 @@ export class WebSocketConnection
   readonly extensions: string;
   /** Which side of the connection we are. */
   readonly role: 'server' | 'client';
+  /**
+   * What the server's `authorize` accepted this connection with (`{ data }`), typed by the server's
+   * `Data`; undefined when it accepted without data, and for a client. Yours to replace as the
+   * connection's state changes.
+   */
+  data: Data = undefined as Data;
 
   private readonly codec: Connection;
   /** What is queued for the peer and what it costs (bytes, writes, sends, the flush marker). */

@@ -4,20 +4,32 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Extension, ServerExtensionNegotiator } from '@wsts/protocol';
+import { debug, debugEnabled } from './debug.js';
 import { checkLimits, DEFAULTS } from './defaults.js';
+import { HandshakeRefusedError, type HandshakeRefusalKind } from './errors.js';
 import { perMessageDeflateNegotiators, type PerMessageDeflateOptions } from './extensions-option.js';
+import { type HeaderEntry, type HeaderList, headerPairsOf } from './http-response.js';
 import { HeartbeatGroup } from './heartbeat.js';
 import { defaultMemoryBudget, MemoryBudget, type MemoryReport } from './memory-budget.js';
 import { Membership } from './membership.js';
 import { answerPlainRequest } from './plain-http.js';
 import { watchRequestHeads, type RequestWatch } from './request-watch.js';
-import { ServerHandshake, type AuthorizationInfo, type AuthorizationResult } from './server-handshake.js';
+import {
+  ServerHandshake,
+  type AuthorizationInfo,
+  type AuthorizationResult,
+  type AuthorizeHook,
+  type HandshakeCallback,
+} from './server-handshake.js';
 import { attachToHttpServer, detachFromHttpServer, pathOf } from './upgrade-router.js';
-import { checkServerOptionNames } from './option-names.js';
+import { checkCloseOptionNames, checkServerOptionNames } from './option-names.js';
 import { WebSocketConnection } from './websocket-connection.js';
 
-/** Options of a {@link WebSocketServer}. Exactly one of `port`, `server` or `noServer` is required. */
-export interface WebSocketServerOptions {
+/**
+ * Options of a {@link WebSocketServer}. Exactly one of `port`, `server` or `noServer` is required.
+ * `Data` is what `authorize` hands each connection (`connection.data`).
+ */
+export interface WebSocketServerOptions<Data = unknown> {
   /** Listen on this port (0 = any free port), with a server of our own. */
   port?: number;
   /** Host to listen on with `port`. Default: Node's default (all interfaces). */
@@ -34,9 +46,18 @@ export interface WebSocketServerOptions {
   selectProtocol?: (offered: readonly string[], request: http.IncomingMessage) => string | undefined;
   /**
    * Async gate run after the request is known to be a valid WebSocket handshake and before the 101:
-   * check Origin, cookies, tokens. See {@link AuthorizationResult}. Bounded by `handshakeTimeout`.
+   * check Origin, cookies, tokens. Return `{ data }` to accept and hand `data` (the user a token names,
+   * say) to the connection as `connection.data`. See {@link AuthorizationResult}. Bounded by
+   * `handshakeTimeout`: past it the client gets 503 and a late verdict is ignored.
+   *
+   * WHY `Data` is never inferred from this hook (NoInfer) but given, as in `new WebSocketServer<User>()`:
+   * TypeScript widens a hook that returns `{ status }` or `{ data }` object literals to a union where
+   * each has the other's properties as optional `undefined`, so an inferred `Data` would always include
+   * `undefined`, and a hook returning `new Promise(...)` would infer nothing useful at all.
    */
-  authorize?: (request: http.IncomingMessage, info: AuthorizationInfo) => AuthorizationResult | Promise<AuthorizationResult>;
+  authorize?: NoInfer<
+    (request: http.IncomingMessage, info: AuthorizationInfo) => AuthorizationResult<Data> | Promise<AuthorizationResult<Data>>
+  >;
   /** permessage-deflate (RFC 7692). Default on (as `true`); `false` turns it off; options tune it. */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** Further extension negotiators, after permessage-deflate, in order of preference. */
@@ -78,48 +99,83 @@ export interface WebSocketServerOptions {
   fragmentSize?: number;
 }
 
+/** Options of {@link WebSocketServer.close}. */
+export interface CloseOptions {
+  /**
+   * Milliseconds to wait for clients to complete the closing handshake before their sockets are
+   * destroyed; 0 destroys them right after the close frame is queued. Default (and upper bound, since
+   * each connection's own timer still runs): `closeTimeout`.
+   */
+  timeout?: number;
+}
+
+/** What {@link WebSocketServer.close} did to the connections it found open. */
+export interface CloseReport {
+  /** Connections that completed the closing handshake (both close frames exchanged). */
+  clean: number;
+  /**
+   * Connections that did not: their socket was destroyed once the timeout passed (or the client
+   * dropped TCP without answering).
+   */
+  terminated: number;
+}
+
 /** Typed events of a {@link WebSocketServer}. */
-export interface WebSocketServerEvents {
+export interface WebSocketServerEvents<Data = unknown> {
   /** A client completed the handshake (not emitted for `handleUpgrade` calls: the callback gets it). */
-  connection: [connection: WebSocketConnection, request: http.IncomingMessage];
-  /** The 101 response headers are about to be written; push to `headers` to add some. */
-  headers: [headers: [string, string][], request: http.IncomingMessage];
+  connection: [connection: WebSocketConnection<Data>, request: http.IncomingMessage];
+  /**
+   * The 101 response headers are about to be written; push to `headers` to add some, as
+   * `[name, value]` pairs or `'Name: value'` lines. An invalid one (a name that is not a token, a value
+   * with CR, LF or another control character) refuses that handshake with 500 and an 'error'.
+   */
+  headers: [headers: HeaderEntry[], request: http.IncomingMessage];
+  /**
+   * A handshake was refused: its status, reason, kind and request are on the error. Emitted for every
+   * refusal (method, headers, version, unserved path, `authorize`, timeout, closing, a failing hook),
+   * never for an accepted handshake. Only a report: the response is already on its way, and without a
+   * listener nothing happens. (`ws` calls a close relative of it 'wsClientError'.)
+   */
+  handshakeRefused: [error: HandshakeRefusedError];
   /** Our own server is listening. */
   listening: [];
   /**
    * A server-level error: a listen failure (thrown if nobody listens, like any EventEmitter), or a
-   * throwing `authorize` hook (only emitted when a listener exists; the client gets 500 either way).
+   * failing hook (a throwing `authorize`, an invalid header from a 'headers' listener; only emitted when
+   * a listener exists; the client gets 500 either way).
    */
   error: [error: Error];
   /** `close()` finished: no client left. */
-  close: [];
+  close: [report: CloseReport];
 }
 
 /**
  * A WebSocket server. Accepts upgrades on its own port, on an existing HTTP(S) server, or from your
  * code through {@link WebSocketServer.handleUpgrade}; hands out one {@link WebSocketConnection} per client.
  */
-export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
+export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServerEvents<Data>> {
   /** Connected clients (when `clientTracking` is on). */
-  readonly clients = new Set<WebSocketConnection>();
+  readonly clients = new Set<WebSocketConnection<Data>>();
   /** The HTTP(S) server accepting upgrades, or undefined with `noServer`. */
   readonly httpServer: http.Server | https.Server | undefined;
   /** The path filter, if any. */
   readonly path: string | undefined;
 
-  private readonly options: WebSocketServerOptions;
+  private readonly options: WebSocketServerOptions<Data>;
   private readonly heartbeatGroup: HeartbeatGroup;
   private readonly budget: MemoryBudget;
   /** What every connection this server opens belongs to: `clients`, the heartbeat, the memory budget. */
   private readonly membership: Membership;
   private readonly ownsServer: boolean;
-  private closing: Promise<void> | undefined;
+  private closing: Promise<CloseReport> | undefined;
+  /** Destroys what is left of the clients `close()` is waiting for, when its timeout passes. */
+  private closeDeadline: { at: number; timer: NodeJS.Timeout } | undefined;
   /** The opening handshake, for every upgrade this server is handed. */
   private readonly handshake: ServerHandshake;
   /** Own-server sockets whose first request head has not arrived yet, dropped after `handshakeTimeout`. */
   private readonly requestWatch: RequestWatch | undefined;
 
-  constructor(options: WebSocketServerOptions) {
+  constructor(options: WebSocketServerOptions<Data>) {
     super();
     checkServerOptionNames(options);
     const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true];
@@ -142,20 +198,25 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       {
         negotiators: [...perMessageDeflateNegotiators(options.perMessageDeflate), ...(options.extensions ?? [])],
         selectProtocol: options.selectProtocol,
-        authorize: options.authorize,
+        // The handshake hands `data` through as unknown; it comes back typed on the connection.
+        authorize: options.authorize as AuthorizeHook | undefined,
         timeout: handshakeTimeout,
       },
       {
         isClosing: () => this.closing !== undefined,
         emitHeaders: (headers, request) => {
-          if (this.listenerCount('headers') > 0) this.emit('headers', headers, request);
+          // Checked only when someone could have added to them: the codec's own are valid.
+          if (this.listenerCount('headers') === 0) return headers as HeaderList;
+          this.emit('headers', headers, request);
+          return headerPairsOf(headers);
         },
-        open: (socket, head, protocol, extensions, extensionsHeader) =>
-          this.open(socket, head, protocol, extensions, extensionsHeader),
+        open: (socket, head, protocol, extensions, extensionsHeader, data) =>
+          this.open(socket, head, protocol, extensions, extensionsHeader, data),
         reportError: (error) => {
           // Only when observed: a throwing hook must cost one handshake, not the process.
           if (this.listenerCount('error') > 0) this.emit('error', error);
         },
+        refused: (kind, status, reason, request, cause) => this.reportRefusal(kind, status, reason, request, cause),
       },
     );
 
@@ -169,12 +230,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
         handshakeTimeout > 0 ? watchRequestHeads(server, options.tls !== undefined, handshakeTimeout) : undefined;
       server.on('request', answerPlainRequest);
       server.on('error', (error) => this.emit('error', error));
-      attachToHttpServer(server, this);
+      attachToHttpServer(server, this, this.onUnserved);
       server.listen(options.port, options.host, () => this.emit('listening'));
     } else if (options.server !== undefined) {
       this.httpServer = options.server;
       this.ownsServer = false;
-      attachToHttpServer(options.server, this);
+      attachToHttpServer(options.server, this, this.onUnserved);
     } else {
       this.httpServer = undefined;
       this.ownsServer = false;
@@ -216,39 +277,113 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     request: http.IncomingMessage,
     socket: Duplex,
     head: Buffer,
-    callback: (connection: WebSocketConnection, request: http.IncomingMessage) => void,
+    callback: (connection: WebSocketConnection<Data>, request: http.IncomingMessage) => void,
   ): void {
-    this.handshake.run(request, socket, head, callback);
+    // The handshake opens connections through `open` below, which makes them WebSocketConnection<Data>.
+    this.handshake.run(request, socket, head, callback as HandshakeCallback);
   }
 
   /**
-   * Stops accepting, sends 1001 (Going Away) to every client and resolves once all are gone (each is
-   * destroyed after `closeTimeout` at the latest). Closes the HTTP server only if we created it.
+   * Stops accepting, sends 1001 (Going Away) to every client and resolves once all are gone, with how
+   * many completed the closing handshake and how many were terminated. A client that does not answer
+   * is destroyed after `options.timeout` (default `closeTimeout`). Handshakes still waiting for
+   * `authorize` get 503. Closes the HTTP server only if we created it.
+   *
+   * Calling it again returns the same promise; a `timeout` given then shortens the wait (a second
+   * SIGTERM can cut a graceful shutdown short with `close({ timeout: 0 })`).
    */
-  close(): Promise<void> {
-    if (this.closing !== undefined) return this.closing;
-    this.closing = (async () => {
-      if (this.httpServer !== undefined) detachFromHttpServer(this.httpServer, this);
-      this.handshake.dropPending();
-      this.requestWatch?.destroyAll();
-      const gone: Promise<void>[] = [];
-      for (const client of this.clients) {
-        if (client.state === 'closed') continue;
-        gone.push(new Promise((resolve) => client.once('close', () => resolve())));
-        client.close(1001, 'server shutting down');
-      }
-      const serverClosed =
-        this.ownsServer && this.httpServer?.listening
-          ? new Promise<void>((resolve) => this.httpServer!.close(() => resolve()))
-          : Promise.resolve();
-      await Promise.all(gone);
-      this.heartbeatGroup.stop();
-      this.budget.stop();
-      await serverClosed;
-      this.emit('close');
-    })();
+  close(options?: CloseOptions): Promise<CloseReport> {
+    const timeout = checkCloseOptions(options);
+    if (this.closing !== undefined) {
+      if (timeout !== undefined) this.terminateAfter(timeout);
+      return this.closing;
+    }
+    // The work starts a microtask later, once `closing` is set: a listener it triggers (a refusal
+    // report, a 'close' of a connection) that calls close() again must get this same promise.
+    this.closing = Promise.resolve().then(() => this.shutDown(timeout));
     return this.closing;
   }
+
+  /** The body of {@link close}, run once. */
+  private async shutDown(timeout: number | undefined): Promise<CloseReport> {
+    if (this.httpServer !== undefined) detachFromHttpServer(this.httpServer, this);
+    this.handshake.dropPending();
+    this.requestWatch?.destroyAll();
+    const report: CloseReport = { clean: 0, terminated: 0 };
+    const gone: Promise<void>[] = [];
+    for (const client of this.clients) {
+      if (client.state === 'closed') continue;
+      gone.push(
+        new Promise((resolve) =>
+          client.once('close', (_code, _reason, wasClean) => {
+            if (wasClean) report.clean++;
+            else report.terminated++;
+            resolve();
+          }),
+        ),
+      );
+      if (client.state === 'open') client.close(1001, 'server shutting down');
+    }
+    if (debugEnabled) debug(`server closing: ${gone.length} connection(s) sent 1001`);
+    if (timeout !== undefined) this.terminateAfter(timeout);
+    const serverClosed =
+      this.ownsServer && this.httpServer?.listening
+        ? new Promise<void>((resolve) => this.httpServer!.close(() => resolve()))
+        : Promise.resolve();
+    await Promise.all(gone);
+    if (this.closeDeadline !== undefined) clearTimeout(this.closeDeadline.timer);
+    this.heartbeatGroup.stop();
+    this.budget.stop();
+    await serverClosed;
+    if (debugEnabled) {
+      debug(`server closed: ${report.clean} connection(s) closed cleanly, ${report.terminated} terminated`);
+    }
+    this.emit('close', report);
+    return report;
+  }
+
+  /** Destroys every client still open or closing `ms` from now, unless an earlier deadline is set. */
+  private terminateAfter(ms: number): void {
+    const at = Date.now() + ms;
+    if (this.closeDeadline !== undefined && this.closeDeadline.at <= at) return;
+    if (this.closeDeadline !== undefined) clearTimeout(this.closeDeadline.timer);
+    const terminate = (): void => {
+      for (const client of this.clients) client.terminate();
+    };
+    // Unref'd: while clients are left their sockets keep the process alive, and once close() is done
+    // (a late close({ timeout }) call) the timer must not.
+    const timer = setTimeout(terminate, ms);
+    timer.unref();
+    this.closeDeadline = { at, timer };
+  }
+
+  /**
+   * Reports a refused handshake on 'handshakeRefused', if anyone listens (the error, with its stack,
+   * is only built then: a flood of bad requests costs no allocation for nobody).
+   */
+  private reportRefusal(
+    kind: HandshakeRefusalKind,
+    status: number,
+    reason: string,
+    request: http.IncomingMessage,
+    cause?: Error,
+  ): void {
+    if (this.listenerCount('handshakeRefused') === 0) return;
+    const error = new HandshakeRefusedError(kind, status, reason, request, cause);
+    try {
+      this.emit('handshakeRefused', error);
+    } catch (thrown) {
+      // The refusal is already written: a throwing listener must not turn it into a second response.
+      // Rethrown on its own tick, it behaves like any throwing event listener.
+      process.nextTick(() => {
+        throw thrown;
+      });
+    }
+  }
+
+  /** The router answered 404 to an upgrade no attached server serves: each attached server hears of it. */
+  private readonly onUnserved = (request: http.IncomingMessage, status: number, reason: string): void =>
+    this.reportRefusal('path', status, reason, request);
 
   /** Opens the connection for a completed handshake, with the server's limits, clients set, heartbeat and budget. */
   private open(
@@ -257,8 +392,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     protocol: string | undefined,
     extensions: Extension[],
     extensionsHeader: string | undefined,
-  ): WebSocketConnection {
-    return new WebSocketConnection(
+    data: unknown,
+  ): WebSocketConnection<Data> {
+    const connection = new WebSocketConnection<Data>(
       socket,
       head,
       {
@@ -277,5 +413,21 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       },
       this.membership,
     );
+    // Set before anyone sees the connection: the callback and 'connection' run after this returns.
+    connection.data = data as Data;
+    return connection;
   }
+}
+
+/** The `timeout` of `close(options)`, checked; undefined when not given. */
+function checkCloseOptions(options: CloseOptions | undefined): number | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) throw new TypeError('close() options must be an object');
+  checkCloseOptionNames(options);
+  const timeout = options.timeout;
+  if (timeout === undefined) return undefined;
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
+    throw new RangeError(`close(): timeout must be a finite number of milliseconds >= 0, got ${String(timeout)}`);
+  }
+  return timeout;
 }

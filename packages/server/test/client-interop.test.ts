@@ -234,7 +234,7 @@ describe('against our own WebSocketServer', { timeout: 20_000 }, () => {
       });
     });
     const port = (server.address() as AddressInfo).port;
-    return { server, port, url: `ws://127.0.0.1:${port}/`, close: () => server.close() };
+    return { server, port, url: `ws://127.0.0.1:${port}/`, close: async () => void (await server.close()) };
   }
 
   it('connect() echoes and closes cleanly', async () => {

@@ -84,13 +84,30 @@ describe('WHATWG WebSocket details', { timeout: 10_000 }, () => {
     expect([ws.CONNECTING, ws.OPEN, ws.CLOSING, ws.CLOSED]).toEqual([0, 1, 2, 3]);
     expect(ws.url).toBe(echo.url);
     expect(ws.readyState).toBe(WebSocket.CONNECTING);
-    expect(ws.binaryType).toBe('arraybuffer');
+    expect(ws.binaryType).toBe('blob');
     expect([ws.protocol, ws.extensions, ws.bufferedAmount]).toEqual(['', '', 0]);
     expect([ws.onopen, ws.onmessage, ws.onerror, ws.onclose]).toEqual([null, null, null, null]);
     expect(ws).toBeInstanceOf(EventTarget);
     await next(ws, 'open');
     ws.close();
     await next(ws, 'close');
+  });
+
+  it('delivers binary messages as a Blob by default, as browsers and undici do: event.data.text() works', async () => {
+    const ws = new WebSocket(echo.url);
+    await next(ws, 'open');
+    ws.send(new TextEncoder().encode('bytes as text'));
+    const event = await next<Event & { data: unknown }>(ws, 'message');
+    expect(event.data).toBeInstanceOf(Blob);
+    expect(await (event.data as Blob).text()).toBe('bytes as text');
+    ws.binaryType = 'arraybuffer';
+    ws.send(new Uint8Array([7, 8]));
+    const second = await next<Event & { data: unknown }>(ws, 'message');
+    expect(second.data).toBeInstanceOf(ArrayBuffer);
+    expect([...new Uint8Array(second.data as ArrayBuffer)]).toEqual([7, 8]);
+    const closed = next(ws, 'close');
+    ws.close();
+    await closed;
   });
 
   it('delivers MessageEvents with the origin and binary data as Buffer with binaryType "nodebuffer"', async () => {

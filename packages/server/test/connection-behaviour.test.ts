@@ -101,15 +101,17 @@ describe('connection and server behaviour', { timeout: 15_000 }, () => {
     expect(error.code).toBe('EADDRINUSE');
   });
 
-  it('close() drops handshakes still waiting for authorize and refuses new ones', async () => {
+  it('close() refuses handshakes still waiting for authorize with 503, then closes their sockets', async () => {
     const { wss, port } = await startServer({ authorize: () => new Promise(() => {}) });
     const socket = net.connect(port, '127.0.0.1');
     socket.on('error', () => {});
+    let got = '';
+    socket.on('data', (chunk: Buffer) => (got += chunk.toString('latin1')));
     await once(socket, 'connect');
     socket.write(upgradeRequest(port));
     await new Promise((r) => setTimeout(r, 50));
-    await within(wss.close(), 5000, 'close');
-    await within(once(socket, 'close'), 5000, 'pending handshake dropped');
+    await within(Promise.all([wss.close(), once(socket, 'close')]), 5000, 'close');
+    expect(got).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
   });
 
   it('server.close() on an attached server leaves the HTTP server running', async () => {

@@ -11,7 +11,8 @@ const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const ws = fileURLToPath(new URL('../node_modules/ws/wrapper.mjs', import.meta.url));
 
 // A server, then a ws client that is accepted and closes with 1000, then an upgrade to a path the
-// server does not serve (404), then a client whose first message is too big (1009).
+// server does not serve (404), then a client whose first message is too big (1009), then a client
+// still open when the server closes.
 const script = `
 import { WebSocketServer } from ${JSON.stringify(dist)};
 import WebSocket from ${JSON.stringify(ws)};
@@ -29,6 +30,8 @@ const big = new WebSocket(url + '/chat');
 await new Promise((r) => big.once('open', r));
 big.send('more than ten bytes');
 await new Promise((r) => big.once('close', r));
+const last = new WebSocket(url + '/chat');
+await new Promise((r) => last.once('open', r));
 await wss.close();
 `;
 
@@ -55,6 +58,8 @@ describe('NODE_DEBUG=wsts', { timeout: 20_000 }, () => {
     expect(stderr).toMatch(/WSTS \d+: server connection with 127\.0\.0\.1:\d+ closed: 1000 "bye", clean true/);
     expect(stderr).toMatch(/WSTS \d+: handshake from 127\.0\.0\.1:\d+ refused: 404 No WebSocket endpoint at \/elsewhere/);
     expect(stderr).toMatch(/WSTS \d+: server connection with 127\.0\.0\.1:\d+: ProtocolError 1009 /);
+    expect(stderr).toMatch(/WSTS \d+: server closing: 1 connection\(s\) sent 1001/);
+    expect(stderr).toMatch(/WSTS \d+: server closed: 1 connection\(s\) closed cleanly, 0 terminated/);
   });
 
   it('says nothing without it', async () => {

@@ -147,7 +147,7 @@ describe('our server, python3-websockets client', () => {
         conn.on('message', (data, isBinary) => conn.send(data, { binary: isBinary }));
       });
       await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-      cleanups.push(() => server.close());
+      cleanups.push(async () => void (await server.close()));
       const { port } = server.httpServer!.address() as AddressInfo;
       const run = python(CLIENT, [`ws://127.0.0.1:${port}/`, pyConfig]);
       const out = await run.done;

@@ -31,7 +31,7 @@ describe('our server, undici WebSocket client', () => {
         conn.on('message', (data, isBinary) => conn.send(data, { binary: isBinary }));
       });
       await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-      cleanups.push(() => server.close());
+      cleanups.push(async () => void (await server.close()));
       const { port } = server.httpServer!.address() as AddressInfo;
 
       const ws = new WebSocket(`ws://127.0.0.1:${port}/`);

@@ -41,7 +41,7 @@ async function ourEchoServer(options: PerMessageDeflateOptions = {}): Promise<{ 
     conn.on('message', (data, isBinary) => conn.send(data, { binary: isBinary }));
   });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  cleanups.push(() => server.close());
+  cleanups.push(async () => void (await server.close()));
   const { port } = server.httpServer!.address() as AddressInfo;
   return { url: `ws://127.0.0.1:${port}/` };
 }

@@ -32,7 +32,7 @@ async function echoServer(options: Partial<WebSocketServerOptions> = {}) {
     conn.on('close', (code, reason) => closes.push({ code, reason }));
   });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  cleanups.push(() => server.close());
+  cleanups.push(async () => void (await server.close()));
   const { port } = server.httpServer!.address() as AddressInfo;
   return { port, url: `ws://127.0.0.1:${port}/`, closes };
 }

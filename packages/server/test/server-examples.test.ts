@@ -14,7 +14,7 @@ import { exampleTypeErrors, transpileExample } from './helpers/examples.js';
 import { rawRequest, upgradeRequest } from './helpers/raw.js';
 import { within } from './helpers/servers.js';
 
-const EXAMPLES = ['server-echo.ts', 'server-attach.ts', 'server-no-server.ts'];
+const EXAMPLES = ['server-echo.ts', 'server-attach.ts', 'server-no-server.ts', 'server-authorize-data.ts'];
 
 let workDir = '';
 beforeAll(() => {
@@ -84,6 +84,28 @@ describe('server examples', { timeout: 30_000 }, () => {
     expect(new Date(await message(clock)).getTime()).toBeGreaterThan(0);
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('plain HTTP still works here\n');
     for (const c of [a, b, clock]) c.close();
+  });
+
+  it('server-authorize-data.ts: the user authorize found is on connection.data; refusals are logged', async () => {
+    running = await startNode(transpile('server-authorize-data.ts'), ['0']);
+    const { port, lines } = running;
+    const refused = await rawRequest(port, upgradeRequest(port, {}, 'GET', '/?token=t-eve'));
+    expect(refused.status).toBe(401);
+    refused.socket.destroy();
+    await running.waitForLine('refused 401 unknown token (authorize)');
+
+    const ada = new WebSocket(`${running.url}/?token=t-ada`);
+    expect(await message(ada)).toBe('welcome ada (admin)');
+    const bob = new WebSocket(`${running.url}/?token=t-bob`);
+    expect(await message(bob)).toBe('welcome bob');
+    const atAda = message(ada);
+    bob.send('hi');
+    expect(await atAda).toBe('bob: hi');
+    const closes = [once(ada, 'close'), once(bob, 'close')] as Promise<[number]>[];
+    expect(await running.stop('SIGTERM')).toBe(0);
+    running = undefined;
+    for (const [code] of await Promise.all(closes)) expect(code).toBe(1001);
+    expect(lines).toContain('closed: 2 clean, 0 terminated');
   });
 
   it('server-no-server.ts: handleUpgrade behind a cookie check, 1 MiB message limit', async () => {

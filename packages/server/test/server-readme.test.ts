@@ -16,6 +16,7 @@ describe('README', () => {
         'examples/server-echo.ts',
         'examples/server-attach.ts',
         'examples/server-no-server.ts',
+        'examples/server-authorize-data.ts',
       ]),
     );
   });

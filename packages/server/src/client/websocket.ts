@@ -11,8 +11,8 @@ import { resolveClientOptions, type ClientOptions } from './options.js';
 import { type InvalidInputError, parseProtocols, parseWebSocketUrl } from './url.js';
 
 /**
- * How binary messages are delivered: `'arraybuffer'` (our default), `'blob'`, or `'nodebuffer'` (a Node
- * `Buffer`, our extension: no copy).
+ * How binary messages are delivered: `'blob'` (the default, as the standard says), `'arraybuffer'`, or
+ * `'nodebuffer'` (a Node `Buffer`, our extension: no copy).
  */
 export type BinaryType = 'arraybuffer' | 'blob' | 'nodebuffer';
 
@@ -81,9 +81,10 @@ function byteLength(data: WebSocketSendData): number {
  * The WHATWG `WebSocket` (https://websockets.spec.whatwg.org/) for Node, so the same program runs in a
  * browser and in Node. Built on {@link WebSocketConnection}, the connection class the server uses.
  *
- * Deviations, both deliberate: `binaryType` defaults to `'arraybuffer'` (reading a `Blob` is async and
- * rarely wanted in Node) and also accepts `'nodebuffer'`; a third constructor argument takes Node-only
- * {@link ClientOptions} (headers, TLS, timeouts), since Node has no page to take them from.
+ * `binaryType` defaults to `'blob'` as in browsers and undici, so code written for them (`await
+ * event.data.text()`) runs unchanged; set `'arraybuffer'` for synchronous access, or `'nodebuffer'` (our
+ * extension) for a `Buffer` without a copy. Deliberate deviation: a third constructor argument takes
+ * Node-only {@link ClientOptions} (headers, TLS, timeouts), since Node has no page to take them from.
  *
  * @example
  * const ws = new WebSocket('ws://127.0.0.1:8080', ['chat']);
@@ -104,7 +105,7 @@ export class WebSocket extends EventTarget {
   #readyState: ReadyState = CONNECTING;
   #protocol = '';
   #extensions = '';
-  #binaryType: BinaryType = 'arraybuffer';
+  #binaryType: BinaryType = 'blob';
   #connection: WebSocketConnection | undefined;
   readonly #abort = new AbortController();
   /** Bytes passed to `send` and not yet handed to the kernel, plus everything sent after closing. */

@@ -3,12 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocketServerOptions } from '../../src/index.js';
 
 /** Starts a WebSocketServer on 127.0.0.1 with a free port; returns it and its ws:// URL. */
-export async function startServer(options: Omit<WebSocketServerOptions, 'port' | 'host' | 'server' | 'noServer'> = {}): Promise<{
-  wss: WebSocketServer;
+export async function startServer<Data = unknown>(
+  options: Omit<WebSocketServerOptions<Data>, 'port' | 'host' | 'server' | 'noServer'> = {},
+): Promise<{
+  wss: WebSocketServer<Data>;
   port: number;
   url: string;
 }> {
-  const wss = new WebSocketServer({ ...options, port: 0, host: '127.0.0.1' });
+  const wss = new WebSocketServer<Data>({ ...options, port: 0, host: '127.0.0.1' });
   await once(wss, 'listening');
   const port = (wss.address() as AddressInfo).port;
   return { wss, port, url: `ws://127.0.0.1:${port}` };
