@@ -4,6 +4,7 @@ import { formatNumber } from './units.js';
 /** Display names of contender ids, in the column order they appear. */
 export const CONTENDER_NAMES: Record<string, string> = {
   ours: 'ours',
+  'wsts-ws': '@wsts/ws',
   ws: 'ws',
   'ws-js': 'ws (no add-ons)',
   bufferutil: 'bufferutil',
@@ -18,10 +19,17 @@ function pad(cells: string[], widths: number[]): string {
   return `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
 }
 
+/** @wsts/ws against ws on one row, oriented like the other ratios (>= 1 = @wsts/ws as good or better). */
+function migrationRatio(r: Row): string {
+  if (!('wsts-ws' in r.values) || !('ws' in r.values)) return '';
+  const a = advantage(r.values['wsts-ws'], r.values['ws'], r.better);
+  return a === null ? (r.completed ? '-' : 'FAILED') : `${a.toFixed(2)}x`;
+}
+
 /**
  * Renders rows as one Markdown table per section, so the same text prints to a terminal and pastes into
  * the README. Every non-ours contender gets its figure and a ratio column ("ours vs X", >= 1 = ours as
- * good or better).
+ * good or better); with both @wsts/ws and ws measured, one more column compares those two.
  */
 export function renderTables(rows: readonly Row[]): string {
   const sections = [...new Set(rows.map((r) => r.section))];
@@ -32,11 +40,14 @@ export function renderTables(rows: readonly Row[]): string {
     for (const r of sectionRows) for (const id of Object.keys(r.values)) if (!ids.includes(id)) ids.push(id);
     ids.sort((a, b) => (a === 'ours' ? -1 : b === 'ours' ? 1 : 0));
     const others = ids.filter((id) => id !== 'ours');
+    // What the one-line migration gains: ws's own code on @wsts/ws against ws.
+    const migration = ids.includes('wsts-ws') && ids.includes('ws');
     const header = [
       'case',
       'metric',
       ...ids.map((id) => CONTENDER_NAMES[id] ?? id),
       ...others.map((id) => `vs ${CONTENDER_NAMES[id] ?? id}`),
+      ...(migration ? ['@wsts/ws vs ws'] : []),
     ];
     const body = sectionRows.map((r) => [
       r.case + (r.placeholder ? ' *' : ''),
@@ -47,6 +58,7 @@ export function renderTables(rows: readonly Row[]): string {
         const a = advantage(r.values['ours'], r.values[id], r.better);
         return a === null ? (r.completed ? '-' : 'FAILED') : `${a.toFixed(2)}x`;
       }),
+      ...(migration ? [migrationRatio(r)] : []),
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
     out.push(`### ${section}`, '');

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 /** How to start one of the servers under test. */
 export interface ServerKind {
-  /** Contender id in the results: "ours", "ws" (with its native add-ons), "ws-js" (without). */
+  /** Contender id in the results: "ours", "wsts-ws" (our ws-compatible API), "ws" (with its native add-ons), "ws-js" (without). */
   id: string;
   label: string;
   script: string;
@@ -28,6 +28,8 @@ export function checkAddons(kind: ServerKind, banner: readonly string[]): void {
 }
 
 const wsEcho = fileURLToPath(new URL('./ws-echo.js', import.meta.url));
+/** ws's echo server with its import switched to @wsts/ws: what a ws user gets from the one-line migration. */
+const wstsWsEcho = fileURLToPath(new URL('./wsts-ws-echo.js', import.meta.url));
 /** Our echo server, reached through the workspace link so it is the built @wsts/server the bench depends on. */
 export const ourEcho = fileURLToPath(new URL('../../node_modules/@wsts/server/dist/bin/echo.js', import.meta.url));
 
@@ -46,6 +48,14 @@ export function serverKinds(options: { deflate: boolean; withoutAddons: boolean 
           placeholder: false,
         }
       : { id: 'ours', label: 'ws echo (placeholder for ours)', script: wsEcho, args: wsArgs, env: {}, placeholder: true },
+    {
+      id: 'wsts-ws',
+      label: 'ws echo on @wsts/ws (import switched)',
+      script: wstsWsEcho,
+      args: wsArgs,
+      env: {},
+      placeholder: false,
+    },
     {
       id: 'ws',
       label: 'ws echo (native add-ons)',
