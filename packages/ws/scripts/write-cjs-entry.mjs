@@ -7,5 +7,7 @@ writeFileSync(new URL('package.json', dir), '{"type":"commonjs"}\n');
 writeFileSync(new URL('main.cjs', dir), "'use strict';\n// The class, carrying WebSocket.Server, WebSocket.WebSocketServer, ... (see index.ts).\nmodule.exports = require('./index.js').default;\n");
 writeFileSync(
   new URL('main.d.cts', dir),
-  "import WebSocket = require('./index.js');\ndeclare const _default: typeof WebSocket.default;\nexport = _default;\n",
+  // `export =` of the class by name carries its value, its instance type and its namespace of type names,
+  // so `import WebSocket = require('@wsts/ws')` gets `WebSocket.RawData`, `WebSocket.Server`, ... too.
+  "import ws = require('./index.js');\nexport = ws.WebSocket;\n",
 );

@@ -27,10 +27,12 @@ import { connectionLimits, type ConnectionLimitOptions } from './limits.js';
 import { kAttach, kFailHandshake, kHandshake, kRequest, type WebSocket } from './websocket.js';
 
 /**
- * ws's client options. Anything else is passed to `http.request()` / `https.request()` as ws does
- * (`agent`, `ca`, `cert`, `key`, `rejectUnauthorized`, `servername`, `family`, `lookup`, ...).
+ * ws's client options. The `http.request()` / `https.request()` options are passed on as ws does
+ * (`agent`, `ca`, `cert`, `key`, `rejectUnauthorized`, `servername`, `family`, `lookup`, ...), except
+ * those the handshake sets itself (`method`, `path`, `protocol`, `hostname`, `timeout`: accepted and
+ * ignored, as in ws). Any other name is a type error in an object literal, as with `@types/ws`.
  */
-export interface ClientOptions extends ConnectionLimitOptions, Omit<https.RequestOptions, 'timeout' | 'protocol'> {
+export interface ClientOptions extends ConnectionLimitOptions, https.RequestOptions {
   /** 13 (default) or 8. */
   protocolVersion?: number;
   /** Milliseconds for the whole opening handshake. Default 30 s (ws: none). */
@@ -47,8 +49,6 @@ export interface ClientOptions extends ConnectionLimitOptions, Omit<https.Reques
   finishRequest?: (request: http.ClientRequest, websocket: WebSocket) => void;
   /** Fills a 4-byte masking key; default: a pooled cryptographically secure source. */
   generateMask?: (mask: Buffer) => void;
-  /** Alias of `Sec-WebSocket-Origin` for version 8 (ignored here beyond `origin`). */
-  [option: string]: unknown;
 }
 
 /** ws's own option names: not passed to `http.request()`. */

@@ -3,6 +3,7 @@
  * The compression itself is our RFC 7692 implementation on node:zlib.
  * @module
  */
+import type { ZlibOptions } from 'node:zlib';
 import type { PerMessageDeflateOptions } from '@wsts/server';
 
 /** ws's permessage-deflate options (the ones that mean something here). */
@@ -18,9 +19,9 @@ export interface WsPerMessageDeflateOptions {
   /** Messages shorter than this many bytes go out uncompressed. Default 1024. */
   threshold?: number;
   /** zlib deflate options: `level` and `memLevel` are used; others are accepted and ignored. */
-  zlibDeflateOptions?: { level?: number; memLevel?: number; [name: string]: unknown };
+  zlibDeflateOptions?: ZlibOptions;
   /** zlib inflate options: accepted and ignored (inflate needs none). */
-  zlibInflateOptions?: Record<string, unknown>;
+  zlibInflateOptions?: ZlibOptions;
   /** Most zlib jobs running at once in this process. */
   concurrencyLimit?: number;
 }

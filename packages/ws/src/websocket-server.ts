@@ -17,9 +17,12 @@ import { PerMessageDeflateServer } from '@wsts/server';
 import { EMPTY_BUFFER } from './constants.js';
 import { deflateOptions, type WsPerMessageDeflateOptions } from './deflate-options.js';
 import { connectionLimits, type ConnectionLimitOptions } from './limits.js';
-import { kAttach, kHandshake, WebSocket } from './websocket.js';
+import { type AnyListener, kAttach, kHandshake, WebSocket } from './websocket.js';
 
-/** What `verifyClient` is given. */
+/**
+ * What `verifyClient` is given. `origin` is the `Origin` header (`Sec-WebSocket-Origin` for version 8),
+ * undefined when the client sent none (non-browser clients usually do not); `@types/ws` types it `string`.
+ */
 export interface VerifyClientInfo {
   origin: string | undefined;
   secure: boolean;
@@ -34,8 +37,26 @@ export type VerifyClientCallback = (
   headers?: http.OutgoingHttpHeaders,
 ) => void;
 
-/** ws's server options. */
-export interface ServerOptions extends ConnectionLimitOptions {
+/**
+ * The two forms of `verifyClient`, declared as methods on purpose: parameters of method signatures are
+ * compared both ways, so a callback annotated as `@types/ws` users annotate it (`origin: string`) is
+ * accepted, while an unannotated one sees the honest `string | undefined`.
+ */
+export interface VerifyClientForms<Request extends http.IncomingMessage = http.IncomingMessage> {
+  /** Synchronous: true accepts, false refuses with 401. */
+  sync(info: VerifyClientInfo & { req: Request }): boolean;
+  /** Asynchronous: answer through `callback`, with a status, a body and headers to refuse. */
+  async(info: VerifyClientInfo & { req: Request }, callback: VerifyClientCallback): void;
+}
+
+/**
+ * ws's server options. `T` is the WebSocket class connections are made of (the `WebSocket` option),
+ * `U` the request class of the HTTP server, as in `@types/ws`.
+ */
+export interface ServerOptions<
+  T extends typeof WebSocket = typeof WebSocket,
+  U extends typeof http.IncomingMessage = typeof http.IncomingMessage,
+> extends ConnectionLimitOptions {
   /** Listen on this port (an own HTTP server). */
   port?: number;
   /** The host the own HTTP server listens on. */
@@ -43,21 +64,65 @@ export interface ServerOptions extends ConnectionLimitOptions {
   /** The own HTTP server's listen backlog. */
   backlog?: number;
   /** Attach to this HTTP(S) server. */
-  server?: http.Server | https.Server;
+  server?: http.Server<U> | https.Server<U>;
   /** No HTTP server: call `handleUpgrade` yourself. */
   noServer?: boolean;
   /** Accept only this path (the query string aside). */
   path?: string;
   /** Accept or refuse each client: return a boolean, or take `(info, callback)` and answer later. */
-  verifyClient?: ((info: VerifyClientInfo) => boolean) | ((info: VerifyClientInfo, callback: VerifyClientCallback) => void);
+  verifyClient?: VerifyClientForms<InstanceType<U>>['async'] | VerifyClientForms<InstanceType<U>>['sync'];
   /** Pick one of the offered subprotocols (a Set, in the client's order), or false for none. */
-  handleProtocols?: (protocols: Set<string>, request: http.IncomingMessage) => string | false;
+  handleProtocols?: (protocols: Set<string>, request: InstanceType<U>) => string | false;
   /** Keep the set of open clients in `clients` (default true). */
   clientTracking?: boolean;
   /** permessage-deflate: off by default (as in ws); true or options turn it on. */
   perMessageDeflate?: boolean | WsPerMessageDeflateOptions;
   /** The class of the WebSocket objects created (a subclass of ours). */
-  WebSocket?: typeof WebSocket;
+  WebSocket?: T;
+}
+
+/** The events of a {@link WebSocketServer} and their listeners' arguments. */
+export interface WebSocketServerEvents<T extends typeof WebSocket, U extends typeof http.IncomingMessage> {
+  /** A client connected: its WebSocket (open) and the upgrade request. */
+  connection: [websocket: InstanceType<T>, request: InstanceType<U>];
+  /** The HTTP server's error (e.g. EADDRINUSE). */
+  error: [error: Error];
+  /** The 101's lines, before they are written: push `'Name: value'` strings to add headers. */
+  headers: [headers: string[], request: InstanceType<U>];
+  /** The server closed and its last tracked client is gone. */
+  close: [];
+  /** The HTTP server listens. */
+  listening: [];
+  /** A handshake was refused; with a listener the response is yours to write on `socket`. */
+  wsClientError: [error: Error, socket: Duplex, request: InstanceType<U>];
+}
+
+/** A listener of a server event, `this` being the server (as in `@types/ws`). */
+type ServerListener<
+  T extends typeof WebSocket,
+  U extends typeof http.IncomingMessage,
+  E extends keyof WebSocketServerEvents<T, U>,
+> = (this: WebSocketServer<T, U>, ...args: WebSocketServerEvents<T, U>[E]) => void;
+
+/**
+ * The typed listener methods of {@link WebSocketServer} (EventEmitter's at run time; see websocket.ts's
+ * WebSocket interface for the catch-all's `any`).
+ */
+export interface WebSocketServer<T extends typeof WebSocket, U extends typeof http.IncomingMessage> {
+  on<E extends keyof WebSocketServerEvents<T, U>>(event: E, listener: ServerListener<T, U, E>): this;
+  on(event: string | symbol, listener: AnyListener<WebSocketServer<T, U>>): this;
+  once<E extends keyof WebSocketServerEvents<T, U>>(event: E, listener: ServerListener<T, U, E>): this;
+  once(event: string | symbol, listener: AnyListener<WebSocketServer<T, U>>): this;
+  off<E extends keyof WebSocketServerEvents<T, U>>(event: E, listener: ServerListener<T, U, E>): this;
+  off(event: string | symbol, listener: AnyListener<WebSocketServer<T, U>>): this;
+  addListener<E extends keyof WebSocketServerEvents<T, U>>(event: E, listener: ServerListener<T, U, E>): this;
+  addListener(event: string | symbol, listener: AnyListener<WebSocketServer<T, U>>): this;
+  removeListener<E extends keyof WebSocketServerEvents<T, U>>(event: E, listener: ServerListener<T, U, E>): this;
+  removeListener(event: string | symbol, listener: AnyListener<WebSocketServer<T, U>>): this;
+  prependListener<E extends keyof WebSocketServerEvents<T, U>>(event: E, listener: ServerListener<T, U, E>): this;
+  prependListener(event: string | symbol, listener: AnyListener<WebSocketServer<T, U>>): this;
+  prependOnceListener<E extends keyof WebSocketServerEvents<T, U>>(event: E, listener: ServerListener<T, U, E>): this;
+  prependOnceListener(event: string | symbol, listener: AnyListener<WebSocketServer<T, U>>): this;
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -140,12 +205,22 @@ function offersDeflate(header: string | undefined): boolean {
   }
 }
 
-/** ws's `WebSocketServer`. */
-export class WebSocketServer extends EventEmitter {
+/**
+ * ws's `WebSocketServer`. `T` is the class of its WebSockets (the `WebSocket` option), `U` the request
+ * class of its HTTP server; both default to the usual ones and are inferred from the options.
+ */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the merged interface only types the EventEmitter methods the class inherits.
+export class WebSocketServer<
+  T extends typeof WebSocket = typeof WebSocket,
+  U extends typeof http.IncomingMessage = typeof http.IncomingMessage,
+> extends EventEmitter {
   /** The options given (with ws's defaults filled in). */
-  readonly options: ServerOptions;
-  /** The open clients, unless `clientTracking: false`. */
-  readonly clients: Set<WebSocket> | undefined;
+  readonly options: ServerOptions<T, U>;
+  /**
+   * The open clients. Typed as a Set as `@types/ws` types it (`wss.clients.forEach(...)` compiles), but
+   * undefined with `clientTracking: false`, as in ws.
+   */
+  readonly clients: Set<InstanceType<T>>;
 
   #server: http.Server | https.Server | undefined;
   #removeListeners: (() => void) | undefined;
@@ -154,7 +229,7 @@ export class WebSocketServer extends EventEmitter {
   readonly #deflate: ReturnType<typeof deflateOptions>;
   readonly #limits: ReturnType<typeof connectionLimits>;
 
-  constructor(options: ServerOptions, callback?: () => void) {
+  constructor(options: ServerOptions<T, U>, callback?: () => void) {
     super();
     options = { clientTracking: true, perMessageDeflate: false, ...options };
     const hasPort = options.port !== undefined && options.port !== null;
@@ -172,7 +247,7 @@ export class WebSocketServer extends EventEmitter {
     this.#deflate = deflateOptions(options.perMessageDeflate);
     if (options.perMessageDeflate === true) options.perMessageDeflate = {};
     this.options = options;
-    this.clients = options.clientTracking ? new Set() : undefined;
+    this.clients = (options.clientTracking ? new Set() : undefined) as Set<InstanceType<T>>;
 
     if (hasPort) {
       const server = http.createServer((_request, response) => {
@@ -190,7 +265,7 @@ export class WebSocketServer extends EventEmitter {
     if (server !== undefined) {
       const onListening = (): void => void this.emit('listening');
       const onError = (error: Error): void => void this.emit('error', error);
-      const onUpgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+      const onUpgrade = (request: InstanceType<U>, socket: Duplex, head: Buffer): void => {
         this.handleUpgrade(request, socket, head, (ws) => this.emit('connection', ws, request));
       };
       server.on('listening', onListening);
@@ -204,7 +279,10 @@ export class WebSocketServer extends EventEmitter {
     }
   }
 
-  /** Where the HTTP server listens (null once closed); throws in `noServer` mode. */
+  /**
+   * Where the HTTP server listens: an AddressInfo, a pipe's path, or null before it listens and once
+   * closed (as ws and `@types/ws` say). Throws in `noServer` mode.
+   */
   address(): AddressInfo | string | null {
     if (this.options.noServer) throw new Error('The server is operating in "noServer" mode');
     if (this.#server === undefined) return null;
@@ -233,7 +311,8 @@ export class WebSocketServer extends EventEmitter {
       server.close(() => this.#emitClose());
       return;
     }
-    if (this.clients !== undefined && this.clients.size > 0) this.#emitCloseWhenEmpty = true;
+    const clients = this.clients as Set<InstanceType<T>> | undefined;
+    if (clients !== undefined && clients.size > 0) this.#emitCloseWhenEmpty = true;
     else process.nextTick(() => this.#emitClose());
   }
 
@@ -243,7 +322,7 @@ export class WebSocketServer extends EventEmitter {
   }
 
   /** Whether `request` is for this server (its `path`, if any). */
-  shouldHandle(request: http.IncomingMessage): boolean {
+  shouldHandle(request: InstanceType<U>): boolean {
     const path = this.options.path;
     if (!path) return true;
     const url = request.url ?? '';
@@ -256,10 +335,10 @@ export class WebSocketServer extends EventEmitter {
    * {@link completeUpgrade}. `callback(ws, request)` gets the open WebSocket.
    */
   handleUpgrade(
-    request: http.IncomingMessage,
+    request: InstanceType<U>,
     socket: Duplex,
     head: Buffer,
-    callback: (ws: WebSocket, request: http.IncomingMessage) => void,
+    callback: (client: InstanceType<T>, request: InstanceType<U>) => void,
   ): void {
     socket.on('error', destroySocket);
     const headers = request.headers;
@@ -314,7 +393,7 @@ export class WebSocketServer extends EventEmitter {
 
     const verifyClient = this.options.verifyClient;
     if (verifyClient !== undefined) {
-      const info: VerifyClientInfo = {
+      const info: VerifyClientInfo & { req: InstanceType<U> } = {
         origin: version === 8 ? (headers['sec-websocket-origin'] as string | undefined) : headers.origin,
         secure: Boolean(
           (request.socket as { authorized?: boolean }).authorized || (request.socket as { encrypted?: boolean }).encrypted,
@@ -331,7 +410,7 @@ export class WebSocketServer extends EventEmitter {
         });
         return;
       }
-      if (!(verifyClient as (info: VerifyClientInfo) => boolean)(info)) {
+      if (!(verifyClient as (info: VerifyClientInfo & { req: InstanceType<U> }) => boolean)(info)) {
         abortHandshake(socket, 401);
         return;
       }
@@ -346,10 +425,10 @@ export class WebSocketServer extends EventEmitter {
    */
   completeUpgrade(
     protocols: Set<string>,
-    request: http.IncomingMessage,
+    request: InstanceType<U>,
     socket: Duplex,
     head: Buffer,
-    callback: (ws: WebSocket, request: http.IncomingMessage) => void,
+    callback: (client: InstanceType<T>, request: InstanceType<U>) => void,
   ): void {
     if (!socket.readable || !socket.writable) {
       socket.destroy();
@@ -408,7 +487,7 @@ export class WebSocketServer extends EventEmitter {
     upgraded.add(socket);
 
     const Class = this.options.WebSocket ?? WebSocket;
-    const ws = new Class(null);
+    const ws = new Class(null) as InstanceType<T>;
     ws[kHandshake](undefined, protocol ?? '', extensionHeader);
     this.#attach(ws, socket, head, protocol, result.extensions, extensionHeader);
     callback(ws, request);
@@ -422,7 +501,7 @@ export class WebSocketServer extends EventEmitter {
     extensions: Extension[],
     extensionHeader: string,
   ): void {
-    const clients = this.clients;
+    const clients = this.clients as Set<WebSocket> | undefined;
     if (clients !== undefined) {
       clients.add(ws);
       ws.on('close', () => {
@@ -439,13 +518,7 @@ export class WebSocketServer extends EventEmitter {
     });
   }
 
-  #refuse(
-    request: http.IncomingMessage,
-    socket: Duplex,
-    code: number,
-    message: string,
-    headers?: http.OutgoingHttpHeaders,
-  ): void {
+  #refuse(request: InstanceType<U>, socket: Duplex, code: number, message: string, headers?: http.OutgoingHttpHeaders): void {
     if (this.listenerCount('wsClientError') > 0) {
       this.emit('wsClientError', new Error(message), socket, request);
       return;

@@ -8,33 +8,80 @@
 import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { AddressInfo as NetAddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketConnection, type WebSocketConnectionOptions } from '@wsts/server';
 import { openClient, type ClientOptions } from './client.js';
 import { BINARY_TYPES, type BinaryType, CLOSED, CLOSING, CONNECTING, EMPTY_BUFFER, OPEN, READY_STATES } from './constants.js';
-import {
-  addEventListener,
-  type EventListener,
-  type EventSource,
-  getAttribute,
-  removeEventListener,
-  setAttribute,
-} from './event-target.js';
+import { addEventListener, type EventSource, getAttribute, removeEventListener, setAttribute } from './event-target.js';
+import type { WsPerMessageDeflateOptions } from './deflate-options.js';
+import type { createWebSocketStream } from './stream.js';
+import type { ClientOptions as WsClientOptions } from './client.js';
+import type {
+  ServerOptions as WsServerOptions,
+  VerifyClientForms,
+  VerifyClientInfo as WsVerifyClientInfo,
+  WebSocketServer as WsServer,
+} from './websocket-server.js';
 import { notOpenError, toWsError } from './ws-errors.js';
 
-/** What `send` takes: ws's data types. */
-export type Data = string | Buffer | ArrayBuffer | ArrayBufferView | Blob | readonly number[] | number;
+/**
+ * What `send` takes: strings, Buffers and other views, ArrayBuffers, Blobs, numbers (sent as their
+ * text) and arrays (copied byte by byte, as ws's `Buffer.from` does). The array form is
+ * `readonly unknown[]` so a received `RawData` (which may be `Buffer[]`) can be sent back as in ws.
+ */
+export type SendData = string | number | Buffer | ArrayBuffer | ArrayBufferView | Blob | readonly unknown[];
+
+/** A received message's payload: `binaryType` decides which (see {@link WebSocket.RawData}). */
+export type RawData = Buffer | ArrayBuffer | Buffer[];
+
+/** A message as the event-target API delivers it: a string for text, else {@link RawData}. */
+export type Data = string | RawData;
 
 /** ws's send options. `binary` and `fin` are honoured; `compress` and `mask` are accepted and ignored (see README). */
 export interface SendOptions {
-  binary?: boolean;
-  compress?: boolean;
-  fin?: boolean;
-  mask?: boolean;
+  binary?: boolean | undefined;
+  compress?: boolean | undefined;
+  fin?: boolean | undefined;
+  mask?: boolean | undefined;
 }
 
-/** A send callback: called once the data is written, or with the reason it never will be. */
-export type Callback = (error?: Error | null) => void;
+/** A send/ping/pong callback: called once the data is written (no argument), or with the reason it never will be. */
+export type Callback = (error?: Error) => void;
+
+/** The value of `readyState`: CONNECTING, OPEN, CLOSING or CLOSED. */
+export type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSING | typeof CLOSED;
+
+/** The events of a {@link WebSocket} and their listeners' arguments (ws's, as `@types/ws` types them). */
+export interface WebSocketEvents {
+  /** The connection closed: the close code (1005 none, 1006 abnormal) and the reason's bytes. */
+  close: [code: number, reason: Buffer];
+  /** A frame error, a limit, a failed handshake: the connection is closing. */
+  error: [error: Error];
+  /** A message: its payload (a Buffer for text too, as in ws) and whether it was binary. */
+  message: [data: RawData, isBinary: boolean];
+  /** The opening handshake completed. */
+  open: [];
+  /** A ping arrived (already answered unless `autoPong: false`). */
+  ping: [data: Buffer];
+  /** A pong arrived. */
+  pong: [data: Buffer];
+  /** Client: a redirect is being followed (`followRedirects`). */
+  redirect: [url: string, request: ClientRequest];
+  /** Client: the server answered something other than 101 (no 'error' when this is listened to). */
+  'unexpected-response': [request: ClientRequest, response: IncomingMessage];
+  /** Client: the 101 response, before 'open'. */
+  upgrade: [response: IncomingMessage];
+}
+
+/**
+ * A listener for any event name, typed as `@types/ws` types it (`...args: any[]`): ws users attach
+ * listeners for their own event names with parameters of their choosing, and code written against
+ * `@types/ws` only compiles unchanged if those parameters stay assignable from `any`. `unknown[]` would
+ * reject `(payload: MyType) => ...` and make `(x) => x.field` an error.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: compatibility with @types/ws's catch-all listener (see above).
+export type AnyListener<This> = (this: This, ...args: any[]) => void;
 
 /** @internal Attaches an upgraded socket (the server's and the client's last handshake step). */
 export const kAttach: unique symbol = Symbol('wsts.ws.attach');
@@ -91,9 +138,57 @@ interface QueuedSend {
 }
 
 /**
+ * The typed listener methods of {@link WebSocket} (merged into the class: they are EventEmitter's own
+ * methods at run time, only their types are narrowed here). A listener for a known event gets its
+ * arguments inferred and `this` as the socket; any other name falls through to the catch-all, as in
+ * `@types/ws`.
+ */
+export interface WebSocket {
+  on<E extends keyof WebSocketEvents>(event: E, listener: (this: WebSocket, ...args: WebSocketEvents[E]) => void): this;
+  on(event: string | symbol, listener: AnyListener<WebSocket>): this;
+  once<E extends keyof WebSocketEvents>(event: E, listener: (this: WebSocket, ...args: WebSocketEvents[E]) => void): this;
+  once(event: string | symbol, listener: AnyListener<WebSocket>): this;
+  off<E extends keyof WebSocketEvents>(event: E, listener: (this: WebSocket, ...args: WebSocketEvents[E]) => void): this;
+  off(event: string | symbol, listener: AnyListener<WebSocket>): this;
+  addListener<E extends keyof WebSocketEvents>(event: E, listener: (this: WebSocket, ...args: WebSocketEvents[E]) => void): this;
+  addListener(event: string | symbol, listener: AnyListener<WebSocket>): this;
+  removeListener<E extends keyof WebSocketEvents>(
+    event: E,
+    listener: (this: WebSocket, ...args: WebSocketEvents[E]) => void,
+  ): this;
+  removeListener(event: string | symbol, listener: AnyListener<WebSocket>): this;
+  prependListener<E extends keyof WebSocketEvents>(
+    event: E,
+    listener: (this: WebSocket, ...args: WebSocketEvents[E]) => void,
+  ): this;
+  prependListener(event: string | symbol, listener: AnyListener<WebSocket>): this;
+  prependOnceListener<E extends keyof WebSocketEvents>(
+    event: E,
+    listener: (this: WebSocket, ...args: WebSocketEvents[E]) => void,
+  ): this;
+  prependOnceListener(event: string | symbol, listener: AnyListener<WebSocket>): this;
+
+  /**
+   * Adds a WHATWG-style listener for 'open', 'message', 'close' or 'error' (a function or an object with
+   * `handleEvent`); the same listener added twice is kept once. `{ once: true }` removes it after one call.
+   */
+  addEventListener<K extends keyof WebSocket.WebSocketEventMap>(
+    type: K,
+    listener: ((event: WebSocket.WebSocketEventMap[K]) => void) | { handleEvent(event: WebSocket.WebSocketEventMap[K]): void },
+    options?: WebSocket.EventListenerOptions,
+  ): void;
+  /** Removes a listener added with `addEventListener`. */
+  removeEventListener<K extends keyof WebSocket.WebSocketEventMap>(
+    type: K,
+    listener: ((event: WebSocket.WebSocketEventMap[K]) => void) | { handleEvent(event: WebSocket.WebSocketEventMap[K]): void },
+  ): void;
+}
+
+/**
  * A WebSocket with ws's API. `new WebSocket(url, protocols?, options?)` opens a client connection; a
  * `WebSocketServer` hands out server-side ones in its 'connection' event.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the merged interface only types the EventEmitter methods the class inherits.
 export class WebSocket extends EventEmitter implements EventSource {
   static readonly CONNECTING = CONNECTING;
   static readonly OPEN = OPEN;
@@ -104,7 +199,17 @@ export class WebSocket extends EventEmitter implements EventSource {
   declare readonly CLOSING: 2;
   declare readonly CLOSED: 3;
 
-  #readyState: number = CONNECTING;
+  // Set on the class by index.ts (they would be circular imports here), as `require('ws')` carries them.
+  /** The class itself, as `require('ws').WebSocket`. */
+  declare static readonly WebSocket: typeof WebSocket;
+  /** ws's server class. */
+  declare static readonly WebSocketServer: typeof WsServer;
+  /** ws's older name of {@link WebSocketServer}. */
+  declare static readonly Server: typeof WsServer;
+  /** A Duplex stream over a WebSocket. */
+  declare static readonly createWebSocketStream: typeof createWebSocketStream;
+
+  #readyState: ReadyState = CONNECTING;
   #binaryType: BinaryType = 'nodebuffer';
   #url: string | undefined;
   #protocol = '';
@@ -171,7 +276,7 @@ export class WebSocket extends EventEmitter implements EventSource {
   }
 
   /** CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3). */
-  get readyState(): number {
+  get readyState(): ReadyState {
     if (this.#readyState === OPEN && (this.#terminated || this.#closeQueued || this.#connection?.state !== 'open'))
       return CLOSING;
     return this.#readyState;
@@ -205,12 +310,14 @@ export class WebSocket extends EventEmitter implements EventSource {
     return this.#connection?.socket ?? null;
   }
 
-  declare onopen: EventListener | null;
-  declare onmessage: EventListener | null;
-  declare onclose: EventListener | null;
-  declare onerror: EventListener | null;
-  declare addEventListener: typeof addEventListener;
-  declare removeEventListener: typeof removeEventListener;
+  /** The `open` handler (one at a time; setting replaces it, null removes it). */
+  declare onopen: ((event: WebSocket.Event) => void) | null;
+  /** The `message` handler: `event.data` is a string for text, else what `binaryType` says. */
+  declare onmessage: ((event: WebSocket.MessageEvent) => void) | null;
+  /** The `close` handler. */
+  declare onclose: ((event: WebSocket.CloseEvent) => void) | null;
+  /** The `error` handler. */
+  declare onerror: ((event: WebSocket.ErrorEvent) => void) | null;
 
   // ---- methods --------------------------------------------------------------------------------
 
@@ -281,28 +388,29 @@ export class WebSocket extends EventEmitter implements EventSource {
   }
 
   /** Sends a message. `callback(error?)` is called once it is written, or with the reason it is not. */
-  send(data: unknown, options?: SendOptions | Callback, callback?: Callback): void {
+  send(data: SendData, options?: SendOptions | Callback, callback?: Callback): void {
     if (this.readyState === CONNECTING) throw notOpenError(CONNECTING);
     if (typeof options === 'function') {
       callback = options;
       options = undefined;
     }
-    if (typeof data === 'number') data = data.toString();
+    let payload: unknown = typeof data === 'number' ? data.toString() : data;
     if (this.readyState !== OPEN) {
-      this.#sendAfterClose(data, callback);
+      this.#sendAfterClose(payload, callback);
       return;
     }
-    const binary = options?.binary ?? typeof data !== 'string';
-    if (data === undefined || data === null || data === '') data = data === '' ? '' : EMPTY_BUFFER;
+    const binary = options?.binary ?? typeof payload !== 'string';
+    // JavaScript callers may pass nothing at all; ws sends an empty message then.
+    if (payload === undefined || payload === null || payload === '') payload = payload === '' ? '' : EMPTY_BUFFER;
     if (options?.fin === false || this.#fragments !== undefined) {
-      this.#fragment(data, binary, options?.fin !== false, callback);
+      this.#fragment(payload, binary, options?.fin !== false, callback);
       return;
     }
-    if (this.#queue !== undefined || isBlob(data)) {
-      this.#enqueue({ data, binary, callback });
+    if (this.#queue !== undefined || isBlob(payload)) {
+      this.#enqueue({ data: payload, binary, callback });
       return;
     }
-    this.#write(data, binary, callback);
+    this.#write(payload, binary, callback);
   }
 
   // ---- internals ------------------------------------------------------------------------------
@@ -528,8 +636,91 @@ for (const type of ['open', 'error', 'close', 'message']) {
   });
 }
 
-WebSocket.prototype.addEventListener = addEventListener;
-WebSocket.prototype.removeEventListener = removeEventListener;
+// The typed signatures are in the interface below; the functions take any event name and ignore unknown ones.
+Object.assign(WebSocket.prototype, { addEventListener, removeEventListener });
+
+/** The class and its instances, by names the namespace below can see past its own `WebSocket` member. */
+type WebSocketClass = typeof WebSocket;
+type WebSocketInstance = WebSocket;
+
+/**
+ * The type names ws users write as `WebSocket.RawData`, `WebSocket.ClientOptions`, `WebSocket.Server`, ...
+ * (the names `@types/ws` declares on its default export), merged with the class so one import brings the
+ * value and the types, from `import WebSocket from '@wsts/ws'` and from `require('@wsts/ws')` alike.
+ */
+export declare namespace WebSocket {
+  /** A received message's payload: a Buffer (text too), an ArrayBuffer or Buffer[] by `binaryType`. */
+  type RawData = Buffer | ArrayBuffer | Buffer[];
+  /** A message as `onmessage`/`addEventListener` deliver it: a string for text, else {@link RawData}. */
+  type Data = string | RawData;
+  /** Certificate and key material, as the TLS options take it. */
+  type CertMeta = string | string[] | Buffer | Buffer[];
+  /** What `verifyClient` is given. */
+  type VerifyClientInfo = WsVerifyClientInfo;
+  /** A synchronous `verifyClient`: true accepts, false refuses with 401. */
+  type VerifyClientCallbackSync<Request extends IncomingMessage = IncomingMessage> = VerifyClientForms<Request>['sync'];
+  /** An asynchronous `verifyClient`: answer through `callback(accept, status?, body?, headers?)`. */
+  type VerifyClientCallbackAsync<Request extends IncomingMessage = IncomingMessage> = VerifyClientForms<Request>['async'];
+  /** Called with the handshake request instead of `request.end()` (`finishRequest`). */
+  type FinishRequestCallback = (request: ClientRequest, websocket: WebSocket) => void;
+  /** The client options. */
+  type ClientOptions = WsClientOptions;
+  /** The permessage-deflate options. */
+  type PerMessageDeflateOptions = WsPerMessageDeflateOptions;
+  /** The server options. */
+  type ServerOptions<
+    T extends WebSocketClass = WebSocketClass,
+    U extends typeof IncomingMessage = typeof IncomingMessage,
+  > = WsServerOptions<T, U>;
+  /** Where a server listens: `address()`'s object form. */
+  type AddressInfo = NetAddressInfo;
+  /** The event `onopen` and an 'open' event listener receive. */
+  interface Event {
+    /** The event's type. */
+    type: string;
+    /** The WebSocket that dispatched it. */
+    target: WebSocket;
+  }
+  /** The event of an 'error': the Error the socket emitted and its message. */
+  interface ErrorEvent extends Event {
+    /** What the 'error' event carried (always an Error here; `@types/ws` says `any`). */
+    error: Error;
+    message: string;
+  }
+  /** The event of a 'close'. */
+  interface CloseEvent extends Event {
+    wasClean: boolean;
+    code: number;
+    reason: string;
+  }
+  /** The event of a 'message'. */
+  interface MessageEvent extends Event {
+    data: Data;
+  }
+  /** The WHATWG-style events and their event objects. */
+  interface WebSocketEventMap {
+    open: Event;
+    error: ErrorEvent;
+    close: CloseEvent;
+    message: MessageEvent;
+  }
+  /** Options of `addEventListener`. */
+  interface EventListenerOptions {
+    once?: boolean | undefined;
+  }
+  /** ws's server class, by its old name. */
+  type Server<
+    T extends WebSocketClass = WebSocketClass,
+    U extends typeof IncomingMessage = typeof IncomingMessage,
+  > = WebSocketServer<T, U>;
+  /** ws's server class. */
+  type WebSocketServer<
+    T extends WebSocketClass = WebSocketClass,
+    U extends typeof IncomingMessage = typeof IncomingMessage,
+  > = WsServer<T, U>;
+  /** The class itself (`WebSocket.WebSocket`). */
+  type WebSocket = WebSocketInstance;
+}
 
 /** @internal The upgrade response and socket the client's request got (for the 'upgrade' event). */
 export type UpgradeResponse = IncomingMessage;

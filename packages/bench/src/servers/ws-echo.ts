@@ -28,7 +28,8 @@ server.on('connection', (socket) => {
 });
 server.on('listening', () => {
   const address = server.address();
-  const actual = typeof address === 'string' ? address : address.port;
+  // @types/ws types address() as AddressInfo | string | null (null before listening and once closed).
+  const actual = typeof address === 'string' || address === null ? address : address.port;
   process.stdout.write(`listening on ws://127.0.0.1:${actual}\n`);
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));

@@ -11,11 +11,12 @@ const deflate = args.includes('--deflate');
 
 const server = new WebSocketServer({ host: '127.0.0.1', port, perMessageDeflate: deflate, maxPayload: 64 * 1024 * 1024 });
 server.on('connection', (socket) => {
-  socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => socket.send(data, { binary: isBinary }));
+  socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
   socket.on('error', () => {});
 });
 server.on('listening', () => {
   const address = server.address();
+  // @types/ws types address() as AddressInfo | string | null (null before listening and once closed).
   const actual = typeof address === 'string' || address === null ? address : address.port;
   process.stdout.write(`listening on ws://127.0.0.1:${actual}\n`);
 });
