@@ -145,7 +145,9 @@ async function main(): Promise<void> {
         const rate = result.delivered / result.seconds;
         const cpu = result.cpuMicros / result.delivered;
         cpuPerMessage[client] = cpu;
-        console.log(`${String(size).padStart(7)}  ${client.padEnd(8)} ${rate.toFixed(0).padStart(8)}  ${cpu.toFixed(2).padStart(10)}  ${result.published - result.delivered}`);
+        console.log(
+          `${String(size).padStart(7)}  ${client.padEnd(8)} ${rate.toFixed(0).padStart(8)}  ${cpu.toFixed(2).padStart(10)}  ${result.published - result.delivered}`,
+        );
       }
       const ratio = cpuPerMessage.redis! / cpuPerMessage.ioredis!;
       summary.push(`${size} B: node-redis uses ${ratio.toFixed(2)}x the CPU per message of ioredis`);

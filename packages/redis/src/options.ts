@@ -78,7 +78,9 @@ const HINTS: Readonly<Record<string, string>> = {
 
 function nonNegative(name: string, value: unknown, integer: boolean): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (integer && !Number.isInteger(value))) {
-    throw new RangeError(`redisBroker: ${name} must be a ${integer ? 'non-negative integer' : 'non-negative number'}, got ${String(value)}`);
+    throw new RangeError(
+      `redisBroker: ${name} must be a ${integer ? 'non-negative integer' : 'non-negative number'}, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -103,7 +105,11 @@ export function resolveOptions(options: RedisBrokerOptions): ResolvedOptions {
     prefix,
     maxPendingBytes: nonNegative('maxPendingBytes', options.maxPendingBytes ?? REDIS_BROKER_DEFAULTS.maxPendingBytes, true),
     reconnectDelay: nonNegative('reconnectDelay', options.reconnectDelay ?? REDIS_BROKER_DEFAULTS.reconnectDelay, false),
-    maxReconnectDelay: nonNegative('maxReconnectDelay', options.maxReconnectDelay ?? REDIS_BROKER_DEFAULTS.maxReconnectDelay, false),
+    maxReconnectDelay: nonNegative(
+      'maxReconnectDelay',
+      options.maxReconnectDelay ?? REDIS_BROKER_DEFAULTS.maxReconnectDelay,
+      false,
+    ),
     connectTimeout: nonNegative('connectTimeout', options.connectTimeout ?? REDIS_BROKER_DEFAULTS.connectTimeout, false),
     closeTimeout: nonNegative('closeTimeout', options.closeTimeout ?? REDIS_BROKER_DEFAULTS.closeTimeout, false),
     onEvent,

@@ -122,7 +122,9 @@ export class RedisBroker implements TopicBroker {
     const cost = HEADER_LENGTH + message.data.length + channel.length;
     if (this.#pendingBytes + cost > this.#options.maxPendingBytes) {
       if (this.#counters.droppedBackpressure++ === 0 && debugEnabled) {
-        debug(`over maxPendingBytes (${this.#options.maxPendingBytes}) unacknowledged: dropping publishes (counted in stats.droppedBackpressure)`);
+        debug(
+          `over maxPendingBytes (${this.#options.maxPendingBytes}) unacknowledged: dropping publishes (counted in stats.droppedBackpressure)`,
+        );
       }
       return;
     }

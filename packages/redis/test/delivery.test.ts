@@ -85,7 +85,13 @@ describe('delivery between processes', () => {
       expect(texts).toHaveLength(2 * (count + 1));
     }
     const stats = await a.stats();
-    expect(stats).toMatchObject({ published: count + 1, delivered: 2 * (count + 1), garbled: 0, droppedOffline: 0, lostInFlight: 0 });
+    expect(stats).toMatchObject({
+      published: count + 1,
+      delivered: 2 * (count + 1),
+      garbled: 0,
+      droppedOffline: 0,
+      lostInFlight: 0,
+    });
   });
 
   it('delivers only the topics a broker is subscribed to, under the configured prefix', async () => {

@@ -7,7 +7,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { BrokerMessage } from '@wsts/server';
-import { type RedisBroker, type RedisBrokerEvent, type RedisBrokerOptions, type RedisBrokerStats, redisBroker } from '../../src/index.js';
+import {
+  type RedisBroker,
+  type RedisBrokerEvent,
+  type RedisBrokerOptions,
+  type RedisBrokerStats,
+  redisBroker,
+} from '../../src/index.js';
 import { command } from './resp.js';
 
 /** Polls `check` until it is true; fails with `what` after `timeoutMs`. */
@@ -102,7 +108,8 @@ export function childBroker(url: string, prefix: string, name: string): ChildBro
         binary: message['binary'] as boolean,
         data: Buffer.from(message['base64'] as string, 'base64'),
       });
-    } else if (message['ev'] === 'event') events.push({ type: message['type'] as string, connection: message['connection'] as string });
+    } else if (message['ev'] === 'event')
+      events.push({ type: message['type'] as string, connection: message['connection'] as string });
     else if (message['ev'] === 'stats') statsWaiter?.(message['stats'] as RedisBrokerStats);
     else if (message['ev'] === 'closed') closedWaiter?.();
   });

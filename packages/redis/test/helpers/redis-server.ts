@@ -47,7 +47,8 @@ export async function freePort(): Promise<number> {
 async function waitReady(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server exited (${child.exitCode ?? child.signalCode})`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`redis-server exited (${child.exitCode ?? child.signalCode})`);
     try {
       if ((await command(port, ['PING'], 1_000)) === 'PONG') return;
     } catch {
