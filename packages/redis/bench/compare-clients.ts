@@ -7,7 +7,7 @@
  * message, which covers both sides of a broker: the publish and the delivery.
  *
  * Run: `pnpm bench:clients` in packages/redis (builds this file, starts its own redis-server on a free
- * port, about 2 seconds per client and payload size). `SECONDS=n` changes the time per run.
+ * port, about 2 seconds per client and payload size). `BENCH_SECONDS=n` changes the time per run.
  * @module
  */
 import { spawn } from 'node:child_process';
@@ -132,7 +132,7 @@ function runChild(client: Client, url: string, size: number, seconds: number): P
 }
 
 async function main(): Promise<void> {
-  const seconds = Number(process.env['SECONDS'] ?? 2);
+  const seconds = Number(process.env['BENCH_SECONDS'] ?? 2);
   const redis = await startRedis();
   try {
     console.log(`publish -> deliver, one process per run, ${seconds} s each, ${WINDOW} publishes in flight`);
