@@ -25,7 +25,7 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, posix } from 'node:path';
+import { dirname, join, posix, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@wsts/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +105,46 @@ function entry(pack: Packed, path: string): TarEntry | undefined {
   return pack.entries.get(posix.join('package', path));
 }
 
+/** The `node_modules` folder a package's installed directory sits in (pnpm's layout: its dependencies are its siblings). */
+function enclosingNodeModules(dir: string): string {
+  const parts = dir.split(sep);
+  return parts.slice(0, parts.lastIndexOf('node_modules') + 1).join(sep);
+}
+
+/**
+ * Packs, from the workspace's own install, every third-party package the published packages depend on
+ * (and what those depend on), so that the offline install gets them from tarballs as a registry would
+ * serve them, and nothing of ours can come from anywhere but its own tarball.
+ */
+async function packThirdPartyDependencies(tarballs: string): Promise<string[]> {
+  const seen = new Set<string>();
+  const queue: { name: string; from: string }[] = [];
+  for (const pack of packed) {
+    for (const name of Object.keys(pack.manifest.dependencies ?? {})) {
+      if (!name.startsWith('@wsts/')) queue.push({ name, from: join(packageDir(pack.name), 'node_modules') });
+    }
+  }
+  const dirs: string[] = [];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    const dir = realpathSync(join(next.from, next.name));
+    if (seen.has(dir)) continue;
+    seen.add(dir);
+    dirs.push(dir);
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
+    for (const name of Object.keys(manifest.dependencies ?? {})) queue.push({ name, from: enclosingNodeModules(dir) });
+  }
+  return Promise.all(
+    dirs.map(async (dir) => {
+      const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', tarballs, dir], {
+        cwd: tarballs,
+        timeout: 60_000,
+        env: cleanEnv({ npm_config_cache: join(work, 'npm-cache-pack'), npm_config_registry: 'http://127.0.0.1:9/' }),
+      });
+      return join(tarballs, stdout.trim().split('\n').at(-1)!.trim());
+    }),
+  );
+}
+
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'wsts-packaging-'));
   const tarballs = join(work, 'tarballs');
@@ -126,8 +166,9 @@ beforeAll(async () => {
       packed.push({ name, tarball, entries, manifest });
     }),
   );
+  const thirdParty = await packThirdPartyDependencies(tarballs);
   // Both projects at once, each with an empty cache of its own; all tarballs in one command, so npm
-  // satisfies the packages' dependencies on each other from the tarballs.
+  // satisfies the packages' dependencies on each other (and on the third-party packages) from the tarballs.
   await Promise.all(
     MODES.map(async (mode) => {
       const project = join(work, mode);
@@ -135,7 +176,7 @@ beforeAll(async () => {
       projects[mode] = project;
       await run(
         'npm',
-        ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', ...packed.map((pack) => pack.tarball)],
+        ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', ...packed.map((pack) => pack.tarball), ...thirdParty],
         {
           cwd: project,
           timeout: 90_000,
