@@ -176,7 +176,15 @@ beforeAll(async () => {
       projects[mode] = project;
       await run(
         'npm',
-        ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', ...packed.map((pack) => pack.tarball), ...thirdParty],
+        [
+          'install',
+          '--offline',
+          '--no-audit',
+          '--no-fund',
+          '--ignore-scripts',
+          ...packed.map((pack) => pack.tarball),
+          ...thirdParty,
+        ],
         {
           cwd: project,
           timeout: 90_000,
