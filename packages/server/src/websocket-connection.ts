@@ -66,14 +66,7 @@ function toBuffer(data: Uint8Array): Buffer {
  */
 export class WebSocketConnection<Data = unknown>
   extends EventEmitter<WebSocketConnectionEvents>
-  implements
-    SocketOwner,
-    AccountingOwner,
-    TimerOwner,
-    HeartbeatMember,
-    BudgetMember,
-    Subscriber,
-    AsyncIterable<WebSocketMessage>
+  implements SocketOwner, AccountingOwner, TimerOwner, HeartbeatMember, BudgetMember, Subscriber, AsyncIterable<WebSocketMessage>
 {
   /** The subprotocol agreed in the handshake, or '' when none. */
   readonly protocol: string;

@@ -92,7 +92,9 @@ async function subscriber(url: string, topics: string) {
   const client = new WebSocket(`${url}/?topics=${topics}`);
   clients.push(client);
   const received: string[] = [];
-  client.on('message', (data: Buffer, isBinary: boolean) => received.push(isBinary ? `bin:${data.toString('hex')}` : data.toString()));
+  client.on('message', (data: Buffer, isBinary: boolean) =>
+    received.push(isBinary ? `bin:${data.toString('hex')}` : data.toString()),
+  );
   await within(once(client, 'open'), 5000, 'open');
   return { client, received };
 }

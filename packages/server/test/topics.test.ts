@@ -54,7 +54,9 @@ async function topicServer(options: Omit<WebSocketServerOptions, 'port' | 'host'
 async function wsClient(url: string, options: WebSocket.ClientOptions = {}) {
   const client = new WebSocket(url, options);
   const received: string[] = [];
-  client.on('message', (data: Buffer, isBinary: boolean) => received.push(isBinary ? `bin:${data.toString('hex')}` : data.toString()));
+  client.on('message', (data: Buffer, isBinary: boolean) =>
+    received.push(isBinary ? `bin:${data.toString('hex')}` : data.toString()),
+  );
   await within(once(client, 'open'), 5000, 'ws open');
   cleanups.push(() => client.terminate());
   return { client, received };
@@ -201,7 +203,7 @@ describe('topics: fan-out', () => {
 
   it('writes the same frame bytes to every raw subscriber, split once by fragmentSize', async () => {
     const { wss, port, serverSide } = await topicServer({ fragmentSize: 4 });
-    const subscribers = [];
+    const subscribers: Awaited<ReturnType<typeof rawSubscriber>>[] = [];
     for (let i = 0; i < 3; i++) {
       subscribers.push(await rawSubscriber(port, 'raw'));
       await serverSide();

@@ -68,7 +68,12 @@ export function prepareMessage(data: Uint8Array | string, binary: boolean, optio
     for (let offset = 0; offset < payload.length; offset += size) {
       const end = Math.min(offset + size, payload.length);
       const first = offset === 0;
-      frame(first ? opcode : Opcode.CONTINUATION, end === payload.length, first && rsv1 ? RSV1 : 0, payload.subarray(offset, end));
+      frame(
+        first ? opcode : Opcode.CONTINUATION,
+        end === payload.length,
+        first && rsv1 ? RSV1 : 0,
+        payload.subarray(offset, end),
+      );
     }
   }
   return Object.freeze({
