@@ -7,6 +7,7 @@
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ServerExtensionNegotiator } from '@wsts/protocol';
 import WebSocket from 'ws';
 import {
   ConnectionError,
@@ -226,6 +227,43 @@ describe('topics: fan-out', () => {
     await until(() => whole.bytes().length >= 5, 'frame');
     expect(whole.bytes().equals(Buffer.concat([Buffer.from([0x81, 3]), Buffer.from('abc')]))).toBe(true);
     expect(parseServerFrames(subscribers[0]!.bytes()).frames.map((f) => f.payload.toString())).toEqual(['abcd', 'efgh', 'ij']);
+  });
+});
+
+describe('topics: a subscriber with an extension of another kind', () => {
+  it('gets the message through its own send, so the extension sees it', async () => {
+    const seen: string[] = [];
+    // A real (if trivial) extension: it tags every outgoing message, which a shared frame would skip.
+    const tagging: ServerExtensionNegotiator = {
+      name: 'x-tag',
+      accept: (offers) =>
+        offers.length === 0
+          ? undefined
+          : {
+              response: { name: 'x-tag', params: [] },
+              extension: {
+                name: 'x-tag',
+                rsv1: false,
+                encode: (data) => {
+                  seen.push(Buffer.from(data).toString());
+                  return { data: Buffer.concat([Buffer.from('tagged:'), data]), rsv1: false };
+                },
+                decode: (fragments) => Buffer.concat(fragments),
+                dispose: () => {},
+              },
+            },
+    };
+    const { wss, port, serverSide } = await topicServer({ perMessageDeflate: false, extensions: [tagging] });
+    const response = await rawRequest(port, upgradeRequest(port, { 'Sec-WebSocket-Extensions': 'x-tag' }, 'GET', '/?topics=t'));
+    expect(response.headers['sec-websocket-extensions']).toBe('x-tag');
+    cleanups.push(() => response.socket.destroy());
+    const chunks: Buffer[] = [response.rest];
+    response.socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await serverSide();
+    expect(wss.publish('t', 'hello')).toEqual({ delivered: 1, skipped: 0, closed: 0 });
+    await until(() => parseServerFrames(Buffer.concat(chunks)).frames.length === 1, 'frame');
+    expect(parseServerFrames(Buffer.concat(chunks)).frames[0]!.payload.toString()).toBe('tagged:hello');
+    expect(seen).toEqual(['hello']);
   });
 });
 
