@@ -1,4 +1,5 @@
 import type { EchoCase } from './suites/echo-suite.js';
+import type { FanoutCase } from './suites/fanout-suite.js';
 import { KiB, MiB } from './report/units.js';
 
 /** Everything a run does, derived from the command line. */
@@ -9,16 +10,17 @@ export interface BenchConfig {
   echo: { cases: EchoCase[]; warmupMs: number; durationMs: number; rounds: number; maxMessages: number };
   deflateEcho: { cases: EchoCase[] };
   scale: { connections: number; rounds: number };
+  fanout: { cases: FanoutCase[]; deliveries: number; maxBytes: number; rounds: number };
   out: string | undefined;
 }
 
-export type SuiteName = 'codec' | 'echo' | 'scale' | 'deflate';
-const ALL_SUITES: SuiteName[] = ['codec', 'echo', 'scale', 'deflate'];
+export type SuiteName = 'codec' | 'echo' | 'scale' | 'deflate' | 'fanout';
+const ALL_SUITES: SuiteName[] = ['codec', 'echo', 'scale', 'deflate', 'fanout'];
 
 const SIZES = [16, KiB, 64 * KiB, MiB];
 const CONNECTIONS = [1, 64, 1000];
 
-export const USAGE = `usage: pnpm bench [--quick] [--only codec,echo,scale,deflate] [--duration MS] [--connections N] [--out FILE]
+export const USAGE = `usage: pnpm bench [--quick] [--only codec,echo,scale,deflate,fanout] [--duration MS] [--connections N] [--out FILE]
   --quick          reduced set, under two minutes (what CI runs)
   --only LIST      run only these suites
   --duration MS    measured phase of each echo job (default 1500, quick 400)
@@ -73,6 +75,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         },
         deflateEcho: { cases: [c(KiB, 64)] },
         scale: { connections: 500, rounds: 1 },
+        fanout: { cases: [{ size: KiB, subscribers: 100 }], deliveries: 20_000, maxBytes: 64 * MiB, rounds: 1 },
         out: undefined,
       }
     : {
@@ -88,6 +91,12 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         },
         deflateEcho: { cases: matrix() },
         scale: { connections: 10_000, rounds: 3 },
+        fanout: {
+          cases: [16, KiB, 64 * KiB].flatMap((size) => [100, 1000].map((subscribers) => ({ size, subscribers }))),
+          deliveries: 2_000_000,
+          maxBytes: 2 * 1024 * MiB,
+          rounds: 3,
+        },
         out: undefined,
       };
   let explicitCases = false;

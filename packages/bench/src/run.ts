@@ -14,6 +14,7 @@ import { checkBar, renderBar } from './report/bar.js';
 import { renderTables } from './report/table.js';
 import { runCodecSuite } from './suites/codec-suite.js';
 import { runEchoSuite } from './suites/echo-suite.js';
+import { runFanoutSuite } from './suites/fanout-suite.js';
 import { runScaleSuite } from './suites/scale-suite.js';
 
 killChildrenOnSignals();
@@ -84,6 +85,10 @@ async function main(config: BenchConfig): Promise<number> {
       )),
     );
   }
+  if (config.suites.has('fanout')) {
+    log('fan-out: one publisher, many subscribers');
+    rows.push(...(await runFanoutSuite({ ...config.fanout, log }).catch((e: unknown) => [failedSuite('fanout', e)])));
+  }
   const finished = new Date();
   const report = {
     date: started.toISOString(),
@@ -96,6 +101,7 @@ async function main(config: BenchConfig): Promise<number> {
       echo: config.echo,
       deflateEcho: config.deflateEcho,
       scale: config.scale,
+      fanout: config.fanout,
     },
     ratioNote: 'ratio = ours/bar when higher is better, bar/ours when lower is better; >= 1 means ours is as good or better',
     rows,

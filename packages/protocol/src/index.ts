@@ -40,3 +40,4 @@ export {
   type ConnectionOptions,
   type ConnectionState,
 } from './connection/connection.js';
+export { prepareMessage, type PreparedMessage, type PrepareOptions } from './frames/prepared.js';

@@ -43,6 +43,15 @@ export const DEFAULTS = {
   maxBufferedIncoming: 1024 * 1024,
   /** Messages queued for a slow async-iterator consumer above which we stop reading the socket. */
   iteratorHighWaterMark: 64,
+  /**
+   * Bytes (counted as for `sendHighWaterMark`) queued for a subscriber past which a published message is
+   * not queued for it (skipped, or the subscriber closed: `publishOverflow`).
+   */
+  publishHighWaterMark: 1024 * 1024,
+  /** What happens to a subscriber past `publishHighWaterMark`: the message is skipped for it. */
+  publishOverflow: 'skip',
+  /** Longest topic name, in UTF-16 code units. */
+  maxTopicLength: 1024,
   /** Milliseconds a refused handshake may take to flush its response before the socket is destroyed. */
   refusalFlushTimeout: 2_000,
 } as const;
@@ -58,6 +67,8 @@ export interface LimitOptions {
   handshakeTimeout?: number | undefined;
   closeTimeout?: number | undefined;
   heartbeatInterval?: number | undefined;
+  publishHighWaterMark?: number | undefined;
+  maxTopicLength?: number | undefined;
 }
 
 const UNITS = {
@@ -70,6 +81,8 @@ const UNITS = {
   handshakeTimeout: 'milliseconds',
   closeTimeout: 'milliseconds',
   heartbeatInterval: 'milliseconds',
+  publishHighWaterMark: 'bytes',
+  maxTopicLength: 'characters',
 } as const;
 
 /**
@@ -85,13 +98,14 @@ export function checkLimits(options: LimitOptions): void {
     'handshakeTimeout',
     'closeTimeout',
     'heartbeatInterval',
+    'publishHighWaterMark',
   ] as const) {
     const value = options[name];
     if (value !== undefined && !(typeof value === 'number' && value >= 0)) {
       throw new RangeError(`${name} must be a non-negative number of ${UNITS[name]}, got ${String(value)}`);
     }
   }
-  for (const name of ['maxFragments', 'memoryBudget'] as const) {
+  for (const name of ['maxFragments', 'memoryBudget', 'maxTopicLength'] as const) {
     const value = options[name];
     if (value !== undefined && !(typeof value === 'number' && value >= 1)) {
       throw new RangeError(`${name} must be a positive number of ${UNITS[name]}, got ${String(value)}`);

@@ -19,7 +19,12 @@ export type ConnectionErrorCode =
   /** An incoming message took longer than `messageTimeout` to arrive (we closed with 1008). */
   | 'ERR_MESSAGE_TIMEOUT'
   /** The server's `memoryBudget` was exhausted and this connection held the most (closed with 1013). */
-  | 'ERR_MEMORY_BUDGET';
+  | 'ERR_MEMORY_BUDGET'
+  /**
+   * A published message found more than `publishHighWaterMark` queued for this subscriber, and the
+   * server's `publishOverflow` is `'close'` (we closed with 1013).
+   */
+  | 'ERR_PUBLISH_OVERFLOW';
 
 /** A failure of the connection adapter, with a stable `code` to switch on. */
 export class ConnectionError extends Error {

@@ -5,6 +5,7 @@
 export { WebSocketServer } from './websocket-server.js';
 export type { CloseOptions, CloseReport, WebSocketServerEvents, WebSocketServerOptions } from './websocket-server.js';
 export type { BrokerMessage, TopicBroker } from './broker.js';
+export type { PublishReport } from './topics.js';
 export type {
   AuthorizationAcceptance,
   AuthorizationInfo,

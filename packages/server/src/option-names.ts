@@ -38,6 +38,10 @@ const serverNames: Names<WebSocketServerOptions> = {
   clientTracking: true,
   memoryBudget: true,
   handshakeTimeout: true,
+  publishHighWaterMark: true,
+  publishOverflow: true,
+  maxTopicLength: true,
+  broker: true,
   ...connectionLimits,
 };
 

@@ -35,6 +35,13 @@ export class SendAccounting {
   /** Sends whose write has not completed yet. */
   private sendsInFlight = 0;
   /**
+   * Bytes of published messages held by the codec behind an asynchronous encode or compression (not in
+   * the socket's buffer yet), and how many such messages. Published messages written at once need no
+   * entry here: the socket's buffer counts them.
+   */
+  private publishedHeld = 0;
+  private publishesHeld = 0;
+  /**
    * Socket writes that may still be queued: counted since the socket's buffer was last seen empty,
    * less those a flush marker proved written (an upper bound, kept without a callback per write).
    */
@@ -78,6 +85,18 @@ export class SendAccounting {
     this.sendsInFlight--;
   }
 
+  /** A published message of `size` bytes waits in the codec (see `publishedHeld`). */
+  publishHeld(size: number): void {
+    this.publishedHeld += size;
+    this.publishesHeld++;
+  }
+
+  /** A held published message was written, or dropped. */
+  publishReleased(size: number): void {
+    this.publishedHeld -= size;
+    this.publishesHeld--;
+  }
+
   /** The error for a send (or a frame of the codec's own, `size` 0) that would pass `maxBufferedAmount`. */
   overflowError(size: number): ConnectionError {
     return new ConnectionError(
@@ -116,16 +135,17 @@ export class SendAccounting {
 
   /**
    * What is queued for the peer, in bytes of memory: the larger of the socket's buffer and the payloads
-   * of unfinished sends (those may still wait for an async extension), plus the cost of each queued
-   * write and unfinished send.
+   * of unfinished sends and held publishes (those may still wait for an async extension), plus the cost
+   * of each queued write, unfinished send and held publish.
    */
   outgoingBytes(): number {
     const buffered = this.socket.writableLength;
-    if (buffered === 0 && this.sendsInFlight === 0) {
+    const inFlight = this.sendsInFlight + this.publishesHeld;
+    if (buffered === 0 && inFlight === 0) {
       this.queuedWrites = 0;
       return 0;
     }
-    return Math.max(buffered, this.pending) + this.queuedWrites * WRITE_COST + this.sendsInFlight * SEND_COST;
+    return Math.max(buffered, this.pending + this.publishedHeld) + this.queuedWrites * WRITE_COST + inFlight * SEND_COST;
   }
 
   /**

@@ -2,7 +2,7 @@ import { Buffer, isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Connection, type ConnectionEvent, type Extension, type ProtocolError } from '@wsts/protocol';
+import { Connection, type ConnectionEvent, type Extension, type PreparedMessage, type ProtocolError } from '@wsts/protocol';
 import { ConnectionTimers, type TimerOwner } from './connection-timers.js';
 import { checkLimits, DEFAULTS } from './defaults.js';
 import { ConnectionError } from './errors.js';
@@ -12,6 +12,9 @@ import { debug, debugEnabled, peerOf } from './debug.js';
 import { Membership } from './membership.js';
 import { checkConnectionOptionNames } from './option-names.js';
 import type { BudgetMember } from './memory-budget.js';
+import { otherData, publishedData, unknownSendOption } from './message-data.js';
+import { PerMessageDeflate } from './permessage-deflate/index.js';
+import { checkTopic, PLAIN_FRAME, type PublishPath, type PublishReport, type Subscriber, Taken, type Topics } from './topics.js';
 import { MessageIterators, MessageQueue } from './message-iterator.js';
 import { secureRandom } from './random.js';
 import { SendAccounting, type AccountingOwner } from './send-accounting.js';
@@ -48,39 +51,6 @@ function toBuffer(data: Uint8Array): Buffer {
 }
 
 /**
- * What `send` makes of anything but a string or a Uint8Array: other views and ArrayBuffers as their
- * bytes; a number as its decimal text, as `ws` does; anything else is a TypeError (never, say, a
- * number read as a buffer length and sent as that many zero bytes).
- */
-function otherData(data: unknown): { payload: Uint8Array; binary: boolean } | TypeError {
-  if (ArrayBuffer.isView(data)) return { payload: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), binary: true };
-  if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && data instanceof SharedArrayBuffer)) {
-    return { payload: new Uint8Array(data), binary: true };
-  }
-  if (typeof data === 'number') return { payload: Buffer.from(String(data), 'utf8'), binary: false };
-  const what = data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data;
-  return new TypeError(`send() takes a string, a Buffer, a typed array, a DataView or an ArrayBuffer; got ${what}`);
-}
-
-/** Hints for `ws`'s send options, which `send` does not take. */
-const SEND_OPTION_HINTS: Record<string, string> = {
-  compress: 'permessage-deflate compresses messages from its threshold on',
-  fin: 'send whole messages (fragmentSize splits them into frames)',
-  mask: 'masking follows the role: clients mask, servers do not',
-};
-
-/** A TypeError naming the first option `send` does not know, or undefined. */
-function unknownSendOption(options: SendOptions): TypeError | undefined {
-  if (typeof options !== 'object' || options === null) return new TypeError('send() options must be an object');
-  for (const key in options) {
-    if (key === 'binary') continue;
-    const hint = SEND_OPTION_HINTS[key];
-    return new TypeError(`unknown send() option ${JSON.stringify(key)}${hint === undefined ? '' : `: ${hint}`}`);
-  }
-  return undefined;
-}
-
-/**
  * One WebSocket connection over an already-upgraded socket (`net.Socket`, `tls.TLSSocket` or any
  * Duplex), for either role. The server creates one per accepted client; the client side (`connect()`,
  * the WHATWG `WebSocket`) builds on the same class, so both roles share one adapter.
@@ -96,7 +66,7 @@ function unknownSendOption(options: SendOptions): TypeError | undefined {
  */
 export class WebSocketConnection<Data = unknown>
   extends EventEmitter<WebSocketConnectionEvents>
-  implements SocketOwner, AccountingOwner, TimerOwner, HeartbeatMember, BudgetMember, AsyncIterable<WebSocketMessage>
+  implements SocketOwner, AccountingOwner, TimerOwner, HeartbeatMember, BudgetMember, Subscriber, AsyncIterable<WebSocketMessage>
 {
   /** The subprotocol agreed in the handshake, or '' when none. */
   readonly protocol: string;
@@ -147,6 +117,11 @@ export class WebSocketConnection<Data = unknown>
   private failure: Error | undefined;
   /** Running async iterators; undefined while there are none, to save memory. */
   private iterators: MessageIterators | undefined;
+  /** @internal The topics this connection subscribes to (see topics.ts); undefined until the first. */
+  subscriptions: Set<string> | undefined = undefined;
+  /** @internal How a published message reaches this connection (a server's connections only). */
+  readonly publishPath: PublishPath;
+  private skipped = 0;
 
   constructor(
     /** The upgraded socket. Exposed for remote address, TLS details and the like. */
@@ -191,6 +166,7 @@ export class WebSocketConnection<Data = unknown>
 
     // A server's membership brings its heartbeat; a connection without one may have its own.
     this.membership = membership ?? Membership.ofBareConnection(options.heartbeatInterval ?? DEFAULTS.clientHeartbeatInterval);
+    this.publishPath = this.membership?.topics === undefined ? undefined : publishPathOf(options.extensions);
     this.membership?.join(this);
 
     bindSocket(socket, this, head);
@@ -268,6 +244,119 @@ export class WebSocketConnection<Data = unknown>
     // WHY: fire-and-forget sends are normal; an ignored rejection must not kill the process.
     promise.catch(noop);
     return promise;
+  }
+
+  // ---- topics (topics.ts): a server's connections only ----------------------------------------------
+
+  /**
+   * Subscribes to `topic`: the server's `publish(topic, ...)` (and other connections' `publish`) now
+   * reaches this connection. Returns whether it changed anything (false when already subscribed, or
+   * when the connection is no longer open). A connection leaves all its topics when it closes.
+   * Throws TypeError for a topic that is not a string or a connection not opened by a
+   * `WebSocketServer`, RangeError for a topic longer than the server's `maxTopicLength`.
+   */
+  subscribe(topic: string): boolean {
+    const topics = this.topicsOf('subscribe');
+    checkTopic(topic, topics.maxTopicLength);
+    if (this.state !== 'open') return false;
+    const own = (this.subscriptions ??= new Set());
+    if (own.has(topic)) return false;
+    own.add(topic);
+    topics.add(this, topic);
+    return true;
+  }
+
+  /** Ends a subscription; returns whether there was one. Same errors as {@link subscribe}. */
+  unsubscribe(topic: string): boolean {
+    const topics = this.topicsOf('unsubscribe');
+    checkTopic(topic, topics.maxTopicLength);
+    if (this.subscriptions?.delete(topic) !== true) return false;
+    topics.remove(this, topic);
+    return true;
+  }
+
+  /** Whether this connection subscribes to `topic`. Same errors as {@link subscribe}. */
+  isSubscribed(topic: string): boolean {
+    checkTopic(topic, this.topicsOf('isSubscribed').maxTopicLength);
+    return this.subscriptions?.has(topic) === true;
+  }
+
+  /** The topics this connection subscribes to, as a frozen snapshot (empty for a client's connection). */
+  get topics(): readonly string[] {
+    return Object.freeze(this.subscriptions === undefined ? [] : [...this.subscriptions]);
+  }
+
+  /**
+   * Publishes to every subscriber of `topic` but this connection (which need not subscribe itself), and
+   * through the server's broker to other processes: like the server's `publish`, whose report it returns.
+   */
+  publish(topic: string, data: WebSocketData, options?: SendOptions): PublishReport {
+    const topics = this.topicsOf('publish');
+    checkTopic(topic, topics.maxTopicLength);
+    const { payload, binary } = publishedData(data, options);
+    return topics.publish(topic, payload, binary, this);
+  }
+
+  /**
+   * Published messages this connection did not get because more than the server's
+   * `publishHighWaterMark` was queued for it (the peer reads too slowly).
+   */
+  get skippedMessages(): number {
+    return this.skipped;
+  }
+
+  /** @internal One published message for this connection (see `Subscriber.takePublished`). */
+  takePublished(
+    message: PreparedMessage | Promise<PreparedMessage> | undefined,
+    payload: Buffer,
+    binary: boolean,
+    limit: number,
+    close: boolean,
+  ): Taken {
+    if (this.state !== 'open') return Taken.NotOpen;
+    const output = this.output;
+    // Everything queued counts, also what this tick queued: a burst published in one tick is bounded
+    // per subscriber too. One message always goes when nothing is queued.
+    const queued = output.outgoingBytes();
+    if (queued > 0 && queued + payload.length > limit) {
+      this.skipped++;
+      if (!close) return Taken.Skipped;
+      this.closeSlowSubscriber(queued, limit);
+      return Taken.Closed;
+    }
+    if (message === undefined) {
+      // An extension of another kind must see the message: the subscriber's own send.
+      void this.send(payload, { binary });
+    } else if (message instanceof Promise || this.codec.outboundHeld) {
+      // It waits in the codec, out of the socket's sight: counted until written (a callback only here).
+      const size = payload.length;
+      output.publishHeld(size);
+      this.codec.sendPrepared(message, () => output.publishReleased(size));
+    } else {
+      // The common case: the shared chunks go into this tick's write batch, counted by the socket.
+      this.codec.sendPrepared(message);
+    }
+    return Taken.Delivered;
+  }
+
+  /** A subscriber over `publishHighWaterMark` with `publishOverflow: 'close'`: 1013, like the memory budget. */
+  private closeSlowSubscriber(queued: number, limit: number): void {
+    const error = new ConnectionError(
+      'ERR_PUBLISH_OVERFLOW',
+      `a subscriber too slow for what is published: ${queued} bytes queued, publishHighWaterMark is ${limit}`,
+    );
+    if (this.failure === undefined) this.failure = error;
+    this.emitError(error);
+    // The close frame waits behind what is queued; a peer that does not read it is cut off by closeTimeout.
+    this.close(1013, 'subscriber too slow');
+  }
+
+  private topicsOf(method: string): Topics {
+    const topics = this.membership?.topics;
+    if (topics === undefined) {
+      throw new TypeError(`${method}(): only connections opened by a WebSocketServer have topics`);
+    }
+    return topics;
   }
 
   /** Sends a ping (payload at most 125 bytes). A 'pong' event follows when the peer answers. */
@@ -735,6 +824,14 @@ interface ByteHolder {
   readonly bufferedBytes: number;
   watch?(watcher: { inflateGrew(): void }): void;
   hold?(held: boolean): void;
+}
+
+/** How published messages reach a connection with these extensions (see `PublishPath`). */
+function publishPathOf(extensions: readonly Extension[] | undefined): PublishPath {
+  if (extensions === undefined || extensions.length === 0) return PLAIN_FRAME;
+  const only = extensions[0];
+  if (extensions.length === 1 && only instanceof PerMessageDeflate) return only.sharedCompression ?? PLAIN_FRAME;
+  return undefined;
 }
 
 function holdsBytes(extension: Extension): extension is Extension & ByteHolder {

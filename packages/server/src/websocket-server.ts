@@ -4,6 +4,8 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Extension, ServerExtensionNegotiator } from '@wsts/protocol';
+import type { TopicBroker } from './broker.js';
+import type { SendOptions, WebSocketData } from './connection-types.js';
 import { debug, debugEnabled } from './debug.js';
 import { checkLimits, DEFAULTS } from './defaults.js';
 import { HandshakeRefusedError, type HandshakeRefusalKind } from './errors.js';
@@ -23,6 +25,8 @@ import {
 } from './server-handshake.js';
 import { attachToHttpServer, detachFromHttpServer, pathOf } from './upgrade-router.js';
 import { checkCloseOptionNames, checkServerOptionNames } from './option-names.js';
+import { publishedData } from './message-data.js';
+import { checkTopic, type PublishReport, Topics } from './topics.js';
 import { WebSocketConnection } from './websocket-connection.js';
 
 /**
@@ -97,6 +101,28 @@ export interface WebSocketServerOptions<Data = unknown> {
   autoPong?: boolean;
   /** Split outgoing data messages into frames of at most this many payload bytes. Default: never split. */
   fragmentSize?: number;
+  /**
+   * Bytes queued for a subscriber (its socket's buffer and what waits in its codec, with the per-write
+   * cost, as for `sendHighWaterMark`) past which a published message is not queued for it: a slow
+   * subscriber neither slows the others nor grows memory. Default 1 MiB. One message always goes to a
+   * subscriber with nothing queued.
+   */
+  publishHighWaterMark?: number;
+  /**
+   * What a subscriber past `publishHighWaterMark` gets: `'skip'` (default) leaves the message out for it
+   * (counted in the publish's report and its `skippedMessages`); `'close'` also closes it with 1013 (Try
+   * Again Later) and a `ConnectionError('ERR_PUBLISH_OVERFLOW')`, for applications where a subscriber
+   * that misses a message must start over.
+   */
+  publishOverflow?: 'skip' | 'close';
+  /** Longest topic name (UTF-16 code units); a longer one is a RangeError. Default 1024. */
+  maxTopicLength?: number;
+  /**
+   * Carries topics to other processes (`@wsts/redis`, or your own {@link TopicBroker}). The server owns
+   * it: starts it here, tells it a topic's first and last local subscriber, hands it every local publish,
+   * and closes it in `close()`.
+   */
+  broker?: TopicBroker;
 }
 
 /** Options of {@link WebSocketServer.close}. */
@@ -174,6 +200,8 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
   private readonly handshake: ServerHandshake;
   /** Own-server sockets whose first request head has not arrived yet, dropped after `handshakeTimeout`. */
   private readonly requestWatch: RequestWatch | undefined;
+  /** Who subscribes to what, the fan-out of publishes, and the broker. */
+  private readonly topicRegistry: Topics;
 
   constructor(options: WebSocketServerOptions<Data>) {
     super();
@@ -183,16 +211,32 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       throw new TypeError('WebSocketServer needs exactly one of the options port, server or noServer');
     }
     checkLimits(options);
+    const publishOverflow = options.publishOverflow ?? DEFAULTS.publishOverflow;
+    if (publishOverflow !== 'skip' && publishOverflow !== 'close') {
+      throw new TypeError(`publishOverflow must be 'skip' or 'close', got ${String(publishOverflow)}`);
+    }
+    checkBroker(options.broker);
     this.options = options;
     this.path = options.path;
     const handshakeTimeout = options.handshakeTimeout ?? DEFAULTS.handshakeTimeout;
     this.heartbeatGroup = new HeartbeatGroup(options.heartbeatInterval ?? DEFAULTS.heartbeatInterval);
     this.budget = new MemoryBudget(options.memoryBudget ?? defaultMemoryBudget());
+    this.topicRegistry = new Topics({
+      publishHighWaterMark: options.publishHighWaterMark ?? DEFAULTS.publishHighWaterMark,
+      closeSlowSubscribers: publishOverflow === 'close',
+      maxTopicLength: options.maxTopicLength ?? DEFAULTS.maxTopicLength,
+      fragmentSize: options.fragmentSize,
+      broker: options.broker,
+      reportError: (error) => {
+        if (this.listenerCount('error') > 0) this.emit('error', error);
+      },
+    });
     this.membership = new Membership(
       options.clientTracking === false ? undefined : this.clients,
       this.heartbeatGroup,
       this.budget,
       false,
+      this.topicRegistry,
     );
     this.handshake = new ServerHandshake(
       {
@@ -262,6 +306,33 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     return this.budget.snapshot();
   }
 
+  /**
+   * Sends one message to every subscriber of `topic` (see `connection.subscribe`), and through the
+   * `broker`, if any, to the subscribers of other processes. The message is framed once, and compressed
+   * once per compression setting, whatever the number of subscribers: each costs a socket write. Takes
+   * what `send` takes (a string as text, bytes as binary unless `binary` says otherwise); the bytes are
+   * copied once, so yours are free to change afterwards. Throws TypeError for data or an option `send`
+   * would refuse, RangeError for a topic over `maxTopicLength`. Returns at once how many subscribers got
+   * the message and how many were skipped (or closed) for being too slow (`publishHighWaterMark`).
+   */
+  publish(topic: string, data: WebSocketData, options?: SendOptions): PublishReport {
+    const topics = this.topicRegistry;
+    checkTopic(topic, topics.maxTopicLength);
+    const { payload, binary } = publishedData(data, options);
+    return topics.publish(topic, payload, binary, undefined);
+  }
+
+  /** Connections of this server subscribed to `topic` (other processes' are not counted). */
+  subscriberCount(topic: string): number {
+    checkTopic(topic, this.topicRegistry.maxTopicLength);
+    return this.topicRegistry.count(topic);
+  }
+
+  /** The topics with at least one subscriber among this server's connections, as a new array. */
+  get topics(): string[] {
+    return this.topicRegistry.names();
+  }
+
   /** True when this server handles upgrades for `request`'s path. */
   shouldHandle(request: http.IncomingMessage): boolean {
     return this.path === undefined || pathOf(request.url) === this.path;
@@ -307,6 +378,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
   /** The body of {@link close}, run once. */
   private async shutDown(timeout: number | undefined): Promise<CloseReport> {
     if (this.httpServer !== undefined) detachFromHttpServer(this.httpServer, this);
+    this.topicRegistry.shutDown();
     this.handshake.dropPending();
     this.requestWatch?.destroyAll();
     const report: CloseReport = { clean: 0, terminated: 0 };
@@ -334,6 +406,8 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     if (this.closeDeadline !== undefined) clearTimeout(this.closeDeadline.timer);
     this.heartbeatGroup.stop();
     this.budget.stop();
+    // After the clients: their leaving has told the broker of every topic's last local subscriber.
+    await this.topicRegistry.close();
     await serverClosed;
     if (debugEnabled) {
       debug(`server closed: ${report.clean} connection(s) closed cleanly, ${report.terminated} terminated`);
@@ -416,6 +490,16 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     // Set before anyone sees the connection: the callback and 'connection' run after this returns.
     connection.data = data as Data;
     return connection;
+  }
+}
+
+/** A broker must have the contract's five methods (checked up front, not at its first use). */
+function checkBroker(broker: TopicBroker | undefined): void {
+  if (broker === undefined) return;
+  for (const method of ['start', 'subscribe', 'unsubscribe', 'publish', 'close'] as const) {
+    if (typeof (broker as Partial<TopicBroker> | null)?.[method] !== 'function') {
+      throw new TypeError(`broker must implement TopicBroker: ${method}() is missing`);
+    }
   }
 }
 

@@ -14,7 +14,7 @@ import { exampleTypeErrors, transpileExample } from './helpers/examples.js';
 import { rawRequest, upgradeRequest } from './helpers/raw.js';
 import { within } from './helpers/servers.js';
 
-const EXAMPLES = ['server-echo.ts', 'server-attach.ts', 'server-no-server.ts', 'server-authorize-data.ts'];
+const EXAMPLES = ['server-echo.ts', 'server-attach.ts', 'server-no-server.ts', 'server-authorize-data.ts', 'server-topics.ts'];
 
 let workDir = '';
 beforeAll(() => {
@@ -125,5 +125,47 @@ describe('server examples', { timeout: 30_000 }, () => {
     const [code] = await within(closed, 5000, 'close');
     expect(code).toBe(1009);
     await running.waitForLine('closed 1006  clean=false');
+  });
+
+  it('server-topics.ts: rooms on topics, publish from the server and from a connection, leaving', async () => {
+    running = await startNode(transpile('server-topics.ts'), ['0']);
+    /** A client whose messages are queued as they arrive (none is lost between awaits). */
+    const join = async (query: string) => {
+      const client = new WebSocket(`${running!.url}/?${query}`);
+      const inbox: string[] = [];
+      const waiting: ((text: string) => void)[] = [];
+      client.on('message', (data: Buffer) => {
+        const next = waiting.shift();
+        if (next) next(data.toString());
+        else inbox.push(data.toString());
+      });
+      await within(once(client, 'open'), 5000, 'open');
+      const next = (): Promise<string> => {
+        const queued = inbox.shift();
+        if (queued !== undefined) return Promise.resolve(queued);
+        return within(new Promise<string>((resolve) => waiting.push(resolve)), 5000, 'message');
+      };
+      return { client, next };
+    };
+    const ada = await join('name=ada');
+    expect(await ada.next()).toBe('ada joined room:lobby');
+    const bob = await join('name=bob');
+    expect(await bob.next()).toBe('bob joined room:lobby');
+    expect(await ada.next()).toBe('bob joined room:lobby');
+    const cy = await join('name=cy&room=kitchen');
+    expect(await cy.next()).toBe('cy joined room:kitchen');
+
+    bob.client.send('hi');
+    expect(await ada.next()).toBe('bob: hi');
+    cy.client.send('/join lobby');
+    // Bob's own message never came back to him: his next one is cy's arrival.
+    expect(await bob.next()).toBe('cy joined room:lobby');
+    expect(await ada.next()).toBe('cy joined room:lobby');
+    expect(await cy.next()).toBe('cy joined room:lobby');
+
+    ada.client.close();
+    expect(await bob.next()).toBe('ada left');
+    expect(await cy.next()).toBe('ada left');
+    for (const c of [bob.client, cy.client]) c.close();
   });
 });

@@ -17,6 +17,7 @@ describe('README', () => {
         'examples/server-attach.ts',
         'examples/server-no-server.ts',
         'examples/server-authorize-data.ts',
+        'examples/server-topics.ts',
       ]),
     );
   });

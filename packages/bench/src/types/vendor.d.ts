@@ -50,6 +50,8 @@ declare module 'ws' {
   }
 
   export interface WebSocket extends EventEmitter {
+    /** 0 connecting, 1 open, 2 closing, 3 closed. */
+    readonly readyState: number;
     send(data: Buffer | string, options?: { binary?: boolean; compress?: boolean }): void;
     on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): this;
     on(event: string, listener: (...args: unknown[]) => void): this;
@@ -64,6 +66,7 @@ declare module 'ws' {
   }
   export class WebSocketServer extends EventEmitter {
     constructor(options: ServerOptions, callback?: () => void);
+    readonly clients: Set<WebSocket>;
     address(): { port: number; address: string; family: string } | string;
     on(event: 'connection', listener: (socket: WebSocket, request: IncomingMessage) => void): this;
     on(event: 'listening', listener: () => void): this;

@@ -7,6 +7,8 @@ export interface OpenOptions {
   /** Source address (any 127.0.0.x on Linux), to spread many sockets over several ephemeral port ranges. */
   localAddress?: string;
   timeoutMs: number;
+  /** Request path. Default '/'. */
+  path?: string;
 }
 
 export interface OpenSocket {
@@ -65,7 +67,7 @@ export function openWebSocket(options: OpenOptions): Promise<OpenSocket> {
     socket.once('error', fail);
     socket.once('connect', () => {
       socket.write(
-        `GET / HTTP/1.1\r\nHost: 127.0.0.1:${options.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `GET ${options.path ?? '/'} HTTP/1.1\r\nHost: 127.0.0.1:${options.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
           `Sec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n` +
           (options.deflate ? 'Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover\r\n' : '') +
           '\r\n',

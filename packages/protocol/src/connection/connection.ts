@@ -12,10 +12,11 @@
 import { type Allocate, allocateZeroed, EMPTY_BYTES } from '../bytes/buffers.js';
 import { CloseCode, closeCodeFor, notOpenError, ProtocolError } from '../errors.js';
 import { disposeExtensions, type Extension } from '../extensions/extension.js';
-import { ExtensionPipeline } from '../extensions/pipeline.js';
+import { ExtensionPipeline, isPromise } from '../extensions/pipeline.js';
 import { type CloseStatus, decodeClosePayload, encodeClosePayload, truncateUtf8 } from '../frames/close.js';
 import { FrameDecoder, Opcode, RSV1 } from '../frames/decoder.js';
 import { encodeFrameHeader, encodeMaskedFrame } from '../frames/encoder.js';
+import type { PreparedMessage } from '../frames/prepared.js';
 import { utf8Encoder } from '../text/encoding.js';
 import { MaskKeys } from './mask-keys.js';
 import { Receiver } from './receiver.js';
@@ -81,7 +82,11 @@ export interface ConnectionOptions {
    * Node's buffer module (simdutf; what `ws` uses on Node >= 18.14). Default: the built-in validator.
    */
   validateUtf8?: (bytes: Uint8Array) => boolean;
-  /** Bytes for the wire, in order; an unmasked payload as its own chunk (never copied); a small client frame (4 KiB in all) as one chunk. `done` follows the last frame of a send. */
+  /**
+   * Bytes for the wire, in order; an unmasked payload as its own chunk (never copied); a small client
+   * frame (4 KiB in all) as one chunk. `done` follows the last frame of a send. The array of a prepared
+   * message (`sendPrepared`) is shared by every connection it goes to: do not modify it.
+   */
   onWrite: (chunks: Uint8Array[], done?: (error?: Error) => void) => void;
   /** Events, in order. Exceptions thrown here are rethrown to the caller after the connection's state is consistent. */
   onEvent: (event: ConnectionEvent) => void;
@@ -124,8 +129,13 @@ export class Connection {
   private readonly decoder: FrameDecoder;
   /** The decoder's sink: assembles messages from frames. */
   private readonly receiver: Receiver;
-  /** Extensions only: the queues that keep order around asynchronous encodes and decodes. */
-  private readonly pipeline: ExtensionPipeline | undefined;
+  /**
+   * The queues that keep order around asynchronous encodes and decodes: made with the connection when it
+   * has extensions, or without them by the first prepared message still being prepared (outbound only).
+   */
+  private pipeline: ExtensionPipeline | undefined;
+  /** Whether a negotiated extension claims RSV1 (a prepared message with RSV1 needs one). */
+  private readonly rsv1Allowed: boolean;
 
   /** The current State (see state.ts); changed only in the "closing handshake" section below. */
   private current: State = State.Open;
@@ -169,6 +179,7 @@ export class Connection {
     this.onEvent = options.onEvent;
     let allowedRsv = 0;
     for (const extension of this.extensions) if (extension.rsv1) allowedRsv |= RSV1;
+    this.rsv1Allowed = allowedRsv !== 0;
     this.decoder = new FrameDecoder({ role: options.role, allowedRsv, allocate });
     const pipeline =
       this.extensions.length === 0
@@ -251,6 +262,56 @@ export class Connection {
     }
     pipeline.send(bytes, binary, done);
     this.rethrowUserError();
+  }
+
+  /**
+   * Sends a message framed by `prepareMessage`, the same chunks for every connection it goes to (a
+   * server's publish): nothing is encoded or copied per connection. Server role only (a client masks
+   * each frame with a fresh key): a client throws TypeError. Like {@link send}, it is refused after
+   * close() (`done` gets an error), and it is written in order with sends: behind messages an extension
+   * is still encoding, ahead of later ones. It does not go through the extensions: a message with RSV1
+   * (compressed) needs an extension claiming RSV1 (else TypeError), and must be one the peer's
+   * decompressor can read, which the caller decides.
+   *
+   * `message` may be a promise (a compression running elsewhere): the connection's later messages wait
+   * for it, so they keep their order. A rejected promise fails the connection with 1011, like a failed
+   * encode. The connection's `fragmentSize` does not apply: the message was framed once, by its preparer.
+   */
+  sendPrepared(message: PreparedMessage | Promise<PreparedMessage>, done?: (error?: Error) => void): void {
+    if (this.maskKeys !== undefined) {
+      throw new TypeError('A client masks every frame with a fresh key: prepared messages are for the server role');
+    }
+    if (this.current !== State.Open) {
+      if (done) void Promise.resolve().then(() => done(notOpenError()));
+      return;
+    }
+    let pipeline = this.pipeline;
+    if (pipeline === undefined) {
+      if (!isPromise(message)) {
+        this.writePrepared(message, done);
+        return;
+      }
+      // Later messages must wait for this one: a queue without extensions (inbound never uses it, as the
+      // receiver keeps the pipeline it was made with, none).
+      pipeline = this.pipeline = new ExtensionPipeline(this, {
+        extensions: NO_EXTENSIONS,
+        maxMessageSize: 0,
+        allocate: this.allocate,
+        validateUtf8: undefined,
+      });
+    } else if (!isPromise(message)) {
+      this.checkPrepared(message); // thrown to the caller, before anything is queued
+    }
+    pipeline.sendPrepared(message, done);
+    this.rethrowUserError();
+  }
+
+  /**
+   * True while data messages wait behind an asynchronous encode or a prepared message still being
+   * prepared: a message sent now is queued rather than written at once.
+   */
+  get outboundHeld(): boolean {
+    return this.pipeline?.holdingOutbound ?? false;
   }
 
   /** Sends a ping (at most 125 bytes). Returns false when nothing may be sent any more. */
@@ -384,6 +445,19 @@ export class Connection {
       );
       first = false;
       offset = end;
+    }
+  }
+
+  /** @internal A prepared message for the wire, as it is. Throws TypeError for one this connection may not send. */
+  writePrepared(message: PreparedMessage, done: ((error?: Error) => void) | undefined): void {
+    this.checkPrepared(message);
+    // The codec never modifies a chunks array it hands out; adapters are told not to either.
+    this.onWrite(message.chunks as Uint8Array[], done);
+  }
+
+  private checkPrepared(message: PreparedMessage): void {
+    if (message.rsv1 && !this.rsv1Allowed) {
+      throw new TypeError('A prepared message with RSV1 (compressed) needs an extension that claims RSV1');
     }
   }
 

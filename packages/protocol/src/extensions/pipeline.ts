@@ -12,6 +12,7 @@ import type { Connection, ConnectionEvent } from '../connection/connection.js';
 import { decodeFailure, encodeFailure, invalidPayload, messageTooBig, notOpenError } from '../errors.js';
 import type { CloseStatus } from '../frames/close.js';
 import { Opcode } from '../frames/decoder.js';
+import type { PreparedMessage } from '../frames/prepared.js';
 import { isValidUtf8 } from '../text/utf8.js';
 import type { EncodedMessage, Extension } from './extension.js';
 
@@ -23,9 +24,13 @@ type InboundTask =
   | { kind: 'close'; status: CloseStatus };
 
 type DataTask = { kind: 'data'; data: Uint8Array; binary: boolean; done: Done };
-type OutboundTask = DataTask | { kind: 'close'; payload: Uint8Array };
+/** A message framed elsewhere (see prepared.ts): written as it is, in its turn, once it is ready. */
+type PreparedTask = { kind: 'prepared'; message: PreparedMessage | Promise<PreparedMessage>; done: Done };
+type SendTask = DataTask | PreparedTask;
+type OutboundTask = SendTask | { kind: 'close'; payload: Uint8Array };
 
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+/** Whether an extension (or a preparer) answered with a promise: anything with a `then` method. */
+export function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown }).then === 'function';
 }
 
@@ -96,8 +101,8 @@ export class ExtensionPipeline {
   private decoding: InboundTask | undefined = undefined;
   private outbound: OutboundTask[] | undefined = undefined;
   private outboundHead = 0;
-  /** The message whose async encode is running. */
-  private encoding: DataTask | undefined = undefined;
+  /** The message whose async encode (or preparation elsewhere) is running. */
+  private encoding: SendTask | undefined = undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -216,6 +221,15 @@ export class ExtensionPipeline {
     this.pumpOutbound();
   }
 
+  /**
+   * A message framed elsewhere, possibly still being prepared (compressed once for many connections):
+   * written in its turn, behind the messages sent before it and ahead of those sent after.
+   */
+  sendPrepared(message: PreparedMessage | Promise<PreparedMessage>, done: Done): void {
+    (this.outbound ??= []).push({ kind: 'prepared', message, done });
+    this.pumpOutbound();
+  }
+
   /** Our close frame, written once the messages sent before it are (see {@link holdingOutbound}). */
   holdClose(payload: Uint8Array): void {
     (this.outbound ??= []).push({ kind: 'close', payload });
@@ -227,6 +241,10 @@ export class ExtensionPipeline {
       const task = this.outbound[this.outboundHead++]!;
       if (task.kind === 'close') {
         this.connection.writeClose(task.payload);
+        continue;
+      }
+      if (task.kind === 'prepared') {
+        if (!this.writePrepared(task)) return;
         continue;
       }
       let result: EncodedMessage | Promise<EncodedMessage>;
@@ -264,7 +282,42 @@ export class ExtensionPipeline {
     }
   }
 
-  private failSend(task: DataTask, error: unknown): void {
+  /**
+   * Writes a prepared message now, or waits for it: returns false when the queue must wait (the message
+   * is still being prepared) or stop (it failed the connection).
+   */
+  private writePrepared(task: PreparedTask): boolean {
+    const message = task.message;
+    if (isPromise(message)) {
+      this.encoding = task;
+      message.then(
+        (ready) => {
+          if (this.encoding !== task) return;
+          this.encoding = undefined;
+          task.message = ready;
+          if (this.writePrepared(task)) this.pumpOutbound();
+          this.connection.rethrowUserError();
+        },
+        (error: unknown) => {
+          if (this.encoding !== task) return;
+          this.encoding = undefined;
+          this.failSend(task, error);
+          this.connection.rethrowUserError();
+        },
+      );
+      return false;
+    }
+    try {
+      this.connection.writePrepared(message, task.done);
+    } catch (error) {
+      // A prepared message this connection may not send (RSV1 without an extension claiming it).
+      this.failSend(task, error);
+      return false;
+    }
+    return true;
+  }
+
+  private failSend(task: SendTask, error: unknown): void {
     const protocolError = encodeFailure(error);
     task.done?.(protocolError);
     this.connection.fail(protocolError);
@@ -284,7 +337,7 @@ export class ExtensionPipeline {
     this.inboundHead = 0;
     this.bufferedIncoming = 0;
     for (const task of pending) {
-      if (task.kind === 'data' && task.done) {
+      if (task.kind !== 'close' && task.done) {
         const done = task.done;
         void Promise.resolve().then(() => done(notOpenError()));
       }

@@ -8,6 +8,7 @@ import { Decompressor, type DecompressorConfig, type InflateWatcher, UnfinishedI
 import { inlineZlibWorks } from './inline-zlib.js';
 import type { ZlibLimiter } from './limiter.js';
 import { EXTENSION_NAME, type DeflateParams } from './params.js';
+import { sharedCompressionOf, type SharedCompression } from './shared-compression.js';
 
 /** Everything one connection's extension needs, worked out by a negotiator. */
 export interface DeflatePlan {
@@ -81,6 +82,14 @@ export class PerMessageDeflate implements Extension {
   /** The parameters agreed on in the handshake. */
   get agreed(): DeflateParams {
     return this.plan.agreed;
+  }
+
+  /**
+   * How a server's publish can compress for this connection once for all (server_no_context_takeover),
+   * or undefined when its compressor keeps its window between messages (see shared-compression.ts).
+   */
+  get sharedCompression(): SharedCompression | undefined {
+    return sharedCompressionOf(this.plan);
   }
 
   /** True while this connection holds zlib memory (for tests and the memory script). */

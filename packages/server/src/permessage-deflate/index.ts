@@ -9,6 +9,7 @@ import { PerMessageDeflateServer } from './server-negotiator.js';
 export { PerMessageDeflateClient } from './client-negotiator.js';
 export { PerMessageDeflateServer } from './server-negotiator.js';
 export { PerMessageDeflate, type DeflatePlan } from './deflate-extension.js';
+export { sharedCompressionOf, type SharedCompression } from './shared-compression.js';
 export { ZlibLimiter, sharedZlibLimiter, DEFAULT_ZLIB_CONCURRENCY } from './limiter.js';
 export {
   DEFAULT_INLINE_DEFLATE_LIMIT,
