@@ -10,7 +10,8 @@ import { parseArgs, USAGE, type BenchConfig } from './config.js';
 import { loadOurProtocol } from './ours.js';
 import { cpuBusy, machineInfo } from './report/machine.js';
 import type { Row } from './report/row.js';
-import { checkBar, renderBar } from './report/bar.js';
+import { checkBar, checkGoals, renderBar } from './report/bar.js';
+import { chartInfo, chartPath, renderChart } from './report/chart.js';
 import { renderTables } from './report/table.js';
 import { runCodecSuite } from './suites/codec-suite.js';
 import { runEchoSuite } from './suites/echo-suite.js';
@@ -111,11 +112,13 @@ async function main(config: BenchConfig): Promise<number> {
     : resolve(packageDir, 'results', `${started.toISOString().replace(/[:.]/g, '-')}${config.quick ? '-quick' : ''}.json`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`\n${renderTables(rows)}\n${renderBar(checkBar(rows))}\n\n`);
+  const chart = chartPath(out);
+  writeFileSync(chart, renderChart(rows, chartInfo(report)));
+  process.stdout.write(`\n${renderTables(rows)}\n${renderBar([...checkBar(rows), ...checkGoals(rows)])}\n\n`);
   process.stdout.write(
     `machine: ${machine.cpuCount} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.platform} ${machine.kernel}, Node ${machine.node}; ${report.date}; ${report.seconds.toFixed(0)} s\n`,
   );
-  process.stdout.write(`results: ${out}\n`);
+  process.stdout.write(`results: ${out}\nchart: ${chart}\n`);
   const incomplete = rows.filter((r) => !r.completed);
   if (incomplete.length > 0) {
     process.stderr.write(`${incomplete.length} row(s) did not complete\n`);

@@ -7,7 +7,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type MachineInfo, wasBusy } from './report/machine.js';
-import { checkBar, renderBar } from './report/bar.js';
+import { checkBar, checkGoals, renderBar } from './report/bar.js';
+import { chartInfo, chartPath, renderChart } from './report/chart.js';
 import type { Row } from './report/row.js';
 import { renderTables } from './report/table.js';
 
@@ -44,6 +45,9 @@ try {
 }
 const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
 const m = report.machine;
+// The chart is drawn again from the JSON, so a results file from before charts existed gets one too.
+const chart = chartPath(file);
+writeFileSync(chart, renderChart(report.rows, chartInfo(report)));
 const body = [
   START,
   '',
@@ -59,7 +63,12 @@ const body = [
       ]
     : []),
   '',
-  renderBar(checkBar(report.rows)),
+  renderBar([...checkBar(report.rows), ...checkGoals(report.rows)]),
+  '',
+  `Ratios of every row as a chart (ours vs ws, vs Bun, vs the Node floor; log scale): ` +
+    `[\`packages/bench/results/${chart.split('/').pop()}\`](results/${chart.split('/').pop()}).`,
+  '',
+  `![ours vs ws, Bun and the Node floor, per row](results/${chart.split('/').pop()})`,
   '',
   renderTables(report.rows).trim(),
   '',

@@ -7,6 +7,8 @@ export const CONTENDER_NAMES: Record<string, string> = {
   'wsts-ws': '@wsts/ws',
   ws: 'ws',
   'ws-js': 'ws (no add-ons)',
+  bun: 'Bun',
+  'node-floor': 'Node floor',
   bufferutil: 'bufferutil',
   'ws-js-unmask': 'ws pure-JS',
   'utf-8-validate': 'utf-8-validate',
@@ -26,10 +28,15 @@ function migrationRatio(r: Row): string {
   return a === null ? (r.completed ? '-' : 'FAILED') : `${a.toFixed(2)}x`;
 }
 
+/** Contender id of the raw-`net` echo with no library: the reference the other figures are read against. */
+export const FLOOR = 'node-floor';
+
 /**
  * Renders rows as one Markdown table per section, so the same text prints to a terminal and pastes into
  * the README. Every non-ours contender gets its figure and a ratio column ("ours vs X", >= 1 = ours as
- * good or better); with both @wsts/ws and ws measured, one more column compares those two.
+ * good or better); with both @wsts/ws and ws measured, one more column compares those two. The Node
+ * floor, where measured, is the last figure column and its ratio ("vs Node floor") the last ratio column:
+ * what share of raw Node I/O ours reaches, with a note under the table saying so.
  */
 export function renderTables(rows: readonly Row[]): string {
   const sections = [...new Set(rows.map((r) => r.section))];
@@ -38,7 +45,9 @@ export function renderTables(rows: readonly Row[]): string {
     const sectionRows = rows.filter((r) => r.section === section);
     const ids: string[] = [];
     for (const r of sectionRows) for (const id of Object.keys(r.values)) if (!ids.includes(id)) ids.push(id);
-    ids.sort((a, b) => (a === 'ours' ? -1 : b === 'ours' ? 1 : 0));
+    // Ours first, the floor last (a reference, not a rival); the others in the order the suite ran them.
+    const rank = (id: string): number => (id === 'ours' ? 0 : id === FLOOR ? 2 : 1);
+    ids.sort((a, b) => rank(a) - rank(b));
     const others = ids.filter((id) => id !== 'ours');
     // What the one-line migration gains: ws's own code on @wsts/ws against ws.
     const migration = ids.includes('wsts-ws') && ids.includes('ws');
@@ -67,6 +76,13 @@ export function renderTables(rows: readonly Row[]): string {
     for (const b of body) out.push(pad(b, widths));
     const failed = sectionRows.filter((r) => !r.completed);
     for (const r of failed) out.push(`FAILED: ${r.case} ${r.metric}: ${r.error ?? 'a contender produced no figure'}`);
+    if (ids.includes(FLOOR)) {
+      out.push(
+        '',
+        '"vs Node floor": ours against a raw `net` echo with no WebSocket library (no validation, one write per read): ' +
+          "the share of the cost of Node's own I/O that ours reaches. 1.00x would be no overhead at all.",
+      );
+    }
     out.push('');
   }
   if (rows.some((r) => r.placeholder)) {

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { track } from '../children.js';
+import { bunBinary } from './bun-binary.js';
 import type { ServerKind } from './server-kinds.js';
 
-const gcHook = new URL('./gc-hook.js', import.meta.url).href;
+const gcHook = new URL('./gc-hook.js', import.meta.url);
 
 /** A server under test, running in its own process. */
 export interface RunningServer {
@@ -29,7 +31,11 @@ function procRss(pid: number): number | undefined {
   }
 }
 
-/** CPU seconds (user + system) a process has used, from /proc; undefined where there is no /proc. */
+/**
+ * CPU seconds (user + system) a process has used, from /proc; undefined where there is no /proc. The
+ * counters of /proc/<pid>/stat cover every thread of the process, so Node's helper threads (GC, libuv's
+ * pool for zlib) and Bun's (JavaScriptCore's GC and JIT) count alike.
+ */
 export function processCpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -50,10 +56,29 @@ function serverEnv(kind: ServerKind): NodeJS.ProcessEnv {
   return { ...env, ...kind.env };
 }
 
+/**
+ * The program and arguments that run a server: Node with `--expose-gc` and the GC hook imported, or the
+ * bun binary with the same hook preloaded (it calls `Bun.gc` there). The server is the spawned process
+ * itself, never a wrapper, so the pid whose CPU and RSS are read from /proc is the server's.
+ */
+export function serverCommand(kind: ServerKind, nodeFlags: readonly string[] = []): { command: string; args: string[] } {
+  if (kind.runtime === 'bun') {
+    if (nodeFlags.length > 0) throw new Error(`${kind.label}: Node flags (${nodeFlags.join(' ')}) do not apply to Bun`);
+    const bun = bunBinary();
+    if (bun === undefined) throw new Error(`${kind.label}: the bun binary (@oven/bun-linux-x64) is not installed`);
+    return { command: bun, args: ['--preload', fileURLToPath(gcHook), kind.script, ...kind.args] };
+  }
+  return {
+    command: process.execPath,
+    args: ['--expose-gc', ...nodeFlags, '--import', gcHook.href, kind.script, ...kind.args],
+  };
+}
+
 /** Starts a server and resolves once it printed `listening on ws://127.0.0.1:N` (bounded by a timeout). */
 export function startServer(kind: ServerKind, timeoutMs = 15_000, nodeFlags: readonly string[] = []): Promise<RunningServer> {
+  const { command, args } = serverCommand(kind, nodeFlags);
   const child: ChildProcess = track(
-    spawn(process.execPath, ['--expose-gc', ...nodeFlags, '--import', gcHook, kind.script, ...kind.args], {
+    spawn(command, args, {
       env: serverEnv(kind),
       stdio: ['ignore', 'pipe', 'pipe'],
     }),

@@ -5,7 +5,7 @@ import { makeRow, type Row } from '../report/row.js';
 import { median } from '../report/stats.js';
 import { formatSize } from '../report/units.js';
 import { processCpuSeconds, startServer } from '../servers/server-process.js';
-import type { ServerKind } from '../servers/server-kinds.js';
+import { bunKind, type ServerKind } from '../servers/server-kinds.js';
 
 /** One fan-out case: payload size and subscribers. */
 export interface FanoutCase {
@@ -25,12 +25,14 @@ export interface FanoutSuiteOptions {
 }
 
 const script = fileURLToPath(new URL('../servers/fanout-server.js', import.meta.url));
+const bunScript = fileURLToPath(new URL('../servers/bun-fanout.js', import.meta.url));
 
-/** The two contenders: ours publishing to a topic, ws looping over its clients. */
+/** The contenders: ours publishing to a topic, ws looping over its clients, Bun's `server.publish` when installed. */
 function fanoutKinds(): ServerKind[] {
   return [
-    { id: 'ours', label: '@wsts/server publish', script, args: ['--impl', 'ours'], env: {}, placeholder: false },
-    { id: 'ws', label: 'ws clients loop', script, args: ['--impl', 'ws'], env: {}, placeholder: false },
+    { id: 'ours', label: '@wsts/server publish', runtime: 'node', script, args: ['--impl', 'ours'], env: {}, placeholder: false },
+    { id: 'ws', label: 'ws clients loop', runtime: 'node', script, args: ['--impl', 'ws'], env: {}, placeholder: false },
+    ...bunKind(bunScript, 'Bun server.publish', []),
   ];
 }
 
