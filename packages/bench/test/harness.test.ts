@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -5,7 +6,8 @@ import { Receiver, WebSocketServer } from 'ws';
 import { loadCeiling, storeCeiling } from '../src/codec/ceiling.js';
 import { parseArgs } from '../src/config.js';
 import { windowFor } from '../src/load/echo-job.js';
-import { checkBar, renderBar } from '../src/report/bar.js';
+import { checkBar, checkGoals, renderBar } from '../src/report/bar.js';
+import { chartPath, chartRatios, renderChart } from '../src/report/chart.js';
 import { cpuBusy, machineInfo, wasBusy } from '../src/report/machine.js';
 import { advantage, makeRow, roundRatios } from '../src/report/row.js';
 import { fairness, median, percentileSorted } from '../src/report/stats.js';
@@ -73,6 +75,115 @@ describe('the bar', () => {
     const checks = checkBar(failing);
     expect(checks.map((c) => c.met)).toEqual([false, false, false]);
     expect(checks[1]!.shortfalls).toEqual(['echo (no compression) / 1 KiB x 64 conns / msg/s: 1.20x']);
+  });
+});
+
+describe('Bun and the Node floor in the reports', () => {
+  const echo = (metric: string, better: 'higher' | 'lower', values: Record<string, number>) =>
+    makeRow({ section: 'echo (no compression)', case: '16 B x 64 conns', metric, better, bar: 'ws', values });
+  const fanout = (ours: number, ws: number, bun: number) =>
+    makeRow({
+      section: 'fanout (one publisher)',
+      case: '1 KiB x 100 subs',
+      metric: 'server CPU µs/delivery',
+      better: 'lower',
+      bar: 'ws',
+      values: { ours, ws, bun },
+    });
+
+  it('shows Bun by name and the floor last, with how far ours is from it and a note saying what it is', () => {
+    const table = renderTables([
+      echo('msg/s', 'higher', { ours: 400, ws: 100, 'node-floor': 800, bun: 500 }),
+      echo('p50 ms', 'lower', { ours: 2, ws: 8, 'node-floor': 1, bun: 1 }),
+    ]);
+    const header = table.split('\n').find((l) => l.startsWith('| case'))!;
+    expect(header.split('|').map((c) => c.trim())).toEqual([
+      '',
+      'case',
+      'metric',
+      'ours',
+      'ws',
+      'Bun',
+      'Node floor',
+      'vs ws',
+      'vs Bun',
+      'vs Node floor',
+      '',
+    ]);
+    const msg = table.split('\n').find((l) => l.includes('msg/s'))!;
+    expect(msg).toMatch(/4\.00x \| +0\.80x \| +0\.50x \|$/);
+    const p50 = table.split('\n').find((l) => l.includes('p50 ms'))!;
+    expect(p50).toMatch(/4\.00x \| +0\.50x \| +0\.50x \|$/);
+    expect(table).toContain('"vs Node floor": ours against a raw `net` echo');
+    // No floor measured, no floor note.
+    expect(renderTables([fanout(1, 2, 1)])).not.toContain('Node floor');
+  });
+
+  it('reports the fan-out goals beside the bar without making them part of it', () => {
+    const goals = checkGoals([fanout(1, 3.5, 0.9)]);
+    expect(goals.map((g) => [g.criterion, g.met])).toEqual([
+      ['fanout: >= 3x ws on deliveries per server CPU-second', true],
+      ['fanout: >= 1x Bun on deliveries per server CPU-second', false],
+    ]);
+    expect(goals[1]!.shortfalls).toEqual(['fanout (one publisher) / 1 KiB x 100 subs: 0.90x']);
+    const text = renderBar([...checkBar([fanout(1, 3.5, 0.9)]), ...goals]);
+    expect(text).toContain('- MET: >= 1.0x ws (native add-ons) on every row');
+    expect(text).toContain('Goals beside the bar (informational, not part of it):\n\n- met: fanout: >= 3x ws');
+    expect(text).toContain(
+      '- not met: fanout: >= 1x Bun on deliveries per server CPU-second\n  - fanout (one publisher) / 1 KiB x 100 subs: 0.90x',
+    );
+    // Without Bun in the run, no Bun goal; without a fan-out suite, no goals.
+    expect(checkGoals([makeRow({ ...fanout(1, 3, 1), values: { ours: 1, ws: 3 } })])).toHaveLength(1);
+    expect(checkGoals([echo('msg/s', 'higher', { ours: 1, ws: 1 })])).toEqual([]);
+  });
+
+  it('draws every ratio as a well-formed, self-contained SVG', () => {
+    const rows = [
+      echo('msg/s', 'higher', { ours: 400, ws: 100, 'node-floor': 800, bun: 500 }),
+      echo('p99 ms', 'lower', { ours: 2, ws: 1000, 'node-floor': 1, bun: 1 }),
+      makeRow({ ...echo('MB/s', 'higher', { ours: 1, ws: 1 }), values: { ours: null, ws: 1, bun: 2 } }),
+      makeRow({
+        section: 'codec: <decode> & "encode"',
+        case: '1 KiB',
+        metric: 'MB/s',
+        better: 'higher',
+        bar: 'ws',
+        values: { ours: 2, ws: 1 },
+      }),
+      fanout(1, 3.5, 0.9),
+    ];
+    expect(chartRatios(rows[0]!)).toEqual([
+      { id: 'ws', ratio: 4 },
+      { id: 'bun', ratio: 0.8 },
+      { id: 'node-floor', ratio: 0.5 },
+    ]);
+    const svg = renderChart(rows, { title: 'ratios', subtitle: 'a <test> run' });
+    expect(svg).not.toMatch(/<script|href=|@import|url\(/);
+    // Parsed by an independent XML parser (Python's), which rejects anything not well-formed.
+    const summary = execFileSync(
+      'python3',
+      [
+        '-c',
+        [
+          'import sys, xml.etree.ElementTree as E',
+          'root = E.fromstring(sys.stdin.read())',
+          'ns = "{http://www.w3.org/2000/svg}"',
+          'print(root.tag)',
+          'print(sum(1 for r in root.iter(ns + "rect") if r.find(ns + "title") is not None))',
+          'print("|".join(t.text or "" for t in root.iter(ns + "text")))',
+        ].join('\n'),
+      ],
+      { input: svg, encoding: 'utf8' },
+    ).split('\n');
+    expect(summary[0]).toBe('{http://www.w3.org/2000/svg}svg');
+    // One bar (with its tooltip) per ratio with a figure: 3 + 3 + 0 (ours missing: text only) + 1 + 2.
+    expect(Number(summary[1])).toBe(9);
+    const texts = summary[2]!.split('|');
+    expect(texts).toContain('codec: <decode> & "encode"');
+    expect(texts).toContain('4.00x');
+    expect(texts).toContain('500.00x');
+    expect(texts).toContain('vs ws: no figure');
+    expect(chartPath('/x/results/run.json')).toBe('/x/results/run.svg');
   });
 });
 

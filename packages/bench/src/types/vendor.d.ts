@@ -53,9 +53,20 @@ declare module 'ws' {
     /** 0 connecting, 1 open, 2 closing, 3 closed. */
     readonly readyState: number;
     send(data: Buffer | string, options?: { binary?: boolean; compress?: boolean }): void;
+    /** The extensions the server accepted, as in its Sec-WebSocket-Extensions header (client side). */
+    readonly extensions: string;
+    close(code?: number, reason?: string): void;
+    terminate(): void;
     on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): this;
     on(event: string, listener: (...args: unknown[]) => void): this;
   }
+  export interface ClientOptions {
+    perMessageDeflate?: boolean | Record<string, unknown>;
+    maxPayload?: number;
+  }
+  /** ws's client (the tests use it as an independent peer of the servers under test). */
+  export const WebSocket: new (address: string, options?: ClientOptions) => WebSocket;
+  export default WebSocket;
   export interface ServerOptions {
     host?: string;
     port?: number;
