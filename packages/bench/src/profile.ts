@@ -48,9 +48,17 @@ const dir = resolve(here, '..', 'results', 'profiles', `${target}-${Date.now()}`
 mkdirSync(dir, { recursive: true });
 const profileFlags = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 
+/** The server to profile: a Node one only, since the profiles are V8's (`--cpu-prof`, heap snapshots). */
+function profileKind(): ReturnType<typeof serverKinds>[number] {
+  const kinds = serverKinds({ deflate, withoutAddons: false }).filter((k) => k.runtime === 'node');
+  const kind = kinds.find((k) => k.id === serverId);
+  if (!kind)
+    throw new Error(`--server must be one of ${kinds.map((k) => k.id).join(', ')} (Node servers: the profiles are V8's)`);
+  return kind;
+}
+
 async function profileServer(kindOf: 'echo' | 'handshake'): Promise<void> {
-  const kind = serverKinds({ deflate, withoutAddons: false }).find((k) => k.id === serverId);
-  if (!kind) throw new Error(`--server must be ours or ws`);
+  const kind = profileKind();
   const server = await startServer(kind, 15_000, profileFlags);
   try {
     if (kindOf === 'echo') {
@@ -100,8 +108,7 @@ async function profileServer(kindOf: 'echo' | 'handshake'): Promise<void> {
 
 /** Opens N idle connections, has the server write a heap snapshot, and groups it by constructor. */
 async function profileMemory(): Promise<void> {
-  const kind = serverKinds({ deflate, withoutAddons: false }).find((k) => k.id === serverId);
-  if (!kind) throw new Error(`--server must be ours or ws`);
+  const kind = profileKind();
   // SIGHUP: the gc hook owns SIGUSR2 and SIGUSR1 is the inspector's.
   const server = await startServer(kind, 15_000, ['--heapsnapshot-signal=SIGHUP', `--diagnostic-dir=${dir}`]);
   const worker = forkWorker('scale-worker');

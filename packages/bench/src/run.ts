@@ -17,6 +17,7 @@ import { runCodecSuite } from './suites/codec-suite.js';
 import { runEchoSuite } from './suites/echo-suite.js';
 import { runFanoutSuite } from './suites/fanout-suite.js';
 import { runScaleSuite } from './suites/scale-suite.js';
+import { bunBinary } from './servers/bun-binary.js';
 
 killChildrenOnSignals();
 
@@ -52,6 +53,9 @@ async function main(config: BenchConfig): Promise<number> {
   if (process.env['WS_NO_BUFFER_UTIL'] || process.env['WS_NO_UTF_8_VALIDATE']) {
     // In-process ws (the codec rows' baseline) read these at load time; servers get a cleaned env.
     log('WARNING: WS_NO_BUFFER_UTIL / WS_NO_UTF_8_VALIDATE are set: the codec rows compare against ws without its add-ons');
+  }
+  if (bunBinary() === undefined) {
+    log('Bun is not installed (@oven/bun-linux-x64 exists for linux x64 only): its columns are left out');
   }
   const protocol = await loadOurProtocol();
   const rows: Row[] = [];

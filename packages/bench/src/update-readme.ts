@@ -65,8 +65,8 @@ const body = [
   '',
   renderBar([...checkBar(report.rows), ...checkGoals(report.rows)]),
   '',
-  `Ratios of every row as a chart (ours vs ws, vs Bun, vs the Node floor; log scale): ` +
-    `[\`packages/bench/results/${chart.split('/').pop()}\`](results/${chart.split('/').pop()}).`,
+  `The ratio columns of every row as a chart (ours vs ws, vs Bun, vs the Node floor where measured; log scale), ` +
+    `drawn from the same JSON: \`packages/bench/results/${chart.split('/').pop()}\`.`,
   '',
   `![ours vs ws, Bun and the Node floor, per row](results/${chart.split('/').pop()})`,
   '',

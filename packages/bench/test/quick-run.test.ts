@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +78,56 @@ describe('pnpm bench --quick', () => {
       expect(row.values['ours'], name).toBeGreaterThan(0);
       expect(row.values[row.bar], name).toBeGreaterThan(0);
     }
+  });
+
+  // Bun comes from @oven/bun-linux-x64, a devDependency installed wherever the bench runs in CI (linux x64).
+  it.skipIf(process.platform !== 'linux' || process.arch !== 'x64')(
+    'measures Bun in echo, scale, deflate and fan-out, and the Node floor in echo and scale only',
+    () => {
+      const has = (id: string, prefix: string): boolean =>
+        report.rows
+          .filter((r) => r.section.startsWith(prefix))
+          .every((r) => (r.values[id] ?? 0) > 0 || r.metric.startsWith('ΔRSS'));
+      for (const prefix of [
+        'echo (no compression)',
+        'scale (idle',
+        'echo, permessage-deflate',
+        'scale, permessage-deflate',
+        'fanout',
+      ]) {
+        expect(has('bun', prefix), `bun in ${prefix}`).toBe(true);
+      }
+      for (const prefix of ['echo (no compression)', 'scale (idle']) expect(has('node-floor', prefix), prefix).toBe(true);
+      const floorSections = new Set(report.rows.filter((r) => 'node-floor' in r.values).map((r) => r.section));
+      expect([...floorSections].sort()).toEqual(['echo (no compression)', 'scale (idle connections)']);
+      expect(output).toMatch(/\| +ours \| +@wsts\/ws \| +ws \| +ws \(no add-ons\) \| +Bun \| +Node floor \|/);
+      expect(output).toContain('| vs Node floor |');
+      expect(output).toMatch(/- (met|not met): fanout: >= 1x Bun on deliveries per server CPU-second/);
+    },
+  );
+
+  it('writes the ratio chart beside the JSON, a well-formed SVG with a bar per ratio', () => {
+    const chart = out.replace(/\.json$/, '.svg');
+    expect(existsSync(chart)).toBe(true);
+    expect(output).toContain(`chart: ${chart}`);
+    const counts = execFileSync(
+      'python3',
+      [
+        '-c',
+        'import sys, xml.etree.ElementTree as E\nns = "{http://www.w3.org/2000/svg}"\nroot = E.parse(sys.argv[1]).getroot()\n' +
+          'print(root.tag == ns + "svg", sum(1 for r in root.iter(ns + "rect") if r.find(ns + "title") is not None))',
+        chart,
+      ],
+      { encoding: 'utf8' },
+    ).trim();
+    const [isSvg, bars] = counts.split(' ');
+    expect(isSvg).toBe('True');
+    // Every row with ours has a bar for each of ws, Bun and the floor it measured.
+    const expected = report.rows.reduce(
+      (n, r) => n + ['ws', 'bun', 'node-floor'].filter((id) => (r.values['ours'] ?? 0) > 0 && (r.values[id] ?? 0) > 0).length,
+      0,
+    );
+    expect(Number(bars)).toBe(expected);
   });
 
   it('prints the table', () => {

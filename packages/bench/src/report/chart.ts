@@ -115,7 +115,7 @@ export function renderChart(rows: readonly Row[], info: ChartInfo): string {
     `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
     `<text x="${LABEL_X}" y="20" class="section">${xmlText(info.title)}</text>`,
     `<text x="${LABEL_X}" y="34" class="small">${xmlText(info.subtitle)}</text>`,
-    `<text x="${LABEL_X}" y="62" class="small">log scale; right of 1x: ours as good or better</text>`,
+    `<text x="${LABEL_X}" y="62" class="small">log scale; right of 1x: ours as good or better; rows without any of these left out</text>`,
     ...legend,
     ...grid,
     ...body,
