@@ -9,7 +9,7 @@
  * Correct for the load generators' traffic (masked frames of any length up to 2^53, binary or text,
  * split across reads anywhere, several per read) and no more. What it skips, on purpose:
  * - validation: no UTF-8 check of text, no check of RSV bits, opcodes or control-frame sizes, no limit
- *   on payload length; an unmasked client frame or a malformed handshake just drops the connection;
+ *   on payload length; an unmasked client frame drops the connection, an upgrade without a key gets 400;
  * - messages: frames are echoed one by one with their own FIN bit and opcode, so a fragmented message
  *   comes back fragmented, and a ping comes back as a ping (not a pong);
  * - closing: a close frame is echoed like any frame, then the socket is ended; no close codes;
