@@ -41,6 +41,20 @@ export interface ServerProcess {
 export async function startServer(name: 'example' | 'echo', args: readonly string[], timeoutMs = 15_000): Promise<ServerProcess> {
   const bin = serverBin(name);
   if (!existsSync(bin)) throw new Error(`${bin} does not exist: build @wsts/server first (pnpm e2e does)`);
+  return startBin(bin, name, args, timeoutMs);
+}
+
+/** packages/chat/dist/bin/chat.js, the chat server (`pnpm chat`). */
+export const CHAT_BIN = resolve(here, '../../chat/dist/bin/chat.js');
+
+/** Spawns the chat server with `args` and waits for its `listening on ws://HOST:PORT`. */
+export async function startChatServer(args: readonly string[], timeoutMs = 15_000): Promise<ServerProcess> {
+  if (!existsSync(CHAT_BIN)) throw new Error(`${CHAT_BIN} does not exist: build @wsts/chat first (pnpm e2e does)`);
+  return startBin(CHAT_BIN, 'chat', args, timeoutMs);
+}
+
+/** Spawns `node bin ...args` and waits for its `listening on` line; `name` labels its errors. */
+async function startBin(bin: string, name: string, args: readonly string[], timeoutMs: number): Promise<ServerProcess> {
   const child: ChildProcess = track(spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
   const lines: string[] = [];
   const listeners = new Set<() => void>();

@@ -3,38 +3,20 @@
 //
 //   node dist-examples/two-servers.js [redis://127.0.0.1:6379]
 //
-// It skips itself (exit 0, with the reason) when Redis is not reachable or when the @wsts/server it
-// runs against has no topics yet. The casts below exist only for that second case: with topics in
-// @wsts/server, `broker` is a WebSocketServerOptions option and `publish` a method of the server.
-import { connect, type WebSocketConnection, WebSocketServer, type WebSocketServerOptions } from '@wsts/server';
+// It skips itself (exit 0, with the reason) when Redis is not reachable.
+import { connect, WebSocketServer } from '@wsts/server';
 import { redisBroker } from '@wsts/redis';
-
-/** What this example uses of the topics API. */
-interface Topics {
-  publish(topic: string, data: string): unknown;
-}
-interface Subscribing {
-  subscribe(topic: string): boolean;
-}
 
 const url = process.argv[2] ?? 'redis://127.0.0.1:6379';
 
-if (typeof (WebSocketServer.prototype as Partial<Topics>).publish !== 'function') {
-  console.log('skipped: this @wsts/server has no topics (server.publish) yet');
-  process.exit(0);
-}
-
-async function startServer(name: string): Promise<WebSocketServer & Topics> {
+async function startServer(name: string): Promise<WebSocketServer> {
   const broker = redisBroker({
     url,
     onEvent: (event) => console.log(`${name}: redis ${event.type} (${event.connection})`),
   });
-  const options = { port: 0, host: '127.0.0.1', broker };
-  const server = new WebSocketServer(options as WebSocketServerOptions) as WebSocketServer & Topics;
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1', broker });
   // Every client of either server joins the "news" topic.
-  server.on('connection', (connection: WebSocketConnection) => {
-    (connection as WebSocketConnection & Subscribing).subscribe('news');
-  });
+  server.on('connection', (connection) => connection.subscribe('news'));
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   // Wait (bounded) for Redis: without it each server still serves its own subscribers.
   for (let waited = 0; !broker.stats.connected; waited += 50) {
