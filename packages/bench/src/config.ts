@@ -10,7 +10,16 @@ export interface BenchConfig {
   echo: { cases: EchoCase[]; warmupMs: number; durationMs: number; rounds: number; maxMessages: number };
   deflateEcho: { cases: EchoCase[] };
   scale: { connections: number; rounds: number };
-  fanout: { cases: FanoutCase[]; deliveries: number; maxBytes: number; rounds: number };
+  fanout: {
+    cases: FanoutCase[];
+    deliveries: number;
+    maxBytes: number;
+    rounds: number;
+    latencyMessages: number;
+    latencyMs: number;
+    redisCases: FanoutCase[];
+    redisProcesses: number[];
+  };
   out: string | undefined;
 }
 
@@ -75,7 +84,16 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         },
         deflateEcho: { cases: [c(KiB, 64)] },
         scale: { connections: 500, rounds: 1 },
-        fanout: { cases: [{ size: KiB, subscribers: 100 }], deliveries: 20_000, maxBytes: 64 * MiB, rounds: 1 },
+        fanout: {
+          cases: [{ size: KiB, subscribers: 100 }],
+          deliveries: 20_000,
+          maxBytes: 64 * MiB,
+          rounds: 1,
+          latencyMessages: 20,
+          latencyMs: 1000,
+          redisCases: [{ size: KiB, subscribers: 100 }],
+          redisProcesses: [2],
+        },
         out: undefined,
       }
     : {
@@ -92,10 +110,18 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         deflateEcho: { cases: matrix() },
         scale: { connections: 10_000, rounds: 3 },
         fanout: {
-          cases: [16, KiB, 64 * KiB].flatMap((size) => [100, 1000].map((subscribers) => ({ size, subscribers }))),
+          // The 16 B and 1 KiB to 1,000 and 10,000 subscribers, and 64 KiB to 1,000.
+          cases: [
+            ...[16, KiB].flatMap((size) => [1000, 10_000].map((subscribers) => ({ size, subscribers }))),
+            { size: 64 * KiB, subscribers: 1000 },
+          ],
           deliveries: 2_000_000,
           maxBytes: 2 * 1024 * MiB,
           rounds: 3,
+          latencyMessages: 100,
+          latencyMs: 3000,
+          redisCases: [1000, 10_000].map((subscribers) => ({ size: KiB, subscribers })),
+          redisProcesses: [2, 4],
         },
         out: undefined,
       };

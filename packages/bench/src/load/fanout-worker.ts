@@ -1,30 +1,55 @@
 /**
- * The fan-out load generator, in its own process: N raw subscriber sockets and one publisher socket
- * (hand-written handshakes, no WebSocket library). The publisher sends pre-built masked binary frames
- * with a window of messages in flight: a message leaves the window once every subscriber received it.
- * Subscribers parse only frame boundaries and check each message's length.
+ * A fan-out load generator, in its own process: a shard of the job's raw subscriber sockets and, in the
+ * first generator, the publisher socket (hand-written handshakes, no WebSocket library). Subscribers
+ * parse only frame boundaries and check each message's length; messages arrive in order on each
+ * socket, so a subscriber's n-th message is message n.
+ *
+ * Two phases. Throughput: pre-built masked binary frames with a window of messages in flight; a message
+ * leaves the window once every subscriber of every generator has it. Latency: one message at a time,
+ * each write stamped, and each generator stamps the moment the last subscriber of its shard has it;
+ * the orchestrator takes, per message, the latest of those stamps minus the send stamp.
+ *
+ * The clock is `process.hrtime()`: libuv reads CLOCK_MONOTONIC, one clock for every process on a Linux
+ * machine, so stamps taken in different generators compare directly. (`performance.timeOrigin + now()`
+ * would not: each process's origin is the wall clock at its start, so any step or slew of the wall clock
+ * between two starts would show as latency.) A generator reads the clock once per message, when its
+ * shard completes it, not once per delivery: the cost does not grow with the subscribers.
  */
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { openMany, openWebSocket } from '../wire/handshake.js';
+import { openMany, openWebSocket, sourceAddress } from '../wire/handshake.js';
 import { asciiPayload, BENCH_MASK, buildFrame, OPCODE_BINARY } from '../wire/frames.js';
-import type { FanoutJob, FanoutRequest, FanoutWorkerMessage } from './fanout-job.js';
+import type { FanoutJob, FanoutPhase, FanoutRequest, FanoutWorkerMessage } from './fanout-job.js';
+import { serverFor } from './fanout-plan.js';
 
-function reply(message: FanoutWorkerMessage, then: () => void = () => {}): void {
-  process.send?.(message, then);
+function reply(message: FanoutWorkerMessage): void {
+  process.send?.(message);
 }
 
-interface Run {
+/** Microseconds on CLOCK_MONOTONIC (exact in a double for any uptime). */
+function nowUs(): number {
+  const [s, ns] = process.hrtime();
+  return s * 1e6 + ns / 1e3;
+}
+
+interface Shard {
   job: FanoutJob;
-  /** Per message index: how many subscribers have it. */
+  /** Per message index: how many of this shard's subscribers have it. */
   arrivals: Uint32Array;
-  /** Messages every subscriber has. */
+  /** Per message index: when the shard's last subscriber had it (µs, NaN until then). */
+  doneAt: Float64Array;
+  /** Messages every subscriber of this shard has (a prefix: each socket receives in order). */
   complete: number;
-  sent: number;
   deliveries: number;
   error: Error | undefined;
-  finished: (() => void) | undefined;
-  pump: () => void;
+  /** Called once each time `complete` grows. */
+  onComplete: () => void;
+}
+
+function fail(shard: Shard, error: Error): void {
+  if (shard.error !== undefined) return;
+  shard.error = error;
+  reply({ type: 'failed', error: error.message });
 }
 
 /** Counts whole data messages on one subscriber socket, from frame headers alone. */
@@ -40,12 +65,10 @@ class Subscriber {
 
   constructor(
     socket: Socket,
-    private readonly run: Run,
+    private readonly shard: Shard,
   ) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (error: Error) => {
-      run.error ??= error;
-    });
+    socket.on('error', (error: Error) => fail(shard, error));
   }
 
   onData(chunk: Buffer): void {
@@ -82,103 +105,175 @@ class Subscriber {
   }
 
   private frameEnded(): void {
-    const run = this.run;
+    const shard = this.shard;
     if (this.opcode >= 0x8) {
-      if (this.opcode === 0x8) run.error ??= new Error('server sent a close frame during the run');
+      if (this.opcode === 0x8) fail(shard, new Error('server sent a close frame during the run'));
       return;
     }
     if (!this.fin) return;
-    if (this.bytes !== run.job.size) run.error ??= new Error(`a subscriber got ${this.bytes} bytes, expected ${run.job.size}`);
+    if (this.bytes !== shard.job.size) fail(shard, new Error(`a subscriber got ${this.bytes} bytes, expected ${shard.job.size}`));
     this.bytes = 0;
     const index = this.received++;
-    run.deliveries++;
-    if (++run.arrivals[index]! === run.job.subscribers) {
-      run.complete++;
-      run.pump();
+    if (index >= shard.arrivals.length) {
+      fail(shard, new Error('a subscriber got more messages than were published'));
+      return;
+    }
+    shard.deliveries++;
+    if (++shard.arrivals[index]! === shard.job.count) {
+      shard.doneAt[index] = nowUs();
+      shard.complete++;
+      shard.onComplete();
     }
   }
 }
 
-let current: { run: Run; sockets: Socket[]; publisher: Socket; frame: Buffer } | undefined;
+interface Publisher {
+  socket: Socket;
+  frame: Buffer;
+  sent: number;
+  /** Per latency-phase message: when it was written (µs). */
+  sentAt: number[];
+  /** Messages every subscriber of every other generator has (Infinity without other generators). */
+  othersComplete: number;
+  pump: () => void;
+}
+
+let shard: Shard | undefined;
+let publisher: Publisher | undefined;
+const sockets: Socket[] = [];
+let cpuStart: NodeJS.CpuUsage | undefined;
+let cpuStartMs = 0;
+let generatorCpu = 0;
 
 async function open(job: FanoutJob): Promise<void> {
-  const sockets: Socket[] = [];
-  const run: Run = {
+  const total = job.messages + job.latencyMessages;
+  const s: Shard = {
     job,
-    arrivals: new Uint32Array(job.messages),
+    arrivals: new Uint32Array(total),
+    doneAt: new Float64Array(total).fill(Number.NaN),
     complete: 0,
-    sent: 0,
     deliveries: 0,
     error: undefined,
-    finished: undefined,
-    pump: () => {},
+    onComplete: () => {},
   };
-  const subscribers = await openMany(job.subscribers, 64, async () => {
-    const o = await openWebSocket({ port: job.port, deflate: false, timeoutMs: job.timeoutMs, path: '/sub' });
+  shard = s;
+  const subscribers = await openMany(job.count, job.concurrency, async (i) => {
+    const index = job.first + i;
+    const o = await openWebSocket({
+      port: job.ports[serverFor(index, job.ports.length)]!,
+      deflate: false,
+      timeoutMs: job.timeoutMs,
+      path: '/sub',
+      localAddress: sourceAddress(index, job.addressBlock),
+    });
     sockets.push(o.socket);
-    const subscriber = new Subscriber(o.socket, run);
+    const subscriber = new Subscriber(o.socket, s);
     if (o.leftover.length > 0) subscriber.onData(o.leftover);
     return subscriber;
   });
-  if (subscribers.length !== job.subscribers) throw new Error('not every subscriber opened');
-  const pub = await openWebSocket({ port: job.port, deflate: false, timeoutMs: job.timeoutMs, path: '/pub' });
-  pub.socket.on('error', (error: Error) => {
-    run.error ??= error;
-  });
-  sockets.push(pub.socket);
-  const frame = buildFrame(asciiPayload(job.size), { opcode: OPCODE_BINARY, mask: BENCH_MASK });
-  current = { run, sockets, publisher: pub.socket, frame };
-  // Give the servers a moment to finish what follows each 101 (subscribing), before anything is published.
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  if (subscribers.length !== job.count) throw new Error('not every subscriber opened');
+  if (job.publisher) {
+    const pub = await openWebSocket({ port: job.ports[0]!, deflate: false, timeoutMs: job.timeoutMs, path: '/pub' });
+    pub.socket.on('error', (error: Error) => fail(s, error));
+    sockets.push(pub.socket);
+    publisher = {
+      socket: pub.socket,
+      frame: buildFrame(asciiPayload(job.size), { opcode: OPCODE_BINARY, mask: BENCH_MASK }),
+      sent: 0,
+      sentAt: [],
+      othersComplete: job.others ? 0 : Number.POSITIVE_INFINITY,
+      pump: () => {},
+    };
+    s.onComplete = () => publisher!.pump();
+  } else {
+    // Coalesced: at most one progress message per turn of the event loop, however many messages completed.
+    let scheduled = false;
+    s.onComplete = () => {
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        reply({ type: 'progress', complete: s.complete });
+      });
+    };
+  }
   reply({ type: 'ready' });
 }
 
-function go(): void {
-  const { run, publisher, frame } = current!;
-  const job = run.job;
-  const cpu = process.cpuUsage();
+/** The publisher's side of a phase: send within the window until the phase's messages are all delivered. */
+function runPhase(phase: FanoutPhase): void {
+  const s = shard!;
+  const p = publisher!;
+  const job = s.job;
+  const throughput = phase === 'throughput';
+  const target = throughput ? job.messages : job.messages + job.latencyMessages;
+  const window = throughput ? job.window : 1;
   const start = performance.now();
+  const deadline = throughput ? Number.POSITIVE_INFINITY : start + job.latencyMs;
   let finished = false;
-  const finish = (): void => {
+  const finish = (error?: string): void => {
     if (finished) return;
     finished = true;
     clearTimeout(timer);
+    p.pump = () => {};
     const seconds = (performance.now() - start) / 1000;
-    const used = process.cpuUsage(cpu);
-    reply({
-      type: 'done',
-      ok: run.error === undefined && run.complete === job.messages,
-      ...(run.error ? { error: run.error.message } : run.complete < job.messages ? { error: 'timed out' } : {}),
-      deliveries: run.deliveries,
-      seconds,
-      generatorCpu: (used.user + used.system) / 1e6 / seconds,
-    });
+    const err = error ?? s.error?.message;
+    reply({ type: 'phase-done', phase, ok: err === undefined, ...(err ? { error: err } : {}), sent: p.sent, seconds });
   };
-  const timer = setTimeout(finish, job.timeoutMs);
-  run.pump = () => {
-    if (run.error !== undefined) return finish();
-    if (run.complete === job.messages) return finish();
+  const timer = setTimeout(() => finish(`timed out in the ${phase} phase`), job.timeoutMs);
+  p.pump = () => {
+    if (s.error !== undefined) return finish();
+    const complete = Math.min(s.complete, p.othersComplete);
+    // The latency phase ends early (with what it has) at its deadline, once nothing is in flight.
+    const sending = p.sent < target && (throughput || performance.now() < deadline);
+    if (!sending && complete >= p.sent) return finish();
     let burst = 0;
-    while (run.sent < job.messages && run.sent - run.complete < job.window) {
-      if (burst++ === 0) publisher.cork();
-      publisher.write(frame);
-      run.sent++;
+    while (sending && p.sent < target && p.sent - complete < window) {
+      if (burst++ === 0) p.socket.cork();
+      if (!throughput) p.sentAt.push(nowUs());
+      p.socket.write(p.frame);
+      p.sent++;
     }
-    if (burst > 0) publisher.uncork();
+    if (burst > 0) p.socket.uncork();
   };
-  run.pump();
+  p.pump();
 }
 
 process.on('message', (request: FanoutRequest) => {
-  if (request.type === 'open') {
-    open(request).catch((error: unknown) =>
-      reply({ type: 'done', ok: false, error: (error as Error).message, deliveries: 0, seconds: 0, generatorCpu: 0 }),
-    );
-  } else if (request.type === 'run') {
-    go();
+  switch (request.type) {
+    case 'open':
+      open(request).catch((error: unknown) => reply({ type: 'failed', error: (error as Error).message }));
+      break;
+    case 'run':
+      if (request.phase === 'throughput') {
+        cpuStart = process.cpuUsage();
+        cpuStartMs = performance.now();
+      } else if (cpuStart !== undefined) {
+        const used = process.cpuUsage(cpuStart);
+        generatorCpu = (used.user + used.system) / 1000 / Math.max(1, performance.now() - cpuStartMs);
+      }
+      if (publisher !== undefined) runPhase(request.phase);
+      break;
+    case 'complete':
+      if (publisher !== undefined) {
+        publisher.othersComplete = request.complete;
+        publisher.pump();
+      }
+      break;
+    case 'report': {
+      const s = shard!;
+      reply({
+        type: 'report',
+        deliveries: s.deliveries,
+        generatorCpu,
+        doneAt: Array.from(s.doneAt.subarray(s.job.messages)),
+        sentAt: publisher?.sentAt ?? [],
+      });
+      break;
+    }
   }
 });
 process.on('disconnect', () => {
-  for (const socket of current?.sockets ?? []) socket.destroy();
+  for (const socket of sockets) socket.destroy();
   process.exit(0);
 });

@@ -1,4 +1,5 @@
 import { advantage, type Row } from './row.js';
+import { FANOUT_REDIS_SECTION } from './sections.js';
 import { formatNumber } from './units.js';
 
 /** Display names of contender ids, in the column order they appear. */
@@ -15,6 +16,8 @@ export const CONTENDER_NAMES: Record<string, string> = {
   'buffer-isutf8': 'Buffer.isUtf8',
   textdecoder: 'TextDecoder fatal',
   'js-ceiling': 'JS ceiling',
+  'redis-2': '2 procs + Redis',
+  'redis-4': '4 procs + Redis',
 };
 
 function pad(cells: string[], widths: number[]): string {
@@ -81,6 +84,14 @@ export function renderTables(rows: readonly Row[]): string {
         '',
         '"vs Node floor": ours against a raw `net` echo with no WebSocket library (no validation, one write per read): ' +
           "the share of the cost of Node's own I/O that ours reaches. 1.00x would be no overhead at all.",
+      );
+    }
+    if (section === FANOUT_REDIS_SECTION) {
+      out.push(
+        '',
+        '"ours" here is one @wsts/server process without Redis; "N procs + Redis" are N processes sharing the ' +
+          "subscribers, publishing through @wsts/redis. Server CPU is the sum over the processes, Redis's own " +
+          'is its row. "vs" above 1.00x: the single process is ahead.',
       );
     }
     out.push('');

@@ -4,6 +4,7 @@ import { makeRow, type Row } from '../report/row.js';
 import { processCpuSeconds, startServer } from '../servers/server-process.js';
 import { checkAddons, serverKinds } from '../servers/server-kinds.js';
 import { median } from '../report/stats.js';
+import { nextAddressBlock } from '../wire/handshake.js';
 
 export interface ScaleSuiteOptions {
   connections: number;
@@ -12,14 +13,6 @@ export interface ScaleSuiteOptions {
   deflate: boolean;
   log: (line: string) => void;
 }
-
-/**
- * The block of source addresses the next job opens its connections from (see `sourceAddress`). Each job
- * gets its own, starting from a per-process offset, so no job's connections collide with the TIME_WAIT
- * sockets an earlier job (or run) left behind: with shared addresses, a run after another had half its
- * handshakes wait on the kernel's ephemeral-port search (554/s against 5,600/s measured).
- */
-let nextBlock = process.pid;
 
 interface ScaleFigures {
   handshakesPerSec: number;
@@ -47,7 +40,7 @@ async function measureServer(
       concurrency: 128,
       deflate: options.deflate,
       timeoutMs: 30_000,
-      addressBlock: nextBlock++,
+      addressBlock: nextAddressBlock(),
     };
     const cpuBefore = processCpuSeconds(server.pid);
     worker.send(open);

@@ -101,3 +101,14 @@ export function sourceAddress(index: number, block: number | undefined): string 
   if (process.platform !== 'linux' || block === undefined) return undefined;
   return `127.0.${1 + (block % 254)}.${1 + (index % 8)}`;
 }
+
+/**
+ * The block of source addresses the next job opens its connections from (see {@link sourceAddress}).
+ * Each job of the run (scale and fan-out alike) gets its own, starting from a per-process offset, so no
+ * job's connections collide with the TIME_WAIT sockets an earlier job (or run) left behind: with shared
+ * addresses, a run after another had half its handshakes wait on the kernel's ephemeral-port search.
+ */
+let nextBlock = process.pid;
+export function nextAddressBlock(): number {
+  return nextBlock++;
+}
