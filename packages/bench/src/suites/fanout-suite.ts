@@ -36,6 +36,8 @@ export interface FanoutSuiteOptions {
   redisCases: readonly FanoutCase[];
   /** Server process counts of the cross-process rows, each against one process without Redis. */
   redisProcesses: readonly number[];
+  /** Load-generator processes per job; default {@link generatorCount} of the subscribers. */
+  generators?: number;
   log: (line: string) => void;
 }
 
@@ -173,7 +175,7 @@ async function runJob(
 ): Promise<FanoutFigures> {
   const { size, subscribers } = fanoutCase;
   const what = `fanout ${deployment.id} ${formatSize(size)} x ${subscribers}`;
-  const shards = shardSubscribers(subscribers, generatorCount(subscribers));
+  const shards = shardSubscribers(subscribers, options.generators ?? generatorCount(subscribers));
   checkOpenFiles(subscribers, shards.length, deployment.servers.length);
   if (deployment.redis && redis === undefined) throw new Error(`${what}: no Redis running`);
   const servers = await startAll(deployment.servers);
@@ -314,7 +316,11 @@ async function runSection(
       section,
       case: `${formatSize(size)} x ${subscribers.toLocaleString('en-US')} subs`,
       bar,
-      details: { messages, latencyMessages: options.latencyMessages, generators: generatorCount(subscribers) },
+      details: {
+        messages,
+        latencyMessages: options.latencyMessages,
+        generators: options.generators ?? generatorCount(subscribers),
+      },
       ...(errors.length ? { error: errors.join('; ') } : {}),
     };
     for (const m of metrics) {
