@@ -1,11 +1,20 @@
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as http2 from 'node:http2';
 import { webcrypto } from 'node:crypto';
 import { Connection, type ConnectionEvent } from '@wsts/protocol';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { connect, WebSocketConnectError } from '../src/client/index.js';
-import { type HandshakeRefusedError, WebSocketServer, type WebSocketServerOptions, type WebSocketConnection } from '../src/index.js';
+import {
+  type HandshakeRefusedError,
+  WebSocketServer,
+  type WebSocketServerOptions,
+  type WebSocketConnection,
+} from '../src/index.js';
+import { startBin } from './helpers/bins.js';
 import { closeOf, within } from './helpers/servers.js';
 import { selfSignedCertificate } from './helpers/tls.js';
 
@@ -348,7 +357,9 @@ describe('HTTP/1.1 beside HTTP/2', { timeout: 30_000 }, () => {
     // An HTTP/2 server without the setting, serving HTTP/1.1 beside it, with our WebSocketServer on its upgrades only.
     const h2 = http2.createSecureServer({ cert: pems.cert, key: pems.key, allowHTTP1: true });
     const wss = new WebSocketServer({ noServer: true });
-    h2.on('upgrade', (request, socket, head) => wss.handleUpgrade(request, socket, head, (c) => c.on('message', (d) => void c.send(d))));
+    h2.on('upgrade', (request, socket, head) =>
+      wss.handleUpgrade(request, socket, head, (c) => c.on('message', (d) => void c.send(d))),
+    );
     h2.listen(0, '127.0.0.1');
     await once(h2, 'listening');
     cleanups.push(
@@ -399,5 +410,49 @@ describe('HTTP/1.1 beside HTTP/2', { timeout: 30_000 }, () => {
     expect(() => new WebSocketServer({ noServer: true, http2: { windowSiz: 1 } as never })).toThrow(/http2.windowSiz/);
     expect(() => new WebSocketServer({ noServer: true, http2: { windowSize: 10 } })).toThrow(RangeError);
     expect(() => new WebSocketServer({ noServer: true }).handleStream({} as never, {})).toThrow(/http2 option/);
+  });
+});
+
+describe('the bins with --http2', { timeout: 30_000 }, () => {
+  it('echo --http2 over TLS: h2 streams and HTTP/1.1 on one port', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wsts-h2-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'cert.pem'), pems.cert);
+    writeFileSync(join(dir, 'key.pem'), pems.key);
+    const bin = await startBin('echo', [
+      '--port',
+      '0',
+      '--http2',
+      '--tls-cert',
+      join(dir, 'cert.pem'),
+      '--tls-key',
+      join(dir, 'key.pem'),
+    ]);
+    cleanups.push(() => bin.stop('SIGKILL'));
+    const url = `wss://127.0.0.1:${bin.port}`;
+    for (const http2Option of [true, false]) {
+      const client = await connect(url, { http2: http2Option, ca: pems.cert });
+      expect(client.socket.constructor.name).toBe(http2Option ? 'ClientHttp2Stream' : 'TLSSocket');
+      const reply = nextMessage(client);
+      await client.send('over h2 or not');
+      expect((await within(reply, 5000, 'echo')).toString()).toBe('over h2 or not');
+      const closed = closeOf(client);
+      await client.send('close:4001:bye');
+      expect(await within(closed, 5000, 'close')).toEqual([4001, 'bye', true]);
+    }
+  });
+
+  it('example --http2 (h2c): the seed handler over an extended CONNECT stream', async () => {
+    const bin = await startBin('example', ['--port', '0', '--host', '127.0.0.1', '--http2']);
+    cleanups.push(() => bin.stop('SIGKILL'));
+    const client = await connect(`ws://127.0.0.1:${bin.port}`, { http2: true });
+    expect(client.socket.constructor.name).toBe('ClientHttp2Stream');
+    const welcome = nextMessage(client);
+    expect((await within(welcome, 5000, 'welcome')).toString()).toBe('Welcome to my websocket!');
+    const thanks = nextMessage(client);
+    await client.send('over h2');
+    expect((await within(thanks, 5000, 'thanks')).toString()).toBe('Thanks, I got [over h2]');
+    client.close(1000);
+    expect((await closeOf(client))[2]).toBe(true);
   });
 });
