@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Extension, ServerExtensionNegotiator } from '@wsts/protocol';
 import { debug, debugEnabled } from './debug.js';
@@ -205,6 +205,8 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
   private readonly h2: { settings: Http2Settings; handshake: ServerHandshake; route: StreamRoute } | undefined;
   /** HTTP/2 sessions of our own server, closed once our WebSockets are gone. */
   private readonly h2Sessions = new Set<http2.ServerHttp2Session>();
+  /** The TCP connections of our own HTTP/2 server, destroyed when `close()` gives up waiting. */
+  private readonly h2Sockets = new Set<Socket>();
 
   constructor(options: WebSocketServerOptions<Data>) {
     super();
@@ -329,6 +331,10 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     server.on('session', (session) => {
       this.h2Sessions.add(session);
       session.once('close', () => this.h2Sessions.delete(session));
+    });
+    server.on('connection', (socket: Socket) => {
+      this.h2Sockets.add(socket);
+      socket.once('close', () => this.h2Sockets.delete(socket));
     });
     attachToHttp2Server(server, this.h2!.route, settings);
     if (options.tls !== undefined) attachToHttpServer(server as unknown as http.Server, this, this.onUnserved);
@@ -460,8 +466,18 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     const serverClosed =
       this.ownsServer && own?.listening ? new Promise<void>((resolve) => own.close(() => resolve())) : Promise.resolve();
     await Promise.all(gone);
-    // Our HTTP/2 server closes once its sessions have: each gets a GOAWAY and ends after its streams.
+    // Our HTTP/2 server closes once its sessions have: each gets a GOAWAY and ends after its streams;
+    // one a client keeps open is destroyed after the same timeout as the WebSockets.
+    // WHY the raw sockets: a session closed gracefully waits for its peer to close the connection, and
+    // Node refuses to destroy a session's socket through the session.
+    const sessionTimeout = timeout ?? this.options.closeTimeout ?? DEFAULTS.closeTimeout;
     for (const session of this.h2Sessions) session.close();
+    if (this.h2Sockets.size > 0) {
+      const timer = setTimeout(() => {
+        for (const socket of this.h2Sockets) socket.destroy();
+      }, sessionTimeout);
+      timer.unref();
+    }
     if (this.closeDeadline !== undefined) clearTimeout(this.closeDeadline.timer);
     this.heartbeatGroup.stop();
     this.budget.stop();

@@ -221,6 +221,11 @@ async function openStream(
         { url: url.href, status, statusMessage: '', headers: pairs, cause: error },
       );
     }
+    // A reset by the server ends the WebSocket like a TCP reset would, whether or not the connection is
+    // reading: Node keeps a reset client stream (and its session) open until its buffered data is
+    // read. After a clean end (NO_ERROR) what is buffered still flows to the codec; otherwise it is dropped.
+    // Deferred: 'aborted' is also emitted inside a local close(), before its RST_STREAM is submitted.
+    opening.once('aborted', () => setImmediate(settleAborted, opening));
     // The slot is the stream's from now on: given back when it closes.
     opening.once('close', () => {
       shared.streams--;
@@ -249,3 +254,9 @@ async function openStream(
 }
 
 function noop(): void {}
+
+function settleAborted(stream: http2.ClientHttp2Stream): void {
+  if (stream.destroyed) return;
+  if (stream.rstCode === http2.constants.NGHTTP2_NO_ERROR) stream.resume();
+  else stream.destroy();
+}
