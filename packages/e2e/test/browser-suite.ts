@@ -9,7 +9,8 @@ import { ENGINES, type BrowserSession, type EngineName } from '../src/engines/in
 import { runScenario } from '../src/page-client.js';
 import { startServer, type ServerProcess } from '../src/server-process.js';
 import type { StaticServer } from '../src/static-server.js';
-import { EVENT_SCRIPT_FIXTURE, startTestPage } from '../src/test-page.js';
+import { EVENT_SCRIPT_FIXTURE, startTestPage, testPageFiles } from '../src/test-page.js';
+import { type Http2PageServer, startHttp2PageServer } from '../src/h2-page-server.js';
 import { asBrowserWouldSee } from '../src/event-script-differences.js';
 import { loadNodeWebSocket } from '../src/node-client.js';
 import { freePort } from '../src/processes.js';
@@ -401,6 +402,48 @@ export function defineBrowserSuite(engine: EngineName): void {
         expect(inBrowser.some((line) => line.startsWith('echo close code=4001'))).toBe(true);
         expect(inBrowser.some((line) => line.startsWith('refused close code=1006'))).toBe(true);
         expect(inBrowser.filter((line) => line.includes('timeout'))).toEqual([]);
+      });
+    });
+
+    // Last: it navigates the page to the HTTP/2 origin, which the browser must have loaded the page
+    // over for its WebSockets to become streams of that connection.
+    describe('WebSockets over HTTP/2 (RFC 8441): page and WebSockets on one h2 origin', () => {
+      let h2: Http2PageServer | undefined;
+      beforeAll(async () => {
+        h2 = await startHttp2PageServer(await testPageFiles(), { cert: certificate!.certPem, key: certificate!.keyPem });
+        await browser().open(`${h2.origin}/`);
+      }, 60_000);
+      afterAll(async () => {
+        await h2?.close();
+      }, 60_000);
+
+      it('opens its WebSockets as extended CONNECT streams of the page connection and echoes over them', async () => {
+        const server = h2!;
+        for (const kind of ['text', 'arraybuffer'] as const) {
+          const result = await runScenario<{ verdicts: EchoVerdict[]; close: CloseInfo }>(browser(), 'echoSizes', {
+            url: server.url,
+            kind,
+            sizes: WSS_SIZES,
+          });
+          expect(result.verdicts.map((v) => [v.size, v.receivedSize, v.firstDifference])).toEqual(
+            WSS_SIZES.map((size) => [size, size, -1]),
+          );
+          expect(result.close).toMatchObject({ code: 1000, wasClean: true });
+        }
+        console.log(`[${engine}] WebSockets that arrived over HTTP/2: ${server.arrived.h2}, over HTTP/1.1: ${server.arrived.h1}`);
+        // Counted by the server: how each WebSocket arrived. WebKitGTK opens them over HTTP/1.1 (it
+        // does not implement RFC 8441), which the same port still serves.
+        if (engine === 'webkit') expect(server.arrived.h1 + server.arrived.h2).toBe(2);
+        else expect(server.arrived).toEqual({ h2: 2, h1: 0 });
+      });
+
+      it('closes cleanly with the server code and reason over a stream', async () => {
+        const result = await runScenario<{ close: CloseInfo }>(browser(), 'serverCloses', {
+          url: h2!.url,
+          code: 4000,
+          reason: 'bye',
+        });
+        expect(result.close).toEqual({ code: 4000, reason: 'bye', wasClean: true });
       });
     });
   });

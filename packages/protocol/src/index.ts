@@ -16,6 +16,15 @@ export {
   type ClientHandshakeOptions,
   type ClientHandshakeResult,
 } from './handshake/client.js';
+export {
+  acceptExtendedConnect,
+  checkExtendedConnectResponse,
+  createExtendedConnectRequest,
+  isExtendedConnect,
+  WEBSOCKET_PROTOCOL,
+  type ExtendedConnectOptions,
+  type ExtendedConnectRequest,
+} from './handshake/extended-connect.js';
 export type {
   ClientExtensionNegotiator,
   EncodedMessage,

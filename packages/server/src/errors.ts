@@ -39,11 +39,11 @@ export class ConnectionError extends Error {
 
 /** Why a {@link HandshakeRefusedError} refused an opening handshake. */
 export type HandshakeRefusalKind =
-  /** Not a GET (405). */
+  /** Not a GET (405); over HTTP/2, not a CONNECT. */
   | 'method'
   /** Missing or invalid `Upgrade`, `Connection`, `Sec-WebSocket-Key`, or a negotiation failure (400). */
   | 'headers'
-  /** A `Sec-WebSocket-Version` other than 13 (426). */
+  /** A `Sec-WebSocket-Version` other than 13 (426; 400 over HTTP/2, which has no upgrade to require). */
   | 'version'
   /** No WebSocketServer attached to the HTTP server serves the request's path (404). */
   | 'path'
@@ -53,6 +53,10 @@ export type HandshakeRefusalKind =
   | 'timeout'
   /** The server is closing (503). */
   | 'closing'
+  /** HTTP/2: an extended CONNECT for a `:protocol` other than `websocket` (501). */
+  | 'protocol'
+  /** HTTP/2: the connection already carries `http2.maxWebSocketsPerSession` WebSockets (503). */
+  | 'capacity'
   /** A hook threw or produced something invalid (a bad header, a bad `authorize` result) (500). `cause` holds it. */
   | 'internal';
 

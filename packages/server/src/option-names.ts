@@ -29,6 +29,7 @@ const serverNames: Names<WebSocketServerOptions> = {
   host: true,
   tls: true,
   server: true,
+  http2: true,
   noServer: true,
   path: true,
   selectProtocol: true,
@@ -68,6 +69,7 @@ const clientNames: Names<ClientOptions & Pick<ConnectOptions, 'protocols'>> = {
   signal: true,
   agent: true,
   proxy: true,
+  http2: true,
   protocols: true,
 };
 

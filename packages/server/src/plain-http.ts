@@ -5,7 +5,8 @@ export function answerPlainRequest(request: http.IncomingMessage, response: http
   const get = request.method === 'GET' || request.method === 'HEAD';
   response.writeHead(get ? 400 : 405, {
     'Content-Type': 'text/plain; charset=utf-8',
-    Connection: 'close',
+    // HTTP/2 (our server with the http2 option) forbids connection-specific headers.
+    ...(request.httpVersionMajor >= 2 ? {} : { Connection: 'close' }),
     ...(get ? {} : { Allow: 'GET' }),
   });
   response.end(get ? 'Expected a WebSocket handshake (Upgrade: websocket)\n' : `Method ${request.method ?? ''} not allowed\n`);

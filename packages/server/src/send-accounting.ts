@@ -155,7 +155,13 @@ export class SendAccounting {
   placeMarker(): void {
     if (this.markerAt !== -1 || this.owner.state === 'closed') return;
     this.markerAt = this.queuedWrites;
-    this.socket.write(EMPTY, (this.markerCallback ??= (error) => this.markerWritten(error)));
+    const callback = (this.markerCallback ??= (error) => this.markerWritten(error));
+    // Nothing in the socket's buffer: everything before the marker has left already. WHY not an empty
+    // write then: some Duplexes (an HTTP/2 stream) complete it within the same turn of the event loop,
+    // so a marker placed again from its own callback, while sends wait on an async encode, would spin
+    // and starve the I/O (the thread pool's zlib) they wait for. An immediate lets the loop turn.
+    if (this.socket.writableLength === 0) setImmediate(callback, null);
+    else this.socket.write(EMPTY, callback);
   }
 
   private markerWritten(error: Error | null | undefined): void {

@@ -83,8 +83,72 @@ export interface HandshakeHost {
   refused(kind: HandshakeRefusalKind, status: number, reason: string, request: http.IncomingMessage, cause?: Error): void;
 }
 
+/** A refusal found while checking a request, with what it was about. */
+export interface WireRefusal {
+  ok: false;
+  kind: HandshakeRefusalKind;
+  status: number;
+  reason: string;
+  headers: HeaderList;
+}
+
+/**
+ * How a handshake meets its transport: HTTP/1.1 (a GET with `Upgrade`, answered 101 on the raw socket)
+ * or HTTP/2 (an extended CONNECT, answered 200 on the stream). The rest of the handshake (authorize,
+ * the 'headers' event, refusal reports, opening the connection) is the same for both.
+ */
+export interface HandshakeWire {
+  /** Checks the method and headers and negotiates; may throw what a `selectProtocol` hook throws. */
+  check(request: http.IncomingMessage, options: ServerHandshakeOptions): AcceptedUpgrade | WireRefusal;
+  /** Writes the success response (101, or 200 on a stream). Throws TypeError for an invalid header. */
+  accept(socket: Duplex, headers: HeaderList): void;
+  /** Writes a refusal and ends the socket or stream. */
+  reject(socket: Duplex, status: number, reason: string, headers?: HeaderList): void;
+}
+
+/** The HTTP/1.1 upgrade (RFC 6455 section 4.2). */
+export const http1Wire: HandshakeWire = {
+  check(request, options) {
+    if (request.method !== 'GET') {
+      return {
+        ok: false,
+        kind: 'method',
+        status: 405,
+        reason: `Method ${request.method ?? ''} not allowed: a WebSocket handshake is a GET`,
+        headers: [['Allow', 'GET']],
+      };
+    }
+    const result = upgrade(request.headers, options);
+    if (result.ok) return result;
+    // The codec checks Upgrade and Connection first, so a request that is no WebSocket upgrade at all
+    // fails there; it gets our own wording. Asked only on failure: the codec already checked both.
+    if (result.status === 400 && !isWebSocketUpgrade(request.headers)) {
+      return {
+        ok: false,
+        kind: 'headers',
+        status: 400,
+        reason: 'Not a WebSocket handshake: expected Upgrade: websocket and Connection: upgrade',
+        headers: [],
+      };
+    }
+    return {
+      ok: false,
+      kind: kindOfStatus(result.status),
+      status: result.status,
+      reason: result.reason,
+      headers: result.headers,
+    };
+  },
+  accept(socket, headers) {
+    writeHttpResponse(socket, 101, headers);
+  },
+  reject: rejectHandshake,
+};
+
 /** What a {@link ServerHandshake} is configured with (from the server's options). */
 export interface ServerHandshakeConfig {
+  /** The transport's side of the handshake. Default {@link http1Wire}. */
+  wire?: HandshakeWire;
   negotiators: readonly ServerExtensionNegotiator[];
   selectProtocol: ((offered: readonly string[], request: http.IncomingMessage) => string | undefined) | undefined;
   authorize: AuthorizeHook | undefined;
@@ -101,6 +165,7 @@ export type AuthorizeHook = (
 /** One per server: runs every handshake the server is handed. */
 export class ServerHandshake {
   private readonly host: HandshakeHost;
+  private readonly wire: HandshakeWire;
   private readonly authorize: ServerHandshakeConfig['authorize'];
   private readonly timeout: number;
   /**
@@ -115,6 +180,7 @@ export class ServerHandshake {
 
   constructor(config: ServerHandshakeConfig, host: HandshakeHost) {
     this.host = host;
+    this.wire = config.wire ?? http1Wire;
     this.authorize = config.authorize;
     this.timeout = config.timeout;
     const selectProtocol = config.selectProtocol;
@@ -225,24 +291,18 @@ export class ServerHandshake {
     reason: string,
     headers?: HeaderList,
   ): void {
-    rejectHandshake(socket, status, reason, headers);
+    this.wire.reject(socket, status, reason, headers);
     this.host.refused(kind, status, reason, request);
   }
 
   /** Method and header checks, then subprotocol and extension negotiation; answers refusals itself. */
   private negotiate(request: http.IncomingMessage, socket: Duplex): AcceptedUpgrade | undefined {
-    if (request.method !== 'GET') {
-      this.refuse(request, socket, 'method', 405, `Method ${request.method ?? ''} not allowed: a WebSocket handshake is a GET`, [
-        ['Allow', 'GET'],
-      ]);
-      return undefined;
-    }
-    let result: ReturnType<typeof upgrade>;
+    let result: AcceptedUpgrade | WireRefusal;
     // Saved and restored: a selectProtocol hook could (oddly) run another handshake inside this one.
     const outer = this.negotiating;
     this.negotiating = request;
     try {
-      result = upgrade(request.headers, this.upgradeOptions);
+      result = this.wire.check(request, this.upgradeOptions);
     } catch (error) {
       if (!(error instanceof HandshakeError)) throw error;
       this.refuse(request, socket, kindOfStatus(error.status), error.status, error.message, error.headers);
@@ -251,19 +311,7 @@ export class ServerHandshake {
       this.negotiating = outer;
     }
     if (!result.ok) {
-      // The codec checks Upgrade and Connection first, so a request that is no WebSocket upgrade at all
-      // fails there; it gets our own wording. Asked only on failure: the codec already checked both.
-      if (result.status === 400 && !isWebSocketUpgrade(request.headers)) {
-        this.refuse(
-          request,
-          socket,
-          'headers',
-          400,
-          'Not a WebSocket handshake: expected Upgrade: websocket and Connection: upgrade',
-        );
-      } else {
-        this.refuse(request, socket, kindOfStatus(result.status), result.status, result.reason, result.headers);
-      }
+      this.refuse(request, socket, result.kind, result.status, result.reason, result.headers);
       return undefined;
     }
     return result;
@@ -311,7 +359,7 @@ export class ServerHandshake {
         this.refuse(request, socket, 'closing', 503, 'The server is shutting down');
         return;
       }
-      writeHttpResponse(socket, 101, headers);
+      this.wire.accept(socket, headers);
       if (debugEnabled) {
         const agreed = `protocol ${result.protocol === undefined ? 'none' : JSON.stringify(result.protocol)}, extensions ${extensionsHeaderOf(headers) ?? 'none'}`;
         debug(`handshake from ${peerOf(socket as Partial<Socket>)} for ${request.url ?? '/'} accepted: ${agreed}`);
@@ -338,7 +386,7 @@ export class ServerHandshake {
   /** A hook threw or produced something invalid: 500 (when the socket is still there), 'error', the refusal. */
   private reportHandshakeError(request: http.IncomingMessage, socket: Duplex, error: unknown): void {
     const cause = asError(error);
-    if (!socket.destroyed) rejectHandshake(socket, 500, 'Internal Server Error');
+    if (!socket.destroyed) this.wire.reject(socket, 500, 'Internal Server Error');
     this.host.reportError(cause);
     this.host.refused('internal', 500, 'Internal Server Error', request, cause);
   }
@@ -351,7 +399,7 @@ function asError(error: unknown): Error {
 }
 
 /** What a codec refusal was about: 426 is the version, the rest (400) the headers or their negotiation. */
-function kindOfStatus(status: number): HandshakeRefusalKind {
+export function kindOfStatus(status: number): HandshakeRefusalKind {
   return status === 426 ? 'version' : 'headers';
 }
 
@@ -379,7 +427,7 @@ function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 }
 
 export type HandshakeCallback = (connection: WebSocketConnection, request: http.IncomingMessage) => void;
-type AcceptedUpgrade = Extract<ReturnType<typeof upgrade>, { ok: true }>;
+export type AcceptedUpgrade = Extract<ReturnType<typeof upgrade>, { ok: true }>;
 
 /** A handshake waiting for an asynchronous `authorize` verdict. */
 interface PendingHandshake {

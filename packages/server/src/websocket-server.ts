@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import * as http2 from 'node:http2';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Extension, ServerExtensionNegotiator } from '@wsts/protocol';
 import type { TopicBroker } from './broker.js';
@@ -11,6 +12,18 @@ import { checkLimits, DEFAULTS } from './defaults.js';
 import { HandshakeRefusedError, type HandshakeRefusalKind } from './errors.js';
 import { perMessageDeflateNegotiators, type PerMessageDeflateOptions } from './extensions-option.js';
 import { type HeaderEntry, type HeaderList, headerPairsOf } from './http-response.js';
+import { checkHttp2Option, type Http2Options, type Http2Settings } from './h2-options.js';
+import {
+  type AnyHttp2Server,
+  attachToHttp2Server,
+  detachFromHttp2Server,
+  http2ServerSettings,
+  isHttp2Server,
+  prepareSession,
+  type StreamRoute,
+  takeSlot,
+} from './h2-router.js';
+import { http2Wire, rejectStream, requestOfStream, resetWhenEnded } from './h2-wire.js';
 import { HeartbeatGroup } from './heartbeat.js';
 import { defaultMemoryBudget, MemoryBudget, type MemoryReport } from './memory-budget.js';
 import { Membership } from './membership.js';
@@ -22,6 +35,8 @@ import {
   type AuthorizationResult,
   type AuthorizeHook,
   type HandshakeCallback,
+  type HandshakeHost,
+  type ServerHandshakeConfig,
 } from './server-handshake.js';
 import { attachToHttpServer, detachFromHttpServer, pathOf } from './upgrade-router.js';
 import { checkCloseOptionNames, checkServerOptionNames } from './option-names.js';
@@ -40,8 +55,18 @@ export interface WebSocketServerOptions<Data = unknown> {
   host?: string;
   /** With `port`: serve wss with these TLS options (key, cert...) instead of plain ws. */
   tls?: https.ServerOptions;
-  /** Attach to an existing `http.Server`/`https.Server`. Several WebSocketServers may share one by `path`. */
-  server?: http.Server | https.Server;
+  /**
+   * Attach to an existing `http.Server`/`https.Server`, or an HTTP/2 server from `node:http2` (which
+   * turns `http2` on). Several WebSocketServers may share one by `path`.
+   */
+  server?: http.Server | https.Server | http2.Http2Server | http2.Http2SecureServer;
+  /**
+   * WebSockets over HTTP/2 (RFC 8441): extended CONNECT streams, beside HTTP/1.1 upgrades. With `port`
+   * and `tls`, our server speaks h2 and HTTP/1.1 on the same port (ALPN); with `port` alone, h2c
+   * (HTTP/2 without TLS, prior knowledge only: no HTTP/1.1 on that port). `true` takes the defaults;
+   * an object tunes them. See {@link Http2Options}.
+   */
+  http2?: boolean | Http2Options;
   /** Handle nothing by itself: call `handleUpgrade` from your own 'upgrade' listener. */
   noServer?: boolean;
   /** Only accept upgrades for this exact path (query ignored). Default: any path. */
@@ -182,8 +207,10 @@ export interface WebSocketServerEvents<Data = unknown> {
 export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServerEvents<Data>> {
   /** Connected clients (when `clientTracking` is on). */
   readonly clients = new Set<WebSocketConnection<Data>>();
-  /** The HTTP(S) server accepting upgrades, or undefined with `noServer`. */
+  /** The HTTP(S) server accepting upgrades, or undefined with `noServer` or an HTTP/2 server. */
   readonly httpServer: http.Server | https.Server | undefined;
+  /** The HTTP/2 server accepting extended CONNECTs (and, over TLS, HTTP/1.1 upgrades), if any. */
+  readonly http2Server: http2.Http2Server | http2.Http2SecureServer | undefined;
   /** The path filter, if any. */
   readonly path: string | undefined;
 
@@ -202,6 +229,12 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
   private readonly requestWatch: RequestWatch | undefined;
   /** Who subscribes to what, the fan-out of publishes, and the broker. */
   private readonly topicRegistry: Topics;
+  /** HTTP/2: the knobs, the extended CONNECT's handshake, and how the router reaches us. */
+  private readonly h2: { settings: Http2Settings; handshake: ServerHandshake; route: StreamRoute } | undefined;
+  /** HTTP/2 sessions of our own server, closed once our WebSockets are gone. */
+  private readonly h2Sessions = new Set<http2.ServerHttp2Session>();
+  /** The TCP connections of our own HTTP/2 server, destroyed when `close()` gives up waiting. */
+  private readonly h2Sockets = new Set<Socket>();
 
   constructor(options: WebSocketServerOptions<Data>) {
     super();
@@ -238,35 +271,56 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       false,
       this.topicRegistry,
     );
-    this.handshake = new ServerHandshake(
-      {
-        negotiators: [...perMessageDeflateNegotiators(options.perMessageDeflate), ...(options.extensions ?? [])],
-        selectProtocol: options.selectProtocol,
-        // The handshake hands `data` through as unknown; it comes back typed on the connection.
-        authorize: options.authorize as AuthorizeHook | undefined,
-        timeout: handshakeTimeout,
+    const handshakeConfig: ServerHandshakeConfig = {
+      negotiators: [...perMessageDeflateNegotiators(options.perMessageDeflate), ...(options.extensions ?? [])],
+      selectProtocol: options.selectProtocol,
+      // The handshake hands `data` through as unknown; it comes back typed on the connection.
+      authorize: options.authorize as AuthorizeHook | undefined,
+      timeout: handshakeTimeout,
+    };
+    const host: HandshakeHost = {
+      isClosing: () => this.closing !== undefined,
+      emitHeaders: (headers, request) => {
+        // Checked only when someone could have added to them: the codec's own are valid.
+        if (this.listenerCount('headers') === 0) return headers as HeaderList;
+        this.emit('headers', headers, request);
+        return headerPairsOf(headers);
       },
-      {
-        isClosing: () => this.closing !== undefined,
-        emitHeaders: (headers, request) => {
-          // Checked only when someone could have added to them: the codec's own are valid.
-          if (this.listenerCount('headers') === 0) return headers as HeaderList;
-          this.emit('headers', headers, request);
-          return headerPairsOf(headers);
-        },
-        open: (socket, head, protocol, extensions, extensionsHeader, data) =>
-          this.open(socket, head, protocol, extensions, extensionsHeader, data),
-        reportError: (error) => {
-          // Only when observed: a throwing hook must cost one handshake, not the process.
-          if (this.listenerCount('error') > 0) this.emit('error', error);
-        },
-        refused: (kind, status, reason, request, cause) => this.reportRefusal(kind, status, reason, request, cause),
+      open: (socket, head, protocol, extensions, extensionsHeader, data) =>
+        this.open(socket, head, protocol, extensions, extensionsHeader, data),
+      reportError: (error) => {
+        // Only when observed: a throwing hook must cost one handshake, not the process.
+        if (this.listenerCount('error') > 0) this.emit('error', error);
       },
-    );
+      refused: (kind, status, reason, request, cause) => this.reportRefusal(kind, status, reason, request, cause),
+    };
+    this.handshake = new ServerHandshake(handshakeConfig, host);
 
-    if (options.port !== undefined) {
+    const h2Settings = checkHttp2Option(
+      options.http2 ?? (options.server !== undefined && isHttp2Server(options.server) ? true : undefined),
+    );
+    this.h2 =
+      h2Settings === undefined
+        ? undefined
+        : {
+            settings: h2Settings,
+            handshake: new ServerHandshake({ ...handshakeConfig, wire: http2Wire }, host),
+            route: {
+              path: this.path,
+              serveStream: (stream, headers) => this.handleStream(stream, headers),
+              unservedStream: (stream, headers, status, reason) =>
+                this.reportRefusal('path', status, reason, requestOfStream(stream, headers)),
+            },
+          };
+
+    if (options.port !== undefined && this.h2 !== undefined) {
+      this.httpServer = undefined;
+      this.http2Server = this.listenHttp2(options, this.h2.settings, handshakeTimeout);
+      this.ownsServer = true;
+    } else if (options.port !== undefined) {
       const server = options.tls !== undefined ? https.createServer({ handshakeTimeout, ...options.tls }) : http.createServer();
       this.httpServer = server;
+      this.http2Server = undefined;
       this.ownsServer = true;
       // Drop clients that trickle their request: the watch runs from TCP (or TLS) accept until the
       // request head is complete, where the handshake timer takes over.
@@ -276,25 +330,71 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       server.on('error', (error) => this.emit('error', error));
       attachToHttpServer(server, this, this.onUnserved);
       server.listen(options.port, options.host, () => this.emit('listening'));
+    } else if (options.server !== undefined && isHttp2Server(options.server)) {
+      this.httpServer = undefined;
+      this.http2Server = options.server;
+      this.ownsServer = false;
+      if (this.h2 === undefined) throw new TypeError('http2: false cannot serve an HTTP/2 server');
+      attachToHttp2Server(options.server, this.h2.route, this.h2.settings);
+      // HTTP/1.1 upgrades reach an HTTP/2 server created with allowHTTP1 through the same 'upgrade' event.
+      attachToHttpServer(options.server as unknown as http.Server, this, this.onUnserved);
     } else if (options.server !== undefined) {
+      if (this.h2 !== undefined) throw new TypeError('http2 needs an HTTP/2 server (node:http2) as server, or port');
       this.httpServer = options.server;
+      this.http2Server = undefined;
       this.ownsServer = false;
       attachToHttpServer(options.server, this, this.onUnserved);
     } else {
       this.httpServer = undefined;
+      this.http2Server = undefined;
       this.ownsServer = false;
     }
   }
 
+  /**
+   * Our own HTTP/2 server: over TLS with HTTP/1.1 on the same port (ALPN picks; upgrades keep
+   * working), without TLS h2c with prior knowledge (Node's h2c server speaks nothing else).
+   */
+  private listenHttp2(
+    options: WebSocketServerOptions<Data>,
+    settings: Http2Settings,
+    handshakeTimeout: number,
+  ): http2.Http2Server | http2.Http2SecureServer {
+    const server: AnyHttp2Server =
+      options.tls !== undefined
+        ? http2.createSecureServer({
+            handshakeTimeout,
+            ...(options.tls as http2.SecureServerOptions),
+            allowHTTP1: true,
+            settings: http2ServerSettings(settings),
+          })
+        : http2.createServer({ settings: http2ServerSettings(settings) });
+    // Also what makes Node emit 'connect' for CONNECT streams (its compatibility layer).
+    server.on('request', answerPlainRequest as (request: unknown, response: unknown) => void);
+    server.on('error', (error) => this.emit('error', error));
+    server.on('session', (session) => {
+      this.h2Sessions.add(session);
+      session.once('close', () => this.h2Sessions.delete(session));
+    });
+    server.on('connection', (socket: Socket) => {
+      this.h2Sockets.add(socket);
+      socket.once('close', () => this.h2Sockets.delete(socket));
+    });
+    attachToHttp2Server(server, this.h2!.route, settings);
+    if (options.tls !== undefined) attachToHttpServer(server as unknown as http.Server, this, this.onUnserved);
+    server.listen(options.port, options.host, () => this.emit('listening'));
+    return server;
+  }
+
   /** The port the underlying server listens on (the real one when you asked for 0), or undefined. */
   get port(): number | undefined {
-    const address = this.httpServer?.address();
+    const address = (this.httpServer ?? this.http2Server)?.address();
     return typeof address === 'object' && address !== null ? address.port : undefined;
   }
 
   /** The listening address of the underlying server (null before it listens). */
   address(): AddressInfo | string | null {
-    return this.httpServer?.address() ?? null;
+    return (this.httpServer ?? this.http2Server)?.address() ?? null;
   }
 
   /**
@@ -355,6 +455,37 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
   }
 
   /**
+   * Runs the whole HTTP/2 handshake (RFC 8441) on an extended CONNECT stream, as `handleUpgrade` does
+   * for an HTTP/1.1 upgrade: for an HTTP/2 server used through `node:http2`'s core API (a `'stream'`
+   * listener and no `'request'` one), or with `noServer`. Needs the `http2` option. Hand it the stream
+   * and its headers as the `'stream'` event gives them. Past `http2.maxWebSocketsPerSession` on the
+   * stream's connection it answers 503; refusals go on the stream only, the connection's other streams
+   * are untouched. `callback` receives the open connection; without one, 'connection' is emitted.
+   */
+  handleStream(
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+    callback?: (connection: WebSocketConnection<Data>, request: http.IncomingMessage) => void,
+  ): void {
+    const h2 = this.h2;
+    if (h2 === undefined) throw new TypeError('handleStream needs the http2 option');
+    const request = requestOfStream(stream, headers);
+    if (stream.session !== undefined) prepareSession(stream.session, h2.settings);
+    if (!takeSlot(stream, h2.settings.maxWebSocketsPerSession)) {
+      const reason = `Too many WebSockets on this HTTP/2 connection (at most ${h2.settings.maxWebSocketsPerSession})`;
+      rejectStream(stream, 503, reason);
+      this.reportRefusal('capacity', 503, reason, request);
+      return;
+    }
+    resetWhenEnded(stream);
+    h2.handshake.run(request, stream, EMPTY, (callback ?? this.onStreamConnection) as HandshakeCallback);
+  }
+
+  private readonly onStreamConnection = (connection: WebSocketConnection<Data>, request: http.IncomingMessage): void => {
+    this.emit('connection', connection, request);
+  };
+
+  /**
    * Stops accepting, sends 1001 (Going Away) to every client and resolves once all are gone, with how
    * many completed the closing handshake and how many were terminated. A client that does not answer
    * is destroyed after `options.timeout` (default `closeTimeout`). Handshakes still waiting for
@@ -379,7 +510,12 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
   private async shutDown(timeout: number | undefined): Promise<CloseReport> {
     if (this.httpServer !== undefined) detachFromHttpServer(this.httpServer, this);
     this.topicRegistry.shutDown();
+    if (this.http2Server !== undefined) {
+      detachFromHttp2Server(this.http2Server, this.h2!.route);
+      detachFromHttpServer(this.http2Server as unknown as http.Server, this);
+    }
     this.handshake.dropPending();
+    this.h2?.handshake.dropPending();
     this.requestWatch?.destroyAll();
     const report: CloseReport = { clean: 0, terminated: 0 };
     const gone: Promise<void>[] = [];
@@ -398,11 +534,22 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     }
     if (debugEnabled) debug(`server closing: ${gone.length} connection(s) sent 1001`);
     if (timeout !== undefined) this.terminateAfter(timeout);
+    const own = this.httpServer ?? this.http2Server;
     const serverClosed =
-      this.ownsServer && this.httpServer?.listening
-        ? new Promise<void>((resolve) => this.httpServer!.close(() => resolve()))
-        : Promise.resolve();
+      this.ownsServer && own?.listening ? new Promise<void>((resolve) => own.close(() => resolve())) : Promise.resolve();
     await Promise.all(gone);
+    // Our HTTP/2 server closes once its sessions have: each gets a GOAWAY and ends after its streams;
+    // one a client keeps open is destroyed after the same timeout as the WebSockets.
+    // WHY the raw sockets: a session closed gracefully waits for its peer to close the connection, and
+    // Node refuses to destroy a session's socket through the session.
+    const sessionTimeout = timeout ?? this.options.closeTimeout ?? DEFAULTS.closeTimeout;
+    for (const session of this.h2Sessions) session.close();
+    if (this.h2Sockets.size > 0) {
+      const timer = setTimeout(() => {
+        for (const socket of this.h2Sockets) socket.destroy();
+      }, sessionTimeout);
+      timer.unref();
+    }
     if (this.closeDeadline !== undefined) clearTimeout(this.closeDeadline.timer);
     this.heartbeatGroup.stop();
     this.budget.stop();
@@ -502,6 +649,9 @@ function checkBroker(broker: TopicBroker | undefined): void {
     }
   }
 }
+
+/** The `head` of an HTTP/2 WebSocket: a stream has no bytes read ahead of the handshake. */
+const EMPTY = Buffer.alloc(0);
 
 /** The `timeout` of `close(options)`, checked; undefined when not given. */
 function checkCloseOptions(options: CloseOptions | undefined): number | undefined {

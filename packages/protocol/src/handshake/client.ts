@@ -130,13 +130,26 @@ export function acceptClientHandshake(handshake: ClientHandshake, status: number
     throw fail(status, 'Missing or invalid Sec-WebSocket-Accept header');
   }
 
+  return checkNegotiation(handshake, status, headers);
+}
+
+/**
+ * The subprotocol and extensions the server agreed to, checked against what `offered` sent: shared by
+ * the HTTP/1.1 response and the HTTP/2 extended CONNECT's 200. Throws HandshakeError.
+ * @internal
+ */
+export function checkNegotiation(
+  offered: Pick<ClientHandshake, 'protocols' | 'extensions'>,
+  status: number,
+  headers: HeadersInput,
+): ClientHandshakeResult {
   let protocol: string | undefined;
   const protocolValues = getHeaderValues(headers, 'sec-websocket-protocol');
   if (protocolValues.length > 0) {
     const list = splitList(protocolValues);
     if (list.length !== 1) throw fail(status, 'Server sent more than one subprotocol');
     protocol = list[0]!;
-    if (!handshake.protocols.includes(protocol)) {
+    if (!offered.protocols.includes(protocol)) {
       throw fail(status, `Server selected subprotocol ${JSON.stringify(protocol)}, which was not offered`);
     }
   }
@@ -155,7 +168,7 @@ export function acceptClientHandshake(handshake: ClientHandshake, status: number
     try {
       for (const response of responses) {
         const name = response.name.toLowerCase();
-        const negotiator = handshake.extensions.find((n) => n.name.toLowerCase() === name);
+        const negotiator = offered.extensions.find((n) => n.name.toLowerCase() === name);
         if (!negotiator) throw fail(status, `Server accepted extension ${JSON.stringify(response.name)}, which was not offered`);
         if (seen.has(name)) throw fail(status, `Server accepted extension ${JSON.stringify(response.name)} twice`);
         seen.add(name);

@@ -58,10 +58,6 @@ function add(slot: Values, value: string): Values {
   return slot;
 }
 
-function list(slot: Values): readonly string[] {
-  return slot === undefined ? [] : typeof slot === 'string' ? [slot] : slot;
-}
-
 /** The request headers the handshake reads. */
 interface HandshakeFields {
   upgrade: Values;
@@ -173,7 +169,30 @@ function accept(headers: HeadersInput, options: ServerHandshakeOptions): Upgrade
     throw new HandshakeError(400, 'Missing or invalid Sec-WebSocket-Key: must be base64 of 16 bytes');
   }
 
-  const offered = fields.protocol === undefined ? [] : splitList(list(fields.protocol));
+  const response: [string, string][] = [
+    ['Upgrade', 'websocket'],
+    ['Connection', 'Upgrade'],
+    ['Sec-WebSocket-Accept', (options.computeAccept ?? computeAccept)(key)],
+  ];
+  return negotiate(fields.protocol, fields.extensions, options, response, 'Sec-WebSocket-Protocol', 'Sec-WebSocket-Extensions');
+}
+
+/**
+ * Subprotocol selection and extension negotiation, shared by the HTTP/1.1 upgrade and the HTTP/2
+ * extended CONNECT (RFC 8441 section 5 keeps both headers' meaning): appends the agreed headers to
+ * `response` under the given names (HTTP/2 wants them in lower case). Throws HandshakeError to refuse.
+ * @internal
+ */
+export function negotiate(
+  protocolValues: string | readonly string[] | undefined,
+  extensionValues: string | readonly string[] | undefined,
+  options: ServerHandshakeOptions,
+  response: [string, string][],
+  protocolHeader: string,
+  extensionsHeader: string,
+): UpgradeResult {
+  const offered =
+    protocolValues === undefined ? [] : splitList(typeof protocolValues === 'string' ? [protocolValues] : protocolValues);
   for (const protocol of offered) {
     if (!isToken(protocol)) throw new HandshakeError(400, `Invalid subprotocol name ${excerpt(protocol)}`);
   }
@@ -186,16 +205,9 @@ function accept(headers: HeadersInput, options: ServerHandshakeOptions): Upgrade
       throw new TypeError(`selectProtocol returned ${JSON.stringify(protocol)}, which the client did not offer`);
     }
   }
-
-  const response: [string, string][] = [
-    ['Upgrade', 'websocket'],
-    ['Connection', 'Upgrade'],
-    ['Sec-WebSocket-Accept', (options.computeAccept ?? computeAccept)(key)],
-  ];
-  if (protocol !== undefined) response.push(['Sec-WebSocket-Protocol', protocol]);
+  if (protocol !== undefined) response.push([protocolHeader, protocol]);
 
   const extensions: Extension[] = [];
-  const extensionValues = fields.extensions;
   if (extensionValues !== undefined && options.extensions && options.extensions.length > 0) {
     const offers = parseSharedOffers(extensionValues);
     const responses: ExtensionOffer[] = [];
@@ -221,7 +233,7 @@ function accept(headers: HeadersInput, options: ServerHandshakeOptions): Upgrade
       disposeExtensions(extensions);
       throw error;
     }
-    if (responses.length > 0) response.push(['Sec-WebSocket-Extensions', formatSharedResponses(responses)]);
+    if (responses.length > 0) response.push([extensionsHeader, formatSharedResponses(responses)]);
   } else if (extensionValues !== undefined) {
     // Nothing to negotiate, but the header must still be well-formed.
     parseSharedOffers(extensionValues);

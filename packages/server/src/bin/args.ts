@@ -7,11 +7,13 @@ export interface ServerArgs {
   deflate: boolean;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
+  /** `--http2`: serve WebSockets over HTTP/2 (RFC 8441) too. */
+  http2: boolean;
 }
 
 /**
  * Parses `--port N` (else `PORT`, else `defaultPort`), `--host H`, `--no-deflate`, `--tls-cert FILE`
- * and `--tls-key FILE`. Exits with status 2 and a usage line on anything else.
+ * `--tls-key FILE` and `--http2`. Exits with status 2 and a usage line on anything else.
  */
 export function parseServerArgs(argv: string[], defaults: { port: number; host: string }, usage: string): ServerArgs {
   try {
@@ -23,6 +25,7 @@ export function parseServerArgs(argv: string[], defaults: { port: number; host: 
         'no-deflate': { type: 'boolean' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
+        http2: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -43,6 +46,7 @@ export function parseServerArgs(argv: string[], defaults: { port: number; host: 
       deflate: values['no-deflate'] !== true,
       tlsCert: values['tls-cert'],
       tlsKey: values['tls-key'],
+      http2: values.http2 === true,
     };
   } catch (error) {
     console.error(`${error instanceof Error ? error.message : String(error)}\n${usage}`);

@@ -7,7 +7,10 @@
  * The first subprotocol the client offers is selected. A handshake for the path /reject is refused
  * with 403 (for tests of a rejected handshake).
  *
- *   node dist/bin/echo.js [--port 0] [--host 127.0.0.1] [--no-deflate] [--tls-cert F --tls-key F]
+ *   node dist/bin/echo.js [--port 0] [--host 127.0.0.1] [--no-deflate] [--tls-cert F --tls-key F] [--http2]
+ *
+ * With --http2 WebSockets also arrive as HTTP/2 extended CONNECT streams (RFC 8441): over TLS beside
+ * HTTP/1.1 on the same port, without TLS as h2c (prior knowledge only).
  */
 import { readFileSync } from 'node:fs';
 import { pathOf } from '../upgrade-router.js';
@@ -17,7 +20,7 @@ import { parseServerArgs, urlHost } from './args.js';
 const args = parseServerArgs(
   process.argv.slice(2),
   { port: 0, host: '127.0.0.1' },
-  'usage: echo [--port N] [--host H] [--no-deflate] [--tls-cert FILE --tls-key FILE]',
+  'usage: echo [--port N] [--host H] [--no-deflate] [--tls-cert FILE --tls-key FILE] [--http2]',
 );
 const tls =
   args.tlsCert !== undefined && args.tlsKey !== undefined
@@ -33,6 +36,7 @@ const wss = new WebSocketServer({
   port: args.port,
   host: args.host,
   tls,
+  http2: args.http2,
   perMessageDeflate: args.deflate,
   selectProtocol: (offered) => offered[0],
   authorize: (request) =>

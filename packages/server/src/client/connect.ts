@@ -2,7 +2,8 @@ import { disposeExtensions } from '@wsts/protocol';
 import { WebSocketConnection } from '../websocket-connection.js';
 import { WebSocketConnectError } from './errors.js';
 import { clientExtensionNegotiators } from './extensions-option.js';
-import { openUpgrade, type OpenedUpgrade } from './open-upgrade.js';
+import type { OpenedUpgrade } from './open-upgrade.js';
+import { openWebSocket } from './open-http2.js';
 import { resolveClientOptions, type ClientOptions, type ConnectOptions } from './options.js';
 import { type InvalidInputError, parseProtocols, parseWebSocketUrl } from './url.js';
 
@@ -69,6 +70,6 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
   const input = checkInput(url, options.protocols);
   const resolved = resolveClientOptions(options, input.protocols);
   const negotiators = clientExtensionNegotiators(options.perMessageDeflate, options.extensions);
-  const upgrade = await openUpgrade(input.url, resolved, negotiators);
+  const upgrade = await openWebSocket(input.url, resolved, negotiators);
   return clientConnection(upgrade, options);
 }

@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { isIP, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import {
   acceptClientHandshake,
@@ -17,9 +18,12 @@ import type { ProxySetting, ResolvedClientOptions } from './options.js';
 import { proxyFromEnv } from './proxy-env.js';
 import { openTunnel, parseProxyUrl, proxyLabel } from './proxy-tunnel.js';
 
-/** A completed opening handshake: the raw socket, the bytes after the 101 response, what was agreed. */
+/**
+ * A completed opening handshake: the raw socket (or, over HTTP/2, the stream), the bytes after the 101
+ * response, what was agreed.
+ */
 export interface OpenedUpgrade {
-  readonly socket: Socket;
+  readonly socket: Duplex;
   /** Bytes the server sent right after its 101 response (already frames); fed to the connection first. */
   readonly head: Buffer;
   /** The selected subprotocol, '' when none. */

@@ -75,6 +75,15 @@ export interface ClientOptions {
    * those variables are set. Cannot be combined with `agent`.
    */
   proxy?: 'env' | string | URL;
+  /**
+   * Open the WebSocket over HTTP/2 (RFC 8441) when the server offers it: as a stream of one HTTP/2
+   * connection shared by every WebSocket to the same origin (with the same trust settings), sent once
+   * the server's SETTINGS announced the extended CONNECT. Falls back to the HTTP/1.1 upgrade on a new
+   * connection when the server does not speak HTTP/2 or does not announce it, and whenever a proxy or
+   * an `agent` is in use. For ws:// URLs this is h2c with prior knowledge: the HTTP/2 preface is sent
+   * first, and an HTTP/1.1-only server's error answer leads to the fallback. Default false.
+   */
+  http2?: boolean;
 }
 
 /** Options for `connect()`: {@link ClientOptions} plus the subprotocols to offer. */
@@ -86,6 +95,7 @@ export interface ConnectOptions extends ClientOptions {
 /** {@link ClientOptions} with defaults applied and headers flattened to pairs. */
 export interface ResolvedClientOptions {
   readonly protocols: readonly string[];
+  readonly http2: boolean;
   readonly headers: readonly [string, string][];
   readonly handshakeTimeout: number;
   readonly maxRedirects: number;
@@ -194,5 +204,12 @@ export function resolveClientOptions(
     signal: options.signal,
     agent: route.agent,
     proxy: route.proxy,
+    http2: checkBoolean('http2', options.http2),
   };
+}
+
+function checkBoolean(name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean`);
+  return value;
 }

@@ -6,7 +6,8 @@ import type { WebSocketConnection } from '../websocket-connection.js';
 import { clientConnection } from './connect.js';
 import { CloseEvent, ErrorEvent, MessageEvent, type WebSocketMessageEvent } from './events.js';
 import { clientExtensionNegotiators } from './extensions-option.js';
-import { openUpgrade, type OpenedUpgrade } from './open-upgrade.js';
+import type { OpenedUpgrade } from './open-upgrade.js';
+import { openWebSocket } from './open-http2.js';
 import { resolveClientOptions, type ClientOptions } from './options.js';
 import { type InvalidInputError, parseProtocols, parseWebSocketUrl } from './url.js';
 
@@ -134,7 +135,7 @@ export class WebSocket extends EventTarget {
     const signal = options.signal === undefined ? this.#abort.signal : AbortSignal.any([options.signal, this.#abort.signal]);
     const resolved = resolveClientOptions({ ...options, signal }, list);
     const negotiators = clientExtensionNegotiators(options.perMessageDeflate, options.extensions);
-    openUpgrade(this.#url, resolved, negotiators).then(
+    openWebSocket(this.#url, resolved, negotiators).then(
       (upgrade) => this.#onUpgrade(upgrade, options),
       (error: unknown) => this.#onConnectFailure(error),
     );
