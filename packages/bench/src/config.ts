@@ -20,16 +20,18 @@ export interface BenchConfig {
     redisCases: FanoutCase[];
     redisProcesses: number[];
   };
+  /** The h2 rows: WebSockets over one HTTP/2 connection against as many over HTTP/1.1. */
+  h2: { sockets: number; size: number; warmupMs: number; durationMs: number; rounds: number };
   out: string | undefined;
 }
 
-export type SuiteName = 'codec' | 'echo' | 'scale' | 'deflate' | 'fanout';
-const ALL_SUITES: SuiteName[] = ['codec', 'echo', 'scale', 'deflate', 'fanout'];
+export type SuiteName = 'codec' | 'echo' | 'scale' | 'deflate' | 'fanout' | 'h2';
+const ALL_SUITES: SuiteName[] = ['codec', 'echo', 'scale', 'deflate', 'fanout', 'h2'];
 
 const SIZES = [16, KiB, 64 * KiB, MiB];
 const CONNECTIONS = [1, 64, 1000];
 
-export const USAGE = `usage: pnpm bench [--quick] [--only codec,echo,scale,deflate,fanout] [--duration MS] [--connections N] [--out FILE]
+export const USAGE = `usage: pnpm bench [--quick] [--only codec,echo,scale,deflate,fanout,h2] [--duration MS] [--connections N] [--out FILE]
   --quick          reduced set, under two minutes (what CI runs)
   --only LIST      run only these suites
   --duration MS    measured phase of each echo job (default 1500, quick 400)
@@ -37,6 +39,8 @@ export const USAGE = `usage: pnpm bench [--quick] [--only codec,echo,scale,defla
   --scale-rounds N fresh-server runs per server for the scale rows, alternating; medians (default 3, quick 1)
   --connections N  idle connections for the scale rows (default 10000, quick 500)
   --case SIZExN    echo only this case (repeatable; SIZE in bytes or with KiB/MiB, e.g. 1MiBx1000, 1KiBx64:text)
+  --h2-sockets N   WebSockets of the h2 rows, over one HTTP/2 connection and over HTTP/1.1 (default 1000, quick 200)
+  --h2-duration MS measured echo phase of the h2 rows (default 2000, quick 400)
   --out FILE       where to write the JSON (default results/<date>.json)`;
 
 function c(size: number, connections: number, text = false): EchoCase {
@@ -94,6 +98,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
           redisCases: [{ size: KiB, subscribers: 100 }],
           redisProcesses: [2],
         },
+        h2: { sockets: 200, size: KiB, warmupMs: 200, durationMs: 400, rounds: 1 },
         out: undefined,
       }
     : {
@@ -123,6 +128,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
           redisCases: [1000, 10_000].map((subscribers) => ({ size: KiB, subscribers })),
           redisProcesses: [2, 4],
         },
+        h2: { sockets: 1000, size: KiB, warmupMs: 500, durationMs: 2000, rounds: 3 },
         out: undefined,
       };
   let explicitCases = false;
@@ -137,6 +143,8 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     else if (a === '--rounds') config.echo.rounds = positive(a, args[++i]);
     else if (a === '--scale-rounds') config.scale.rounds = positive(a, args[++i]);
     else if (a === '--connections') config.scale.connections = positive(a, args[++i]);
+    else if (a === '--h2-sockets') config.h2.sockets = positive(a, args[++i]);
+    else if (a === '--h2-duration') config.h2.durationMs = positive(a, args[++i]);
     else if (a === '--out') config.out = args[++i];
     else if (a === '--case') {
       const echoCase = parseCase(args[++i]);

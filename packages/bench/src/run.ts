@@ -16,6 +16,7 @@ import { renderTables } from './report/table.js';
 import { runCodecSuite } from './suites/codec-suite.js';
 import { runEchoSuite } from './suites/echo-suite.js';
 import { runFanoutSuite } from './suites/fanout-suite.js';
+import { runH2Suite } from './suites/h2-suite.js';
 import { runScaleSuite } from './suites/scale-suite.js';
 import { bunBinary } from './servers/bun-binary.js';
 
@@ -94,6 +95,10 @@ async function main(config: BenchConfig): Promise<number> {
     log('fan-out: one publisher, many subscribers');
     rows.push(...(await runFanoutSuite({ ...config.fanout, log }).catch((e: unknown) => [failedSuite('fanout', e)])));
   }
+  if (config.suites.has('h2')) {
+    log(`h2: ${config.h2.sockets} WebSockets over one HTTP/2 connection vs over HTTP/1.1`);
+    rows.push(...(await runH2Suite({ ...config.h2, log }).catch((e: unknown) => [failedSuite('h2', e)])));
+  }
   const finished = new Date();
   const report = {
     date: started.toISOString(),
@@ -107,6 +112,7 @@ async function main(config: BenchConfig): Promise<number> {
       deflateEcho: config.deflateEcho,
       scale: config.scale,
       fanout: config.fanout,
+      h2: config.h2,
     },
     ratioNote: 'ratio = ours/bar when higher is better, bar/ours when lower is better; >= 1 means ours is as good or better',
     rows,

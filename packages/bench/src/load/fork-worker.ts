@@ -2,9 +2,12 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { track } from '../children.js';
 
 /** Forks one of the load generator scripts (a sibling .js file in dist/load) with an IPC channel. */
-export function forkWorker(name: 'echo-worker' | 'scale-worker' | 'fanout-worker'): ChildProcess {
+export function forkWorker(
+  name: 'echo-worker' | 'scale-worker' | 'fanout-worker' | 'h2-worker',
+  execArgv: readonly string[] = [],
+): ChildProcess {
   const script = new URL(`./${name}.js`, import.meta.url);
-  return track(fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] }));
+  return track(fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...execArgv] }));
 }
 
 /** Resolves with the next IPC message of the worker, or rejects on exit or timeout. */

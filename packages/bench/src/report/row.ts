@@ -12,6 +12,11 @@ export interface Row {
   values: Record<string, number | null>;
   /** Contender the bar is measured against (the README's "ws with native add-ons"). */
   bar: string;
+  /**
+   * Contender the ratios are of, when not "ours" (the h2 rows compare two transports of ours: HTTP/2
+   * against HTTP/1.1). Its rows stay out of the bar, which reads "ours" only.
+   */
+  subject?: string;
   /** Ours against the bar: ours/bar when higher is better, bar/ours when lower is better (>= 1 is as good or better). */
   ratio: number | null;
   /** Every contender produced a figure. */
@@ -44,7 +49,7 @@ export function makeRow(fields: Omit<Row, 'ratio' | 'completed'> & { completed?:
   return {
     ...fields,
     completed,
-    ratio: advantage(fields.values['ours'], fields.values[fields.bar], fields.better),
+    ratio: advantage(fields.values[fields.subject ?? 'ours'], fields.values[fields.bar], fields.better),
   };
 }
 

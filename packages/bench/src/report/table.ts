@@ -18,6 +18,8 @@ export const CONTENDER_NAMES: Record<string, string> = {
   'js-ceiling': 'JS ceiling',
   'redis-2': '2 procs + Redis',
   'redis-4': '4 procs + Redis',
+  h2: 'HTTP/2 (1 conn)',
+  http1: 'HTTP/1.1',
 };
 
 function pad(cells: string[], widths: number[]): string {
@@ -48,10 +50,12 @@ export function renderTables(rows: readonly Row[]): string {
     const sectionRows = rows.filter((r) => r.section === section);
     const ids: string[] = [];
     for (const r of sectionRows) for (const id of Object.keys(r.values)) if (!ids.includes(id)) ids.push(id);
+    // What the ratios are of: ours, or the section's own subject (HTTP/2 in the h2 rows).
+    const subject = sectionRows[0]?.subject ?? 'ours';
     // Ours first, the floor last (a reference, not a rival); the others in the order the suite ran them.
-    const rank = (id: string): number => (id === 'ours' ? 0 : id === FLOOR ? 2 : 1);
+    const rank = (id: string): number => (id === subject ? 0 : id === FLOOR ? 2 : 1);
     ids.sort((a, b) => rank(a) - rank(b));
-    const others = ids.filter((id) => id !== 'ours');
+    const others = ids.filter((id) => id !== subject);
     // What the one-line migration gains: ws's own code on @wsts/ws against ws.
     const migration = ids.includes('wsts-ws') && ids.includes('ws');
     const header = [
@@ -67,7 +71,7 @@ export function renderTables(rows: readonly Row[]): string {
       ...ids.map((id) => (id in r.values ? formatNumber(r.values[id]) : '')),
       ...others.map((id) => {
         if (!(id in r.values)) return '';
-        const a = advantage(r.values['ours'], r.values[id], r.better);
+        const a = advantage(r.values[subject], r.values[id], r.better);
         return a === null ? (r.completed ? '-' : 'FAILED') : `${a.toFixed(2)}x`;
       }),
       ...(migration ? [migrationRatio(r)] : []),
@@ -84,6 +88,13 @@ export function renderTables(rows: readonly Row[]): string {
         '',
         '"vs Node floor": ours against a raw `net` echo with no WebSocket library (no validation, one write per read): ' +
           "the share of the cost of Node's own I/O that ours reaches. 1.00x would be no overhead at all.",
+      );
+    }
+    if (subject === 'h2') {
+      out.push(
+        '',
+        'Both columns are ours, server and client: the WebSockets as streams of one HTTP/2 connection (h2c) ' +
+          'against one TCP connection each. "vs HTTP/1.1" above 1.00x: HTTP/2 is ahead.',
       );
     }
     if (section === FANOUT_REDIS_SECTION) {
