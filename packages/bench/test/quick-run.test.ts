@@ -17,7 +17,7 @@ interface Report {
 }
 
 /**
- * What CI runs: `pnpm bench --quick` end to end (codec, echo, scale, deflate) on the built package.
+ * What CI runs: `pnpm bench --quick` end to end (codec, echo, scale, deflate, fanout, h2) on the built package.
  * It asserts that every row completed and was written, never how fast anything was.
  */
 describe('pnpm bench --quick', () => {
@@ -60,7 +60,7 @@ describe('pnpm bench --quick', () => {
 
   it('completes every row of every suite, with ours and ws measured side by side', () => {
     const sections = new Set(report.rows.map((r) => r.section.split(' ')[0]!.replace(/[,:]$/, '')));
-    expect([...sections].sort()).toEqual(['codec', 'echo', 'fanout', 'scale']);
+    expect([...sections].sort()).toEqual(['codec', 'echo', 'fanout', 'h2', 'scale']);
     expect(report.rows.some((r) => r.section.includes('deflate'))).toBe(true);
     // "ours" must really be ours: ws only stands in while a package is unbuilt, never in a passing run.
     expect(report.rows.filter((r) => r.placeholder).map((r) => `${r.section} ${r.case}`)).toEqual([]);
