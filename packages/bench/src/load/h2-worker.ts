@@ -51,7 +51,8 @@ async function open(request: Extract<H2Request, { type: 'open' }>): Promise<void
       ok: true,
       count: connections.length,
       ms,
-      clientBytesPerSocket: before !== undefined && after !== undefined ? Math.max(0, after - before) / connections.length : undefined,
+      clientBytesPerSocket:
+        before !== undefined && after !== undefined ? Math.max(0, after - before) / connections.length : undefined,
       http2Used,
     });
   } catch (error) {

@@ -116,7 +116,9 @@ async function measure(mode: H2Mode, options: H2SuiteOptions, round: string): Pr
         `${echoed.busySockets} of ${opened.count} WebSockets answered`,
     );
     if (echoed.busySockets < opened.count) {
-      throw new Error(`${kind.label}: only ${echoed.busySockets} of ${opened.count} WebSockets got replies in the measured phase`);
+      throw new Error(
+        `${kind.label}: only ${echoed.busySockets} of ${opened.count} WebSockets got replies in the measured phase`,
+      );
     }
     return figures;
   } finally {
