@@ -262,13 +262,22 @@ describe('the fan-out suite, end to end on tiny numbers', () => {
     });
   }, 120_000);
 
+  /**
+   * A figure was measured. Server CPU comes from /proc in 10 ms clock ticks, so a run this tiny may
+   * spend less than one tick: zero is a measurement there; everything else must be positive.
+   */
+  function expectMeasured(value: number | null | undefined, metric: string): void {
+    if (metric.startsWith('server CPU')) expect(value, metric).toBeGreaterThanOrEqual(0);
+    else expect(value, metric).toBeGreaterThan(0);
+  }
+
   it('completes every row, with a latency for every message of the latency phase', () => {
     const incomplete = rows.filter((r) => !r.completed).map((r) => `${r.section} ${r.metric}: ${r.error ?? ''}`);
     expect(incomplete, log.join('\n')).toEqual([]);
     const single = rows.filter((r) => r.section === FANOUT_SECTION);
     expect(single.map((r) => r.metric)).toEqual(['deliveries/s', 'server CPU µs/delivery', 'latency p50 ms', 'latency p99 ms']);
     for (const r of single) {
-      for (const id of ['ours', 'ws']) expect(r.values[id], `${r.metric} ${id}`).toBeGreaterThan(0);
+      for (const id of ['ours', 'ws']) expectMeasured(r.values[id], `${r.metric} ${id}`);
     }
     expect(single[0]!.details).toMatchObject({ messages: 20, latencyMessages: 5, generators: 3 });
     const p50 = single.find((r) => r.metric === 'latency p50 ms')!;
@@ -288,9 +297,9 @@ describe('the fan-out suite, end to end on tiny numbers', () => {
       'Redis PING ms',
     ]);
     for (const r of redis) {
-      expect(r.values['redis-2'], r.metric).toBeGreaterThan(0);
+      expectMeasured(r.values['redis-2'], r.metric);
       if (r.metric.startsWith('Redis')) expect(Object.keys(r.values)).toEqual(['redis-2']);
-      else expect(r.values['ours'], r.metric).toBeGreaterThan(0);
+      else expectMeasured(r.values['ours'], r.metric);
     }
   });
 });
