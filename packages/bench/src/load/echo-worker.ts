@@ -10,7 +10,16 @@ import { performance } from 'node:perf_hooks';
 import { constants, deflateRawSync } from 'node:zlib';
 import { fairness, percentileSorted } from '../report/stats.js';
 import { openMany, openWebSocket } from '../wire/handshake.js';
-import { asciiPayload, BENCH_MASK, buildFrame, OPCODE_BINARY, OPCODE_TEXT, textPayload } from '../wire/frames.js';
+import {
+  asciiPayload,
+  BENCH_MASK,
+  buildFrame,
+  headerLengthOf,
+  OPCODE_BINARY,
+  OPCODE_TEXT,
+  payloadLengthOf,
+  textPayload,
+} from '../wire/frames.js';
 import type { EchoJob, EchoResult, EchoWorkerMessage } from './echo-job.js';
 
 /** Latencies kept for percentiles; past this, reservoir sampling keeps a uniform sample. */
@@ -122,19 +131,12 @@ class EchoClient {
         continue;
       }
       this.header[this.headerLen++] = chunk[i++]!;
-      if (this.headerLen === 2) {
-        const b1 = this.header[1]!;
-        const len7 = b1 & 0x7f;
-        this.headerNeed = 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (b1 & 0x80 ? 4 : 0);
-      }
+      if (this.headerLen === 2) this.headerNeed = headerLengthOf(this.header[1]!);
       if (this.headerLen >= 2 && this.headerLen === this.headerNeed) {
         const h = this.header;
         this.opcode = h[0]! & 0x0f;
         this.fin = (h[0]! & 0x80) !== 0;
-        const len7 = h[1]! & 0x7f;
-        let payload = len7;
-        if (len7 === 126) payload = (h[2]! << 8) | h[3]!;
-        else if (len7 === 127) payload = h[6]! * 2 ** 24 + ((h[7]! << 16) | (h[8]! << 8) | h[9]!) + h[5]! * 2 ** 32;
+        const payload = payloadLengthOf(h);
         this.headerLen = 0;
         this.headerNeed = 2;
         this.payloadLeft = payload;

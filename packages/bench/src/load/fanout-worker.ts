@@ -18,7 +18,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { openMany, openWebSocket, sourceAddress } from '../wire/handshake.js';
-import { asciiPayload, BENCH_MASK, buildFrame, OPCODE_BINARY } from '../wire/frames.js';
+import { asciiPayload, BENCH_MASK, buildFrame, headerLengthOf, OPCODE_BINARY, payloadLengthOf } from '../wire/frames.js';
 import type { FanoutJob, FanoutPhase, FanoutRequest, FanoutWorkerMessage } from './fanout-job.js';
 import { serverFor } from './fanout-plan.js';
 
@@ -83,18 +83,12 @@ class Subscriber {
         continue;
       }
       this.header[this.headerLen++] = chunk[i++]!;
-      if (this.headerLen === 2) {
-        const len7 = this.header[1]! & 0x7f;
-        this.headerNeed = 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0);
-      }
+      if (this.headerLen === 2) this.headerNeed = headerLengthOf(this.header[1]!);
       if (this.headerLen >= 2 && this.headerLen === this.headerNeed) {
         const h = this.header;
         this.opcode = h[0]! & 0x0f;
         this.fin = (h[0]! & 0x80) !== 0;
-        const len7 = h[1]! & 0x7f;
-        let payload = len7;
-        if (len7 === 126) payload = (h[2]! << 8) | h[3]!;
-        else if (len7 === 127) payload = h[6]! * 2 ** 24 + ((h[7]! << 16) | (h[8]! << 8) | h[9]!) + h[5]! * 2 ** 32;
+        const payload = payloadLengthOf(h);
         this.headerLen = 0;
         this.headerNeed = 2;
         this.payloadLeft = payload;

@@ -21,6 +21,23 @@ export function headerLength(length: number, masked: boolean): number {
   return base + (masked ? 4 : 0);
 }
 
+/**
+ * Header bytes of an incoming frame, from its second byte: what a reader walking frame headers across
+ * reads needs before it can decode the payload length.
+ */
+export function headerLengthOf(secondByte: number): number {
+  const len7 = secondByte & 0x7f;
+  return 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (secondByte & 0x80 ? 4 : 0);
+}
+
+/** The payload length of a complete frame header (`headerLengthOf` bytes of it). */
+export function payloadLengthOf(header: Uint8Array): number {
+  const len7 = header[1]! & 0x7f;
+  if (len7 === 126) return (header[2]! << 8) | header[3]!;
+  if (len7 === 127) return header[6]! * 2 ** 24 + ((header[7]! << 16) | (header[8]! << 8) | header[9]!) + header[5]! * 2 ** 32;
+  return len7;
+}
+
 /** One complete frame (header then payload, masked when a key is given) in a fresh buffer. */
 export function buildFrame(payload: Uint8Array, spec: FrameSpec): Buffer {
   const masked = spec.mask !== undefined;
