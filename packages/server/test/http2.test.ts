@@ -317,6 +317,57 @@ describe.each([
   });
 });
 
+describe('many busy WebSockets on one HTTP/2 connection', { timeout: 60_000 }, () => {
+  // Node stops reading an HTTP/2 connection's socket while a write to it is in progress, on both ends.
+  // 1,000 WebSockets sending 8 KiB each in one turn put 8 MiB in flight each way, more than the TCP
+  // buffers between the two ends hold: with windows that let each end send all of it, both ends end
+  // up writing and neither reading, and no WebSocket of the connection gets another byte.
+  it('1,000 WebSockets with 8 messages of 1 KiB each in flight at once all get their echoes', async () => {
+    const count = 1000;
+    const inFlight = 8;
+    const { url, connections } = await startH2(true, { http2: { maxWebSocketsPerSession: count }, perMessageDeflate: false });
+    const clients: WebSocketConnection[] = [];
+    let started = 0;
+    // 100 handshakes at a time, as a load generator would.
+    const lane = async (): Promise<void> => {
+      while (started < count) {
+        started++;
+        clients.push(await connect(url, { http2: true, perMessageDeflate: false }));
+      }
+    };
+    await within(Promise.all(Array.from({ length: 100 }, lane)), 30_000, 'the WebSockets opening');
+    const session = streamOf(clients[0]!).session;
+    for (const client of clients) expect(streamOf(client).session).toBe(session);
+    expect(connections.length).toBe(count);
+
+    const payload = Buffer.alloc(1024, 0x61);
+    const echoed = clients.map(
+      (client) =>
+        new Promise<number>((resolve) => {
+          let bytes = 0;
+          let messages = 0;
+          client.on('message', (data) => {
+            bytes += data.length;
+            if (++messages === inFlight) resolve(bytes);
+          });
+        }),
+    );
+    for (const client of clients) {
+      for (let i = 0; i < inFlight; i++) void client.send(payload).catch(() => {});
+    }
+    const totals = await within(Promise.all(echoed), 15_000, 'every echo');
+    expect(totals.every((bytes) => bytes === inFlight * payload.length)).toBe(true);
+
+    // Everything closes cleanly, and the shared session with its last WebSocket.
+    const sessionClosed = once(session!, 'close');
+    const closes = clients.map((client) => closeOf(client));
+    for (const client of clients) client.close(1000, 'done');
+    const results = await within(Promise.all(closes), 15_000, 'the close handshakes');
+    expect(results.every(([code, , clean]) => code === 1000 && clean)).toBe(true);
+    await within(sessionClosed, 5000, 'the session closing');
+  });
+});
+
 describe('HTTP/1.1 beside HTTP/2', { timeout: 30_000 }, () => {
   it('serves HTTP/1.1 upgrades on the same TLS port (ws as the peer, and our client without http2)', async () => {
     const { seen, url } = await startH2(false);

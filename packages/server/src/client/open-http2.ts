@@ -29,6 +29,18 @@ interface SharedSession {
 const sessions = new Map<string, SharedSession>();
 
 /**
+ * The client's connection-level receive window: HTTP/2's initial value, kept on purpose. WHY:
+ * Node stops reading an HTTP/2 connection's socket while a write to it is in progress, and a Node
+ * server does the same. If each end may send the other more than the TCP buffers between them hold,
+ * both can be left writing with neither reading, and every WebSocket of the connection stops for good
+ * (many WebSockets sending at once while the server echoes get there). What the server can have in
+ * flight to us is bounded by this window, and any TCP connection buffers 64 KiB: the server's writes
+ * always complete, it reads again, and ours drain in turn. The price is that everything the
+ * connection's WebSockets receive together goes at up to 64 KiB per round trip.
+ */
+const CONNECTION_WINDOW = 65_535;
+
+/**
  * Opens a WebSocket: over HTTP/2 when `options.http2` is on and the server offers it, otherwise
  * through the HTTP/1.1 upgrade. Either way the result feeds the same `WebSocketConnection`.
  */
@@ -109,7 +121,8 @@ function sessionFor(url: URL, options: ResolvedClientOptions): SharedSession {
   });
   session.once('connect', () => {
     try {
-      session.setLocalWindowSize(HTTP2_DEFAULTS.connectionWindowSize);
+      // Already the window a new session has; said here so that it is never raised by accident.
+      session.setLocalWindowSize(CONNECTION_WINDOW);
     } catch {
       // Closed already: the ready promise reports it.
     }
