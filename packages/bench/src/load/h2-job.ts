@@ -48,7 +48,7 @@ export function cpuMicrosPerMessage(cpuSeconds: number | undefined, messages: nu
 
 /**
  * Messages in flight per WebSocket for `sockets` WebSockets of `size` bytes: a few each, so every
- * WebSocket stays busy, with all of them together bounded to 16 MiB (the client's HTTP/2 connection
+ * WebSocket stays busy, with all of them together bounded to 16 MiB (the server's HTTP/2 connection
  * window, so the HTTP/2 run is not held back by a window the HTTP/1.1 run does not have).
  */
 export function h2Window(size: number, sockets: number): number {
