@@ -39,6 +39,10 @@ export const USAGE = `usage: pnpm bench [--quick] [--only codec,echo,scale,defla
   --scale-rounds N fresh-server runs per server for the scale rows, alternating; medians (default 3, quick 1)
   --connections N  idle connections for the scale rows (default 10000, quick 500)
   --case SIZExN    echo only this case (repeatable; SIZE in bytes or with KiB/MiB, e.g. 1MiBx1000, 1KiBx64:text)
+  --fanout-case SIZExN  fan-out case, N subscribers (repeatable; e.g. 16x1000, 64KiBx1000)
+  --redis-case SIZExN   cross-process fan-out case (repeatable)
+  --fanout-rounds N     fan-out jobs per contender per case (default 3, quick 1)
+  --no-redis            no cross-process (Redis) fan-out rows
   --h2-sockets N   WebSockets of the h2 rows, over one HTTP/2 connection and over HTTP/1.1 (default 1000, quick 200)
   --h2-duration MS measured echo phase of the h2 rows (default 2000, quick 400)
   --out FILE       where to write the JSON (default results/<date>.json)`;
@@ -132,6 +136,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         out: undefined,
       };
   let explicitCases = false;
+  const explicitFanout = new Set<'cases' | 'redisCases'>();
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--quick') continue;
@@ -146,6 +151,15 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     else if (a === '--h2-sockets') config.h2.sockets = positive(a, args[++i]);
     else if (a === '--h2-duration') config.h2.durationMs = positive(a, args[++i]);
     else if (a === '--out') config.out = args[++i];
+    else if (a === '--fanout-case' || a === '--redis-case') {
+      const { size, connections: subscribers, text } = parseCase(args[++i]);
+      if (text) throw new Error(`${a}: fan-out messages are binary, drop ":text"`);
+      const key = a === '--fanout-case' ? 'cases' : 'redisCases';
+      if (!explicitFanout.has(key)) config.fanout[key] = [];
+      explicitFanout.add(key);
+      config.fanout[key].push({ size, subscribers });
+    } else if (a === '--fanout-rounds') config.fanout.rounds = positive(a, args[++i]);
+    else if (a === '--no-redis') config.fanout.redisCases = [];
     else if (a === '--case') {
       const echoCase = parseCase(args[++i]);
       if (!explicitCases) config.echo.cases = [];

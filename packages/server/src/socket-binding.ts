@@ -1,6 +1,7 @@
 /**
- * The socket end of a connection's byte path: how a socket finds the connection that owns it, the
- * socket's listeners, and the per-tick write batch. What the bytes mean is the connection's business.
+ * The socket end of a connection's byte path: how a socket finds the connection that owns it, and the
+ * socket's listeners. What the bytes mean is the connection's business; what it writes goes through
+ * its outbox (outbox.ts).
  * @module
  */
 import type { Duplex } from 'node:stream';
@@ -17,8 +18,6 @@ export interface SocketOwner {
   onSocketError(error: Error): void;
   /** The socket is gone: emitted exactly once, also for a socket that was already destroyed. */
   onSocketClose(): void;
-  /** Ends the tick's write batch begun by {@link corkUntilNextTick}. */
-  flushWrites(): void;
 }
 
 /**
@@ -66,7 +65,7 @@ function reportGone(connection: SocketOwner): void {
  */
 export function bindSocket(socket: Duplex, connection: SocketOwner, head: Uint8Array | undefined): void {
   const socketLike = socket as Partial<{ setNoDelay(v: boolean): void; setTimeout(ms: number): void }>;
-  // Small frames must not wait for Nagle; writes are already batched per tick (corkUntilNextTick).
+  // Small frames must not wait for Nagle; writes are already batched per tick (outbox.ts).
   socketLike.setNoDelay?.(true);
   // The HTTP server may have armed an idle timeout on the socket; WebSocket liveness is the heartbeat's job.
   socketLike.setTimeout?.(0);
@@ -78,40 +77,4 @@ export function bindSocket(socket: Duplex, connection: SocketOwner, head: Uint8A
   socket.on('data', onSocketData);
   // A socket that died before we got it will never emit 'close' again: report it ourselves.
   if (socket.destroyed) process.nextTick(reportGone, connection);
-}
-
-function endBatch(connection: SocketOwner): void {
-  connection.flushWrites();
-}
-
-/**
- * Corks `socket` until the end of the current tick, when `connection.flushWrites()` uncorks it. WHY:
- * every frame written in one tick (a burst of sends, a pong beside a message) then reaches the kernel
- * in one writev, header and payload still separate buffers. `process.nextTick` runs as soon as the
- * current operation is done, before any I/O, so the batch adds no latency; the connection is passed
- * as an argument rather than captured, so a batch allocates no closure.
- */
-export function corkUntilNextTick(socket: Duplex, connection: SocketOwner): void {
-  socket.cork();
-  process.nextTick(endBatch, connection);
-}
-
-/**
- * Writes a frame's chunks, skipping empty ones; `done` rides on the last chunk's write callback.
- * Returns how many socket writes were queued (each costs memory while it waits: see `WRITE_COST`).
- */
-export function writeChunks(socket: Duplex, chunks: readonly Uint8Array[], done: ((error?: Error) => void) | undefined): number {
-  let last = chunks.length - 1;
-  while (last > 0 && chunks[last]!.length === 0) last--;
-  let writes = 1;
-  for (let i = 0; i < last; i++) {
-    const chunk = chunks[i]!;
-    if (chunk.length > 0) {
-      socket.write(chunk);
-      writes++;
-    }
-  }
-  if (done !== undefined) socket.write(chunks[last]!, (error) => done(error ?? undefined));
-  else socket.write(chunks[last]!);
-  return writes;
 }

@@ -17,8 +17,8 @@ import { PerMessageDeflate } from './permessage-deflate/index.js';
 import { checkTopic, PLAIN_FRAME, type PublishPath, type PublishReport, type Subscriber, Taken, type Topics } from './topics.js';
 import { MessageIterators, MessageQueue } from './message-iterator.js';
 import { secureRandom } from './random.js';
-import { SendAccounting, type AccountingOwner } from './send-accounting.js';
-import { bindSocket, corkUntilNextTick, writeChunks, type SocketOwner } from './socket-binding.js';
+import { Outbox, type OutboxOwner } from './outbox.js';
+import { bindSocket, type SocketOwner } from './socket-binding.js';
 import { WebSocketMessage } from './websocket-message.js';
 import type {
   SendCallback,
@@ -59,14 +59,14 @@ function toBuffer(data: Uint8Array): Buffer {
  * they are fed to the codec before anything read later.
  *
  * This class is the byte path and the public API; its parts live beside it: the socket's listeners
- * and the per-tick write batch (socket-binding.ts), what is queued for the peer (send-accounting.ts),
+ * what is queued for the peer, with the tick's write batch (outbox.ts),
  * whether we read (flow-control.ts), the close and message timers (connection-timers.ts), the server's
  * clients set, heartbeat and memory budget (membership.ts). The methods marked `@internal` are the
  * hooks those parts call back; they are not for applications.
  */
 export class WebSocketConnection<Data = unknown>
   extends EventEmitter<WebSocketConnectionEvents>
-  implements SocketOwner, AccountingOwner, TimerOwner, HeartbeatMember, BudgetMember, Subscriber, AsyncIterable<WebSocketMessage>
+  implements SocketOwner, OutboxOwner, TimerOwner, HeartbeatMember, BudgetMember, Subscriber, AsyncIterable<WebSocketMessage>
 {
   /** The subprotocol agreed in the handshake, or '' when none. */
   readonly protocol: string;
@@ -82,8 +82,8 @@ export class WebSocketConnection<Data = unknown>
   data: Data = undefined as Data;
 
   private readonly codec: Connection;
-  /** What is queued for the peer and what it costs (bytes, writes, sends, the flush marker). */
-  private readonly output: SendAccounting;
+  /** What is queued for the peer and what it costs (the tick's batch, bytes, writes, sends, the flush marker). */
+  private readonly output: Outbox;
   private readonly messageTimeout: number;
   private readonly closeTimeout: number;
   /** The extensions that hold incoming data of their own (inflate output), or undefined. */
@@ -105,7 +105,6 @@ export class WebSocketConnection<Data = unknown>
   private delivered = 0;
   /** The last read held many messages: the peer sends small frames, so its next large read goes in slices. */
   private manySmall = false;
-  private corked = false;
   /** Why reading is stopped, if it ever was (see `FlowControl`). */
   private flow: FlowControl | undefined;
   private alive = true;
@@ -138,7 +137,7 @@ export class WebSocketConnection<Data = unknown>
     this.role = options.role;
     this.protocol = options.protocol ?? '';
     this.extensions = options.extensionsHeader ?? '';
-    this.output = new SendAccounting(
+    this.output = new Outbox(
       socket,
       this,
       options.maxBufferedAmount ?? DEFAULTS.maxBufferedAmount,
@@ -514,55 +513,46 @@ export class WebSocketConnection<Data = unknown>
       case 'fail':
         this.failure = event.error;
         this.emitError(event.error as ProtocolError);
-        // The codec already wrote our close frame with the error's code; end() flushes it first.
-        this.socket.end();
+        // The codec already wrote our close frame with the error's code; it goes out first.
+        this.endSocket();
         this.armCloseTimer();
         break;
       case 'closed':
         // RFC 6455 section 7.1.1: the server closes TCP first; the client waits for it (timer armed).
-        if (this.role === 'server') this.socket.end();
+        if (this.role === 'server') this.endSocket();
         this.armCloseTimer();
         break;
     }
     if (this.flow?.paused === true || this.iterators !== undefined) this.updateFlow();
     // A send from the application outside a read: the budget learns of it when the tick's batch is
-    // flushed (flushWrites).
+    // flushed (outputFlushed).
   };
 
-  // ---- out: codec -> socket (what is counted: send-accounting.ts) -------------------------------
+  // ---- out: codec -> socket (outbox.ts) ------------------------------------------------------
 
-  /** The codec's `onWrite`: frames go out through the tick's write batch. */
+  /** The codec's `onWrite`: frames go into the tick's batch, written when the tick ends. */
   private readonly write = (chunks: Uint8Array[], done?: (error?: Error) => void): void => {
-    const socket = this.socket;
-    if (socket.destroyed || !socket.writable) {
-      if (done !== undefined) done(new ConnectionError('ERR_SOCKET_CLOSED', 'the socket is closed'));
-      return;
-    }
     const output = this.output;
-    output.writing();
-    if (!this.corked) {
-      this.corked = true;
-      corkUntilNextTick(socket, this);
-    }
-    output.wrote(writeChunks(socket, chunks, done));
+    output.enqueue(chunks, done);
     // Frames the codec writes on its own (pongs, close replies) bypass `send`'s check; a peer that
     // pings without reading must still hit the cap.
     if (done === undefined && output.overCap()) this.overflow(0);
   };
 
   /**
-   * @internal Ends the tick's write batch (see `corkUntilNextTick`). What the kernel does not take now
-   * waits on the peer: past `sendHighWaterMark` we stop reading, and the memory budget learns of it,
-   * once per tick.
+   * @internal The tick's batch went to the socket (see `Outbox`). What the kernel did not take waits on
+   * the peer: past `sendHighWaterMark` we stop reading, and the memory budget learns of it, once per tick.
    */
-  flushWrites(): void {
-    this.corked = false;
-    const socket = this.socket;
-    socket.uncork();
+  outputFlushed(): void {
     const output = this.output;
-    output.flushed();
     if (this.flow?.output !== true && output.overHighWaterMark()) this.pauseForOutput();
     if (this.membership?.budget !== undefined && (this.charged || output.stalled)) this.reportMemory();
+  }
+
+  /** Ends our side of the socket after what the batch holds (the close frame, often). */
+  private endSocket(): void {
+    this.output.flush();
+    this.socket.end();
   }
 
   /** Stops reading until what is queued for the peer has drained to half of `sendHighWaterMark`. */
@@ -632,7 +622,7 @@ export class WebSocketConnection<Data = unknown>
     this.codec.close(1008, 'message timeout');
     // Like a protocol failure: our close frame is flushed, then TCP ends; the peer's partial message is
     // dropped with the codec when the socket closes.
-    this.socket.end();
+    this.endSocket();
     this.armCloseTimer();
   }
 
@@ -727,7 +717,7 @@ export class WebSocketConnection<Data = unknown>
     // still arrives is read and ignored (a paused socket would never see the peer's FIN).
     this.codec.destroy();
     this.updateFlow();
-    this.socket.end();
+    this.endSocket();
     this.armCloseTimer();
   }
 
@@ -750,7 +740,7 @@ export class WebSocketConnection<Data = unknown>
   /** @internal */
   onSocketEnd(): void {
     // A Duplex created with allowHalfOpen would otherwise leave our side open forever.
-    if (!this.socket.writableEnded) this.socket.end();
+    if (!this.socket.writableEnded) this.endSocket();
   }
 
   /** @internal */
@@ -764,6 +754,7 @@ export class WebSocketConnection<Data = unknown>
     if (this.finished) return;
     this.finished = true;
     this.held = undefined;
+    this.output.discard();
     this.timers?.clear();
     this.membership?.leave(this);
     this.iterators?.endAll();

@@ -58,7 +58,7 @@ describe('WebSocketConnection over any Duplex', { timeout: 15_000 }, () => {
 });
 
 describe('write path', () => {
-  it('header and payload reach the socket as separate chunks in one writev per tick, payload not copied', async () => {
+  it('small frames of a tick are copied into one buffer, a large payload goes beside it uncopied, in one writev', async () => {
     const batches: Buffer[][] = [];
     const socket = new Duplex({
       read() {},
@@ -78,11 +78,31 @@ describe('write path', () => {
     await sent;
     expect(batches).toHaveLength(1); // both messages, one writev
     const [batch] = batches;
-    expect(batch!.map((c) => c.length)).toEqual([4, 1000, 10, 70_000]);
-    // The payload chunks are the caller's buffers (same memory), not copies.
-    expect(batch![1]!.buffer).toBe(first.buffer);
-    expect(batch![1]!.byteOffset).toBe(first.byteOffset);
-    expect(batch![3]!.buffer).toBe(second.buffer);
+    // The first frame (4-byte header, payload) and the second's 10-byte header, copied together; the
+    // large payload is the caller's buffer (same memory), not a copy.
+    expect(batch!.map((c) => c.length)).toEqual([4 + 1000 + 10, 70_000]);
+    expect([...batch![0]!.subarray(0, 4)]).toEqual([0x82, 126, 0x03, 0xe8]);
+    expect(batch![0]!.subarray(4, 1004).equals(first)).toBe(true);
+    expect([...batch![0]!.subarray(1004, 1006)]).toEqual([0x82, 127]);
+    expect(batch![1]!.buffer).toBe(second.buffer);
+    expect(batch![1]!.byteOffset).toBe(second.byteOffset);
+    connection.terminate();
+  });
+
+  it('a burst of small sends in one tick is one socket write', async () => {
+    const writes: Buffer[] = [];
+    const socket = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, callback) {
+        writes.push(chunk);
+        callback();
+      },
+    });
+    const connection = new WebSocketConnection(socket, undefined, { role: 'server' });
+    await Promise.all(Array.from({ length: 100 }, (_, i) => connection.send(Buffer.from([i]))));
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.length).toBe(100 * 3);
+    for (let i = 0; i < 100; i++) expect([...writes[0]!.subarray(i * 3, i * 3 + 3)]).toEqual([0x82, 1, i]);
     connection.terminate();
   });
 });

@@ -15,7 +15,11 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 
 /** Writes `burst` until `budget` bytes are out, the socket stops taking them for 100 ms, or it closes. */
-async function flood(socket: net.Socket, burst: Buffer, budget: number, seconds = 5): Promise<number> {
+/**
+ * Writes `burst` until `budget` bytes went out or `seconds` passed. A server that stops reading for
+ * `patienceMs` ends the flood (its kernel buffers are full).
+ */
+async function flood(socket: net.Socket, burst: Buffer, budget: number, seconds = 5, patienceMs = 100): Promise<number> {
   let sent = 0;
   const end = Date.now() + seconds * 1000;
   while (sent < budget && Date.now() < end && !socket.destroyed) {
@@ -26,7 +30,7 @@ async function flood(socket: net.Socket, burst: Buffer, budget: number, seconds 
         const timer = setTimeout(() => {
           socket.off('drain', onDrain);
           resolve(false);
-        }, 100);
+        }, patienceMs);
         const onDrain = (): void => {
           clearTimeout(timer);
           resolve(true);
@@ -164,7 +168,9 @@ describe('floods and the memory budget', { timeout: 45_000 }, () => {
     await once(canary, 'open');
     const sixteen = clientFrame(1, Buffer.alloc(16, 0x61));
     const { used } = await peakMemory(wss, async () => {
-      await Promise.all(attackers.map((socket) => flood(socket, burstOf(sixteen), 64 * MiB)));
+      // Patient attackers: the kernel takes megabytes of coalesced replies before the server holds any,
+      // and the budget's first answer is to stop reading them for a while.
+      await Promise.all(attackers.map((socket) => flood(socket, burstOf(sixteen), 64 * MiB, 8, 2000)));
       // Paused past three quarters of the budget; closed when that lasts (or at the budget itself).
       for (let i = 0; i < 100 && wss!.memory.closed === 0; i++) await new Promise((r) => setTimeout(r, 50));
     });

@@ -5,6 +5,7 @@ import { formatNumber } from './units.js';
 /** Display names of contender ids, in the column order they appear. */
 export const CONTENDER_NAMES: Record<string, string> = {
   ours: 'ours',
+  baseline: 'baseline',
   'wsts-ws': '@wsts/ws',
   ws: 'ws',
   'ws-js': 'ws (no add-ons)',

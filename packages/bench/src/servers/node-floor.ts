@@ -1,6 +1,9 @@
 /**
  * The Node floor: a deliberately trivial echo on a raw `net` server, with no WebSocket library, so the
- * echo rows can say how far each contender is from the cost of Node's own I/O. Per read it walks the
+ * echo rows can say how far each contender is from the cost of Node's own I/O. With `--fanout` it is
+ * the fan-out rows' floor instead (see fanout-server.ts for the contract): the connection on `/pub`
+ * publishes, every other one subscribes, and each read of the publisher's, turned into server frames
+ * as below, is written once to every subscriber. Per read it walks the
  * frame headers, unmasks the payload in place, turns each client frame into the server frame in the same
  * buffer (the server header is the client header minus its 4-byte mask key, so it fits where the key
  * was) and answers with one `write` of the result. `node node-floor.js --port 0`; prints
@@ -85,7 +88,14 @@ class FloorConnection {
   private left = 0;
   private done = 0;
 
-  constructor(private readonly socket: Socket) {}
+  /**
+   * `deliver` takes each read's server frames: the socket's own `write` for the echo, every
+   * subscriber's for the fan-out publisher.
+   */
+  constructor(
+    private readonly socket: Socket,
+    private readonly deliver: (reply: Buffer) => void,
+  ) {}
 
   /** One read: every complete or partial frame in it, answered with a single write. */
   onData(chunk: Buffer): void {
@@ -186,7 +196,7 @@ class FloorConnection {
       }
       let reply = chunk.subarray(start, end);
       if (prefix) reply = Buffer.concat([prefix, reply]);
-      if (reply.length > 0) this.socket.write(reply);
+      if (reply.length > 0) this.deliver(reply);
     }
     if (closing) this.socket.end();
   }
@@ -216,14 +226,29 @@ function onConnection(socket: Socket): void {
       `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
     );
     socket.removeListener('data', onHead);
-    const connection = new FloorConnection(socket);
+    if (fanout && !head.subarray(0, end).toString('latin1').startsWith('GET /pub ')) {
+      // A fan-out subscriber: sends nothing the floor has to read (its close ends the socket).
+      subscribers.add(socket);
+      socket.on('close', () => subscribers.delete(socket));
+      socket.on('data', () => {});
+      return;
+    }
+    const deliver = fanout ? publish : (reply: Buffer): void => void socket.write(reply);
+    const connection = new FloorConnection(socket, deliver);
     socket.on('data', (data: Buffer) => connection.onData(data));
     if (head.length > end + 4) connection.onData(head.subarray(end + 4));
   };
   socket.on('data', onHead);
 }
 
+/** Fan-out: one write of each publisher read's frames to every subscriber, whatever `write` returns. */
+function publish(reply: Buffer): void {
+  for (const subscriber of subscribers) subscriber.write(reply);
+}
+
 const args = process.argv.slice(2);
+const fanout = args.includes('--fanout');
+const subscribers = new Set<Socket>();
 const portIndex = args.indexOf('--port');
 const server = createServer(onConnection);
 server.listen(portIndex >= 0 ? Number(args[portIndex + 1]) : 0, '127.0.0.1', () => {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUN_ENV, bunBinary } from './bun-binary.js';
 
@@ -47,6 +48,18 @@ const wsEcho = fileURLToPath(new URL('./ws-echo.js', import.meta.url));
 const wstsWsEcho = fileURLToPath(new URL('./wsts-ws-echo.js', import.meta.url));
 /** Our echo server, reached through the workspace link so it is the built @wsts/server the bench depends on. */
 export const ourEcho = fileURLToPath(new URL('../../node_modules/@wsts/server/dist/bin/echo.js', import.meta.url));
+
+/**
+ * The checkout named by `BENCH_BASELINE` (a path to another clone of this repository, built), if any:
+ * its build of ours joins the run as the contender "baseline", so a change is measured against the code
+ * before it side by side, in one run. Unset: nothing.
+ */
+export function baselineCheckout(): string | undefined {
+  const dir = process.env['BENCH_BASELINE'];
+  if (dir === undefined || dir === '') return undefined;
+  if (!existsSync(dir)) throw new Error(`BENCH_BASELINE=${dir}: no such directory`);
+  return dir;
+}
 
 /** Bun's echo server when the bun binary is installed, else nothing (see {@link bunBinary}). */
 export function bunKind(script: string, label: string, args: string[]): ServerKind[] {
@@ -111,6 +124,20 @@ export function serverKinds(options: { deflate: boolean; withoutAddons: boolean 
       env: { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' },
       placeholder: false,
       expectBufferutil: false,
+    });
+  }
+  const baseline = baselineCheckout();
+  if (baseline !== undefined) {
+    const script = join(baseline, 'packages/server/dist/bin/echo.js');
+    if (!existsSync(script)) throw new Error(`BENCH_BASELINE: ${script} is missing (build that checkout first)`);
+    kinds.splice(1, 0, {
+      id: 'baseline',
+      label: `baseline (${baseline})`,
+      runtime: 'node',
+      script,
+      args: ['--port', '0', ...(options.deflate ? [] : ['--no-deflate'])],
+      env: {},
+      placeholder: false,
     });
   }
   kinds.push(...bunKind(bunEcho, 'Bun.serve echo', wsArgs));

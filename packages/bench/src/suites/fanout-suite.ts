@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { FanoutJob } from '../load/fanout-job.js';
@@ -10,7 +11,7 @@ import { median, percentileSorted } from '../report/stats.js';
 import { formatSize } from '../report/units.js';
 import { haveRedisServer, type RunningRedis, startRedis } from '../servers/redis-process.js';
 import { processCpuSeconds, type RunningServer, startServer } from '../servers/server-process.js';
-import { bunKind, type ServerKind } from '../servers/server-kinds.js';
+import { baselineCheckout, bunKind, type ServerKind } from '../servers/server-kinds.js';
 import { nextAddressBlock } from '../wire/handshake.js';
 import { parseInfoCpu, type RespConnection } from '../wire/resp.js';
 
@@ -43,6 +44,7 @@ export interface FanoutSuiteOptions {
 
 const script = fileURLToPath(new URL('../servers/fanout-server.js', import.meta.url));
 const bunScript = fileURLToPath(new URL('../servers/bun-fanout.js', import.meta.url));
+const floorScript = fileURLToPath(new URL('../servers/node-floor.js', import.meta.url));
 /** Messages in flight in the throughput phase. */
 const WINDOW = 8;
 /** Handshakes in flight per generator process while the subscribers connect (the scale rows use 128 in one). */
@@ -63,12 +65,34 @@ function ours(label: string, args: string[] = []): ServerKind {
   return { id: 'ours', label, runtime: 'node', script, args: ['--impl', 'ours', ...args], env: {}, placeholder: false };
 }
 
-/** The contenders: ours publishing to a topic, ws looping over its clients, Bun's `server.publish` when installed. */
+/**
+ * The contenders: ours publishing to a topic, ws looping over its clients, Bun's `server.publish` when
+ * installed, and the Node floor (each publisher read written as is to every subscriber socket).
+ */
 function singleProcessDeployments(): Deployment[] {
+  const baseline = baselineCheckout();
   const kinds: ServerKind[] = [
     ours('@wsts/server publish'),
+    ...(baseline === undefined
+      ? []
+      : [
+          {
+            ...ours(`baseline (${baseline})`),
+            id: 'baseline',
+            script: join(baseline, 'packages/bench/dist/servers/fanout-server.js'),
+          },
+        ]),
     { id: 'ws', label: 'ws clients loop', runtime: 'node', script, args: ['--impl', 'ws'], env: {}, placeholder: false },
     ...bunKind(bunScript, 'Bun server.publish', []),
+    {
+      id: 'node-floor',
+      label: 'Node floor (raw net, one write per subscriber)',
+      runtime: 'node',
+      script: floorScript,
+      args: ['--port', '0', '--fanout'],
+      env: {},
+      placeholder: false,
+    },
   ];
   return kinds.map((k) => ({ id: k.id, label: k.label, servers: [k], redis: false }));
 }
