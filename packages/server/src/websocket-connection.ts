@@ -7,6 +7,7 @@ import { ConnectionTimers, type TimerOwner } from './connection-timers.js';
 import { checkLimits, DEFAULTS } from './defaults.js';
 import { ConnectionError } from './errors.js';
 import { FlowControl } from './flow-control.js';
+import { useFastListenerTable } from './listener-table.js';
 import type { HeartbeatMember } from './heartbeat.js';
 import { debug, debugEnabled, peerOf } from './debug.js';
 import { Membership } from './membership.js';
@@ -132,6 +133,7 @@ export class WebSocketConnection<Data = unknown>
     membership?: Membership,
   ) {
     super();
+    useFastListenerTable(this);
     // The server opens its connections with options it built itself: only yours are checked here.
     if (membership === undefined) checkConnectionOptionNames(options);
     checkLimits(options);
