@@ -90,6 +90,12 @@ export interface ConnectionOptions {
   onWrite: (chunks: Uint8Array[], done?: (error?: Error) => void) => void;
   /** Events, in order. Exceptions thrown here are rethrown to the caller after the connection's state is consistent. */
   onEvent: (event: ConnectionEvent) => void;
+  /**
+   * The `this` of `onWrite` and `onEvent` calls (as `thisArg` of `Array.prototype.forEach`). Default
+   * undefined. An adapter that makes many connections can pass its connection object here and methods
+   * of its prototype as the callbacks: no closure per connection.
+   */
+  thisArg?: unknown;
 }
 
 /** 64 MiB. */
@@ -126,6 +132,7 @@ export class Connection {
   private readonly allocate: Allocate;
   private readonly onWrite: ConnectionOptions['onWrite'];
   private readonly onEvent: ConnectionOptions['onEvent'];
+  private readonly thisArg: unknown;
   private readonly decoder: FrameDecoder;
   /** The decoder's sink: assembles messages from frames. */
   private readonly receiver: Receiver;
@@ -177,6 +184,7 @@ export class Connection {
     const validateUtf8 = options.validateUtf8;
     this.onWrite = options.onWrite;
     this.onEvent = options.onEvent;
+    this.thisArg = options.thisArg;
     let allowedRsv = 0;
     for (const extension of this.extensions) if (extension.rsv1) allowedRsv |= RSV1;
     this.rsv1Allowed = allowedRsv !== 0;
@@ -388,7 +396,7 @@ export class Connection {
   /** @internal Hands an event to the application (also called by the pipeline for events it held). */
   deliver(event: ConnectionEvent): void {
     try {
-      this.onEvent(event);
+      this.onEvent.call(this.thisArg, event);
     } catch (error) {
       if (!this.userErrorPending) {
         this.userErrorPending = true;
@@ -452,7 +460,7 @@ export class Connection {
   writePrepared(message: PreparedMessage, done: ((error?: Error) => void) | undefined): void {
     this.checkPrepared(message);
     // The codec never modifies a chunks array it hands out; adapters are told not to either.
-    this.onWrite(message.chunks as Uint8Array[], done);
+    this.onWrite.call(this.thisArg, message.chunks as Uint8Array[], done);
   }
 
   private checkPrepared(message: PreparedMessage): void {
@@ -470,11 +478,11 @@ export class Connection {
   ): void {
     const maskKeys = this.maskKeys;
     if (maskKeys !== undefined) {
-      this.onWrite(encodeMaskedFrame(opcode, fin, rsv, payload, maskKeys.next(), this.allocate), done);
+      this.onWrite.call(this.thisArg, encodeMaskedFrame(opcode, fin, rsv, payload, maskKeys.next(), this.allocate), done);
       return;
     }
     const header = encodeFrameHeader(opcode, fin, rsv, payload.length);
-    this.onWrite(payload.length === 0 ? [header] : [header, payload], done);
+    this.onWrite.call(this.thisArg, payload.length === 0 ? [header] : [header, payload], done);
   }
 
   // ---- closing handshake: every change of `current` is made in this section ----------------------
