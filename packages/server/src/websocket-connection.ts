@@ -163,7 +163,9 @@ export class WebSocketConnection<Data = unknown>
       allocate: Buffer.allocUnsafe, // buffers the codec overwrites completely: skip the zero-fill, as ws does
       validateUtf8: isUtf8, // whole unfragmented text messages: native simdutf, as ws does; fragments stay incremental
       onWrite: this.write,
+      // A method of the prototype, called with this connection as `this`: no closure per connection.
       onEvent: this.onEvent,
+      thisArg: this,
     });
 
     // A server's membership brings its heartbeat; a connection without one may have its own.
@@ -491,7 +493,8 @@ export class WebSocketConnection<Data = unknown>
     this.updateFlow();
   }
 
-  private readonly onEvent = (event: ConnectionEvent): void => {
+  /** The codec's `onEvent` (called with this connection as `this`, see the codec's `thisArg`). */
+  private onEvent(event: ConnectionEvent): void {
     if (this.finished) return;
     switch (event.type) {
       case 'message': {
@@ -529,7 +532,7 @@ export class WebSocketConnection<Data = unknown>
     if (this.flow?.paused === true || this.iterators !== undefined) this.updateFlow();
     // A send from the application outside a read: the budget learns of it when the tick's batch is
     // flushed (flushWrites).
-  };
+  }
 
   // ---- out: codec -> socket (what is counted: send-accounting.ts) -------------------------------
 
