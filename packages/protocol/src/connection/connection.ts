@@ -107,6 +107,9 @@ export const DEFAULT_MAX_FRAGMENTS = 131_072;
 /** Pings one `receive` call answers one by one before it coalesces the rest (see `autoPong`). */
 export const PONGS_PER_RECEIVE = 32;
 
+/** What `userError` holds while no exception from onEvent waits to be rethrown. */
+const NO_ERROR: unique symbol = Symbol('no error');
+
 /** Shared by every connection without extensions (no empty array per connection). */
 const NO_EXTENSIONS: readonly Extension[] = Object.freeze([]);
 
@@ -157,8 +160,8 @@ export class Connection {
   private pendingInput: Uint8Array[] | undefined = undefined;
 
   // A throw from onEvent is held until the connection is consistent, then rethrown.
-  private userErrorPending = false;
-  private userError: unknown = undefined;
+  // NO_ERROR rather than a flag beside it: anything may be thrown, undefined too.
+  private userError: unknown = NO_ERROR;
 
   constructor(options: ConnectionOptions) {
     this.role = options.role;
@@ -398,8 +401,7 @@ export class Connection {
     try {
       this.onEvent.call(this.thisArg, event);
     } catch (error) {
-      if (!this.userErrorPending) {
-        this.userErrorPending = true;
+      if (this.userError === NO_ERROR) {
         this.userError = error;
       }
     }
@@ -407,10 +409,9 @@ export class Connection {
 
   /** @internal Rethrows the first exception onEvent threw, once the connection is consistent again. */
   rethrowUserError(): void {
-    if (!this.userErrorPending) return;
     const error = this.userError;
-    this.userErrorPending = false;
-    this.userError = undefined;
+    if (error === NO_ERROR) return;
+    this.userError = NO_ERROR;
     throw error;
   }
 
