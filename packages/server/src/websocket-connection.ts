@@ -2,7 +2,14 @@ import { Buffer, isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Connection, type ConnectionEvent, type Extension, type PreparedMessage, type ProtocolError } from '@wsts/protocol';
+import {
+  type CloseStatus,
+  Connection,
+  type ConnectionEvent,
+  type Extension,
+  type PreparedMessage,
+  type ProtocolError,
+} from '@wsts/protocol';
 import { ConnectionTimers, type TimerOwner } from './connection-timers.js';
 import { checkLimits, DEFAULTS } from './defaults.js';
 import { ConnectionError } from './errors.js';
@@ -113,8 +120,8 @@ export class WebSocketConnection<Data = unknown>
   private finished = false;
   /** The close and message timers, made when the first is armed. */
   private timers: ConnectionTimers | undefined;
-  private peerCode: number | undefined;
-  private peerReason = '';
+  /** The peer's close frame (the codec's 'close' event), once it came: one field for its code and reason. */
+  private peerClose: CloseStatus | undefined;
   private failure: Error | undefined;
   /** Running async iterators; undefined while there are none, to save memory. */
   private iterators: MessageIterators | undefined;
@@ -512,8 +519,7 @@ export class WebSocketConnection<Data = unknown>
         this.emit('pong', toBuffer(event.data));
         break;
       case 'close':
-        this.peerCode = event.code;
-        this.peerReason = event.reason;
+        this.peerClose = event;
         this.armCloseTimer();
         break;
       case 'fail':
@@ -774,17 +780,18 @@ export class WebSocketConnection<Data = unknown>
     this.iterators?.endAll();
     this.iterators = undefined;
     // Clean: both close frames exchanged (the codec finished its closing handshake) and nothing failed.
-    const clean = this.failure === undefined && this.peerCode !== undefined && this.codec.state === 'closed';
+    const peer = this.peerClose;
+    const clean = this.failure === undefined && peer !== undefined && this.codec.state === 'closed';
     // The transport is gone: the codec releases the extensions (exactly once, however it ended) and
     // fails sends still queued behind an async encode, so their promises settle.
     this.codec.destroy();
     if (debugEnabled) {
-      const reason = this.peerCode === undefined ? '' : ` ${JSON.stringify(this.peerReason)}`;
+      const reason = peer === undefined ? '' : ` ${JSON.stringify(peer.reason)}`;
       debug(
-        `${this.role} connection with ${peerOf(this.socket as Partial<Socket>)} closed: ${this.peerCode ?? 1006}${reason}, clean ${clean}`,
+        `${this.role} connection with ${peerOf(this.socket as Partial<Socket>)} closed: ${peer?.code ?? 1006}${reason}, clean ${clean}`,
       );
     }
-    this.emit('close', this.peerCode ?? 1006, this.peerCode === undefined ? '' : this.peerReason, clean);
+    this.emit('close', peer?.code ?? 1006, peer?.reason ?? '', clean);
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
