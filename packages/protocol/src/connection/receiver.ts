@@ -43,9 +43,9 @@ export class Receiver implements FrameSink {
   private readonly allocate: Allocate;
   private readonly validateUtf8: ((bytes: Uint8Array) => boolean) | undefined;
   /**
-   * Undefined when no extension was negotiated: then text is validated frame by frame as it arrives
-   * (an extension may transform payloads, so with one it is validated once decoded). Derived here
-   * rather than kept in a field of its own: every field costs each idle connection 8 bytes.
+   * Undefined when no extension was negotiated, and then text is validated frame by frame as it
+   * arrives; with one, payloads may be transformed, so text is validated once decoded. That choice is
+   * read from here rather than kept in a field of its own: each field costs every idle connection 8 bytes.
    */
   private readonly pipeline: ExtensionPipeline | undefined;
   /** Created with the first text message. */
