@@ -6,7 +6,7 @@
  *   profile echo   [--server ours|ws] [--size N] [--connections N] [--duration MS] [--text] [--deflate]
  *   profile codec  <decode|encode|encode-masked|utf8-ascii|utf8-mixed|unmask> [--size N] [--duration MS]
  *   profile handshake [--server ours|ws] [--connections N] [--deflate]
- *   profile memory [--server ours|ws] [--connections N] [--deflate]   (heap snapshot with N idle connections)
+ *   profile memory [--server ours|ws|node-floor] [--connections N] [--deflate]   (heap growth per idle connection)
  *
  * `--deflate` negotiates permessage-deflate as the bench's deflate rows do (the generator sends compressed
  * text with client_no_context_takeover; the server compresses replies of at least its threshold). Only
@@ -24,7 +24,7 @@ import { forkWorker, nextMessage, reap } from './load/fork-worker.js';
 import { windowFor, type EchoJob, type EchoWorkerMessage } from './load/echo-job.js';
 import type { ScaleReply, ScaleRequest } from './load/scale-job.js';
 import { renderHotFunctions, summarizeProfile } from './report/cpu-profile.js';
-import { summarizeHeap } from './report/heap-snapshot.js';
+import { groupHeap, growthPerConnection } from './report/heap-snapshot.js';
 import { startServer } from './servers/server-process.js';
 import { serverKinds } from './servers/server-kinds.js';
 import { headerLength } from './wire/frames.js';
@@ -106,57 +106,70 @@ async function profileServer(kindOf: 'echo' | 'handshake'): Promise<void> {
   }
 }
 
-/** Opens N idle connections, has the server write a heap snapshot, and groups it by constructor. */
+/**
+ * Opens idle connections in two steps, a third of N then the rest, and has the server write a heap
+ * snapshot after each (after a forced GC): the heap's growth between the two, per connection and by
+ * constructor (see `growthPerConnection`), is what one idle connection holds, without the process's
+ * fixed cost. Also prints the RSS at both points.
+ */
 async function profileMemory(): Promise<void> {
   const kind = profileKind();
   // SIGHUP: the gc hook owns SIGUSR2 and SIGUSR1 is the inspector's.
   const server = await startServer(kind, 15_000, ['--heapsnapshot-signal=SIGHUP', `--diagnostic-dir=${dir}`]);
   const worker = forkWorker('scale-worker');
+  const first = Math.max(1, Math.round(connections / 3));
+  const steps = [first, connections - first];
+  let block = process.pid;
   try {
-    worker.send({
-      type: 'open',
-      port: server.port,
-      count: connections,
-      concurrency: 128,
-      deflate,
-      timeoutMs: 30_000,
-      addressBlock: process.pid,
-    } satisfies ScaleRequest);
-    const m = await nextMessage<ScaleReply>(worker, 120_000, 'profile memory');
-    if (m.type !== 'opened' || !m.ok) throw new Error('could not open the connections');
-    const rss = await server.collectAndMeasure();
-    process.kill(server.pid, 'SIGHUP');
-    // The snapshot is written synchronously by the server; wait until a complete file appears.
-    const deadline = Date.now() + 60_000;
-    let file: string | undefined;
-    while (Date.now() < deadline && !file) {
-      await new Promise((r) => setTimeout(r, 500));
-      const found = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot'));
-      if (found) {
-        try {
-          JSON.parse(readFileSync(join(dir, found), 'utf8'));
-          file = join(dir, found);
-        } catch {
-          // still being written
-        }
-      }
+    const snapshots: string[] = [];
+    const rss: number[] = [];
+    for (const count of steps) {
+      worker.send({
+        type: 'open',
+        port: server.port,
+        count,
+        concurrency: 128,
+        deflate,
+        timeoutMs: 30_000,
+        addressBlock: block++,
+      } satisfies ScaleRequest);
+      const m = await nextMessage<ScaleReply>(worker, 120_000, 'profile memory');
+      if (m.type !== 'opened' || !m.ok) throw new Error('could not open the connections');
+      rss.push(await server.collectAndMeasure());
+      snapshots.push(await heapSnapshot(server.pid, snapshots));
     }
-    if (!file) throw new Error('no heap snapshot was written');
-    const { groups, totalBytes } = summarizeHeap(file, 30);
+    const growth = growthPerConnection(groupHeap(snapshots[0]!), groupHeap(snapshots[1]!), steps[1]!);
     console.log(
-      `\n${file}\n${kind.label}: ${connections} idle connections, RSS ${(rss / 2 ** 20).toFixed(1)} MiB, JS heap in snapshot ${(totalBytes / 2 ** 20).toFixed(1)} MiB\n`,
+      `\n${snapshots.join('\n')}\n${kind.label}: RSS ${(rss[0]! / 2 ** 20).toFixed(1)} MiB with ${first} idle connections, ${(rss[1]! / 2 ** 20).toFixed(1)} MiB with ${connections}; the JS heap grew by ${Math.round(growth.totalBytes)} bytes per connection\n`,
     );
-    console.log('| constructor | count | per connection | self bytes | bytes per connection |\n|---|---:|---:|---:|---:|');
-    for (const g of groups)
-      console.log(
-        `| ${g.name} | ${g.count} | ${(g.count / connections).toFixed(2)} | ${g.selfBytes} | ${(g.selfBytes / connections).toFixed(0)} |`,
-      );
+    console.log('| group (what holds it) | per connection | bytes per connection |\n|---|---:|---:|');
+    for (const g of growth.groups.filter((g) => Math.abs(g.selfBytes) >= 2).slice(0, 40))
+      console.log(`| ${g.name.replaceAll('|', '\\|')} | ${g.count.toFixed(2)} | ${g.selfBytes.toFixed(0)} |`);
   } finally {
     worker.send({ type: 'close' } satisfies ScaleRequest);
     await nextMessage<ScaleReply>(worker, 30_000, 'profile memory close').catch(() => undefined);
     await reap(worker);
     await server.stop();
   }
+}
+
+/** Has the server write a heap snapshot (SIGHUP) and resolves with its path once it is complete. */
+async function heapSnapshot(pid: number, earlier: readonly string[]): Promise<string> {
+  process.kill(pid, 'SIGHUP');
+  // The snapshot is written synchronously by the server; wait until a complete new file appears.
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    const found = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !earlier.includes(join(dir, f)));
+    if (!found) continue;
+    try {
+      JSON.parse(readFileSync(join(dir, found), 'utf8'));
+      return join(dir, found);
+    } catch {
+      // still being written
+    }
+  }
+  throw new Error('no heap snapshot was written');
 }
 
 async function profileCodec(): Promise<void> {

@@ -3,6 +3,7 @@
  * zero them (Node's `Buffer.allocUnsafe`). A "dirty" allocator that pre-fills every buffer with 0xEE
  * proves no byte of such a buffer reaches an event or the wire without being written. The `validateUtf8`
  * option: a whole-message validator (Node's native `isUtf8`) used only where it cannot delay a failure.
+ * The `thisArg` option: the callbacks may be shared methods of an adapter's connection object.
  */
 import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
@@ -192,5 +193,62 @@ describe('validateUtf8 option', () => {
           onEvent: () => {},
         }),
     ).toThrow(TypeError);
+  });
+});
+
+describe('thisArg option', () => {
+  /** An adapter's connection object whose prototype methods are the codec's callbacks. */
+  class Adapter {
+    readonly writes: number[] = [];
+    readonly events: string[] = [];
+    readonly codec: Connection;
+    constructor(role: 'server' | 'client') {
+      this.codec = new Connection({
+        role,
+        random: role === 'client' ? (bytes) => bytes.fill(7) : undefined,
+        onWrite: this.write,
+        onEvent: this.event,
+        thisArg: this,
+      });
+    }
+    write(this: Adapter, chunks: Uint8Array[]): void {
+      this.writes.push(chunks.reduce((n, c) => n + c.length, 0));
+    }
+    event(this: Adapter, event: ConnectionEvent): void {
+      this.events.push(event.type);
+    }
+  }
+
+  it('calls onWrite and onEvent with this = thisArg, one shared function for every connection', () => {
+    const a = new Adapter('server');
+    const b = new Adapter('server');
+    a.codec.send(new Uint8Array(3), true); // a server frame: 2 header bytes and the payload
+    a.codec.receive(frame({ opcode: 9, payload: [1] })); // a ping: its event, and the pong written
+    b.codec.receive(frame({ opcode: 2, payload: [1, 2] }));
+    expect(a.writes).toEqual([5, 3]);
+    expect(a.events).toEqual(['ping']);
+    expect(b.writes).toEqual([]);
+    expect(b.events).toEqual(['message']);
+  });
+
+  it('also for a client, whose frames are masked', () => {
+    const client = new Adapter('client');
+    client.codec.send('hi', false);
+    client.codec.close(1000);
+    expect(client.writes).toEqual([8, 8]); // 2 + 4 (mask) + 2 each
+    expect(client.events).toEqual([]);
+  });
+
+  it('calls plain callbacks without a this when none is given', () => {
+    let seen: unknown = 'unset';
+    const connection = new Connection({
+      role: 'server',
+      onWrite: () => {},
+      onEvent: function (this: unknown) {
+        seen = this;
+      },
+    });
+    connection.receive(frame({ opcode: 10, payload: [] }));
+    expect(seen).toBeUndefined();
   });
 });

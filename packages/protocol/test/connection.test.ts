@@ -207,6 +207,30 @@ describe('robustness', () => {
     expect(seen).toEqual(['text:a', 'text:b', 'text:c']);
   });
 
+  it('rethrows whatever onEvent threw, undefined included, once, and only the first', () => {
+    let calls = 0;
+    const connection = new Connection({
+      role: 'server',
+      onWrite: () => {},
+      onEvent: () => {
+        calls++;
+        if (calls === 1) throw undefined;
+        if (calls === 2) throw new Error('second');
+      },
+    });
+    let caught: unknown = 'nothing caught';
+    try {
+      connection.receive(concatBytes([frame({ opcode: 1, payload: 'a' }), frame({ opcode: 1, payload: 'b' })]));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeUndefined();
+    expect(calls).toBe(2);
+    // Nothing left to rethrow: the next receive ends normally.
+    expect(() => connection.receive(frame({ opcode: 1, payload: 'c' }))).not.toThrow();
+    expect(calls).toBe(3);
+  });
+
   it('requires a random source for clients and sane limits', () => {
     expect(() => new Connection({ role: 'client', onWrite: () => {}, onEvent: () => {} })).toThrow(TypeError);
     expect(() => new Connection({ role: 'server', maxMessageSize: -1, onWrite: () => {}, onEvent: () => {} })).toThrow(

@@ -29,8 +29,6 @@ export class RequestWatch {
 
   add(socket: Duplex): void {
     this.generations[0].add(socket);
-    // Left in place after the request head: the shared function costs one listener slot, and removing
-    // it would cost a listener-array splice on every connection.
     socket.on('close', this.onClose);
     if (this.timer === undefined) {
       this.timer = setInterval(() => this.sweep(), Math.max(1, Math.ceil(this.timeout / 2)));
@@ -38,7 +36,20 @@ export class RequestWatch {
     }
   }
 
-  /** The request head arrived (or the socket is gone): no longer a candidate for the drop. */
+  /**
+   * The request head arrived: the socket is no longer a candidate for the drop, and our 'close'
+   * listener goes too. WHY remove it: an upgraded socket lives on as a WebSocket, and a second 'close'
+   * listener beside the connection's turns the socket's single listener into an array (two objects, 64
+   * bytes per idle connection). On an upgrade it is the only 'close' listener left (Node's HTTP server
+   * removed its own), so the removal costs no array splice; later requests on a kept-alive socket find
+   * nothing to remove.
+   */
+  headSeen(socket: Duplex): void {
+    this.delete(socket);
+    socket.removeListener('close', this.onClose);
+  }
+
+  /** The socket is gone (or its head arrived): no longer a candidate for the drop. */
   delete(socket: Duplex): void {
     const [newest, middle, oldest] = this.generations;
     if (!newest.delete(socket) && !middle.delete(socket)) oldest.delete(socket);
@@ -77,7 +88,7 @@ export class RequestWatch {
 export function watchRequestHeads(server: http.Server, secure: boolean, timeout: number): RequestWatch {
   const watch = new RequestWatch(timeout);
   server.on(secure ? 'secureConnection' : 'connection', (socket: Socket) => watch.add(socket));
-  const headSeen = (request: http.IncomingMessage): void => watch.delete(request.socket);
+  const headSeen = (request: http.IncomingMessage): void => watch.headSeen(request.socket);
   // prependListener: the watch must end before any handler runs.
   server.prependListener('request', headSeen);
   // Upgrades through the router, which runs before every 'upgrade' listener (and keeps served upgrades

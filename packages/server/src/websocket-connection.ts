@@ -2,11 +2,19 @@ import { Buffer, isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Connection, type ConnectionEvent, type Extension, type PreparedMessage, type ProtocolError } from '@wsts/protocol';
+import {
+  type CloseStatus,
+  Connection,
+  type ConnectionEvent,
+  type Extension,
+  type PreparedMessage,
+  type ProtocolError,
+} from '@wsts/protocol';
 import { ConnectionTimers, type TimerOwner } from './connection-timers.js';
 import { checkLimits, DEFAULTS } from './defaults.js';
 import { ConnectionError } from './errors.js';
 import { FlowControl } from './flow-control.js';
+import { useFastListenerTable } from './listener-table.js';
 import type { HeartbeatMember } from './heartbeat.js';
 import { debug, debugEnabled, peerOf } from './debug.js';
 import { Membership } from './membership.js';
@@ -111,8 +119,8 @@ export class WebSocketConnection<Data = unknown>
   private finished = false;
   /** The close and message timers, made when the first is armed. */
   private timers: ConnectionTimers | undefined;
-  private peerCode: number | undefined;
-  private peerReason = '';
+  /** The peer's close frame (the codec's 'close' event), once it came: one field for its code and reason. */
+  private peerClose: CloseStatus | undefined;
   private failure: Error | undefined;
   /** Running async iterators; undefined while there are none, to save memory. */
   private iterators: MessageIterators | undefined;
@@ -131,6 +139,7 @@ export class WebSocketConnection<Data = unknown>
     membership?: Membership,
   ) {
     super();
+    useFastListenerTable(this);
     // The server opens its connections with options it built itself: only yours are checked here.
     if (membership === undefined) checkConnectionOptionNames(options);
     checkLimits(options);
@@ -160,7 +169,9 @@ export class WebSocketConnection<Data = unknown>
       allocate: Buffer.allocUnsafe, // buffers the codec overwrites completely: skip the zero-fill, as ws does
       validateUtf8: isUtf8, // whole unfragmented text messages: native simdutf, as ws does; fragments stay incremental
       onWrite: this.write,
+      // A method of the prototype, called with this connection as `this`: no closure per connection.
       onEvent: this.onEvent,
+      thisArg: this,
     });
 
     // A server's membership brings its heartbeat; a connection without one may have its own.
@@ -488,7 +499,8 @@ export class WebSocketConnection<Data = unknown>
     this.updateFlow();
   }
 
-  private readonly onEvent = (event: ConnectionEvent): void => {
+  /** The codec's `onEvent` (called with this connection as `this`, see the codec's `thisArg`). */
+  private onEvent(event: ConnectionEvent): void {
     if (this.finished) return;
     switch (event.type) {
       case 'message': {
@@ -506,8 +518,7 @@ export class WebSocketConnection<Data = unknown>
         this.emit('pong', toBuffer(event.data));
         break;
       case 'close':
-        this.peerCode = event.code;
-        this.peerReason = event.reason;
+        this.peerClose = event;
         this.armCloseTimer();
         break;
       case 'fail':
@@ -526,18 +537,21 @@ export class WebSocketConnection<Data = unknown>
     if (this.flow?.paused === true || this.iterators !== undefined) this.updateFlow();
     // A send from the application outside a read: the budget learns of it when the tick's batch is
     // flushed (outputFlushed).
-  };
+  }
 
   // ---- out: codec -> socket (outbox.ts) ------------------------------------------------------
 
-  /** The codec's `onWrite`: frames go into the tick's batch, written when the tick ends. */
-  private readonly write = (chunks: Uint8Array[], done?: (error?: Error) => void): void => {
+  /**
+   * The codec's `onWrite` (called with this connection as `this`, see the codec's `thisArg`): frames go
+   * into the tick's batch, written when the tick ends.
+   */
+  private write(chunks: Uint8Array[], done?: (error?: Error) => void): void {
     const output = this.output;
     output.enqueue(chunks, done);
     // Frames the codec writes on its own (pongs, close replies) bypass `send`'s check; a peer that
     // pings without reading must still hit the cap.
     if (done === undefined && output.overCap()) this.overflow(0);
-  };
+  }
 
   /**
    * @internal The tick's batch went to the socket (see `Outbox`). What the kernel did not take waits on
@@ -760,17 +774,18 @@ export class WebSocketConnection<Data = unknown>
     this.iterators?.endAll();
     this.iterators = undefined;
     // Clean: both close frames exchanged (the codec finished its closing handshake) and nothing failed.
-    const clean = this.failure === undefined && this.peerCode !== undefined && this.codec.state === 'closed';
+    const peer = this.peerClose;
+    const clean = this.failure === undefined && peer !== undefined && this.codec.state === 'closed';
     // The transport is gone: the codec releases the extensions (exactly once, however it ended) and
     // fails sends still queued behind an async encode, so their promises settle.
     this.codec.destroy();
     if (debugEnabled) {
-      const reason = this.peerCode === undefined ? '' : ` ${JSON.stringify(this.peerReason)}`;
+      const reason = peer === undefined ? '' : ` ${JSON.stringify(peer.reason)}`;
       debug(
-        `${this.role} connection with ${peerOf(this.socket as Partial<Socket>)} closed: ${this.peerCode ?? 1006}${reason}, clean ${clean}`,
+        `${this.role} connection with ${peerOf(this.socket as Partial<Socket>)} closed: ${peer?.code ?? 1006}${reason}, clean ${clean}`,
       );
     }
-    this.emit('close', this.peerCode ?? 1006, this.peerCode === undefined ? '' : this.peerReason, clean);
+    this.emit('close', peer?.code ?? 1006, peer?.reason ?? '', clean);
   }
 
   // ---- helpers ---------------------------------------------------------------------------------

@@ -90,6 +90,12 @@ export interface ConnectionOptions {
   onWrite: (chunks: Uint8Array[], done?: (error?: Error) => void) => void;
   /** Events, in order. Exceptions thrown here are rethrown to the caller after the connection's state is consistent. */
   onEvent: (event: ConnectionEvent) => void;
+  /**
+   * The `this` of `onWrite` and `onEvent` calls (as `thisArg` of `Array.prototype.forEach`). Default
+   * undefined. An adapter that makes many connections can pass its connection object here and methods
+   * of its prototype as the callbacks: no closure per connection.
+   */
+  thisArg?: unknown;
 }
 
 /** 64 MiB. */
@@ -100,6 +106,9 @@ export const DEFAULT_MAX_FRAGMENTS = 131_072;
 
 /** Pings one `receive` call answers one by one before it coalesces the rest (see `autoPong`). */
 export const PONGS_PER_RECEIVE = 32;
+
+/** What `userError` holds while no exception from onEvent waits to be rethrown. */
+const NO_ERROR: unique symbol = Symbol('no error');
 
 /** Shared by every connection without extensions (no empty array per connection). */
 const NO_EXTENSIONS: readonly Extension[] = Object.freeze([]);
@@ -126,6 +135,7 @@ export class Connection {
   private readonly allocate: Allocate;
   private readonly onWrite: ConnectionOptions['onWrite'];
   private readonly onEvent: ConnectionOptions['onEvent'];
+  private readonly thisArg: unknown;
   private readonly decoder: FrameDecoder;
   /** The decoder's sink: assembles messages from frames. */
   private readonly receiver: Receiver;
@@ -150,8 +160,8 @@ export class Connection {
   private pendingInput: Uint8Array[] | undefined = undefined;
 
   // A throw from onEvent is held until the connection is consistent, then rethrown.
-  private userErrorPending = false;
-  private userError: unknown = undefined;
+  // NO_ERROR rather than a flag beside it: anything may be thrown, undefined too.
+  private userError: unknown = NO_ERROR;
 
   constructor(options: ConnectionOptions) {
     this.role = options.role;
@@ -177,6 +187,7 @@ export class Connection {
     const validateUtf8 = options.validateUtf8;
     this.onWrite = options.onWrite;
     this.onEvent = options.onEvent;
+    this.thisArg = options.thisArg;
     let allowedRsv = 0;
     for (const extension of this.extensions) if (extension.rsv1) allowedRsv |= RSV1;
     this.rsv1Allowed = allowedRsv !== 0;
@@ -388,10 +399,9 @@ export class Connection {
   /** @internal Hands an event to the application (also called by the pipeline for events it held). */
   deliver(event: ConnectionEvent): void {
     try {
-      this.onEvent(event);
+      this.onEvent.call(this.thisArg, event);
     } catch (error) {
-      if (!this.userErrorPending) {
-        this.userErrorPending = true;
+      if (this.userError === NO_ERROR) {
         this.userError = error;
       }
     }
@@ -399,10 +409,9 @@ export class Connection {
 
   /** @internal Rethrows the first exception onEvent threw, once the connection is consistent again. */
   rethrowUserError(): void {
-    if (!this.userErrorPending) return;
     const error = this.userError;
-    this.userErrorPending = false;
-    this.userError = undefined;
+    if (error === NO_ERROR) return;
+    this.userError = NO_ERROR;
     throw error;
   }
 
@@ -452,7 +461,7 @@ export class Connection {
   writePrepared(message: PreparedMessage, done: ((error?: Error) => void) | undefined): void {
     this.checkPrepared(message);
     // The codec never modifies a chunks array it hands out; adapters are told not to either.
-    this.onWrite(message.chunks as Uint8Array[], done);
+    this.onWrite.call(this.thisArg, message.chunks as Uint8Array[], done);
   }
 
   private checkPrepared(message: PreparedMessage): void {
@@ -470,11 +479,11 @@ export class Connection {
   ): void {
     const maskKeys = this.maskKeys;
     if (maskKeys !== undefined) {
-      this.onWrite(encodeMaskedFrame(opcode, fin, rsv, payload, maskKeys.next(), this.allocate), done);
+      this.onWrite.call(this.thisArg, encodeMaskedFrame(opcode, fin, rsv, payload, maskKeys.next(), this.allocate), done);
       return;
     }
     const header = encodeFrameHeader(opcode, fin, rsv, payload.length);
-    this.onWrite(payload.length === 0 ? [header] : [header, payload], done);
+    this.onWrite.call(this.thisArg, payload.length === 0 ? [header] : [header, payload], done);
   }
 
   // ---- closing handshake: every change of `current` is made in this section ----------------------
