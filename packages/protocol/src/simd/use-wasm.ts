@@ -12,12 +12,15 @@ const USE_WASM_KERNELS = true;
 
 /**
  * Payload sizes (bytes) from which each loop tries its kernel; Infinity: never. WHY these sizes: below
- * them, copying into the module's memory and back plus the call costs more than the scalar loop saves
- * (docs/performance.md says how to measure it again). Tests and the benches move them to run one path at
- * every size; nothing else should (this file is not exported by the package index).
+ * them the fixed cost of a call (copying into the module's memory and back, the call itself) outweighs
+ * what 16 bytes per instruction save. Unmasking crosses over between 16 and 125 bytes in every engine
+ * measured; validating ASCII text, which the scalar loop already skips a word at a time, crosses over
+ * near 125 bytes and not in every engine, so UTF-8 waits for twice that (mixed text would gain from
+ * less). docs/performance.md has the commands that measure both again. Tests and the benches move these
+ * to run one path at every size; nothing else should (this file is not exported by the package index).
  */
 export const wasmFrom = {
-  mask: USE_WASM_KERNELS ? 256 : Number.POSITIVE_INFINITY,
+  mask: USE_WASM_KERNELS ? 64 : Number.POSITIVE_INFINITY,
   utf8: USE_WASM_KERNELS ? 256 : Number.POSITIVE_INFINITY,
 };
 
