@@ -12,7 +12,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { assembleKernel, KERNEL_MODULE_PATH, renderKernelModule } from '../scripts/generate-kernel.mjs';
 import { applyMaskKey, applyMaskKeyScalar, maskInto, maskIntoScalar, maskKey } from '../src/bytes/mask.js';
 import { wasmFrom } from '../src/simd/use-wasm.js';
-import { KERNEL_CHUNK, kernelBytes, loadKernels, type WebAssemblyApi, wasmKernels } from '../src/simd/wasm-kernels.js';
+import {
+  KERNEL_CHUNK,
+  kernelBytes,
+  loadKernels,
+  type WebAssemblyApi,
+  WasmKernels,
+  wasmKernels,
+} from '../src/simd/wasm-kernels.js';
 import { isValidUtf8, isValidUtf8Scalar, Utf8Validator } from '../src/text/utf8.js';
 import { UTF8_BOUNDARIES, UTF8_INVALID, UTF8_INVALID_BOUNDARIES, UTF8_VALID } from './utf8-vectors.js';
 
@@ -354,6 +361,48 @@ describe('fallback to the scalar loops', () => {
     const broken = bytes.slice(0, bytes.length - 7);
     expect(loadKernels(broken, real)).toBeUndefined();
     expect(loadKernels(bytes, real)).toBeDefined();
+  });
+
+  type Exports = ConstructorParameters<typeof WasmKernels>[0];
+  const instantiate = (): Exports => new real.Instance(new real.Module(bytes), {}).exports as Exports;
+
+  it('memory starts empty and grows to one page at most, whatever the input size', () => {
+    const exports = instantiate();
+    expect(exports.memory.buffer.byteLength).toBe(0);
+    const fresh = new WasmKernels(exports);
+    const next = random(8);
+    const data = randomBytes(next, 3 * KERNEL_CHUNK + 5);
+    const expected = data.slice();
+    applyMaskKeyScalar(expected, 0x01020304, 3);
+    expect(fresh.maskInPlace(data, 0x01020304, 3)).toBe(true);
+    expect(Buffer.from(data).equals(expected)).toBe(true);
+    expect(fresh.isValidUtf8(new Uint8Array(5 * KERNEL_CHUNK).fill(0x61), 0, 5 * KERNEL_CHUNK)).toBe(true);
+    expect(exports.memory.buffer.byteLength).toBe(65536);
+  });
+
+  it('when the memory cannot grow, the kernels touch nothing and say so (the codec then runs its scalar loop)', () => {
+    const exports = instantiate();
+    const stuck = new WasmKernels({
+      ...exports,
+      memory: {
+        buffer: exports.memory.buffer,
+        grow: () => {
+          throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
+        },
+      },
+      mask: exports.mask,
+      utf8: exports.utf8,
+    });
+    const data = randomBytes(random(9), 1000);
+    const before = data.slice();
+    const target = new Uint8Array(1000).fill(0xee);
+    expect(stuck.maskInPlace(data, 0x01020304, 0)).toBe(false);
+    expect(stuck.maskInto(data, target, 0, 0x01020304, 0)).toBe(false);
+    expect(stuck.isValidUtf8(data, 0, 1000)).toBeUndefined();
+    expect(data).toEqual(before);
+    expect(target.every((b) => b === 0xee)).toBe(true);
+    // Empty input needs no memory at all.
+    expect(stuck.maskInPlace(new Uint8Array(0), 0x01020304, 0)).toBe(true);
   });
 
   for (const [name, stub] of [

@@ -6,8 +6,8 @@
 ;; payload lives in the caller's ArrayBuffer, which WebAssembly cannot address.
 
 (module
-  ;; One page to start with; the caller grows it, up to its own cap, before copying in a larger chunk.
-  (memory (export "memory") 1)
+  ;; Empty until the first call: the caller grows it to what a piece needs, up to its own cap.
+  (memory (export "memory") 0)
 
   ;; mask(at, length, key): XORs memory[at .. at + length) with `key` repeated, 64 bytes per iteration.
   ;; `length` is a multiple of 64 (the caller rounds up: the extra bytes are scratch nobody reads) and

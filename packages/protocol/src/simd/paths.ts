@@ -32,9 +32,17 @@ export const scalarPath: BytePath = {
 
 /** The kernels, whatever the size, copies included. Throws where {@link wasmAvailable} is false. */
 export const wasmPath: BytePath = {
-  applyMask: (data, mask, offset = 0) => loaded().maskInPlace(data, maskKey(mask), offset),
-  isValidUtf8: (bytes) => loaded().isValidUtf8(bytes, 0, bytes.length),
+  applyMask: (data, mask, offset = 0) => {
+    if (!loaded().maskInPlace(data, maskKey(mask), offset)) throw new Error(NO_MEMORY);
+  },
+  isValidUtf8: (bytes) => {
+    const valid = loaded().isValidUtf8(bytes, 0, bytes.length);
+    if (valid === undefined) throw new Error(NO_MEMORY);
+    return valid;
+  },
 };
+
+const NO_MEMORY = 'the WebAssembly kernels could not grow their memory';
 
 function loaded(): NonNullable<ReturnType<typeof wasmKernels>> {
   const kernels = wasmKernels();

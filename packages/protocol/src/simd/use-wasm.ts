@@ -24,24 +24,18 @@ export const wasmFrom = {
   utf8: USE_WASM_KERNELS ? 256 : Number.POSITIVE_INFINITY,
 };
 
-/** Unmasks `data` in place with the kernel; false when this engine has none (then nothing was done). */
+/** Unmasks `data` in place with the kernel; false when this engine cannot (then nothing was done). */
 export function maskWithWasm(data: Uint8Array, key: number, offset: number): boolean {
-  const kernels = wasmKernels();
-  if (kernels === undefined) return false;
-  kernels.maskInPlace(data, key, offset);
-  return true;
+  return wasmKernels()?.maskInPlace(data, key, offset) === true;
 }
 
-/** Writes `source` unmasked into `target` at `at` with the kernel; false when this engine has none. */
+/** Writes `source` unmasked into `target` at `at` with the kernel; false when this engine cannot. */
 export function maskIntoWithWasm(source: Uint8Array, target: Uint8Array, at: number, key: number, offset: number): boolean {
-  const kernels = wasmKernels();
-  if (kernels === undefined) return false;
-  kernels.maskInto(source, target, at, key, offset);
-  return true;
+  return wasmKernels()?.maskInto(source, target, at, key, offset) === true;
 }
 
 /**
- * Whether `bytes[from..to)` is complete, strict UTF-8 by the kernel; undefined when this engine has none.
+ * Whether `bytes[from..to)` is complete, strict UTF-8 by the kernel; undefined when this engine cannot.
  * (The exact position of a bad byte is the scalar validator's job: the kernel only says yes or no.)
  */
 export function utf8WithWasm(bytes: Uint8Array, from: number, to: number): boolean | undefined {

@@ -15,13 +15,13 @@ import { KERNEL_HEX } from './kernel-module.js';
 
 /**
  * Bytes handed to the module per call; longer inputs go through in pieces of this size. WHY 64 KiB: the
- * piece is copied in, worked on and copied out while it is still in the core's cache, and 64 KiB plus
- * the rounding up to 64 bytes fits the module's first memory page, so memory never grows for it.
+ * piece is copied in, worked on and copied out while it is still in the core's cache, and a piece
+ * rounded up to 64 bytes fits one 64 KiB memory page, the most the module's memory ever grows to.
  */
 export const KERNEL_CHUNK = 64 * 1024;
 
-/** The module's memory never grows beyond this (the largest piece, rounded up to whole 64 KiB pages). */
-const MAX_MEMORY_BYTES = Math.ceil((KERNEL_CHUNK + 64) / 65536) * 65536;
+/** Bytes in a WebAssembly memory page. */
+const PAGE = 65536;
 
 /** What kernel.wat exports. */
 interface KernelExports {
@@ -46,62 +46,79 @@ export class WasmKernels {
     this.heap = new Uint8Array(kernel.memory.buffer);
   }
 
-  /** The memory, at least `bytes` long (at most MAX_MEMORY_BYTES: no caller asks for more than a piece). */
-  private room(bytes: number): Uint8Array {
-    if (this.heap.length < bytes && bytes <= MAX_MEMORY_BYTES) {
-      this.kernel.memory.grow(Math.ceil((bytes - this.heap.length) / 65536));
-      this.heap = new Uint8Array(this.kernel.memory.buffer);
+  /**
+   * Grows the memory, which starts empty, to at least `bytes` (a piece of at most KERNEL_CHUNK, rounded
+   * up: so never beyond one page). False when it cannot grow (the engine is out of memory): the caller
+   * then runs its scalar loop, and nothing has been touched.
+   */
+  private reserve(bytes: number): boolean {
+    if (this.heap.length >= bytes) return true;
+    try {
+      this.kernel.memory.grow(Math.ceil((bytes - this.heap.length) / PAGE));
+    } catch {
+      return false;
     }
-    return this.heap;
+    this.heap = new Uint8Array(this.kernel.memory.buffer);
+    return true;
   }
 
   /**
    * XORs `data` in place with the mask `key` (the 4 bytes as one big-endian int32, see maskKey in
-   * bytes/mask.ts); `offset` is the payload position of `data[0]`.
+   * bytes/mask.ts); `offset` is the payload position of `data[0]`. False (nothing done) when the
+   * module's memory cannot grow to a piece.
    */
-  maskInPlace(data: Uint8Array, key: number, offset: number): void {
-    const memoryKey = memoryOrderKey(key, offset);
+  maskInPlace(data: Uint8Array, key: number, offset: number): boolean {
     const length = data.length;
+    if (!this.reserve(roundUp64(Math.min(length, KERNEL_CHUNK)))) return false;
+    const memoryKey = memoryOrderKey(key, offset);
     if (length <= KERNEL_CHUNK) {
       this.maskPiece(data, data, 0, memoryKey);
-      return;
+      return true;
     }
     // Pieces are a multiple of 4 bytes long, so each starts at the same key byte.
     for (let start = 0; start < length; start += KERNEL_CHUNK) {
       const piece = data.subarray(start, Math.min(length, start + KERNEL_CHUNK));
       this.maskPiece(piece, piece, 0, memoryKey);
     }
+    return true;
   }
 
-  /** Writes `source` XOR the mask into `target` at `at`; `offset` is the payload position of `source[0]`. */
-  maskInto(source: Uint8Array, target: Uint8Array, at: number, key: number, offset: number): void {
-    const memoryKey = memoryOrderKey(key, offset);
+  /**
+   * Writes `source` XOR the mask into `target` at `at`; `offset` is the payload position of `source[0]`.
+   * False (nothing written) when the module's memory cannot grow to a piece.
+   */
+  maskInto(source: Uint8Array, target: Uint8Array, at: number, key: number, offset: number): boolean {
     const length = source.length;
+    if (!this.reserve(roundUp64(Math.min(length, KERNEL_CHUNK)))) return false;
+    const memoryKey = memoryOrderKey(key, offset);
     if (length <= KERNEL_CHUNK) {
       this.maskPiece(source, target, at, memoryKey);
-      return;
+      return true;
     }
     for (let start = 0; start < length; start += KERNEL_CHUNK) {
       this.maskPiece(source.subarray(start, Math.min(length, start + KERNEL_CHUNK)), target, at + start, memoryKey);
     }
+    return true;
   }
 
+  /** One piece (memory already reserved): copy in, XOR, copy out. */
   private maskPiece(source: Uint8Array, target: Uint8Array, at: number, memoryKey: number): void {
     const length = source.length;
     // The kernel works in 64-byte steps: the bytes past `length` are scratch, XORed and never read.
-    const rounded = (length + 63) & ~63;
-    const heap = this.room(rounded);
+    const rounded = roundUp64(length);
+    const heap = this.heap;
     heap.set(source);
     this.kernel.mask(0, rounded, memoryKey);
     target.set(heap.subarray(0, length), at);
   }
 
   /**
-   * Whether `bytes[from..to)` is complete, strict UTF-8. Long inputs are cut into pieces at sequence
-   * starts: valid text is valid in every such piece, and pieces that are each valid join into valid
-   * text, so the answer is the same as for the whole.
+   * Whether `bytes[from..to)` is complete, strict UTF-8; undefined when the module's memory cannot grow
+   * to a piece. Long inputs are cut into pieces at sequence starts: valid text is valid in every such
+   * piece, and pieces that are each valid join into valid text, so the answer is the same as for the whole.
    */
-  isValidUtf8(bytes: Uint8Array, from: number, to: number): boolean {
+  isValidUtf8(bytes: Uint8Array, from: number, to: number): boolean | undefined {
+    if (!this.reserve(roundUp64(Math.min(to - from, KERNEL_CHUNK)))) return undefined;
     let start = from;
     while (to - start > KERNEL_CHUNK) {
       let end = start + KERNEL_CHUNK;
@@ -119,11 +136,15 @@ export class WasmKernels {
     // The kernel reads whole 16-byte blocks: zeros (ASCII) after the text make a sequence that the text
     // leaves open fail, and nothing left over from an earlier call is read.
     const rounded = (length + 15) & ~15;
-    const heap = this.room(rounded);
+    const heap = this.heap;
     heap.set(piece);
     if (rounded > length) heap.fill(0, length, rounded);
     return this.kernel.utf8(0, length) === 1;
   }
+}
+
+function roundUp64(length: number): number {
+  return (length + 63) & ~63;
 }
 
 /**
