@@ -166,9 +166,9 @@ export function kernelBytes(): Uint8Array {
 
 /**
  * Compiles and instantiates `bytes` with `api` (the global `WebAssembly`, which may be missing); undefined
- * when that is not possible here: no WebAssembly
- * at all, an engine without SIMD (`validate` says no), or compiling refused (a CSP without
- * 'wasm-unsafe-eval' throws). Never throws. Exported for the tests, which pass their own `api`.
+ * when that is not possible here: no WebAssembly at all, an engine without SIMD (`validate` says no), or
+ * compiling refused (a CSP without 'wasm-unsafe-eval' throws). Never throws. Exported for the tests, which
+ * pass their own `api`.
  */
 export function loadKernels(bytes: Uint8Array, api: WebAssemblyApi | undefined): WasmKernels | undefined {
   try {
