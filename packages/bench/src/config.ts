@@ -6,7 +6,15 @@ import { KiB, MiB } from './report/units.js';
 export interface BenchConfig {
   quick: boolean;
   suites: Set<SuiteName>;
-  codec: { frameSizes: number[]; maskSizes: number[]; utf8Sizes: number[]; rounds: number; roundMs: number };
+  codec: {
+    frameSizes: number[];
+    maskSizes: number[];
+    utf8Sizes: number[];
+    /** The WebAssembly SIMD kernels against the scalar loops: both sides of the codec's thresholds. */
+    wasmSizes: number[];
+    rounds: number;
+    roundMs: number;
+  };
   echo: { cases: EchoCase[]; warmupMs: number; durationMs: number; rounds: number; maxMessages: number };
   deflateEcho: { cases: EchoCase[] };
   scale: { connections: number; rounds: number };
@@ -29,6 +37,8 @@ export type SuiteName = 'codec' | 'echo' | 'scale' | 'deflate' | 'fanout' | 'h2'
 const ALL_SUITES: SuiteName[] = ['codec', 'echo', 'scale', 'deflate', 'fanout', 'h2'];
 
 const SIZES = [16, KiB, 64 * KiB, MiB];
+/** 125 B: the largest payload with a 2-byte header, the low end of what the kernels could take. */
+const WASM_SIZES = [16, 125, KiB, 64 * KiB, MiB];
 const CONNECTIONS = [1, 64, 1000];
 
 export const USAGE = `usage: pnpm bench [--quick] [--only codec,echo,scale,deflate,fanout,h2] [--duration MS] [--connections N] [--out FILE]
@@ -82,7 +92,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     ? {
         quick,
         suites: new Set(ALL_SUITES),
-        codec: { frameSizes: SIZES, maskSizes: SIZES, utf8Sizes: [KiB, 64 * KiB], rounds: 5, roundMs: 10 },
+        codec: { frameSizes: SIZES, maskSizes: SIZES, utf8Sizes: [KiB, 64 * KiB], wasmSizes: WASM_SIZES, rounds: 5, roundMs: 10 },
         echo: {
           cases: [c(16, 1), c(16, 64), c(KiB, 64), c(KiB, 64, true), c(64 * KiB, 1), c(MiB, 1), c(16, 300)],
           warmupMs: 150,
@@ -108,7 +118,14 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     : {
         quick,
         suites: new Set(ALL_SUITES),
-        codec: { frameSizes: SIZES, maskSizes: SIZES, utf8Sizes: [KiB, 64 * KiB], rounds: 7, roundMs: 150 },
+        codec: {
+          frameSizes: SIZES,
+          maskSizes: SIZES,
+          utf8Sizes: [KiB, 64 * KiB],
+          wasmSizes: WASM_SIZES,
+          rounds: 7,
+          roundMs: 150,
+        },
         echo: {
           cases: [...matrix(), c(16, 64, true), c(KiB, 64, true)],
           warmupMs: 500,

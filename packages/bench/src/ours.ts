@@ -5,6 +5,10 @@
  * still being written: when a name is missing, the codec benches put `ws` in our slot and mark those rows
  * as placeholders instead of failing the whole run.
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
 export type ConnectionEvent =
   | { type: 'message'; binary: boolean; data: Uint8Array }
   | { type: 'ping' | 'pong'; data: Uint8Array }
@@ -30,6 +34,37 @@ export interface OurProtocol {
   Connection: new (options: ConnectionOptions) => OurConnection;
   applyMask: (data: Uint8Array, mask: Uint8Array, offset?: number) => void;
   isValidUtf8: (bytes: Uint8Array) => boolean;
+}
+
+/** One byte loop's two entry points in @wsts/protocol's dist/simd/paths.js (a path forced at every size). */
+export interface BytePath {
+  applyMask(data: Uint8Array, mask: Uint8Array, offset?: number): void;
+  isValidUtf8(bytes: Uint8Array): boolean;
+}
+
+/** The codec's scalar loops and its WebAssembly SIMD kernels side by side (not part of its public API). */
+export interface KernelPaths {
+  wasmAvailable(): boolean;
+  scalarPath: BytePath;
+  wasmPath: BytePath;
+  /** Sizes from which the codec itself uses each kernel. */
+  wasmFrom: { mask: number; utf8: number };
+}
+
+/**
+ * The codec's two paths for its byte loops, from its build (dist/simd/paths.js, which the package's
+ * exports do not list, so it is found beside the resolved package.json); undefined when that file is
+ * missing (a codec without the kernels).
+ */
+export async function loadKernelPaths(): Promise<KernelPaths | undefined> {
+  try {
+    const manifest = createRequire(import.meta.url).resolve('@wsts/protocol/package.json');
+    const mod = (await import(pathToFileURL(join(dirname(manifest), 'dist', 'simd', 'paths.js')).href)) as Partial<KernelPaths>;
+    if (typeof mod.wasmAvailable !== 'function' || !mod.scalarPath || !mod.wasmPath || !mod.wasmFrom) return undefined;
+    return mod as KernelPaths;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killChildrenOnSignals } from './children.js';
 import { parseArgs, USAGE, type BenchConfig } from './config.js';
-import { loadOurProtocol } from './ours.js';
+import { loadKernelPaths, loadOurProtocol } from './ours.js';
 import { cpuBusy, machineInfo } from './report/machine.js';
 import type { Row } from './report/row.js';
 import { checkBar, checkGoals, renderBar } from './report/bar.js';
@@ -63,7 +63,7 @@ async function main(config: BenchConfig): Promise<number> {
   if (config.suites.has('codec')) {
     log('codec micro-benchmarks');
     try {
-      rows.push(...runCodecSuite(protocol, { ...config.codec, log }));
+      rows.push(...runCodecSuite(protocol, { ...config.codec, kernelPaths: await loadKernelPaths(), log }));
     } catch (error) {
       rows.push(failedSuite('codec', error));
     }

@@ -2,7 +2,8 @@
  * runtimes/deno.ts and runtimes/bun.ts run under the real Deno and Bun binaries (the npm packages
  * @deno/linux-x64-glibc and @oven/bun-linux-x64 carry them), importing @wsts/protocol from its built
  * dist/. Each is an echo server driven by the `ws` client, and a client driven against a `ws` server:
- * only Deno's and Bun's own TCP APIs and the codec are between the two peers.
+ * only Deno's and Bun's own TCP APIs and the codec are between the two peers. In each runtime too, the
+ * codec's WebAssembly SIMD kernels are checked against its scalar loops (fixtures/wasm-kernels-check.ts).
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -66,8 +67,7 @@ interface Child {
   exit(ms?: number): Promise<number | null>;
 }
 
-function run(runtime: Runtime, rest: string[]): Child {
-  const script = join(runtimesDir, `${runtime.name}.ts`);
+function run(runtime: Runtime, rest: string[], script = join(runtimesDir, `${runtime.name}.ts`)): Child {
   const child = spawn(runtime.command(), runtime.args(script, rest), {
     cwd: join(here, '..'),
     env: { PATH: process.env.PATH ?? '', HOME: scratch, NO_COLOR: '1', ...runtime.env() },
@@ -200,6 +200,20 @@ describe.each(RUNTIMES)('@wsts/protocol under $name', { timeout: 60_000 }, (runt
     const [code, reason] = await within(closed, 10_000, 'close 1001');
     expect([code, reason.toString()]).toEqual([1001, 'server shutting down']);
     expect(await server.exit()).toBe(0);
+  });
+
+  it("runs the codec's WebAssembly SIMD kernels, which give exactly what its scalar loops give", async () => {
+    const check = run(runtime, [], join(here, 'fixtures', 'wasm-kernels-check.ts'));
+    children.push(check);
+    const code = await check.exit(30_000);
+    const report = JSON.parse(check.lines.at(-1) ?? '{}') as { wasm?: boolean; checks?: number; mismatches?: string[] };
+    expect({ code, stderr: check.stderr(), wasm: report.wasm, mismatches: report.mismatches }).toEqual({
+      code: 0,
+      stderr: '',
+      wasm: true,
+      mismatches: [],
+    });
+    expect(report.checks).toBeGreaterThan(20_000);
   });
 
   it('connects: one round trip against a ws server, then a clean close 1000', async () => {

@@ -2,11 +2,15 @@
  * A conformance table modelled on the Autobahn|Testsuite case list. Each case names the RFC 6455 rule it
  * exercises and the exact outcome: the events emitted and the frames written back (close frames by code).
  * Every case is run whole and again split into 1-, 2- and 7-byte chunks: the outcome must not change.
+ * The table runs again with the Node adapter's whole-message validator, and with the WebAssembly
+ * kernels (unmasking, UTF-8) forced at every size, and then with the scalar loops forced at every size.
  */
 import { isUtf8 } from 'node:buffer';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionOptions, Extension } from '../src/index.js';
+import { wasmAvailable, wasmFrom } from '../src/simd/paths.js';
 import { concatBytes, frame, type FrameSpec, hex, run } from './helpers.js';
+import { UTF8_BOUNDARIES, UTF8_INVALID, UTF8_INVALID_BOUNDARIES, UTF8_VALID } from './utf8-vectors.js';
 
 interface Case {
   id: string;
@@ -386,13 +390,7 @@ add({
 });
 
 // 6. UTF-8 handling.
-const valid: [string, string][] = [
-  ['6.1.1', 'Hello-µ@ßöäüàá-UTF-8!!'],
-  ['6.1.2', 'κόσμε'],
-  ['6.1.3', '𝄞 and 😀'],
-  ['6.1.4', '\u{10FFFF}\uFFFF\uD7FF\uE000\u0080\u07FF\u0800'],
-];
-for (const [id, text] of valid) {
+for (const [id, text] of UTF8_VALID) {
   add({
     id,
     rule: '8.1 text is UTF-8',
@@ -402,31 +400,7 @@ for (const [id, text] of valid) {
     written: [],
   });
 }
-const invalid: [string, number[]][] = [
-  ['overlong 2-byte C0 AF', [0xc0, 0xaf]],
-  ['overlong 2-byte C1 BF', [0xc1, 0xbf]],
-  ['overlong 3-byte E0 80 AF', [0xe0, 0x80, 0xaf]],
-  ['overlong 3-byte E0 9F BF', [0xe0, 0x9f, 0xbf]],
-  ['overlong 4-byte F0 80 80 AF', [0xf0, 0x80, 0x80, 0xaf]],
-  ['overlong 4-byte F0 8F BF BF', [0xf0, 0x8f, 0xbf, 0xbf]],
-  ['surrogate U+D800', [0xed, 0xa0, 0x80]],
-  ['surrogate U+DFFF', [0xed, 0xbf, 0xbf]],
-  ['surrogate pair (CESU-8)', [0xed, 0xa0, 0xbd, 0xed, 0xb2, 0x80]],
-  ['above U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
-  ['F5 lead', [0xf5, 0x80, 0x80, 0x80]],
-  ['5-byte form', [0xf8, 0x88, 0x80, 0x80, 0x80]],
-  ['6-byte form', [0xfc, 0x84, 0x80, 0x80, 0x80, 0x80]],
-  ['FE', [0xfe]],
-  ['FF', [0xff]],
-  ['lone continuation 80', [0x80]],
-  ['lone continuation BF', [0x41, 0xbf]],
-  ['truncated 2-byte at end', [0x41, 0xc2]],
-  ['truncated 3-byte at end', [0xe2, 0x82]],
-  ['truncated 4-byte at end', [0xf0, 0x9f, 0x98]],
-  ['lead followed by ASCII', [0xc2, 0x41]],
-  ['κόσμε with an embedded surrogate', [0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xed, 0xa0, 0x80, 0xce, 0xbc]],
-];
-for (const [i, [name, payload]] of invalid.entries()) {
+for (const [i, [name, payload]] of UTF8_INVALID.entries()) {
   add({
     id: `6.2.${i + 1}`,
     rule: '8.1 invalid UTF-8 -> 1007',
@@ -496,21 +470,7 @@ for (let cut = 1; cut < kosme.length; cut++) {
     written: [],
   });
 }
-const boundaries: [string, string][] = [
-  ['first 1-byte U+0000', '\u0000'],
-  ['first 2-byte U+0080', '\u0080'],
-  ['first 3-byte U+0800', '\u0800'],
-  ['first 4-byte U+10000', '\u{10000}'],
-  ['last 1-byte U+007F', '\u007F'],
-  ['last 2-byte U+07FF', '\u07FF'],
-  ['last 3-byte U+FFFF (noncharacter, valid)', '\uFFFF'],
-  ['U+D7FF before the surrogates', '\uD7FF'],
-  ['U+E000 after the surrogates', '\uE000'],
-  ['U+FFFD', '\uFFFD'],
-  ['U+10FFFF, the last code point', '\u{10FFFF}'],
-  ['noncharacters U+FFFE, U+FDD0, U+1FFFF (valid)', '\uFFFE\uFDD0\u{1FFFF}'],
-];
-for (const [i, [name, text]] of boundaries.entries()) {
+for (const [i, [name, text]] of UTF8_BOUNDARIES.entries()) {
   add({
     id: `6.7.${i + 1}`,
     rule: '8.1 text is UTF-8 (RFC 3629 boundaries)',
@@ -520,21 +480,7 @@ for (const [i, [name, text]] of boundaries.entries()) {
     written: [],
   });
 }
-const invalidBoundaries: [string, number[]][] = [
-  ['U+110000', [0xf4, 0x90, 0x80, 0x80]],
-  ['U+1FFFFF as 4 bytes', [0xf7, 0xbf, 0xbf, 0xbf]],
-  ['overlong NUL, 2 bytes', [0xc0, 0x80]],
-  ['overlong NUL, 3 bytes', [0xe0, 0x80, 0x80]],
-  ['overlong NUL, 4 bytes', [0xf0, 0x80, 0x80, 0x80]],
-  ['largest overlong 3-byte U+07FF', [0xe0, 0x9f, 0xbf]],
-  ['largest overlong 4-byte U+FFFF', [0xf0, 0x8f, 0xbf, 0xbf]],
-  ['paired surrogates U+D800 U+DC00', [0xed, 0xa0, 0x80, 0xed, 0xb0, 0x80]],
-  ['lone low surrogate U+DC00', [0xed, 0xb0, 0x80]],
-  ['all continuation bytes 80-BF', Array.from({ length: 64 }, (_, i) => 0x80 + i)],
-  ['lonely 2-byte starts followed by spaces', [0xc0, 0x20, 0xc1, 0x20, 0xc2, 0x20]],
-  ['3-byte sequence with its last byte missing, then ASCII', [0xe0, 0x80, 0x41]],
-];
-for (const [i, [name, payload]] of invalidBoundaries.entries()) {
+for (const [i, [name, payload]] of UTF8_INVALID_BOUNDARIES.entries()) {
   add({
     id: `6.8.${i + 1}`,
     rule: '8.1 invalid UTF-8 -> 1007',
@@ -756,6 +702,34 @@ describe('conformance table with validateUtf8 = isUtf8 from node:buffer (what th
     it(`${c.id} with the native whole-message validator`, () => {
       for (const chunkSize of [0, 7]) {
         const result = run(c.input, { role: c.role ?? 'server', chunkSize, validateUtf8: isUtf8, ...c.options });
+        expect({ chunkSize, events: result.events, written: result.written }).toEqual({
+          chunkSize,
+          events: c.events,
+          written: c.written,
+        });
+      }
+    });
+  }
+});
+
+describe.each([
+  ['the WebAssembly kernels', 0],
+  ['the scalar loops', Number.POSITIVE_INFINITY],
+])('conformance table with %s at every size (unmasking and UTF-8)', (_, from) => {
+  const saved = { ...wasmFrom };
+  beforeAll(() => {
+    // Node 20 has WebAssembly SIMD: without it the first run would silently test the scalar loops twice.
+    expect(wasmAvailable()).toBe(true);
+    wasmFrom.mask = from;
+    wasmFrom.utf8 = from;
+  });
+  afterAll(() => Object.assign(wasmFrom, saved));
+
+  for (const c of cases) {
+    it(`${c.id} ${c.title}`, () => {
+      for (const chunkSize of [0, 1, 7]) {
+        if (chunkSize === 1 && c.input.length > 20_000) continue;
+        const result = run(c.input, { role: c.role ?? 'server', chunkSize, ...c.options });
         expect({ chunkSize, events: result.events, written: result.written }).toEqual({
           chunkSize,
           events: c.events,

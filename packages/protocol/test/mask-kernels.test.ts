@@ -1,12 +1,26 @@
 /**
  * The masking kernels against a byte-by-byte reference: both word kernels (64-bit, chosen in V8, and
- * 32-bit, chosen elsewhere) run here whatever engine runs the tests, at every alignment and every length
- * 0..64 and around the 64-bit kernel's 16-word (128-byte) unrolled blocks exhaustively, then random
- * larger sizes and ranges with fast-check.
+ * 32-bit, chosen elsewhere) and the WebAssembly SIMD kernel with its copies run here whatever engine runs
+ * the tests, at every alignment and every length 0..64 and around the 64-bit kernel's 16-word (128-byte)
+ * unrolled blocks exhaustively, then random larger sizes and ranges with fast-check (past the WebAssembly
+ * kernel's 64 KiB pieces too).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyMaskKey, maskCopy, maskInto, maskInto32, maskKey, xorRange32, xorRange64 } from '../src/bytes/mask.js';
+import {
+  applyMaskKey,
+  maskCopy,
+  maskInto,
+  maskInto32,
+  maskIntoScalar,
+  maskKey,
+  xorRange32,
+  xorRange64,
+} from '../src/bytes/mask.js';
+import { wasmKernels } from '../src/simd/wasm-kernels.js';
+
+const kernels = wasmKernels();
+if (kernels === undefined) throw new Error('Node 20 runs WebAssembly SIMD: the kernel must load here');
 
 /** The reference: byte i of the payload is XOR-ed with key byte (offset + i) mod 4. */
 function reference(data: Uint8Array, mask: Uint8Array, offset: number): Uint8Array {
@@ -24,7 +38,12 @@ const MASKS = [
   new Uint8Array([0xff, 0x00, 0x80, 0x01]),
   new Uint8Array([0x80, 0x80, 0x80, 0x80]),
 ];
-const IN_PLACE = { xorRange64, xorRange32 } as const;
+const IN_PLACE = {
+  xorRange64,
+  xorRange32,
+  wasm: (bytes: Uint8Array, start: number, end: number, key: number, offset: number) =>
+    kernels.maskInPlace(bytes.subarray(start, end), key, offset),
+} as const;
 /** 0..64, and the lengths around one and two of the 64-bit kernel's 128-byte unrolled blocks (plus head). */
 const LENGTHS = [...range(0, 64), ...range(120, 144), ...range(248, 272)];
 
@@ -123,7 +142,12 @@ describe('in-place kernels', () => {
   });
 });
 
-const COPYING = { maskInto, maskInto32 } as const;
+const COPYING = {
+  maskInto,
+  maskIntoScalar,
+  maskInto32,
+  wasm: kernels.maskInto.bind(kernels),
+} as const;
 
 describe('copying kernels', () => {
   for (const [name, kernel] of Object.entries(COPYING)) {

@@ -1,9 +1,10 @@
 /**
  * Property tests (fast-check): round trips whatever the fragmentation and chunking, and robustness against
- * arbitrary input. Sizes and run counts are bounded to keep the suite quick on a shared machine.
+ * arbitrary input. Sizes and run counts are bounded to keep the suite quick on a shared machine. UTF-8
+ * validation runs twice: with the scalar loops and with the WebAssembly SIMD kernel at every size.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   applyMask,
   Connection,
@@ -16,6 +17,7 @@ import {
   ProtocolError,
   Utf8Validator,
 } from '../src/index.js';
+import { wasmAvailable, wasmFrom } from '../src/simd/paths.js';
 import { concatBytes, frame } from './helpers.js';
 
 type Message = { binary: true; data: Uint8Array } | { binary: false; data: string };
@@ -323,7 +325,19 @@ const reference = (bytes: Uint8Array): boolean => {
   }
 };
 
-describe('UTF-8 validation', () => {
+describe.each([
+  ['the scalar loops', Number.POSITIVE_INFINITY],
+  ['the WebAssembly kernel', 0],
+])('UTF-8 validation with %s at every size', (_, from) => {
+  const saved = wasmFrom.utf8;
+  beforeAll(() => {
+    expect(wasmAvailable()).toBe(true);
+    wasmFrom.utf8 = from;
+  });
+  afterAll(() => {
+    wasmFrom.utf8 = saved;
+  });
+
   it('agrees with a fatal TextDecoder, whole and split anywhere', () => {
     fc.assert(
       fc.property(utf8ish, fc.array(fc.nat(), { maxLength: 5 }), (values, cuts) => {

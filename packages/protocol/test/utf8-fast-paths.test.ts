@@ -2,10 +2,12 @@
  * The UTF-8 fast paths (ASCII word scan, four interleaved DFA chains over 64+ byte stretches, the exact
  * byte replay after a chain fails) against a simple reference written straight from Unicode table 3-7:
  * every alignment 0..7 and length 0..64 exhaustively over a few texts, then random texts up to ~20 KiB
- * split anywhere.
+ * split anywhere. All of it twice: with the scalar loops at every size, and with the WebAssembly SIMD
+ * kernel at every size (the DFA then only finishes and starts sequences cut by a fragment's edges).
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wasmAvailable, wasmFrom } from '../src/simd/paths.js';
 import { isValidUtf8, Utf8Validator } from '../src/text/utf8.js';
 
 /** -1: valid and complete; -2: valid so far but the last sequence is cut off; else the first bad byte. */
@@ -115,7 +117,19 @@ function placed(bytes: Uint8Array, align: number): Uint8Array {
   return buffer.subarray(align);
 }
 
-describe('UTF-8 fast paths vs a table 3-7 reference', () => {
+describe.each([
+  ['the scalar loops', Number.POSITIVE_INFINITY],
+  ['the WebAssembly kernel', 0],
+])('UTF-8 fast paths vs a table 3-7 reference, with %s at every size', (_, from) => {
+  const saved = wasmFrom.utf8;
+  beforeAll(() => {
+    expect(wasmAvailable()).toBe(true);
+    wasmFrom.utf8 = from;
+  });
+  afterAll(() => {
+    wasmFrom.utf8 = saved;
+  });
+
   it('every alignment 0..7 and every length 0..64 of valid and broken texts', () => {
     const sources: Uint8Array[] = [];
     const encoder = new TextEncoder();

@@ -17,6 +17,8 @@ export const CONTENDER_NAMES: Record<string, string> = {
   'buffer-isutf8': 'Buffer.isUtf8',
   textdecoder: 'TextDecoder fatal',
   'js-ceiling': 'JS ceiling',
+  wasm: 'SIMD + copies',
+  scalar: 'scalar JS',
   'redis-2': '2 procs + Redis',
   'redis-4': '4 procs + Redis',
   h2: 'HTTP/2 (1 conn)',

@@ -1,5 +1,6 @@
 /**
- * RFC 6455 section 5.3 masking: XOR with a 4-byte key, a machine word at a time.
+ * RFC 6455 section 5.3 masking: XOR with a 4-byte key, a machine word at a time, or 16 bytes at a time
+ * in the WebAssembly SIMD kernel for large payloads where the engine has it (simd/use-wasm.ts).
  *
  * Two word kernels, chosen once per process (see {@link WIDE_WORDS}): 64-bit words on a `BigUint64Array`
  * view where the engine compiles BigInt64 element XOR to plain 64-bit integer instructions (V8), and
@@ -7,6 +8,7 @@
  * @module
  */
 
+import { maskIntoWithWasm, maskWithWasm, wasmFrom } from '../simd/use-wasm.js';
 import { allocate as allocateFromSlab, MAX_SLAB_REQUEST } from './slab.js';
 
 // Scratch space to build the rotated mask word in platform byte order, whatever that order is.
@@ -55,8 +57,17 @@ function keyByte(key: number, k: number): number {
   return (key >>> ((3 - (k & 3)) << 3)) & 0xff;
 }
 
-/** {@link applyMask} with the key as one int32 from {@link maskKey} (no 4-byte array to keep per frame). */
+/**
+ * {@link applyMask} with the key as one int32 from {@link maskKey} (no 4-byte array to keep per frame).
+ * Large payloads go to the WebAssembly SIMD kernel where the engine has it (simd/use-wasm.ts).
+ */
 export function applyMaskKey(data: Uint8Array, key: number, offset: number): void {
+  if (data.length >= wasmFrom.mask && maskWithWasm(data, key, offset)) return;
+  applyMaskKeyScalar(data, key, offset);
+}
+
+/** {@link applyMaskKey} in JavaScript only, at any size. Exported for the tests and the benches. */
+export function applyMaskKeyScalar(data: Uint8Array, key: number, offset: number): void {
   const length = data.length;
   // Short payloads (control frames, small messages) skip the word kernels' setup.
   if (length < WORD_THRESHOLD) xorBytes(data, 0, length, key, offset);
@@ -162,9 +173,16 @@ function xorWords32(view: Int32Array, key: number): void {
  * payload position of `source[0]`. With the 64-bit kernel: a copy (memcpy) then the XOR in place, which
  * measured faster than a one-pass read-XOR-write loop and works whatever the two alignments. With the
  * 32-bit kernel: one pass (read word, XOR, write word) when the source and the target position share
- * their alignment modulo 4, else copy then XOR in place.
+ * their alignment modulo 4, else copy then XOR in place. Large payloads go to the WebAssembly SIMD kernel
+ * where the engine has it.
  */
 export function maskInto(source: Uint8Array, target: Uint8Array, at: number, key: number, offset: number): void {
+  if (source.length >= wasmFrom.mask && maskIntoWithWasm(source, target, at, key, offset)) return;
+  maskIntoScalar(source, target, at, key, offset);
+}
+
+/** {@link maskInto} in JavaScript only, at any size. Exported for the tests. */
+export function maskIntoScalar(source: Uint8Array, target: Uint8Array, at: number, key: number, offset: number): void {
   if (WIDE_WORDS) {
     target.set(source, at);
     xorRange64(target, at, at + source.length, key, offset);

@@ -8,8 +8,11 @@
  * byte's value. A byte-by-byte decoder with a branch per sequence length mispredicts on every change of
  * script in mixed text; the table chain does not care. Stretches of 64 bytes or more run as four
  * independent chains interleaved in one loop (see scanChains), which hides the latency of each lookup.
+ * Large inputs go to the WebAssembly SIMD kernel where the engine has it (see scanWithKernel).
  * @module
  */
+
+import { utf8WithWasm, wasmFrom } from '../simd/use-wasm.js';
 
 // Byte classes (columns of the transition table).
 const C_ASCII = 0; //   00-7F
@@ -245,6 +248,54 @@ function scan(bytes: Uint8Array, state: number): number {
   return (s / 256) * CLASSES;
 }
 
+/**
+ * Where a sequence that `bytes[from..end)` leaves unfinished starts (it needs bytes after `end`), or `end`
+ * when the bytes stop between sequences. Only the last 3 bytes can start such a sequence.
+ */
+function unfinishedFrom(bytes: Uint8Array, from: number, end: number): number {
+  for (let k = end - 1; k >= from && k >= end - 3; k--) {
+    const b = bytes[k]!;
+    if (b < 0x80) return end;
+    if (b >= 0xc0) return k + (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2) > end ? k : end;
+  }
+  return end;
+}
+
+/**
+ * {@link scan} with the bulk checked by the WebAssembly SIMD kernel (simd/use-wasm.ts). The kernel only
+ * says whether complete text is valid, so the DFA does the edges: it finishes a sequence an earlier
+ * fragment started (at most 3 bytes), and it takes a sequence this fragment leaves open, so the state
+ * carried to the next fragment is exact. When the kernel says no, or this engine has none, the scalar
+ * scan runs over the whole fragment, which also finds the exact first bad byte.
+ */
+function scanWithKernel(bytes: Uint8Array, state: number): number {
+  const end = bytes.length;
+  let s = state;
+  let i = 0;
+  for (; s !== ACCEPT && i < end; i++) {
+    s = TRANSITIONS[s + BYTE_CLASS[bytes[i]!]!]!;
+    if (s === REJECT) {
+      rejectedAt = i;
+      return REJECT;
+    }
+  }
+  const cut = unfinishedFrom(bytes, i, end);
+  if (cut > i && utf8WithWasm(bytes, i, cut) !== true) return scan(bytes, state);
+  for (let j = cut; j < end; j++) {
+    s = TRANSITIONS[s + BYTE_CLASS[bytes[j]!]!]!;
+    if (s === REJECT) {
+      rejectedAt = j;
+      return REJECT;
+    }
+  }
+  return s;
+}
+
+/** Runs the validation of `bytes` from `state`: the kernel for large inputs where there is one, else scan. */
+function validate(bytes: Uint8Array, state: number): number {
+  return bytes.length >= wasmFrom.utf8 ? scanWithKernel(bytes, state) : scan(bytes, state);
+}
+
 /** Incremental validator: feed fragments with {@link Utf8Validator.push}, then call {@link Utf8Validator.end}. */
 export class Utf8Validator {
   /** DFA state between fragments (ACCEPT, REJECT, or inside a sequence). */
@@ -262,7 +313,7 @@ export class Utf8Validator {
    */
   push(bytes: Uint8Array): number {
     if (this.state === REJECT) return 0;
-    const s = scan(bytes, this.state);
+    const s = validate(bytes, this.state);
     this.state = s;
     return s === REJECT ? rejectedAt : -1;
   }
@@ -275,5 +326,14 @@ export class Utf8Validator {
 
 /** Whether `bytes` is strict, complete UTF-8. */
 export function isValidUtf8(bytes: Uint8Array): boolean {
+  if (bytes.length >= wasmFrom.utf8) {
+    const valid = utf8WithWasm(bytes, 0, bytes.length);
+    if (valid !== undefined) return valid;
+  }
+  return scan(bytes, ACCEPT) === ACCEPT;
+}
+
+/** {@link isValidUtf8} in JavaScript only, at any size. Exported for the tests and the benches. */
+export function isValidUtf8Scalar(bytes: Uint8Array): boolean {
   return scan(bytes, ACCEPT) === ACCEPT;
 }
