@@ -346,13 +346,21 @@ function copyBuffer(size: number): Buffer {
   return region;
 }
 
+/** Below this many bytes a chunk is copied byte by byte: `set` costs more to call than such a loop takes. */
+const LOOP_COPY = 64;
+
 function copyAll(batch: readonly Uint8Array[], size: number): Buffer {
   const buffer = copyBuffer(size);
   let at = 0;
   for (let i = 0; i < batch.length; i++) {
     const chunk = batch[i]!;
-    buffer.set(chunk, at);
-    at += chunk.length;
+    const length = chunk.length;
+    if (length < LOOP_COPY) {
+      for (let j = 0; j < length; j++) buffer[at + j] = chunk[j]!;
+    } else {
+      buffer.set(chunk, at);
+    }
+    at += length;
   }
   return buffer;
 }

@@ -54,6 +54,18 @@ const MESSAGES_PER_TURN = 256;
 /** Messages in one read from which the peer's next large read is sliced too (it may start mid-frame). */
 const MANY_MESSAGES = 64;
 
+/**
+ * The settle functions of the promise made last by `new Promise(captureSettlers)`. WHY: an executor
+ * written inline would be one more closure per `send`; this one is shared, and its result is read
+ * right after the constructor returns (the executor runs synchronously).
+ */
+const settlers: { resolve: () => void; reject: (error: Error) => void } = { resolve: noop, reject: noop };
+
+function captureSettlers(resolve: () => void, reject: (error: Error) => void): void {
+  settlers.resolve = resolve;
+  settlers.reject = reject;
+}
+
 function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
@@ -242,17 +254,22 @@ export class WebSocketConnection<Data = unknown>
       const error = this.overflow(size);
       return this.refuse(error, callback);
     }
-    this.output.sendStarted(size);
-    const promise = new Promise<void>((resolve, reject) => {
-      this.codec.send(payload, binary, (error) => {
-        this.output.sendSettled(size);
-        if (callback !== undefined) callback(error);
-        if (error === undefined) resolve();
-        else reject(error);
-      });
+    const output = this.output;
+    output.sendStarted(size);
+    const promise = new Promise<void>(captureSettlers);
+    const { resolve, reject } = settlers;
+    this.codec.send(payload, binary, (error) => {
+      output.sendSettled(size);
+      if (callback !== undefined) callback(error);
+      if (error === undefined) resolve();
+      else {
+        // WHY: fire-and-forget sends are normal; an ignored rejection must not kill the process. The
+        // handler is attached only now: one attached up front costs every send a microtask when it
+        // resolves.
+        promise.catch(noop);
+        reject(error);
+      }
     });
-    // WHY: fire-and-forget sends are normal; an ignored rejection must not kill the process.
-    promise.catch(noop);
     return promise;
   }
 

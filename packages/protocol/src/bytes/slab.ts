@@ -21,7 +21,8 @@ export function allocate(size: number): Uint8Array {
     slab = new Uint8Array(SLAB_SIZE);
     used = 0;
   }
-  const region = slab.subarray(used, used + size);
+  // A view made with the constructor: `subarray` looks up the species constructor on every call.
+  const region = new Uint8Array(slab.buffer, used, size);
   used = (used + size + 7) & ~7;
   return region;
 }
