@@ -19,7 +19,7 @@ let used = 0;
 /**
  * `size` writable bytes, 8-byte aligned (so 32-bit views over them are always possible). Every caller
  * writes its region completely before handing it out, so a new slab, when one is needed, may come from
- * `fresh`, an allocator that skips zero-filling (the Node adapter's `Buffer.allocUnsafe`): zero-filling
+ * `fresh`, an allocator that skips zero-filling (what the Node adapter passes as `allocate`): zero-filling
  * 64 KiB cost as much as masking the 1 KiB frames carved from it. Without one, or when what it returns
  * is not a whole aligned slab, a zero-filled typed array.
  */
@@ -35,7 +35,7 @@ export function allocate(size: number, fresh?: Allocate): Uint8Array {
 }
 
 /**
- * A slab as a plain `Uint8Array` over the allocated memory (a subclass, such as Node's `Buffer`, would
+ * A slab as a plain `Uint8Array` over the allocated memory (a subclass, such as Node's buffer class, would
  * make every `subarray` go through its own slower method).
  */
 function newSlab(fresh: Allocate | undefined): Uint8Array {
