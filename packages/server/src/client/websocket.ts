@@ -383,7 +383,8 @@ export class WebSocket extends EventTarget {
    */
   #transmit(payload: Uint8Array, binary: boolean): void {
     const connection = this.#connection;
-    if (connection === undefined || this.readyState !== OPEN) return;
+    // The connection refuses a send once it is closing; only close() called on this side is checked here.
+    if (connection === undefined || this.#readyState !== OPEN) return;
     connection.sendBytes(payload, binary, this.#sent);
   }
 
