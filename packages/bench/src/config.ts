@@ -1,3 +1,4 @@
+import type { ClientCase } from './load/client-job.js';
 import type { EchoCase } from './suites/echo-suite.js';
 import type { FanoutCase } from './suites/fanout-suite.js';
 import { KiB, MiB } from './report/units.js';
@@ -30,18 +31,20 @@ export interface BenchConfig {
   };
   /** The h2 rows: WebSockets over one HTTP/2 connection against as many over HTTP/1.1. */
   h2: { sockets: number; size: number; warmupMs: number; durationMs: number; rounds: number };
+  /** The client rows: each client alone in its process, receiving from the firehose and sending into the sink. */
+  client: { cases: ClientCase[]; warmupMs: number; durationMs: number; rounds: number; window: number; maxMessages: number };
   out: string | undefined;
 }
 
-export type SuiteName = 'codec' | 'echo' | 'scale' | 'deflate' | 'fanout' | 'h2';
-const ALL_SUITES: SuiteName[] = ['codec', 'echo', 'scale', 'deflate', 'fanout', 'h2'];
+export type SuiteName = 'codec' | 'echo' | 'scale' | 'deflate' | 'fanout' | 'h2' | 'client';
+const ALL_SUITES: SuiteName[] = ['codec', 'echo', 'scale', 'deflate', 'fanout', 'h2', 'client'];
 
 const SIZES = [16, KiB, 64 * KiB, MiB];
 /** 125 B: the largest payload with a 2-byte header, the low end of what the kernels could take. */
 const WASM_SIZES = [16, 125, KiB, 64 * KiB, MiB];
 const CONNECTIONS = [1, 64, 1000];
 
-export const USAGE = `usage: pnpm bench [--quick] [--only codec,echo,scale,deflate,fanout,h2] [--duration MS] [--connections N] [--out FILE]
+export const USAGE = `usage: pnpm bench [--quick] [--only codec,echo,scale,deflate,fanout,h2,client] [--duration MS] [--connections N] [--out FILE]
   --quick          reduced set, under two minutes (what CI runs)
   --only LIST      run only these suites
   --duration MS    measured phase of each echo job (default 1500, quick 400)
@@ -55,6 +58,8 @@ export const USAGE = `usage: pnpm bench [--quick] [--only codec,echo,scale,defla
   --no-redis            no cross-process (Redis) fan-out rows
   --h2-sockets N   WebSockets of the h2 rows, over one HTTP/2 connection and over HTTP/1.1 (default 1000, quick 200)
   --h2-duration MS measured echo phase of the h2 rows (default 2000, quick 400)
+  --client-rounds N    jobs per client per case in the client rows, rotating who goes first (default 5, quick 1)
+  --client-duration MS measured phase of each client job (default 2000, quick 300)
   --out FILE       where to write the JSON (default results/<date>.json)`;
 
 function c(size: number, connections: number, text = false): EchoCase {
@@ -113,6 +118,17 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
           redisProcesses: [2],
         },
         h2: { sockets: 200, size: KiB, warmupMs: 200, durationMs: 400, rounds: 1 },
+        client: {
+          cases: [
+            { direction: 'receive', size: 16 },
+            { direction: 'send', size: 64 * KiB },
+          ],
+          warmupMs: 150,
+          durationMs: 300,
+          rounds: 1,
+          window: 64,
+          maxMessages: 1e9,
+        },
         out: undefined,
       }
     : {
@@ -150,6 +166,14 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
           redisProcesses: [2, 4],
         },
         h2: { sockets: 1000, size: KiB, warmupMs: 500, durationMs: 2000, rounds: 3 },
+        client: {
+          cases: (['receive', 'send'] as const).flatMap((direction) => [16, KiB, 64 * KiB].map((size) => ({ direction, size }))),
+          warmupMs: 500,
+          durationMs: 2000,
+          rounds: 5,
+          window: 64,
+          maxMessages: 1e9,
+        },
         out: undefined,
       };
   let explicitCases = false;
@@ -167,6 +191,8 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     else if (a === '--connections') config.scale.connections = positive(a, args[++i]);
     else if (a === '--h2-sockets') config.h2.sockets = positive(a, args[++i]);
     else if (a === '--h2-duration') config.h2.durationMs = positive(a, args[++i]);
+    else if (a === '--client-rounds') config.client.rounds = positive(a, args[++i]);
+    else if (a === '--client-duration') config.client.durationMs = positive(a, args[++i]);
     else if (a === '--out') config.out = args[++i];
     else if (a === '--fanout-case' || a === '--redis-case') {
       const { size, connections: subscribers, text } = parseCase(args[++i]);

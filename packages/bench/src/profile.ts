@@ -7,6 +7,7 @@
  *   profile codec  <decode|encode|encode-masked|utf8-ascii|utf8-mixed|unmask> [--size N] [--duration MS]
  *   profile handshake [--server ours|ws] [--connections N] [--deflate]
  *   profile memory [--server ours|ws|node-floor] [--connections N] [--deflate]   (heap growth per idle connection)
+ *   profile client [--client ours|whatwg|ws|undici] [--send] [--size N] [--duration MS]   (the client's process)
  *
  * `--deflate` negotiates permessage-deflate as the bench's deflate rows do (the generator sends compressed
  * text with client_no_context_takeover; the server compresses replies of at least its threshold). Only
@@ -21,6 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killChildrenOnSignals } from './children.js';
 import { forkWorker, nextMessage, reap } from './load/fork-worker.js';
+import { CLIENT_IDS, type ClientId, type ClientJob, type ClientReply } from './load/client-job.js';
 import { windowFor, type EchoJob, type EchoWorkerMessage } from './load/echo-job.js';
 import type { ScaleReply, ScaleRequest } from './load/scale-job.js';
 import { renderHotFunctions, summarizeProfile } from './report/cpu-profile.js';
@@ -172,6 +174,45 @@ async function heapSnapshot(pid: number, earlier: readonly string[]): Promise<st
   throw new Error('no heap snapshot was written');
 }
 
+/** One client row's job with the client's worker under the profiler: what the client itself spends. */
+async function profileClient(): Promise<void> {
+  const client = option('--client', 'ours') as ClientId;
+  if (!CLIENT_IDS.includes(client)) throw new Error(`--client must be one of ${CLIENT_IDS.join(', ')}`);
+  const peer = await startServer({
+    id: 'client-peer',
+    label: 'the client peer',
+    runtime: 'node',
+    script: join(here, 'servers', 'client-peer-server.js'),
+    args: ['--port', '0'],
+    env: {},
+    placeholder: false,
+  });
+  const worker = forkWorker('client-worker', profileFlags);
+  try {
+    const job: ClientJob = {
+      client,
+      direction: args.includes('--send') ? 'send' : 'receive',
+      size,
+      port: peer.port,
+      warmupMs: 300,
+      durationMs,
+      maxMessages: 1e9,
+      window: 64,
+      timeoutMs: durationMs + 60_000,
+    };
+    worker.send(job);
+    const m = await nextMessage<ClientReply>(worker, durationMs + 90_000, 'profile client');
+    console.log(
+      m.ok
+        ? `${client} ${job.direction} ${size} B: ${Math.round(m.messages / m.seconds)} msg/s, ${(m.cpuMicros / m.messages).toFixed(3)} client-CPU µs/msg under the profiler`
+        : `FAILED ${m.error}`,
+    );
+    await reap(worker);
+  } finally {
+    await peer.stop();
+  }
+}
+
 async function profileCodec(): Promise<void> {
   const what = args[1] ?? 'decode';
   const child = spawn(
@@ -189,7 +230,8 @@ if (target === 'memory') {
 }
 if (target === 'echo' || target === 'handshake') await profileServer(target);
 else if (target === 'codec') await profileCodec();
-else throw new Error(`unknown target "${target}" (echo, codec, handshake, memory)`);
+else if (target === 'client') await profileClient();
+else throw new Error(`unknown target "${target}" (echo, codec, handshake, memory, client)`);
 
 const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
 if (files.length === 0) {

@@ -13,6 +13,7 @@ import type { Row } from './report/row.js';
 import { checkBar, checkGoals, renderBar } from './report/bar.js';
 import { chartInfo, chartPath, renderChart } from './report/chart.js';
 import { renderTables } from './report/table.js';
+import { runClientSuite } from './suites/client-suite.js';
 import { runCodecSuite } from './suites/codec-suite.js';
 import { runEchoSuite } from './suites/echo-suite.js';
 import { runFanoutSuite } from './suites/fanout-suite.js';
@@ -99,6 +100,10 @@ async function main(config: BenchConfig): Promise<number> {
     log(`h2: ${config.h2.sockets} WebSockets over one HTTP/2 connection vs over HTTP/1.1`);
     rows.push(...(await runH2Suite({ ...config.h2, log }).catch((e: unknown) => [failedSuite('h2', e)])));
   }
+  if (config.suites.has('client')) {
+    log('client: each client alone in its process, receiving from a raw firehose and sending into a raw sink');
+    rows.push(...(await runClientSuite({ ...config.client, log }).catch((e: unknown) => [failedSuite('client', e)])));
+  }
   const finished = new Date();
   const report = {
     date: started.toISOString(),
@@ -113,6 +118,7 @@ async function main(config: BenchConfig): Promise<number> {
       scale: config.scale,
       fanout: config.fanout,
       h2: config.h2,
+      client: config.client,
     },
     ratioNote: 'ratio = ours/bar when higher is better, bar/ours when lower is better; >= 1 means ours is as good or better',
     rows,

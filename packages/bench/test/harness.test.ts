@@ -182,7 +182,7 @@ describe('Bun and the Node floor in the reports', () => {
     expect(texts).toContain('codec: <decode> & "encode"');
     expect(texts).toContain('4.00x');
     expect(texts).toContain('500.00x');
-    expect(texts).toContain('vs ws: no figure');
+    expect(texts).toContain('ours vs ws: no figure');
     expect(chartPath('/x/results/run.json')).toBe('/x/results/run.svg');
   });
 });

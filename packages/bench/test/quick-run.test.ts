@@ -17,7 +17,7 @@ interface Report {
 }
 
 /**
- * What CI runs: `pnpm bench --quick` end to end (codec, echo, scale, deflate, fanout, h2) on the built package.
+ * What CI runs: `pnpm bench --quick` end to end (codec, echo, scale, deflate, fanout, h2, client) on the built package.
  * It asserts that every row completed and was written, never how fast anything was.
  */
 describe('pnpm bench --quick', () => {
@@ -60,7 +60,7 @@ describe('pnpm bench --quick', () => {
 
   it('completes every row of every suite, with ours and ws measured side by side', () => {
     const sections = new Set(report.rows.map((r) => r.section.split(' ')[0]!.replace(/[,:]$/, '')));
-    expect([...sections].sort()).toEqual(['codec', 'echo', 'fanout', 'h2', 'scale']);
+    expect([...sections].sort()).toEqual(['client', 'codec', 'echo', 'fanout', 'h2', 'scale']);
     expect(report.rows.some((r) => r.section.includes('deflate'))).toBe(true);
     // "ours" must really be ours: ws only stands in while a package is unbuilt, never in a passing run.
     expect(report.rows.filter((r) => r.placeholder).map((r) => `${r.section} ${r.case}`)).toEqual([]);
@@ -91,6 +91,11 @@ describe('pnpm bench --quick', () => {
       }
       expect(row.values['ours'], name).toBeGreaterThan(0);
       expect(row.values[row.bar], name).toBeGreaterThan(0);
+      // The client rows measure four clients: connect(), our WHATWG class, ws and undici.
+      if (row.section.startsWith('client')) {
+        expect(Object.keys(row.values).sort(), name).toEqual(['ours', 'undici', 'whatwg', 'ws']);
+        for (const value of Object.values(row.values)) expect(value, name).toBeGreaterThan(0);
+      }
     }
   });
 
@@ -136,12 +141,14 @@ describe('pnpm bench --quick', () => {
     ).trim();
     const [isSvg, bars] = counts.split(' ');
     expect(isSvg).toBe('True');
-    // Every row with ours has a bar for each of ws, Bun and the floor it measured.
+    // Every row with ours has a bar for each of ws, Bun and the floor it measured; the client rows one
+    // more, our WHATWG class against ws.
     const expected = report.rows.reduce(
       (n, r) =>
         n +
         ['ws', 'bun', 'node-floor', 'redis-2', 'redis-4'].filter((id) => (r.values['ours'] ?? 0) > 0 && (r.values[id] ?? 0) > 0)
-          .length,
+          .length +
+        ((r.values['ours'] ?? 0) > 0 && (r.values['whatwg'] ?? 0) > 0 && (r.values['ws'] ?? 0) > 0 ? 1 : 0),
       0,
     );
     expect(Number(bars)).toBe(expected);

@@ -246,16 +246,10 @@ export class WebSocketConnection<Data = unknown>
       payload = converted.payload;
       binary = options?.binary ?? converted.binary;
     }
-    if (this.state !== 'open') {
-      return this.refuse(new ConnectionError('ERR_NOT_OPEN', `cannot send: the connection is ${this.state}`), callback);
-    }
+    const refusal = this.admit(payload);
+    if (refusal !== undefined) return this.refuse(refusal, callback);
     const size = payload.byteLength;
-    if (!this.output.admits(size)) {
-      const error = this.overflow(size);
-      return this.refuse(error, callback);
-    }
     const output = this.output;
-    output.sendStarted(size);
     const promise = new Promise<void>(captureSettlers);
     const { resolve, reject } = settlers;
     this.codec.send(payload, binary, (error) => {
@@ -264,13 +258,43 @@ export class WebSocketConnection<Data = unknown>
       if (error === undefined) resolve();
       else {
         // WHY: fire-and-forget sends are normal; an ignored rejection must not kill the process. The
-        // handler is attached only now: one attached up front costs every send a microtask when it
-        // resolves.
+        // handler is attached only now (the promise exists before the codec can call back, even
+        // synchronously): one attached up front costs every send a promise and a microtask.
         promise.catch(noop);
         reject(error);
       }
     });
     return promise;
+  }
+
+  /**
+   * @internal The WHATWG class's send: bytes only (it encodes strings itself), and no promise, since
+   * the class reports nothing per send but `bufferedAmount`. `done` runs once, with the message's size,
+   * when its bytes were handed to the kernel or with the reason they never will be. A refused send
+   * returns the reason instead (not open; or over `maxBufferedAmount`, which also fails the
+   * connection), and `done` never runs.
+   */
+  sendBytes(payload: Uint8Array, binary: boolean, done: (error: Error | undefined, size: number) => void): Error | undefined {
+    const refusal = this.admit(payload);
+    if (refusal !== undefined) return refusal;
+    const size = payload.byteLength;
+    this.codec.send(payload, binary, (error) => {
+      this.output.sendSettled(size);
+      done(error, size);
+    });
+    return undefined;
+  }
+
+  /**
+   * Whether a send of `payload` may go to the codec now: counted as started and undefined if so, else
+   * the reason (the connection is not open, or the send would pass `maxBufferedAmount`, which fails it).
+   */
+  private admit(payload: Uint8Array): Error | undefined {
+    if (this.state !== 'open') return new ConnectionError('ERR_NOT_OPEN', `cannot send: the connection is ${this.state}`);
+    const size = payload.byteLength;
+    if (!this.output.admits(size)) return this.overflow(size);
+    this.output.sendStarted(size);
+    return undefined;
   }
 
   // ---- topics (topics.ts): a server's connections only ----------------------------------------------

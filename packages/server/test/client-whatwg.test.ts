@@ -248,6 +248,80 @@ describe('WHATWG WebSocket details', { timeout: 10_000 }, () => {
   });
 });
 
+describe('WHATWG WebSocket: the bytes send() reads and the ArrayBuffer a message gets', { timeout: 10_000 }, () => {
+  /** The next `count` binary messages, as byte arrays. */
+  function messages(ws: WebSocket, count: number): Promise<ArrayBuffer[]> {
+    return new Promise((resolve) => {
+      const got: ArrayBuffer[] = [];
+      ws.addEventListener('message', (event) => {
+        if (got.push((event as Event & { data: ArrayBuffer }).data) === count) resolve(got);
+      });
+    });
+  }
+
+  for (const deflate of [false, true]) {
+    it(`sends the bytes as they were when send() was called: framed at once, behind a Blob${deflate ? ', through permessage-deflate' : ''}`, async () => {
+      const peer = await startWsEcho({ perMessageDeflate: deflate });
+      try {
+        const ws = new WebSocket(peer.url);
+        ws.binaryType = 'arraybuffer';
+        await new Promise((resolve) => ws.addEventListener('open', resolve, { once: true }));
+        expect(ws.extensions.includes('permessage-deflate')).toBe(deflate);
+        const got = messages(ws, 6);
+        const first = new Uint8Array([1, 2, 3, 4]);
+        ws.send(first);
+        first.fill(9); // after send(): must not change what goes out
+        // Large enough to be compressed on the thread pool, when permessage-deflate is on.
+        const large = Uint8Array.from({ length: 256 * 1024 }, (_, i) => i % 251);
+        const expected = Buffer.from(large);
+        ws.send(large);
+        large.fill(0);
+        const words = new Uint16Array([0x0201, 0x0403]);
+        ws.send(new DataView(words.buffer, 1, 2));
+        words.fill(0);
+        ws.send(new Blob([new Uint8Array([5])]));
+        const queued = new Uint8Array([6, 7]); // waits behind the Blob being read
+        ws.send(queued);
+        queued.fill(0);
+        const raw = new Uint8Array([8, 9, 10]).buffer;
+        ws.send(raw);
+        new Uint8Array(raw).fill(0);
+        const [one, two, ...rest] = await got;
+        expect([...new Uint8Array(one!)]).toEqual([1, 2, 3, 4]);
+        expect(Buffer.from(two!).equals(expected)).toBe(true);
+        expect(rest.map((b) => [...new Uint8Array(b)])).toEqual([[2, 3], [5], [6, 7], [8, 9, 10]]);
+        expect(ws.bufferedAmount).toBe(0);
+        ws.close();
+        await new Promise((resolve) => ws.addEventListener('close', resolve, { once: true }));
+      } finally {
+        await peer.close();
+      }
+    });
+  }
+
+  it('gives every binary message an ArrayBuffer of its own, exactly its size, large or small', async () => {
+    const ws = new WebSocket(echo.url);
+    ws.binaryType = 'arraybuffer';
+    await new Promise((resolve) => ws.addEventListener('open', resolve, { once: true }));
+    // Large messages arrive over several reads and are assembled; small ones share a read.
+    const sizes = [70_000, 1, 16, 1024, 70_000, 0, 200_000, 3];
+    const sent = sizes.map((size, i) => Uint8Array.from({ length: size }, (_, k) => (k * 7 + i) & 0xff));
+    const got = messages(ws, sizes.length);
+    for (const bytes of sent) ws.send(bytes);
+    const received = await got;
+    expect(received.map((b) => b.byteLength)).toEqual(sizes);
+    for (const [i, b] of received.entries()) expect(Buffer.from(b).equals(sent[i]!), `message ${i}`).toBe(true);
+    // Each is independent of the others: changing one changes nothing else.
+    for (const b of received) new Uint8Array(b).fill(0xee);
+    expect(new Set(received).size).toBe(received.length);
+    const again = messages(ws, sizes.length);
+    for (const bytes of sent) ws.send(bytes);
+    for (const [i, b] of (await again).entries()) expect(Buffer.from(b).equals(sent[i]!), `message ${i} again`).toBe(true);
+    ws.close();
+    await new Promise((resolve) => ws.addEventListener('close', resolve, { once: true }));
+  });
+});
+
 describe('WHATWG WebSocket state after the server starts closing', { timeout: 10_000 }, () => {
   it("reports CLOSING once the server's close frame arrived, and converts other send() arguments to strings", async () => {
     const own = await startWsEcho();

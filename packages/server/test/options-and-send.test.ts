@@ -111,6 +111,35 @@ describe('send takes what it can send, and refuses the rest', () => {
     client.close();
   });
 
+  it('a send that fails is never an unhandled rejection: failed within send, failed later, or refused', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { connection } = await serverAndClient();
+      // Written into this tick's batch, then the socket is gone before the batch is flushed: rejected later.
+      const later = connection.send('queued');
+      void connection.send('queued and ignored');
+      connection.socket.destroy();
+      // The socket is gone but its 'close' event is still to come: rejected inside send() itself.
+      const atOnce = connection.send('at once');
+      let called: Error | undefined;
+      void connection.send('with a callback', (error) => (called = error));
+      void connection.send('ignored');
+      await expect(atOnce).rejects.toMatchObject({ code: 'ERR_SOCKET_CLOSED' });
+      await expect(later).rejects.toThrow();
+      expect(called).toMatchObject({ code: 'ERR_SOCKET_CLOSED' });
+      await once(connection, 'close');
+      // Refused: the connection is closed.
+      void connection.send('refused');
+      await expect(connection.send('refused too')).rejects.toMatchObject({ code: 'ERR_NOT_OPEN' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('an echo server started with known options still works end to end', async () => {
     const started = await startEcho({ maxFragments: 10 });
     wss = started.wss;

@@ -3,7 +3,7 @@ import { track } from '../children.js';
 
 /** Forks one of the load generator scripts (a sibling .js file in dist/load) with an IPC channel. */
 export function forkWorker(
-  name: 'echo-worker' | 'scale-worker' | 'fanout-worker' | 'h2-worker',
+  name: 'echo-worker' | 'scale-worker' | 'fanout-worker' | 'h2-worker' | 'client-worker',
   execArgv: readonly string[] = [],
 ): ChildProcess {
   const script = new URL(`./${name}.js`, import.meta.url);

@@ -1,5 +1,5 @@
 import { advantage, roundRatios, type Row } from './row.js';
-import { FANOUT_REDIS_SECTION, FANOUT_SECTION } from './sections.js';
+import { CLIENT_SECTION, FANOUT_REDIS_SECTION, FANOUT_SECTION } from './sections.js';
 import { CONTENDER_NAMES } from './table.js';
 
 /** One criterion of the README's bar and whether the run met it. */
@@ -54,10 +54,11 @@ function check(criterion: string, met: boolean, short: readonly Row[], min: numb
 /**
  * The bar from issue 7: at least 1.0x ws (with native add-ons) on every row, at least 1.5x on 16 B and
  * 1 KiB echo throughput, memory per idle connection no more than ws's. Rows measured against something
- * other than ws (ours in one process against ours through Redis) are not part of it.
+ * other than ws (ours in one process against ours through Redis) are not part of it, nor are the client
+ * rows, whose targets are goals beside the bar (see {@link clientGoals}).
  */
 export function checkBar(rows: readonly Row[]): BarCheck[] {
-  const measured = rows.filter((r) => r.values['ours'] !== undefined && r.bar === 'ws');
+  const measured = rows.filter((r) => r.values['ours'] !== undefined && r.bar === 'ws' && r.section !== CLIENT_SECTION);
   const everyRow = measured.filter((r) => r.ratio === null || r.ratio < 1);
   const smallEcho = measured.filter(
     (r) =>
@@ -111,7 +112,33 @@ export function checkGoals(rows: readonly Row[]): BarCheck[] {
   }
   const redis = redisLatencyGoal(rows);
   if (redis !== undefined) goals.push(redis);
+  goals.push(...clientGoals(rows));
   return goals;
+}
+
+/**
+ * The client rows' targets, on client CPU per message against ws with its add-ons: `connect()` at least
+ * 1.5x on 16 B and 1 KiB messages and at least 1.0x on larger ones, both ways; our WHATWG class at least
+ * 1.0x everywhere. None without client rows.
+ */
+export function clientGoals(rows: readonly Row[]): BarCheck[] {
+  const cpu = rows.filter((r) => r.section === CLIENT_SECTION && r.metric === 'client CPU µs/msg');
+  if (cpu.length === 0) return [];
+  const small = (r: Row): boolean => / (16 B|1 KiB)$/.test(r.case);
+  const goal = (criterion: string, id: string, min: (r: Row) => number): BarCheck => {
+    const short: string[] = [];
+    for (const r of cpu) {
+      const a = advantage(r.values[id], r.values['ws'], r.better);
+      if (a === null || a < min(r)) short.push(`${r.section} / ${r.case}: ${a === null ? 'no figure' : `${a.toFixed(2)}x`}`);
+    }
+    return { criterion, met: short.length === 0, shortfalls: short, behindEveryRound: 0, informational: true };
+  };
+  return [
+    goal('client: connect() >= 1.5x ws on client CPU per message at 16 B and 1 KiB, >= 1.0x above', 'ours', (r) =>
+      small(r) ? 1.5 : 1,
+    ),
+    goal('client: our WHATWG WebSocket >= 1.0x ws on client CPU per message', 'whatwg', () => 1),
+  ];
 }
 
 /**

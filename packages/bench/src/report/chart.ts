@@ -1,16 +1,32 @@
 import { advantage, type Row } from './row.js';
 import { CONTENDER_NAMES, FLOOR } from './table.js';
 
-/** The comparisons drawn for each row, in the order of their bars: ours against each of these. */
-export const CHART_SERIES: readonly { id: string; color: string }[] = [
+/** One kind of bar: the contender `of` (ours unless said) against contender `against` (the id, unless said). */
+export interface ChartSeries {
+  id: string;
+  color: string;
+  of?: string;
+  against?: string;
+}
+
+/** The comparisons drawn for each row, in the order of their bars, where the row has both contenders. */
+export const CHART_SERIES: readonly ChartSeries[] = [
   { id: 'ws', color: '#3a6ea5' },
+  // The client rows: our WHATWG class against ws, beside connect() against ws.
+  { id: 'whatwg', color: '#2a9d8f', of: 'whatwg', against: 'ws' },
   { id: 'bun', color: '#d1603d' },
   { id: FLOOR, color: '#5a9a4a' },
   // The cross-process fan-out rows: ours in one process against ours in N processes through Redis.
   { id: 'redis-2', color: '#8a5fb0' },
   { id: 'redis-4', color: '#b08a2e' },
 ];
-/** Legend entries per line: a run with the Redis rows has five series. */
+
+/** "ours vs ws", "ours (WHATWG) vs ws". */
+export function seriesLabel(s: ChartSeries): string {
+  const name = (id: string): string => CONTENDER_NAMES[id] ?? id;
+  return `${name(s.of ?? 'ours')} vs ${name(s.against ?? s.id)}`;
+}
+/** Legend entries per line: a full run has six series. */
 const LEGEND_PER_LINE = 3;
 const LEGEND_LINE = 14;
 
@@ -39,11 +55,14 @@ function fmt(n: number): string {
   return n.toFixed(1).replace(/\.0$/, '');
 }
 
-/** Ours against each charted contender present on the row, oriented like the tables (>= 1: ours as good or better). */
+/**
+ * Each charted comparison whose two contenders the row has, oriented like the tables (>= 1: the first
+ * as good or better).
+ */
 export function chartRatios(row: Row): { id: string; ratio: number | null }[] {
-  return CHART_SERIES.filter((s) => s.id in row.values).map((s) => ({
+  return CHART_SERIES.filter((s) => (s.of ?? 'ours') in row.values && (s.against ?? s.id) in row.values).map((s) => ({
     id: s.id,
-    ratio: advantage(row.values['ours'], row.values[s.id], row.better),
+    ratio: advantage(row.values[s.of ?? 'ours'], row.values[s.against ?? s.id], row.better),
   }));
 }
 
@@ -57,7 +76,7 @@ export function chartRatios(row: Row): { id: string; ratio: number | null }[] {
 export function renderChart(rows: readonly Row[], info: ChartInfo): string {
   const charted = rows.filter((r) => 'ours' in r.values && chartRatios(r).length > 0);
   // Only the series the run has, in the legend; its extra lines push the plot down.
-  const series = CHART_SERIES.filter((s) => charted.some((r) => s.id in r.values));
+  const series = CHART_SERIES.filter((s) => charted.some((r) => chartRatios(r).some((x) => x.id === s.id)));
   const shift = Math.max(0, Math.ceil(series.length / LEGEND_PER_LINE) - 1) * LEGEND_LINE;
   const finite = charted.flatMap((r) => chartRatios(r).map((x) => x.ratio)).filter((x): x is number => x !== null);
   const lo = Math.max(MIN_RATIO, Math.min(0.5, ...finite));
@@ -81,19 +100,19 @@ export function renderChart(rows: readonly Row[], info: ChartInfo): string {
     const height = ratios.length * (BAR + 1) - 1;
     body.push(`<text x="${LABEL_X + 10}" y="${fmt(y + height / 2 + 4)}">${xmlText(`${row.case} · ${row.metric}`)}</text>`);
     ratios.forEach(({ id, ratio }, i) => {
-      const color = CHART_SERIES.find((s) => s.id === id)!.color;
+      const s = CHART_SERIES.find((c) => c.id === id)!;
       const top = y + i * (BAR + 1);
-      const name = CONTENDER_NAMES[id] ?? id;
+      const name = seriesLabel(s);
       if (ratio === null) {
-        body.push(`<text x="${fmt(x(1) + 4)}" y="${top + BAR}" class="small">${xmlText(`vs ${name}: no figure`)}</text>`);
+        body.push(`<text x="${fmt(x(1) + 4)}" y="${top + BAR}" class="small">${xmlText(`${name}: no figure`)}</text>`);
         return;
       }
       const a = x(Math.min(1, ratio));
       const b = x(Math.max(1, ratio));
       const label = `${ratio.toFixed(2)}x`;
       body.push(
-        `<rect x="${fmt(a)}" y="${top}" width="${fmt(Math.max(1, b - a))}" height="${BAR}" fill="${color}">` +
-          `<title>${xmlText(`${row.section} / ${row.case} / ${row.metric}: ours vs ${name} ${label}`)}</title></rect>`,
+        `<rect x="${fmt(a)}" y="${top}" width="${fmt(Math.max(1, b - a))}" height="${BAR}" fill="${s.color}">` +
+          `<title>${xmlText(`${row.section} / ${row.case} / ${row.metric}: ${name} ${label}`)}</title></rect>`,
       );
       const tx = ratio >= 1 ? b + 3 : a - 3;
       body.push(`<text x="${fmt(tx)}" y="${top + BAR}" class="small"${ratio >= 1 ? '' : ' text-anchor="end"'}>${label}</text>`);
@@ -115,7 +134,7 @@ export function renderChart(rows: readonly Row[], info: ChartInfo): string {
     const ly = 40 + Math.floor(i / LEGEND_PER_LINE) * LEGEND_LINE;
     return (
       `<rect x="${lx}" y="${ly}" width="12" height="10" fill="${s.color}"/>` +
-      `<text x="${lx + 16}" y="${ly + 9}">${xmlText(`ours vs ${CONTENDER_NAMES[s.id] ?? s.id}`)}</text>`
+      `<text x="${lx + 16}" y="${ly + 9}">${xmlText(seriesLabel(s))}</text>`
     );
   });
   return [

@@ -17,6 +17,12 @@ export interface Row {
    * against HTTP/1.1). Its rows stay out of the bar, which reads "ours" only.
    */
   subject?: string;
+  /**
+   * The ratio columns read every contender against the bar (the client rows: each client, ours and
+   * others, against ws), instead of the subject against every other contender. `ratio` stays ours
+   * against the bar.
+   */
+  ratiosAgainstBar?: boolean;
   /** Ours against the bar: ours/bar when higher is better, bar/ours when lower is better (>= 1 is as good or better). */
   ratio: number | null;
   /** Every contender produced a figure. */

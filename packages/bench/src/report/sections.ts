@@ -10,3 +10,6 @@ export const FANOUT_REDIS_SECTION = 'fanout across processes (Redis)';
 export function redisContender(processes: number): string {
   return `redis-${processes}`;
 }
+
+/** Each client alone in its process against the raw peers: ours (`connect()` and WHATWG), ws, undici. */
+export const CLIENT_SECTION = 'client (one connection, client CPU)';

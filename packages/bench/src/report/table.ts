@@ -1,5 +1,5 @@
 import { advantage, type Row } from './row.js';
-import { FANOUT_REDIS_SECTION } from './sections.js';
+import { CLIENT_SECTION, FANOUT_REDIS_SECTION } from './sections.js';
 import { formatNumber } from './units.js';
 
 /** Display names of contender ids, in the column order they appear. */
@@ -23,6 +23,8 @@ export const CONTENDER_NAMES: Record<string, string> = {
   'redis-4': '4 procs + Redis',
   h2: 'HTTP/2 (1 conn)',
   http1: 'HTTP/1.1',
+  whatwg: 'ours (WHATWG)',
+  undici: 'undici',
 };
 
 function pad(cells: string[], widths: number[]): string {
@@ -58,23 +60,30 @@ export function renderTables(rows: readonly Row[]): string {
     // Ours first, the floor last (a reference, not a rival); the others in the order the suite ran them.
     const rank = (id: string): number => (id === subject ? 0 : id === FLOOR ? 2 : 1);
     ids.sort((a, b) => rank(a) - rank(b));
-    const others = ids.filter((id) => id !== subject);
+    // Each ratio column: ours against another contender, or (client rows) each contender against the bar.
+    const againstBar = sectionRows[0]?.ratiosAgainstBar === true;
+    const bar = sectionRows[0]?.bar ?? 'ws';
+    const ratios: { of: string; against: string; title: string }[] = againstBar
+      ? ids
+          .filter((id) => id !== bar)
+          .map((id) => ({ of: id, against: bar, title: `${CONTENDER_NAMES[id] ?? id} vs ${CONTENDER_NAMES[bar] ?? bar}` }))
+      : ids.filter((id) => id !== subject).map((id) => ({ of: subject, against: id, title: `vs ${CONTENDER_NAMES[id] ?? id}` }));
     // What the one-line migration gains: ws's own code on @wsts/ws against ws.
     const migration = ids.includes('wsts-ws') && ids.includes('ws');
     const header = [
       'case',
       'metric',
       ...ids.map((id) => CONTENDER_NAMES[id] ?? id),
-      ...others.map((id) => `vs ${CONTENDER_NAMES[id] ?? id}`),
+      ...ratios.map((x) => x.title),
       ...(migration ? ['@wsts/ws vs ws'] : []),
     ];
     const body = sectionRows.map((r) => [
       r.case + (r.placeholder ? ' *' : ''),
       r.metric,
       ...ids.map((id) => (id in r.values ? formatNumber(r.values[id]) : '')),
-      ...others.map((id) => {
-        if (!(id in r.values)) return '';
-        const a = advantage(r.values[subject], r.values[id], r.better);
+      ...ratios.map(({ of, against }) => {
+        if (!(of in r.values) || !(against in r.values)) return '';
+        const a = advantage(r.values[of], r.values[against], r.better);
         return a === null ? (r.completed ? '-' : 'FAILED') : `${a.toFixed(2)}x`;
       }),
       ...(migration ? [migrationRatio(r)] : []),
@@ -98,6 +107,14 @@ export function renderTables(rows: readonly Row[]): string {
         '',
         'Both columns are ours, server and client: the WebSockets as streams of one HTTP/2 connection (h2c) ' +
           'against one TCP connection each. "vs HTTP/1.1" above 1.00x: HTTP/2 is ahead.',
+      );
+    }
+    if (section === CLIENT_SECTION) {
+      out.push(
+        '',
+        '"ours" is `connect()`, "ours (WHATWG)" our `WebSocket` class; each client runs alone in its process against ' +
+          'a raw `net` peer, and its own CPU per message is what is measured. "X vs ws" above 1.00x: X is cheaper ' +
+          '(CPU) or faster (msg/s) than ws with its add-ons.',
       );
     }
     if (section === FANOUT_REDIS_SECTION) {

@@ -52,7 +52,13 @@ declare module 'ws' {
   export interface WebSocket extends EventEmitter {
     /** 0 connecting, 1 open, 2 closing, 3 closed. */
     readonly readyState: number;
-    send(data: Buffer | string, options?: { binary?: boolean; compress?: boolean }): void;
+    /** `cb` runs once the frame was written (or failed): a sender's signal to send more. */
+    send(
+      data: Buffer | string,
+      options?: { binary?: boolean; compress?: boolean; fin?: boolean },
+      cb?: (error?: Error | null) => void,
+    ): void;
+    ping(data?: Buffer | string): void;
     /** The extensions the server accepted, as in its Sec-WebSocket-Extensions header (client side). */
     readonly extensions: string;
     close(code?: number, reason?: string): void;

@@ -89,6 +89,17 @@ function xorBytes(bytes: Uint8Array, start: number, end: number, key: number, of
   }
 }
 
+/** `target[at + i] = source[i] ^ key byte`, bytewise like {@link xorBytes}, for short payloads. */
+function xorBytesInto(source: Uint8Array, target: Uint8Array, at: number, key: number, offset: number): void {
+  const shift = (offset & 3) << 3;
+  let k = shift === 0 ? key : (key << shift) | (key >>> (32 - shift));
+  const length = source.length;
+  for (let i = 0; i < length; i++) {
+    target[at + i] = source[i]! ^ (k >>> 24);
+    k = (k << 8) | (k >>> 24);
+  }
+}
+
 /**
  * XORs `bytes[start..end)` in place; `offset` is the payload position of `bytes[start]`. 64-bit words on
  * an aligned `BigUint64Array` view, head and tail bytewise. Exported for the tests (both kernels are
@@ -183,6 +194,11 @@ export function maskInto(source: Uint8Array, target: Uint8Array, at: number, key
 
 /** {@link maskInto} in JavaScript only, at any size. Exported for the tests. */
 export function maskIntoScalar(source: Uint8Array, target: Uint8Array, at: number, key: number, offset: number): void {
+  if (source.length < WORD_THRESHOLD) {
+    // A short payload (a small client message): one pass, without a `set` call or a word view.
+    xorBytesInto(source, target, at, key, offset);
+    return;
+  }
   if (WIDE_WORDS) {
     target.set(source, at);
     xorRange64(target, at, at + source.length, key, offset);
@@ -234,11 +250,12 @@ function xorWordsInto32(source: Int32Array, target: Int32Array, key: number): vo
 /**
  * A masked copy of `data` (the caller's bytes are never touched): what a client puts on the wire.
  * Copies up to 4 KiB come from a shared slab; larger ones from `allocate` when given (every byte is
- * overwritten, so an allocator that skips zero-filling is safe), else a fresh `Uint8Array`.
+ * overwritten, so an allocator that skips zero-filling is safe), else a fresh `Uint8Array`. A new slab,
+ * when one is needed, comes from `allocate` too.
  */
 export function maskCopy(data: Uint8Array, mask: Uint8Array, allocate?: (size: number) => Uint8Array): Uint8Array {
   const length = data.length;
-  const out = length <= MAX_SLAB_REQUEST || allocate === undefined ? allocateFromSlab(length) : allocate(length);
+  const out = length <= MAX_SLAB_REQUEST || allocate === undefined ? allocateFromSlab(length, allocate) : allocate(length);
   maskInto(data, out, 0, maskKey(mask), 0);
   return out;
 }

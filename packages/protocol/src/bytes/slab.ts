@@ -7,22 +7,41 @@
  * @module
  */
 
+import type { Allocate } from './buffers.js';
+
 const SLAB_SIZE = 64 * 1024;
 /** Larger requests get their own buffer, so one long-lived view cannot pin much unused memory. */
 export const MAX_SLAB_REQUEST = 4 * 1024;
 
-let slab = new Uint8Array(SLAB_SIZE);
+let slab: Uint8Array = new Uint8Array(SLAB_SIZE);
 let used = 0;
 
-/** `size` writable bytes, 8-byte aligned (so 32-bit views over them are always possible). */
-export function allocate(size: number): Uint8Array {
+/**
+ * `size` writable bytes, 8-byte aligned (so 32-bit views over them are always possible). Every caller
+ * writes its region completely before handing it out, so a new slab, when one is needed, may come from
+ * `fresh`, an allocator that skips zero-filling (what the Node adapter passes as `allocate`): zero-filling
+ * 64 KiB cost as much as masking the 1 KiB frames carved from it. Without one, or when what it returns
+ * is not a whole aligned slab, a zero-filled typed array.
+ */
+export function allocate(size: number, fresh?: Allocate): Uint8Array {
   if (size > MAX_SLAB_REQUEST) return new Uint8Array(size);
   if (used + size > SLAB_SIZE) {
-    slab = new Uint8Array(SLAB_SIZE);
+    slab = newSlab(fresh);
     used = 0;
   }
   // A view made with the constructor: `subarray` looks up the species constructor on every call.
   const region = new Uint8Array(slab.buffer, used, size);
   used = (used + size + 7) & ~7;
   return region;
+}
+
+/**
+ * A slab as a plain `Uint8Array` over the allocated memory (a subclass, such as Node's buffer class, would
+ * make every `subarray` go through its own slower method).
+ */
+function newSlab(fresh: Allocate | undefined): Uint8Array {
+  if (fresh === undefined) return new Uint8Array(SLAB_SIZE);
+  const bytes = fresh(SLAB_SIZE);
+  if (bytes.length < SLAB_SIZE || (bytes.byteOffset & 7) !== 0) return new Uint8Array(SLAB_SIZE);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, SLAB_SIZE);
 }

@@ -62,20 +62,35 @@ function clampUnsignedShort(value: unknown): number {
   return floor % 2 === 0 ? floor : floor + 1;
 }
 
+/**
+ * A received binary message as the `ArrayBuffer` the standard hands out. A message that fills its whole
+ * buffer is that buffer, without a copy: the codec and the permessage-deflate decoder give every such
+ * message memory of its own (an assembled payload, an inflated message), never written again and seen
+ * by no one else, since the class's connection is private. Anything else (a message inside a larger
+ * read) is copied into a buffer of its own. WHY the typed-array constructor rather than
+ * `ArrayBuffer.prototype.slice`: it allocates and copies without slice's generic species lookups, which
+ * made up most of the cost of a small message.
+ */
+function toArrayBuffer(data: Buffer): ArrayBuffer {
+  const buffer = data.buffer;
+  if (data.byteOffset === 0 && data.byteLength === buffer.byteLength && buffer instanceof ArrayBuffer) return buffer;
+  return new Uint8Array(data).buffer;
+}
+
+/** The bytes of `data`, without a copy. */
+function viewOf(data: ArrayBufferLike | ArrayBufferView): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return new Uint8Array(data);
+}
+
 /** Bytes of `data` as a private copy: the caller may reuse its buffer once `send` returns. */
-function copyBytes(data: ArrayBufferLike | ArrayBufferView): Buffer {
-  if (ArrayBuffer.isView(data)) return Buffer.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  return Buffer.from(new Uint8Array(data));
+function copyBytes(data: ArrayBufferLike | ArrayBufferView): Uint8Array {
+  return new Uint8Array(viewOf(data));
 }
 
 function isSharedArrayBuffer(data: unknown): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && data instanceof SharedArrayBuffer;
-}
-
-function byteLength(data: WebSocketSendData): number {
-  if (typeof data === 'string') return Buffer.byteLength(data, 'utf8');
-  if (data instanceof Blob) return data.size;
-  return data.byteLength;
 }
 
 /**
@@ -103,6 +118,8 @@ export class WebSocket extends EventTarget {
   declare readonly CLOSED: typeof CLOSED;
 
   #url: URL;
+  /** `#url`'s origin, every message event's `origin` (the URL getter builds the string on each call). */
+  #origin: string;
   #readyState: ReadyState = CONNECTING;
   #protocol = '';
   #extensions = '';
@@ -111,6 +128,13 @@ export class WebSocket extends EventTarget {
   readonly #abort = new AbortController();
   /** Bytes passed to `send` and not yet handed to the kernel, plus everything sent after closing. */
   #bufferedAmount = 0;
+  /**
+   * Whether `send` must copy the caller's bytes before handing them on. Without extensions the codec
+   * frames a message within the connection's `send`, and a client's frames are masked copies: the
+   * caller's bytes are read once, synchronously, and never kept. An extension (permessage-deflate) may
+   * hold them while it works asynchronously, and the caller may have changed them by then.
+   */
+  #copyOnSend = true;
   /** Sends waiting behind a Blob being read, so that messages keep their order. */
   #sendQueue: Promise<void> | undefined;
   #sendQueueLength = 0;
@@ -128,6 +152,7 @@ export class WebSocket extends EventTarget {
     let list: string[];
     try {
       this.#url = parseWebSocketUrl(url);
+      this.#origin = this.#url.origin;
       list = parseProtocols(protocols);
     } catch (error) {
       throw new DOMException((error as InvalidInputError).message, 'SyntaxError');
@@ -229,14 +254,26 @@ export class WebSocket extends EventTarget {
       // WebIDL's union conversion: anything else becomes a string.
       data = String(data);
     }
-    const size = byteLength(data);
-    this.#bufferedAmount += size;
-    if (this.readyState !== OPEN) return;
-    if (data instanceof Blob || this.#sendQueue !== undefined) {
-      this.#enqueue(data, size);
+    if (typeof data === 'string') {
+      // Encoded once, here: the byte length counts in `bufferedAmount`, and the bytes are our own.
+      const bytes = Buffer.from(data, 'utf8');
+      this.#bufferedAmount += bytes.length;
+      if (this.readyState !== OPEN) return;
+      if (this.#sendQueue !== undefined) this.#enqueue(bytes, false);
+      else this.#transmit(bytes, false);
       return;
     }
-    this.#transmit(typeof data === 'string' ? data : copyBytes(data), typeof data !== 'string', size);
+    if (data instanceof Blob) {
+      this.#bufferedAmount += data.size;
+      if (this.readyState === OPEN) this.#enqueue(data, true);
+      return;
+    }
+    this.#bufferedAmount += data.byteLength;
+    if (this.readyState !== OPEN) return;
+    // The standard sends the bytes as they are now: a send that waits (behind a Blob, or for an
+    // extension) gets a copy; one framed at once reads them before `send` returns.
+    if (this.#sendQueue !== undefined) this.#enqueue(copyBytes(data), true);
+    else this.#transmit(this.#copyOnSend ? copyBytes(data) : viewOf(data), true);
   }
 
   /**
@@ -288,6 +325,7 @@ export class WebSocket extends EventTarget {
       return;
     }
     this.#connection = connection;
+    this.#copyOnSend = upgrade.extensions.length > 0;
     this.#protocol = upgrade.protocol;
     this.#extensions = upgrade.extensionsHeader;
     connection.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
@@ -331,34 +369,41 @@ export class WebSocket extends EventTarget {
     if (!isBinary) payload = data.toString('utf8');
     else if (this.#binaryType === 'nodebuffer') payload = data;
     else if (this.#binaryType === 'blob') payload = new Blob([data]);
-    else payload = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
-    this.dispatchEvent(new MessageEvent('message', { data: payload, origin: this.#url.origin }));
+    else payload = toArrayBuffer(data);
+    this.dispatchEvent(new MessageEvent('message', { data: payload, origin: this.#origin }));
   }
 
   // ---- sending -----------------------------------------------------------------------------------
 
-  #transmit(payload: string | Buffer, binary: boolean, size: number): void {
+  /**
+   * Hands `payload` to the connection. No promise per message: the connection calls back once the bytes
+   * were written (see `WebSocketConnection.sendBytes`). A refusal (the connection is closing, or over
+   * `maxBufferedAmount`, which fails it) is reported by the connection's 'close' event; its bytes stay
+   * counted, as the standard says of data that was not sent.
+   */
+  #transmit(payload: Uint8Array, binary: boolean): void {
     const connection = this.#connection;
-    if (connection === undefined || this.readyState !== OPEN) return;
-    connection.send(payload, { binary }).then(
-      () => {
-        this.#bufferedAmount -= size;
-      },
-      () => {
-        // The connection is ending and its 'close' event reports why; the bytes stay counted.
-      },
-    );
+    // The connection refuses a send once it is closing; only close() called on this side is checked here.
+    if (connection === undefined || this.#readyState !== OPEN) return;
+    connection.sendBytes(payload, binary, this.#sent);
   }
 
-  /** Sends `data` after every earlier queued send (a Blob must be read first, asynchronously). */
-  #enqueue(data: WebSocketSendData, size: number): void {
+  /** A message's bytes were written (or never will be: the connection is ending; they stay counted). */
+  readonly #sent = (error: Error | undefined, size: number): void => {
+    if (error === undefined) this.#bufferedAmount -= size;
+  };
+
+  /**
+   * Sends `data` after every earlier queued send (a Blob must be read first, asynchronously). Bytes
+   * come here already copied, so what waits is what `send` was given at the time.
+   */
+  #enqueue(data: Uint8Array | Blob, binary: boolean): void {
     this.#sendQueueLength += 1;
     const previous = this.#sendQueue ?? Promise.resolve();
     this.#sendQueue = previous
       .then(async () => {
-        const payload =
-          typeof data === 'string' ? data : data instanceof Blob ? Buffer.from(await data.arrayBuffer()) : copyBytes(data);
-        this.#transmit(payload, typeof data !== 'string', size);
+        const payload = data instanceof Blob ? new Uint8Array(await data.arrayBuffer()) : data;
+        this.#transmit(payload, binary);
       })
       .catch(() => {
         // A Blob that cannot be read: nothing sensible to send; the bytes stay counted.
