@@ -91,13 +91,14 @@ export class Outbox {
 
   /**
    * Queues one frame's chunks for the end of the tick; `done` runs once they were handed to the kernel,
-   * or with an error once they never will be.
+   * or with an error once they never will be. Returns false when the socket is closed already (then
+   * `done` has its error).
    */
-  enqueue(chunks: readonly Uint8Array[], done: Done | undefined): void {
+  enqueue(chunks: readonly Uint8Array[], done: Done | undefined): boolean {
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) {
       if (done !== undefined) done(new ConnectionError('ERR_SOCKET_CLOSED', 'the socket is closed'));
-      return;
+      return false;
     }
     let batch = this.batch;
     if (batch === undefined) {
@@ -115,6 +116,7 @@ export class Outbox {
       this.batchBytes += chunk.length;
     }
     if (done !== undefined) (this.batchDone ??= []).push(done);
+    return true;
   }
 
   /** Hands the batch to the socket now (before ending it, or before a flush marker). */

@@ -588,7 +588,7 @@ export class WebSocketConnection<Data = unknown>
    */
   private write(chunks: Uint8Array[], done?: (error?: Error) => void): void {
     const output = this.output;
-    output.enqueue(chunks, done);
+    if (!output.enqueue(chunks, done)) return;
     // Frames the codec writes on its own (pongs, close replies) bypass `send`'s check; a peer that
     // pings without reading must still hit the cap.
     if (done === undefined && output.overCap()) this.overflow(0);
