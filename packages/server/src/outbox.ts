@@ -133,10 +133,10 @@ export class Outbox {
   }
 
   /**
-   * Writes the batch: copied into one buffer where it can be, or `last`'s buffer when this batch holds
-   * the very same chunks as `last` (another subscriber of the same publishes).
+   * Writes the batch: copied into one buffer where it can be, or a buffer of `recent` when this batch
+   * holds the very same chunks as one written just before (another subscriber of the same publishes).
    */
-  private write(last: LastWrite | undefined): void {
+  private write(recent: RecentWrites | undefined): void {
     const batch = this.batch!;
     const doneList = this.batchDone;
     const socket = this.socket;
@@ -151,7 +151,8 @@ export class Outbox {
       this.stalled = false;
     }
     let buffer: Buffer | undefined;
-    if (last !== undefined && last.chunks !== undefined && sameChunks(last.chunks, batch)) buffer = last.buffer;
+    const shared = recent === undefined ? undefined : recent.find(batch);
+    if (shared !== undefined) buffer = shared;
     else if (batch.length === 1) buffer = asBuffer(batch[0]!);
     else if (this.batchBytes <= MAX_COPY && fitsCopy(batch)) buffer = copyAll(batch, this.batchBytes);
     if (buffer !== undefined) {
@@ -161,16 +162,10 @@ export class Outbox {
     } else {
       this.queuedWrites += writeRuns(socket, batch, callback);
     }
-    if (last !== undefined) {
-      // This batch is what the next connection is compared with; the one compared before is done with.
-      if (last.chunks !== undefined && last.chunks !== batch) recycle(last.chunks);
-      last.chunks = buffer === undefined ? undefined : batch;
-      last.buffer = buffer;
-      this.batch = undefined;
-    } else {
-      this.batch = undefined;
-      recycle(batch);
-    }
+    this.batch = undefined;
+    // A batch written as one buffer may be met again (the next subscribers); the cache recycles it.
+    if (recent !== undefined && shared === undefined && buffer !== undefined) recent.remember(batch, buffer);
+    else recycle(batch);
     this.batchBytes = 0;
     this.batchDone = undefined;
     this.stalled = socket.writableLength > 0;
@@ -185,8 +180,8 @@ export class Outbox {
   }
 
   /** @internal The end of the tick: `flushDue`'s call for each listed outbox. */
-  flushDue(last: LastWrite): void {
-    if (this.batch !== undefined) this.write(last);
+  flushDue(recent: RecentWrites): void {
+    if (this.batch !== undefined) this.write(recent);
   }
 
   // ---- accounting -------------------------------------------------------------------------------
@@ -293,26 +288,63 @@ export class Outbox {
 
 // ---- the tick's flush, shared by every connection ---------------------------------------------------
 
-/** What the previous outbox of this flush wrote, when it was one buffer: see `Outbox.write`. */
-interface LastWrite {
-  chunks: Uint8Array[] | undefined;
-  buffer: Buffer | undefined;
+/** Batches written as one buffer earlier in this flush: at most this many are compared with the next. */
+const RECENT = 4;
+
+/**
+ * The last few batches a flush wrote as one buffer each, with those buffers: see `Outbox.write`. More
+ * than one, so a subscriber whose batch differs (it also sent a message of its own) does not stop the
+ * subscribers after it from sharing the buffer of those before it.
+ */
+class RecentWrites {
+  private readonly chunks: (Uint8Array[] | undefined)[] = new Array<Uint8Array[] | undefined>(RECENT).fill(undefined);
+  private readonly buffers: (Buffer | undefined)[] = new Array<Buffer | undefined>(RECENT).fill(undefined);
+  private next = 0;
+
+  /** The buffer written for the very same chunks, if any. */
+  find(batch: readonly Uint8Array[]): Buffer | undefined {
+    for (let i = 0; i < RECENT; i++) {
+      const chunks = this.chunks[i];
+      if (chunks !== undefined && sameChunks(chunks, batch)) return this.buffers[i];
+    }
+    return undefined;
+  }
+
+  /** Keeps `batch` (recycled once it is pushed out) and the buffer it was written as. */
+  remember(batch: Uint8Array[], buffer: Buffer): void {
+    const old = this.chunks[this.next];
+    if (old !== undefined) recycle(old);
+    this.chunks[this.next] = batch;
+    this.buffers[this.next] = buffer;
+    this.next = (this.next + 1) % RECENT;
+  }
+
+  /** The flush is over: every kept batch list goes back to the pool. */
+  clear(): void {
+    for (let i = 0; i < RECENT; i++) {
+      const chunks = this.chunks[i];
+      if (chunks !== undefined) recycle(chunks);
+      this.chunks[i] = undefined;
+      this.buffers[i] = undefined;
+    }
+  }
 }
 
 /** Outboxes with a batch this tick, in the order their first frame came. */
 let due: Outbox[] = [];
 let flushScheduled = false;
 const spareLists: Uint8Array[][] = [];
+/** Shared by every flush (a flush never runs inside another): cleared at the end of each. */
+const recentWrites = new RecentWrites();
 
 /** The end of the tick: every batch to its socket, in order. */
 function flushDue(): void {
   flushScheduled = false;
   const list = due;
   due = [];
-  const last: LastWrite = { chunks: undefined, buffer: undefined };
   // A flush may queue more (an owner's hook writing a frame): those land in the new `due` list.
-  for (let i = 0; i < list.length; i++) list[i]!.flushDue(last);
-  if (last.chunks !== undefined) recycle(last.chunks);
+  for (let i = 0; i < list.length; i++) list[i]!.flushDue(recentWrites);
+  recentWrites.clear();
 }
 
 function recycle(list: Uint8Array[]): void {

@@ -91,6 +91,42 @@ async function rawSubscriber(port: number, topics: string) {
   return { socket, bytes: () => Buffer.concat(chunks) };
 }
 
+describe('topics: the write per subscriber', () => {
+  it('subscribers that took the same publishes in a tick are written the same buffer, once each; a send of its own keeps its place', async () => {
+    const { wss, url, serverSide } = await topicServer();
+    const clients = [];
+    const sides: WebSocketConnection[] = [];
+    for (let i = 0; i < 3; i++) {
+      clients.push(await wsClient(`${url}?topics=room`));
+      sides.push(await serverSide());
+    }
+    // What each server-side socket is asked to write (the socket still writes it).
+    const written = sides.map((side) => {
+      const writes: Buffer[] = [];
+      const socket = side.socket as Socket;
+      const write = socket.write.bind(socket) as (chunk: Buffer, ...rest: unknown[]) => boolean;
+      socket.write = ((chunk: Buffer, ...rest: unknown[]) => {
+        writes.push(chunk);
+        return write(chunk, ...rest);
+      }) as typeof socket.write;
+      return writes;
+    });
+    wss.publish('room', 'one');
+    void sides[1]!.send('own');
+    wss.publish('room', 'two');
+    wss.publish('room', 'three');
+    await until(() => clients.every((c) => c.received.length >= 3) && clients[1]!.received.length === 4, 'deliveries');
+    expect(clients[0]!.received).toEqual(['one', 'two', 'three']);
+    expect(clients[1]!.received).toEqual(['one', 'own', 'two', 'three']);
+    expect(clients[2]!.received).toEqual(['one', 'two', 'three']);
+    // One write per subscriber for the whole tick; the first and the third share the very same buffer.
+    expect(written.map((w) => w.length)).toEqual([1, 1, 1]);
+    expect(written[2]![0]).toBe(written[0]![0]);
+    expect(written[1]![0]).not.toBe(written[0]![0]);
+    expect(written[0]![0]!.length).toBe(3 * 2 + 'onetwothree'.length);
+  });
+});
+
 describe('topics: the API', () => {
   it('subscribe, unsubscribe, isSubscribed, topics and subscriberCount; leaving ends every subscription', async () => {
     const { wss, url, serverSide } = await topicServer();
