@@ -721,6 +721,7 @@ describe.each([
     // Node 20 has WebAssembly SIMD: without it the first run would silently test the scalar loops twice.
     expect(wasmAvailable()).toBe(true);
     wasmFrom.mask = from;
+    wasmFrom.maskCopy = from;
     wasmFrom.utf8 = from;
   });
   afterAll(() => Object.assign(wasmFrom, saved));

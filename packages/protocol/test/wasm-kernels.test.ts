@@ -314,16 +314,27 @@ describe('UTF-8: kernel and scalar loops give the same verdict and first bad byt
 describe('routing: the codec uses the kernels exactly from the thresholds', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('applyMaskKey and maskInto below and at wasmFrom.mask', () => {
+  it('applyMaskKey below and at wasmFrom.mask; maskInto never by default, and from wasmFrom.maskCopy when set', () => {
     const inPlace = vi.spyOn(kernels, 'maskInPlace');
     const into = vi.spyOn(kernels, 'maskInto');
     const key = maskKey(Uint8Array.from([1, 2, 3, 4]));
     applyMaskKey(new Uint8Array(wasmFrom.mask - 1), key, 0);
-    maskInto(new Uint8Array(wasmFrom.mask - 1), new Uint8Array(wasmFrom.mask), 1, key, 0);
-    expect([inPlace.mock.calls.length, into.mock.calls.length]).toEqual([0, 0]);
+    expect(inPlace.mock.calls.length).toBe(0);
     applyMaskKey(new Uint8Array(wasmFrom.mask), key, 0);
-    maskInto(new Uint8Array(wasmFrom.mask), new Uint8Array(wasmFrom.mask + 1), 1, key, 0);
-    expect([inPlace.mock.calls.length, into.mock.calls.length]).toEqual([1, 1]);
+    expect(inPlace.mock.calls.length).toBe(1);
+    expect(wasmFrom.maskCopy).toBe(Number.POSITIVE_INFINITY);
+    maskInto(new Uint8Array(1 << 20), new Uint8Array((1 << 20) + 1), 1, key, 0);
+    expect(into.mock.calls.length).toBe(0);
+    const saved = wasmFrom.maskCopy;
+    wasmFrom.maskCopy = 64;
+    try {
+      maskInto(new Uint8Array(63), new Uint8Array(64), 1, key, 0);
+      expect(into.mock.calls.length).toBe(0);
+      maskInto(new Uint8Array(64), new Uint8Array(65), 1, key, 0);
+      expect(into.mock.calls.length).toBe(1);
+    } finally {
+      wasmFrom.maskCopy = saved;
+    }
   });
 
   it('isValidUtf8 and Utf8Validator.push below and at wasmFrom.utf8', () => {

@@ -188,7 +188,7 @@ function xorWords32(view: Int32Array, key: number): void {
  * where the engine has it.
  */
 export function maskInto(source: Uint8Array, target: Uint8Array, at: number, key: number, offset: number): void {
-  if (source.length >= wasmFrom.mask && maskIntoWithWasm(source, target, at, key, offset)) return;
+  if (source.length >= wasmFrom.maskCopy && maskIntoWithWasm(source, target, at, key, offset)) return;
   maskIntoScalar(source, target, at, key, offset);
 }
 
