@@ -94,7 +94,7 @@ async function rawSubscriber(port: number, topics: string) {
 describe('topics: the write per subscriber', () => {
   it('subscribers that took the same publishes in a tick are written the same buffer, once each; a send of its own keeps its place', async () => {
     const { wss, url, serverSide } = await topicServer();
-    const clients = [];
+    const clients: Awaited<ReturnType<typeof wsClient>>[] = [];
     const sides: WebSocketConnection[] = [];
     for (let i = 0; i < 3; i++) {
       clients.push(await wsClient(`${url}?topics=room`));
