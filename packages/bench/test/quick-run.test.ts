@@ -101,7 +101,7 @@ describe('pnpm bench --quick', () => {
 
   // Bun comes from @oven/bun-linux-x64, a devDependency installed wherever the bench runs in CI (linux x64).
   it.skipIf(process.platform !== 'linux' || process.arch !== 'x64')(
-    'measures Bun in echo, scale, deflate and fan-out, and the Node floor in echo and scale only',
+    'measures Bun in echo, scale, deflate and fan-out, and the Node floor in echo, scale and fan-out only',
     () => {
       const has = (id: string, prefix: string): boolean =>
         report.rows
@@ -116,9 +116,11 @@ describe('pnpm bench --quick', () => {
       ]) {
         expect(has('bun', prefix), `bun in ${prefix}`).toBe(true);
       }
-      for (const prefix of ['echo (no compression)', 'scale (idle']) expect(has('node-floor', prefix), prefix).toBe(true);
+      for (const prefix of ['echo (no compression)', 'scale (idle', 'fanout (one publisher)']) {
+        expect(has('node-floor', prefix), prefix).toBe(true);
+      }
       const floorSections = new Set(report.rows.filter((r) => 'node-floor' in r.values).map((r) => r.section));
-      expect([...floorSections].sort()).toEqual(['echo (no compression)', 'scale (idle connections)']);
+      expect([...floorSections].sort()).toEqual(['echo (no compression)', 'fanout (one publisher)', 'scale (idle connections)']);
       expect(output).toMatch(/\| +ours \| +@wsts\/ws \| +ws \| +ws \(no add-ons\) \| +Bun \| +Node floor \|/);
       expect(output).toContain('| vs Node floor |');
       expect(output).toMatch(/- (met|not met): fanout: >= 1x Bun on deliveries per server CPU-second/);
