@@ -53,6 +53,7 @@ export type {
   ConnectFailure,
   ConnectOptions,
   ErrorEventInit,
+  Http2ClientOptions,
   WebSocketEventHandler,
   WebSocketMessageData,
   WebSocketMessageEvent,

@@ -368,6 +368,41 @@ describe('many busy WebSockets on one HTTP/2 connection', { timeout: 60_000 }, (
   });
 });
 
+describe("the client's connection window", { timeout: 30_000 }, () => {
+  it("is HTTP/2's initial 65,535 bytes by default, raised by http2.connectionWindowSize, one session per window", async () => {
+    const { url } = await startH2(true, { perMessageDeflate: false });
+    const plain = await connect(url, { http2: true, perMessageDeflate: false });
+    const wide = await connect(url, { http2: { connectionWindowSize: 4 * 1024 * 1024 }, perMessageDeflate: false });
+    const alsoWide = await connect(url, { http2: { connectionWindowSize: 4 * 1024 * 1024 }, perMessageDeflate: false });
+    try {
+      const plainSession = streamOf(plain).session!;
+      const wideSession = streamOf(wide).session!;
+      expect(streamOf(alsoWide).session).toBe(wideSession);
+      expect(wideSession).not.toBe(plainSession);
+      expect(plainSession.state.localWindowSize).toBe(65_535);
+      expect(wideSession.state.localWindowSize).toBe(4 * 1024 * 1024);
+      // Both carry messages larger than the default window.
+      const big = Buffer.alloc(256 * 1024, 0x62);
+      for (const client of [plain, wide]) {
+        const echoed = new Promise<Buffer>((resolve) => client.once('message', (data) => resolve(data)));
+        await client.send(big);
+        expect((await within(echoed, 10_000, 'the echo')).equals(big)).toBe(true);
+      }
+    } finally {
+      for (const client of [plain, wide, alsoWide]) client.terminate();
+    }
+  });
+
+  it("refuses a window below HTTP/2's initial one or past 2^31 - 1, an unknown http2 option, and a non-boolean", async () => {
+    const url = 'ws://127.0.0.1:9/';
+    await expect(connect(url, { http2: { connectionWindowSize: 1024 } })).rejects.toThrow(RangeError);
+    await expect(connect(url, { http2: { connectionWindowSize: 2 ** 31 } })).rejects.toThrow(RangeError);
+    await expect(connect(url, { http2: { connectionWindowSize: 1_500_000.5 } })).rejects.toThrow(/integer/);
+    await expect(connect(url, { http2: { windowSize: 1 << 20 } as never })).rejects.toThrow(/unknown http2 option "windowSize"/);
+    await expect(connect(url, { http2: 'yes' as never })).rejects.toThrow(TypeError);
+  });
+});
+
 describe('HTTP/1.1 beside HTTP/2', { timeout: 30_000 }, () => {
   it('serves HTTP/1.1 upgrades on the same TLS port (ws as the peer, and our client without http2)', async () => {
     const { seen, url } = await startH2(false);

@@ -14,4 +14,5 @@ export {
   DEFAULT_MAX_REDIRECTS,
   type ClientOptions,
   type ConnectOptions,
+  type Http2ClientOptions,
 } from './options.js';

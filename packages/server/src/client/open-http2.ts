@@ -36,7 +36,8 @@ const sessions = new Map<string, SharedSession>();
  * (many WebSockets sending at once while the server echoes get there). What the server can have in
  * flight to us is bounded by this window, and any TCP connection buffers 64 KiB: the server's writes
  * always complete, it reads again, and ours drain in turn. The price is that everything the
- * connection's WebSockets receive together goes at up to 64 KiB per round trip.
+ * connection's WebSockets receive together goes at up to 64 KiB per round trip. `http2: {
+ * connectionWindowSize }` raises it for servers known not to deadlock so (see `ClientOptions.http2`).
  */
 const CONNECTION_WINDOW = 65_535;
 
@@ -74,6 +75,8 @@ function sessionKey(url: URL, options: ResolvedClientOptions): string {
     options.rejectUnauthorized,
     ca,
     Object.entries(options.tls).map(([k, v]) => [k, String(v)]),
+    // A session keeps the window it was opened with: a different one is a different session.
+    options.http2 === false ? 0 : options.http2.connectionWindowSize,
   ]);
 }
 
@@ -121,8 +124,8 @@ function sessionFor(url: URL, options: ResolvedClientOptions): SharedSession {
   });
   session.once('connect', () => {
     try {
-      // Already the window a new session has; said here so that it is never raised by accident.
-      session.setLocalWindowSize(CONNECTION_WINDOW);
+      // HTTP/2's initial window unless the application asked for more (see CONNECTION_WINDOW).
+      session.setLocalWindowSize(options.http2 === false ? CONNECTION_WINDOW : options.http2.connectionWindowSize);
     } catch {
       // Closed already: the ready promise reports it.
     }

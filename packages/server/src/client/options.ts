@@ -82,8 +82,22 @@ export interface ClientOptions {
    * connection when the server does not speak HTTP/2 or does not announce it, and whenever a proxy or
    * an `agent` is in use. For ws:// URLs this is h2c with prior knowledge: the HTTP/2 preface is sent
    * first, and an HTTP/1.1-only server's error answer leads to the fallback. Default false.
+   *
+   * `{ connectionWindowSize }` turns it on with a larger connection-level receive window than HTTP/2's
+   * initial 65,535 bytes, the default: what all the WebSockets of the connection may have in flight
+   * toward us together. WHY the small default: Node stops reading an HTTP/2 socket while a write to it
+   * is in progress, on both ends; when each end may send the other more than the TCP buffers between
+   * them hold, both can end up writing with neither reading, and every WebSocket of the connection
+   * stops. Raise it only toward servers that keep reading while they write (anything but Node's
+   * HTTP/2), or whose own connection window is small. From 65,535 to 2^31 - 1.
    */
-  http2?: boolean;
+  http2?: boolean | Http2ClientOptions;
+}
+
+/** The object form of the client's `http2` option. */
+export interface Http2ClientOptions {
+  /** The connection's receive window in bytes (default 65,535; see `ClientOptions.http2`). */
+  connectionWindowSize?: number;
 }
 
 /** Options for `connect()`: {@link ClientOptions} plus the subprotocols to offer. */
@@ -95,7 +109,8 @@ export interface ConnectOptions extends ClientOptions {
 /** {@link ClientOptions} with defaults applied and headers flattened to pairs. */
 export interface ResolvedClientOptions {
   readonly protocols: readonly string[];
-  readonly http2: boolean;
+  /** Off, or on with the connection window to keep. */
+  readonly http2: false | { readonly connectionWindowSize: number };
   readonly headers: readonly [string, string][];
   readonly handshakeTimeout: number;
   readonly maxRedirects: number;
@@ -204,12 +219,28 @@ export function resolveClientOptions(
     signal: options.signal,
     agent: route.agent,
     proxy: route.proxy,
-    http2: checkBoolean('http2', options.http2),
+    http2: checkHttp2(options.http2),
   };
 }
 
-function checkBoolean(name: string, value: unknown): boolean {
-  if (value === undefined) return false;
-  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean`);
-  return value;
+/** HTTP/2's initial connection window (RFC 9113 section 6.9.2), and the largest a window may be. */
+const INITIAL_CONNECTION_WINDOW = 65_535;
+const MAX_WINDOW = 2 ** 31 - 1;
+
+function checkHttp2(value: unknown): ResolvedClientOptions['http2'] {
+  if (value === undefined || value === false) return false;
+  if (value === true) return { connectionWindowSize: INITIAL_CONNECTION_WINDOW };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError('http2 must be a boolean or { connectionWindowSize }');
+  }
+  for (const key of Object.keys(value)) {
+    if (key !== 'connectionWindowSize') throw new TypeError(`unknown http2 option "${key}" (known: connectionWindowSize)`);
+  }
+  const size = (value as Http2ClientOptions).connectionWindowSize ?? INITIAL_CONNECTION_WINDOW;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < INITIAL_CONNECTION_WINDOW || size > MAX_WINDOW) {
+    throw new RangeError(
+      `http2.connectionWindowSize must be an integer from ${INITIAL_CONNECTION_WINDOW} to ${MAX_WINDOW}, got ${String(size)}`,
+    );
+  }
+  return { connectionWindowSize: size };
 }
