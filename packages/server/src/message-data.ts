@@ -6,6 +6,11 @@
 import { Buffer } from 'node:buffer';
 import type { SendOptions } from './connection-types.js';
 
+/** The bytes as a Node `Buffer`: the same object when it is one, else a view of the same memory (no copy). */
+export function toBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
 /**
  * What `send` (or `publish`, named by `method`) makes of anything but a string or a Uint8Array: other
  * views and ArrayBuffers as their bytes; a number as its decimal text, as `ws` does; anything else is a

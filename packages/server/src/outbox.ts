@@ -18,6 +18,7 @@
 import { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import { ConnectionError } from './errors.js';
+import { toBuffer } from './message-data.js';
 import type { WebSocketConnectionState } from './connection-types.js';
 
 /**
@@ -153,8 +154,8 @@ export class Outbox {
     let buffer: Buffer | undefined;
     const shared = recent === undefined ? undefined : recent.find(batch);
     if (shared !== undefined) buffer = shared;
-    else if (batch.length === 1) buffer = asBuffer(batch[0]!);
-    else if (this.batchBytes <= MAX_COPY && fitsCopy(batch)) buffer = copyAll(batch, this.batchBytes);
+    else if (batch.length === 1) buffer = toBuffer(batch[0]!);
+    else if (this.batchBytes <= MAX_COPY && fitsCopy(batch)) buffer = copyAll(batch, 0, batch.length, this.batchBytes);
     if (buffer !== undefined) {
       if (callback === undefined) socket.write(buffer);
       else socket.write(buffer, callback);
@@ -162,12 +163,12 @@ export class Outbox {
     } else {
       this.queuedWrites += writeRuns(socket, batch, callback);
     }
-    this.batch = undefined;
-    // A batch written as one buffer may be met again (the next subscribers); the cache recycles it.
-    if (recent !== undefined && shared === undefined && buffer !== undefined) recent.remember(batch, buffer);
-    else recycle(batch);
-    this.batchBytes = 0;
-    this.batchDone = undefined;
+    if (recent !== undefined && shared === undefined && buffer !== undefined) {
+      // A batch written as one buffer may be met again (the next subscribers); the cache recycles it.
+      recent.remember(batch, buffer);
+      this.batch = undefined;
+    }
+    this.releaseBatch();
     this.stalled = socket.writableLength > 0;
     this.owner.outputFlushed();
   }
@@ -383,10 +384,11 @@ function copyBuffer(size: number): Buffer {
 /** Below this many bytes a chunk is copied byte by byte: `set` costs more to call than such a loop takes. */
 const LOOP_COPY = 64;
 
-function copyAll(batch: readonly Uint8Array[], size: number): Buffer {
+/** `batch[from, to)`, `size` bytes in all, copied into one buffer. */
+function copyAll(batch: readonly Uint8Array[], from: number, to: number, size: number): Buffer {
   const buffer = copyBuffer(size);
   let at = 0;
-  for (let i = 0; i < batch.length; i++) {
+  for (let i = from; i < to; i++) {
     const chunk = batch[i]!;
     const length = chunk.length;
     if (length < LOOP_COPY) {
@@ -399,10 +401,6 @@ function copyAll(batch: readonly Uint8Array[], size: number): Buffer {
   return buffer;
 }
 
-function asBuffer(chunk: Uint8Array): Buffer {
-  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-}
-
 /**
  * A batch with large chunks: runs of small chunks copied together (at most `MAX_COPY` each), large
  * chunks as they are, all in one corked `writev`. Returns the socket writes queued.
@@ -412,8 +410,8 @@ function writeRuns(socket: Duplex, batch: readonly Uint8Array[], callback: ((err
   let runStart = 0;
   let runBytes = 0;
   const endRun = (end: number): void => {
-    if (end - runStart === 1) pieces.push(asBuffer(batch[runStart]!));
-    else if (end > runStart) pieces.push(copyAll(batch.slice(runStart, end), runBytes));
+    if (end - runStart === 1) pieces.push(toBuffer(batch[runStart]!));
+    else if (end > runStart) pieces.push(copyAll(batch, runStart, end, runBytes));
     runBytes = 0;
   };
   for (let i = 0; i < batch.length; i++) {
@@ -422,7 +420,7 @@ function writeRuns(socket: Duplex, batch: readonly Uint8Array[], callback: ((err
       endRun(i);
       runStart = i;
       if (size > COPY_LIMIT) {
-        pieces.push(asBuffer(batch[i]!));
+        pieces.push(toBuffer(batch[i]!));
         runStart = i + 1;
         continue;
       }

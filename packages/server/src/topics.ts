@@ -5,9 +5,10 @@
  * when a topic gains its first local subscriber or loses its last, and hands it local publishes.
  * @module
  */
-import { Buffer } from 'node:buffer';
+import type { Buffer } from 'node:buffer';
 import { prepareMessage, type PreparedMessage } from '@wsts/protocol';
 import type { BrokerMessage, TopicBroker } from './broker.js';
+import { toBuffer } from './message-data.js';
 import type { SharedCompression } from './permessage-deflate/index.js';
 
 /** What `publish` did, returned synchronously. */
@@ -255,10 +256,6 @@ function compressOnce(
   }
   if (result instanceof Uint8Array) return frame(result);
   return result.then(frame, fallback);
-}
-
-function toBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
 function asError(error: unknown): Error {

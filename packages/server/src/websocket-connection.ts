@@ -20,7 +20,7 @@ import { debug, debugEnabled, peerOf } from './debug.js';
 import { Membership } from './membership.js';
 import { checkConnectionOptionNames } from './option-names.js';
 import type { BudgetMember } from './memory-budget.js';
-import { otherData, publishedData, unknownSendOption } from './message-data.js';
+import { otherData, publishedData, toBuffer, unknownSendOption } from './message-data.js';
 import { PerMessageDeflate } from './permessage-deflate/index.js';
 import { checkTopic, PLAIN_FRAME, type PublishPath, type PublishReport, type Subscriber, Taken, type Topics } from './topics.js';
 import { MessageIterators, MessageQueue } from './message-iterator.js';
@@ -64,10 +64,6 @@ const settlers: { resolve: () => void; reject: (error: Error) => void } = { reso
 function captureSettlers(resolve: () => void, reject: (error: Error) => void): void {
   settlers.resolve = resolve;
   settlers.reject = reject;
-}
-
-function toBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /**
@@ -384,7 +380,7 @@ export class WebSocketConnection<Data = unknown>
       output.publishHeld(size);
       this.codec.sendPrepared(message, () => output.publishReleased(size));
     } else {
-      // The common case: the shared chunks go into this tick's write batch, counted by the socket.
+      // The common case: the shared chunks go into this tick's write batch, which counts them.
       this.codec.sendPrepared(message);
     }
     return Taken.Delivered;
@@ -431,6 +427,15 @@ export class WebSocketConnection<Data = unknown>
     if (this.state !== 'open') return;
     this.codec.close(code, reason);
     this.armCloseTimer();
+  }
+
+  /**
+   * @internal Hands what this tick queued to the socket now. For an adapter that writes to the socket
+   * itself (a marker write whose callback says the frames before it went out) or ends it: frames wait
+   * in the tick's batch, out of the socket's order, until the tick ends.
+   */
+  flushOutput(): void {
+    this.output.flush();
   }
 
   /** Destroys the socket at once, without a closing handshake. 'close' follows with 1006. */
@@ -606,7 +611,7 @@ export class WebSocketConnection<Data = unknown>
 
   /** Ends our side of the socket after what the batch holds (the close frame, often). */
   private endSocket(): void {
-    this.output.flush();
+    this.flushOutput();
     this.socket.end();
   }
 

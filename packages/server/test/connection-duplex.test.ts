@@ -89,6 +89,25 @@ describe('write path', () => {
     connection.terminate();
   });
 
+  it('flushOutput hands the frames of the tick to the socket at once, ahead of what an adapter writes itself', async () => {
+    const writes: Buffer[] = [];
+    const socket = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, callback) {
+        writes.push(Buffer.from(chunk));
+        callback();
+      },
+    });
+    const connection = new WebSocketConnection(socket, undefined, { role: 'server' });
+    connection.ping('x');
+    expect(writes).toEqual([]); // waiting in the tick's batch
+    connection.flushOutput();
+    socket.write(Buffer.alloc(0));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes.map((w) => [...w])).toEqual([[0x89, 1, 0x78], []]);
+    connection.terminate();
+  });
+
   it('a burst of small sends in one tick is one socket write', async () => {
     const writes: Buffer[] = [];
     const socket = new Duplex({

@@ -435,8 +435,11 @@ export class WebSocket extends EventEmitter implements EventSource {
     if (payload.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     const connection = this.#connection!;
     connection[kind](payload);
-    // The control frame is in the socket's queue now; an empty write behind it reports when it is out.
-    if (callback !== undefined) connection.socket.write(EMPTY_BUFFER, (error) => callback(error ?? undefined));
+    if (callback !== undefined) {
+      // The control frame goes to the socket's queue now; an empty write behind it reports when it is out.
+      connection.flushOutput();
+      connection.socket.write(EMPTY_BUFFER, (error) => callback(error ?? undefined));
+    }
   }
 
   #sendAfterClose(data: unknown, callback: Callback | undefined): void {
@@ -528,6 +531,8 @@ export class WebSocket extends EventEmitter implements EventSource {
     const connection = this.#connection;
     if (connection === undefined || connection.state === 'closed') return;
     this.#terminated = true;
+    // What this tick queued goes out before the end, as it would have after the tick.
+    connection.flushOutput();
     connection.socket.end();
     this.#emitError(reason);
   }
