@@ -29,19 +29,6 @@ interface SharedSession {
 const sessions = new Map<string, SharedSession>();
 
 /**
- * The client's connection-level receive window: HTTP/2's initial value, kept on purpose. WHY:
- * Node stops reading an HTTP/2 connection's socket while a write to it is in progress, and a Node
- * server does the same. If each end may send the other more than the TCP buffers between them hold,
- * both can be left writing with neither reading, and every WebSocket of the connection stops for good
- * (many WebSockets sending at once while the server echoes get there). What the server can have in
- * flight to us is bounded by this window, and any TCP connection buffers 64 KiB: the server's writes
- * always complete, it reads again, and ours drain in turn. The price is that everything the
- * connection's WebSockets receive together goes at up to 64 KiB per round trip. `http2: {
- * connectionWindowSize }` raises it for servers known not to deadlock so (see `ClientOptions.http2`).
- */
-const CONNECTION_WINDOW = 65_535;
-
-/**
  * Opens a WebSocket: over HTTP/2 when `options.http2` is on and the server offers it, otherwise
  * through the HTTP/1.1 upgrade. Either way the result feeds the same `WebSocketConnection`.
  */
@@ -51,7 +38,7 @@ export async function openWebSocket(
   negotiators: readonly ClientExtensionNegotiator[],
 ): Promise<OpenedUpgrade> {
   if (!options.http2 || !http2Possible(url, options)) return openUpgrade(url, options, negotiators);
-  const opened = await openStream(url, options, negotiators);
+  const opened = await openStream(url, options, options.http2.connectionWindowSize, negotiators);
   return opened ?? openUpgrade(url, options, negotiators);
 }
 
@@ -67,7 +54,7 @@ function http2Possible(url: URL, options: ResolvedClientOptions): boolean {
 }
 
 /** The pool key: the origin and everything that decides whether its certificate is trusted. */
-function sessionKey(url: URL, options: ResolvedClientOptions): string {
+function sessionKey(url: URL, options: ResolvedClientOptions, connectionWindow: number): string {
   const ca = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca.map(String) : [String(options.ca)];
   return JSON.stringify([
     url.protocol,
@@ -76,12 +63,12 @@ function sessionKey(url: URL, options: ResolvedClientOptions): string {
     ca,
     Object.entries(options.tls).map(([k, v]) => [k, String(v)]),
     // A session keeps the window it was opened with: a different one is a different session.
-    options.http2 === false ? 0 : options.http2.connectionWindowSize,
+    connectionWindow,
   ]);
 }
 
-function sessionFor(url: URL, options: ResolvedClientOptions): SharedSession {
-  const key = sessionKey(url, options);
+function sessionFor(url: URL, options: ResolvedClientOptions, connectionWindow: number): SharedSession {
+  const key = sessionKey(url, options, connectionWindow);
   const existing = sessions.get(key);
   if (existing !== undefined && !existing.session.closed && !existing.session.destroyed) return existing;
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
@@ -124,8 +111,8 @@ function sessionFor(url: URL, options: ResolvedClientOptions): SharedSession {
   });
   session.once('connect', () => {
     try {
-      // HTTP/2's initial window unless the application asked for more (see CONNECTION_WINDOW).
-      session.setLocalWindowSize(options.http2 === false ? CONNECTION_WINDOW : options.http2.connectionWindowSize);
+      // HTTP/2's initial window unless the application asked for more (see INITIAL_CONNECTION_WINDOW).
+      session.setLocalWindowSize(connectionWindow);
     } catch {
       // Closed already: the ready promise reports it.
     }
@@ -147,6 +134,8 @@ function release(shared: SharedSession): void {
 async function openStream(
   url: URL,
   options: ResolvedClientOptions,
+  /** The connection window of the session to use (`http2.connectionWindowSize`, resolved). */
+  connectionWindow: number,
   negotiators: readonly ClientExtensionNegotiator[],
 ): Promise<OpenedUpgrade | undefined> {
   if (options.signal?.aborted === true) {
@@ -155,7 +144,7 @@ async function openStream(
       cause: options.signal.reason,
     });
   }
-  const shared = sessionFor(url, options);
+  const shared = sessionFor(url, options, connectionWindow);
   shared.streams++;
   let stream: http2.ClientHttp2Stream | undefined;
   let timer: NodeJS.Timeout | undefined;

@@ -223,8 +223,19 @@ export function resolveClientOptions(
   };
 }
 
-/** HTTP/2's initial connection window (RFC 9113 section 6.9.2), and the largest a window may be. */
+/**
+ * HTTP/2's initial connection window (RFC 9113 section 6.9.2): the client's receive window for a shared
+ * session unless `http2.connectionWindowSize` raises it, kept on purpose. WHY: Node stops reading an
+ * HTTP/2 connection's socket while a write to it is in progress, and a Node server does the same. If
+ * each end may send the other more than the TCP buffers between them hold, both can be left writing
+ * with neither reading, and every WebSocket of the connection stops for good (many WebSockets sending
+ * at once while the server echoes get there). What the server can have in flight to us is bounded by
+ * this window, and any TCP connection buffers 64 KiB: the server's writes always complete, it reads
+ * again, and ours drain in turn. The price is that everything the connection's WebSockets receive
+ * together goes at up to 64 KiB per round trip.
+ */
 const INITIAL_CONNECTION_WINDOW = 65_535;
+/** The largest window HTTP/2 allows. */
 const MAX_WINDOW = 2 ** 31 - 1;
 
 function checkHttp2(value: unknown): ResolvedClientOptions['http2'] {
