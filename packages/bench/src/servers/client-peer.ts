@@ -15,13 +15,11 @@
  * Neither answers pings (no contender pings within a job), checks UTF-8 or negotiates an extension or
  * subprotocol.
  */
-import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { FrameWalker } from '../wire/frame-walker.js';
+import { acceptUpgrade, readUpgradeHead, refuseUpgrade } from './raw-upgrade.js';
 import { buildFrame, OPCODE_BINARY } from '../wire/frames.js';
 
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-const MAX_HEAD = 8192;
 /** Bytes of frames per write: enough small frames per system call that the peer's cost stays negligible. */
 const BATCH_BYTES = 64 * 1024;
 /** Largest message the firehose builds (the rows go up to 64 KiB). */
@@ -143,10 +141,6 @@ class Sink {
   }
 }
 
-function refuse(socket: Socket, status: string): void {
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-}
-
 /** What a request asks for: the firehose's size and count, or the sink; an HTTP status when neither. */
 function route(target: string): { size: number; count: number } | 'sink' | string {
   const url = new URL(target, 'http://peer');
@@ -164,40 +158,23 @@ function onConnection(socket: Socket): void {
   socket.setNoDelay(true);
   // A client that resets the connection is not the peer's problem.
   socket.on('error', () => {});
-  let head: Buffer = Buffer.alloc(0);
-  const onHead = (chunk: Buffer): void => {
-    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-    const end = head.indexOf('\r\n\r\n');
-    if (end < 0) {
-      if (head.length > MAX_HEAD) socket.destroy();
-      return;
-    }
-    socket.removeListener('data', onHead);
-    const text = head.subarray(0, end).toString('latin1');
-    const target = /^GET (\S+) HTTP\/1\.1\r\n/.exec(text)?.[1];
-    const key = /^sec-websocket-key:[ \t]*(\S+)/im.exec(text)?.[1];
+  readUpgradeHead(socket, ({ target, key, rest }) => {
     if (target === undefined || key === undefined) {
-      refuse(socket, '400 Bad Request');
+      refuseUpgrade(socket, '400 Bad Request');
       return;
     }
     const wanted = route(target);
     if (typeof wanted === 'string' && wanted !== 'sink') {
-      refuse(socket, wanted);
+      refuseUpgrade(socket, wanted);
       return;
     }
-    const accept = createHash('sha1')
-      .update(key + GUID)
-      .digest('base64');
-    socket.write(
-      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
-    );
+    acceptUpgrade(socket, key);
     const peer = wanted === 'sink' ? new Sink(socket) : new Firehose(socket, wanted.size, wanted.count);
     const walker = new FrameWalker(peer.onHeader);
     socket.on('data', (data: Buffer) => walker.push(data));
-    if (head.length > end + 4) walker.push(head.subarray(end + 4));
+    if (rest.length > 0) walker.push(rest);
     if (peer instanceof Firehose) peer.pump();
-  };
-  socket.on('data', onHead);
+  });
 }
 
 /** The peer server (not yet listening). */

@@ -19,12 +19,9 @@
  * - extensions and subprotocols: none negotiated (it never joins the deflate rows);
  * - backpressure: replies are written whatever `write` returns (the generators bound what is in flight).
  */
-import { createHash } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { endianness } from 'node:os';
-
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-const MAX_HEAD = 8192;
+import { acceptUpgrade, readUpgradeHead, refuseUpgrade } from './raw-upgrade.js';
 
 if (endianness() !== 'LE') {
   // The word-wise unmask below builds its 32-bit key for a little-endian machine.
@@ -206,27 +203,13 @@ class FloorConnection {
 function onConnection(socket: Socket): void {
   socket.setNoDelay(true);
   socket.on('error', () => socket.destroy());
-  let head: Buffer = Buffer.alloc(0);
-  const onHead = (chunk: Buffer): void => {
-    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-    const end = head.indexOf('\r\n\r\n');
-    if (end < 0) {
-      if (head.length > MAX_HEAD) socket.destroy();
-      return;
-    }
-    const key = /^sec-websocket-key:[ \t]*(\S+)/im.exec(head.subarray(0, end).toString('latin1'))?.[1];
+  readUpgradeHead(socket, ({ target, key, rest }) => {
     if (key === undefined) {
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      refuseUpgrade(socket, '400 Bad Request');
       return;
     }
-    const accept = createHash('sha1')
-      .update(key + GUID)
-      .digest('base64');
-    socket.write(
-      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
-    );
-    socket.removeListener('data', onHead);
-    if (fanout && !head.subarray(0, end).toString('latin1').startsWith('GET /pub ')) {
+    acceptUpgrade(socket, key);
+    if (fanout && target !== '/pub') {
       // A fan-out subscriber: sends nothing the floor has to read (its close ends the socket).
       subscribers.add(socket);
       socket.on('close', () => subscribers.delete(socket));
@@ -236,9 +219,8 @@ function onConnection(socket: Socket): void {
     const deliver = fanout ? publish : (reply: Buffer): void => void socket.write(reply);
     const connection = new FloorConnection(socket, deliver);
     socket.on('data', (data: Buffer) => connection.onData(data));
-    if (head.length > end + 4) connection.onData(head.subarray(end + 4));
-  };
-  socket.on('data', onHead);
+    if (rest.length > 0) connection.onData(rest);
+  });
 }
 
 /** Fan-out: one write of each publisher read's frames to every subscriber, whatever `write` returns. */
