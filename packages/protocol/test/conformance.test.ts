@@ -6,9 +6,9 @@
  * kernels (unmasking, UTF-8) forced at every size, and then with the scalar loops forced at every size.
  */
 import { isUtf8 } from 'node:buffer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConnectionOptions, Extension } from '../src/index.js';
-import { wasmAvailable, wasmFrom } from '../src/simd/paths.js';
+import { kernelsFrom } from './kernel-paths.js';
 import { concatBytes, frame, type FrameSpec, hex, run } from './helpers.js';
 import { UTF8_BOUNDARIES, UTF8_INVALID, UTF8_INVALID_BOUNDARIES, UTF8_VALID } from './utf8-vectors.js';
 
@@ -716,15 +716,7 @@ describe.each([
   ['the WebAssembly kernels', 0],
   ['the scalar loops', Number.POSITIVE_INFINITY],
 ])('conformance table with %s at every size (unmasking and UTF-8)', (_, from) => {
-  const saved = { ...wasmFrom };
-  beforeAll(() => {
-    // Node 20 has WebAssembly SIMD: without it the first run would silently test the scalar loops twice.
-    expect(wasmAvailable()).toBe(true);
-    wasmFrom.mask = from;
-    wasmFrom.maskCopy = from;
-    wasmFrom.utf8 = from;
-  });
-  afterAll(() => Object.assign(wasmFrom, saved));
+  kernelsFrom(from, ['mask', 'maskCopy', 'utf8']);
 
   for (const c of cases) {
     it(`${c.id} ${c.title}`, () => {

@@ -4,7 +4,8 @@
  * validation runs twice: with the scalar loops and with the WebAssembly SIMD kernel at every size.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { KERNEL_PATHS, kernelsFrom } from './kernel-paths.js';
 import {
   applyMask,
   Connection,
@@ -17,7 +18,6 @@ import {
   ProtocolError,
   Utf8Validator,
 } from '../src/index.js';
-import { wasmAvailable, wasmFrom } from '../src/simd/paths.js';
 import { concatBytes, frame } from './helpers.js';
 
 type Message = { binary: true; data: Uint8Array } | { binary: false; data: string };
@@ -325,18 +325,8 @@ const reference = (bytes: Uint8Array): boolean => {
   }
 };
 
-describe.each([
-  ['the scalar loops', Number.POSITIVE_INFINITY],
-  ['the WebAssembly kernel', 0],
-])('UTF-8 validation with %s at every size', (_, from) => {
-  const saved = wasmFrom.utf8;
-  beforeAll(() => {
-    expect(wasmAvailable()).toBe(true);
-    wasmFrom.utf8 = from;
-  });
-  afterAll(() => {
-    wasmFrom.utf8 = saved;
-  });
+describe.each(KERNEL_PATHS)('UTF-8 validation with %s at every size', (_, from) => {
+  kernelsFrom(from, ['utf8']);
 
   it('agrees with a fatal TextDecoder, whole and split anywhere', () => {
     fc.assert(

@@ -6,8 +6,8 @@
  * kernel at every size (the DFA then only finishes and starts sequences cut by a fragment's edges).
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wasmAvailable, wasmFrom } from '../src/simd/paths.js';
+import { describe, expect, it } from 'vitest';
+import { KERNEL_PATHS, kernelsFrom } from './kernel-paths.js';
 import { isValidUtf8, Utf8Validator } from '../src/text/utf8.js';
 
 /** -1: valid and complete; -2: valid so far but the last sequence is cut off; else the first bad byte. */
@@ -117,18 +117,8 @@ function placed(bytes: Uint8Array, align: number): Uint8Array {
   return buffer.subarray(align);
 }
 
-describe.each([
-  ['the scalar loops', Number.POSITIVE_INFINITY],
-  ['the WebAssembly kernel', 0],
-])('UTF-8 fast paths vs a table 3-7 reference, with %s at every size', (_, from) => {
-  const saved = wasmFrom.utf8;
-  beforeAll(() => {
-    expect(wasmAvailable()).toBe(true);
-    wasmFrom.utf8 = from;
-  });
-  afterAll(() => {
-    wasmFrom.utf8 = saved;
-  });
+describe.each(KERNEL_PATHS)('UTF-8 fast paths vs a table 3-7 reference, with %s at every size', (_, from) => {
+  kernelsFrom(from, ['utf8']);
 
   it('every alignment 0..7 and every length 0..64 of valid and broken texts', () => {
     const sources: Uint8Array[] = [];
