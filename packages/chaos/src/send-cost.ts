@@ -1,6 +1,6 @@
 /**
  * Measures what a send queued behind a peer that never reads holds in memory, for the accounting in
- * @wsts/server's send-accounting.ts (WRITE_COST, SEND_COST): a server whose kernel buffers toward the
+ * @wsts/server's outbox.ts (WRITE_COST, SEND_COST): a server whose kernel buffers toward the
  * peer are full queues N empty sends, then N 16-byte sends, and the heap after a full GC is compared.
  *
  *   pnpm --filter @wsts/chaos run send-cost

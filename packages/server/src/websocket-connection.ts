@@ -622,7 +622,7 @@ export class WebSocketConnection<Data = unknown>
     this.output.placeMarker();
   }
 
-  /** @internal A flush marker was written (see `SendAccounting.placeMarker`): the peer reads. */
+  /** @internal A flush marker was written (see `Outbox.placeMarker`): the peer reads. */
   outputDrained(): void {
     this.alive = true; // the peer read everything we had queued before the marker
     const queued = this.output.outgoingBytes();

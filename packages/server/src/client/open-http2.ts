@@ -111,7 +111,7 @@ function sessionFor(url: URL, options: ResolvedClientOptions, connectionWindow: 
   });
   session.once('connect', () => {
     try {
-      // HTTP/2's initial window unless the application asked for more (see INITIAL_CONNECTION_WINDOW).
+      // HTTP/2's initial window unless the application asked for more (see INITIAL_CONNECTION_WINDOW in options.ts).
       session.setLocalWindowSize(connectionWindow);
     } catch {
       // Closed already: the ready promise reports it.
