@@ -6,7 +6,7 @@ import { Receiver, WebSocketServer } from 'ws';
 import { loadCeiling, storeCeiling } from '../src/codec/ceiling.js';
 import { parseArgs } from '../src/config.js';
 import { windowFor } from '../src/load/echo-job.js';
-import { checkBar, checkGoals, renderBar } from '../src/report/bar.js';
+import { checkBar, checkGoals, PEAK_RSS, peakRssGoal, renderBar } from '../src/report/bar.js';
 import { chartPath, chartRatios, renderChart } from '../src/report/chart.js';
 import { cpuBusy, machineInfo, wasBusy } from '../src/report/machine.js';
 import { advantage, makeRow, roundRatios } from '../src/report/row.js';
@@ -14,6 +14,7 @@ import { fairness, median, percentileSorted } from '../src/report/stats.js';
 import { renderTables } from '../src/report/table.js';
 import { formatSize } from '../src/report/units.js';
 import { asciiPayload, BENCH_MASK, buildFrame, mixedUtf8Payload, OPCODE_BINARY, OPCODE_TEXT } from '../src/wire/frames.js';
+import { peakRss, resetPeakRss } from '../src/servers/server-process.js';
 import { openWebSocket, sourceAddress } from '../src/wire/handshake.js';
 
 describe('statistics', () => {
@@ -135,6 +136,26 @@ describe('Bun and the Node floor in the reports', () => {
     // Without Bun in the run, no Bun goal; without a fan-out suite, no goals.
     expect(checkGoals([makeRow({ ...fanout(1, 3, 1), values: { ours: 1, ws: 3 } })])).toHaveLength(1);
     expect(checkGoals([echo('msg/s', 'higher', { ours: 1, ws: 1 })])).toEqual([]);
+  });
+
+  it('reports peak RSS under 16 B x 64 as a goal beside the bar, never as a row of the bar', () => {
+    const peak = (ours: number, ws: number) =>
+      makeRow({
+        section: 'echo (no compression)',
+        case: '16 B x 64 conns',
+        metric: PEAK_RSS,
+        better: 'lower',
+        bar: 'ws',
+        values: { ours, ws },
+      });
+    expect(checkBar([peak(120, 60)])[0]).toMatchObject({ met: true, shortfalls: [] });
+    expect(peakRssGoal([peak(50, 60)])).toMatchObject({ met: true, informational: true });
+    expect(peakRssGoal([peak(120, 60)])).toMatchObject({
+      met: false,
+      shortfalls: ['echo (no compression) / 16 B x 64 conns: 0.50x'],
+    });
+    expect(checkGoals([peak(120, 60)]).map((g) => g.criterion)).toEqual(['echo: peak server RSS under 16 B x 64 <= ws']);
+    expect(peakRssGoal([echo('msg/s', 'higher', { ours: 1, ws: 1 })])).toBeUndefined();
   });
 
   it('draws every ratio as a well-formed, self-contained SVG', () => {
@@ -326,6 +347,19 @@ describe('raw handshake', () => {
     } finally {
       http.close();
     }
+  });
+});
+
+describe('peak RSS window', () => {
+  it.skipIf(process.platform !== 'linux')('restarts the high-water mark, and sees memory touched after that', () => {
+    expect(resetPeakRss(process.pid)).toBe(true);
+    const before = peakRss(process.pid)!;
+    const block = Buffer.alloc(64 * 1024 * 1024, 1); // written, so resident
+    const during = peakRss(process.pid)!;
+    expect(during - before).toBeGreaterThan(48 * 1024 * 1024);
+    expect(block[block.length - 1]).toBe(1);
+    expect(resetPeakRss(9_999_999)).toBe(false); // no such process
+    expect(peakRss(9_999_999)).toBeUndefined();
   });
 });
 

@@ -41,6 +41,12 @@ export interface EchoResult {
   /** Messages per second of server CPU time: robust to other work on the machine stealing cycles. */
   msgPerServerCpuSec?: number;
   /**
+   * The server's peak resident set size during the job, in bytes (filled in by the orchestrator): a
+   * window opened just before the job's connections, so it also holds what the process kept from
+   * earlier cases. Absent where Linux's /proc peak reset is not available.
+   */
+  peakRss?: number;
+  /**
    * Replies per connection in the measured phase: Jain's fairness index over the connections (1: all
    * equal), and the fewest, median and most any connection got.
    */

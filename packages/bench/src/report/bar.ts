@@ -51,14 +51,19 @@ function check(criterion: string, met: boolean, short: readonly Row[], min: numb
   return { criterion, met, shortfalls: short.map((r, i) => label(r, min, rounds[i])), behindEveryRound };
 }
 
+/** The echo rows' peak-RSS metric: a goal beside the bar at 16 B x 64 (see {@link peakRssGoal}), not part of it. */
+export const PEAK_RSS = 'peak RSS MB';
+
 /**
  * The bar from issue 7: at least 1.0x ws (with native add-ons) on every row, at least 1.5x on 16 B and
  * 1 KiB echo throughput, memory per idle connection no more than ws's. Rows measured against something
  * other than ws (ours in one process against ours through Redis) are not part of it, nor are the client
- * rows, whose targets are goals beside the bar (see {@link clientGoals}).
+ * rows and the peak-RSS rows, whose targets are goals beside the bar (see {@link checkGoals}).
  */
 export function checkBar(rows: readonly Row[]): BarCheck[] {
-  const measured = rows.filter((r) => r.values['ours'] !== undefined && r.bar === 'ws' && r.section !== CLIENT_SECTION);
+  const measured = rows.filter(
+    (r) => r.values['ours'] !== undefined && r.bar === 'ws' && r.section !== CLIENT_SECTION && r.metric !== PEAK_RSS,
+  );
   const everyRow = measured.filter((r) => r.ratio === null || r.ratio < 1);
   const smallEcho = measured.filter(
     (r) =>
@@ -112,8 +117,28 @@ export function checkGoals(rows: readonly Row[]): BarCheck[] {
   }
   const redis = redisLatencyGoal(rows);
   if (redis !== undefined) goals.push(redis);
+  const peak = peakRssGoal(rows);
+  if (peak !== undefined) goals.push(peak);
   goals.push(...clientGoals(rows));
   return goals;
+}
+
+/**
+ * The server's peak RSS under the 16 B x 64 echo load (no compression) at most ws's. Undefined when the
+ * run has no such row (another case list, or no /proc to read the peak from).
+ */
+export function peakRssGoal(rows: readonly Row[]): BarCheck | undefined {
+  const row = rows.find((r) => r.section === 'echo (no compression)' && r.case === '16 B x 64 conns' && r.metric === PEAK_RSS);
+  if (row === undefined || !('ws' in row.values)) return undefined;
+  const a = advantage(row.values['ours'], row.values['ws'], row.better);
+  const met = a !== null && a >= 1;
+  return {
+    criterion: 'echo: peak server RSS under 16 B x 64 <= ws',
+    met,
+    shortfalls: met ? [] : [`${row.section} / ${row.case}: ${a === null ? 'no figure' : `${a.toFixed(2)}x`}`],
+    behindEveryRound: 0,
+    informational: true,
+  };
 }
 
 /**

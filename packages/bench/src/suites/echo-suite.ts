@@ -1,9 +1,10 @@
 import { forkWorker, nextMessage, reap } from '../load/fork-worker.js';
 import { windowFor, type EchoJob, type EchoResult, type EchoWorkerMessage } from '../load/echo-job.js';
+import { PEAK_RSS } from '../report/bar.js';
 import { makeRow, type Row } from '../report/row.js';
 import { median } from '../report/stats.js';
 import { formatSize } from '../report/units.js';
-import { processCpuSeconds, startServer, type RunningServer } from '../servers/server-process.js';
+import { peakRss, processCpuSeconds, resetPeakRss, startServer, type RunningServer } from '../servers/server-process.js';
 import { checkAddons, serverKinds } from '../servers/server-kinds.js';
 import { headerLength } from '../wire/frames.js';
 
@@ -32,6 +33,7 @@ export interface EchoSuiteOptions {
 
 async function runJob(job: EchoJob, serverPid: number): Promise<EchoResult> {
   const worker = forkWorker('echo-worker');
+  const peakWindow = resetPeakRss(serverPid);
   try {
     worker.send(job);
     const budget = job.connectTimeoutMs + job.warmupMs + job.durationMs + 2 * 60_000 + 20_000;
@@ -50,6 +52,8 @@ async function runJob(job: EchoJob, serverPid: number): Promise<EchoResult> {
         result.serverCpu = (cpuEnd - cpuStart) / result.seconds;
         if (cpuEnd > cpuStart) result.msgPerServerCpuSec = result.messages / (cpuEnd - cpuStart);
       }
+      const peak = peakWindow ? peakRss(serverPid) : undefined;
+      if (result.ok && peak !== undefined) result.peakRss = peak;
       return result;
     }
   } finally {
@@ -172,6 +176,10 @@ export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
         makeRow({ ...common, metric: 'p50 ms', better: 'lower', values: pick((r) => r.p50Ms), samples: spread((r) => r.p50Ms) }),
         makeRow({ ...common, metric: 'p99 ms', better: 'lower', values: pick((r) => r.p99Ms), samples: spread((r) => r.p99Ms) }),
       );
+      const peakMb = (r: EchoResult): number => (r.peakRss === undefined ? Number.NaN : r.peakRss / 1e6);
+      if (Object.values(results).some((list) => list.some((r) => r.peakRss !== undefined))) {
+        rows.push(makeRow({ ...common, metric: PEAK_RSS, better: 'lower', values: pick(peakMb), samples: spread(peakMb) }));
+      }
     }
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
