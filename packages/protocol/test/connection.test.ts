@@ -1,6 +1,6 @@
 /** The Connection's sending side and closing handshake, for both roles. */
 import { describe, expect, it } from 'vitest';
-import { Connection, type ConnectionEvent, encodeClosePayload, ProtocolError } from '../src/index.js';
+import { Connection, type ConnectionEvent, encodeClosePayload, encodeFrameHeader, ProtocolError } from '../src/index.js';
 import { concatBytes, describeEvent, describeWritten, frame, hex } from './helpers.js';
 
 function endpoint(
@@ -68,6 +68,35 @@ describe('sending', () => {
     const receiver = endpoint('client');
     receiver.connection.receive(concatBytes(server.writes.flat()));
     expect(receiver.events).toEqual(['text:0123456789']);
+  });
+
+  it('writes the right header for every small frame a server sends, whatever came before it', () => {
+    // Small server headers are shared between frames: each must still be the bytes of its own frame.
+    const fragmented = endpoint('server', { fragmentSize: 7 });
+    const whole = endpoint('server');
+    const expected: string[] = [];
+    for (let length = 0; length < 126; length++) {
+      const payload = new Uint8Array(length).fill(length);
+      whole.connection.send(payload, length % 2 === 0);
+      whole.connection.ping(payload);
+      expected.push(`${length % 2 === 0 ? 'binary' : 'text'}:${hex(payload)}`, `ping:${hex(payload)}`);
+      fragmented.connection.send(payload, true);
+    }
+    expect(whole.written()).toEqual(expected);
+    for (const [header] of whole.writes) {
+      expect(header!.length).toBe(2);
+    }
+    const reassembled = endpoint('client');
+    reassembled.connection.receive(concatBytes(fragmented.writes.flat()));
+    expect(reassembled.events).toEqual(
+      Array.from({ length: 126 }, (_, length) => `binary:${hex(new Uint8Array(length).fill(length))}`),
+    );
+    // A header a caller of encodeFrameHeader keeps is its own, never one of the shared ones.
+    const kept = encodeFrameHeader(2, true, 0, 3);
+    kept[1] = 99;
+    const after = endpoint('server');
+    after.connection.send(Uint8Array.of(1, 2, 3), true);
+    expect(after.writes[0]![0]).toEqual(Uint8Array.of(0x82, 3));
   });
 
   it('sends pings and pongs up to 125 bytes and refuses longer ones', () => {

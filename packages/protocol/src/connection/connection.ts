@@ -15,7 +15,7 @@ import { disposeExtensions, type Extension } from '../extensions/extension.js';
 import { ExtensionPipeline, isPromise } from '../extensions/pipeline.js';
 import { type CloseStatus, decodeClosePayload, encodeClosePayload, truncateUtf8 } from '../frames/close.js';
 import { FrameDecoder, Opcode, RSV1 } from '../frames/decoder.js';
-import { encodeFrameHeader, encodeMaskedFrame } from '../frames/encoder.js';
+import { encodeFrameHeader, encodeMaskedFrame, shortFrameHeader } from '../frames/encoder.js';
 import type { PreparedMessage } from '../frames/prepared.js';
 import { utf8Encoder } from '../text/encoding.js';
 import { MaskKeys } from './mask-keys.js';
@@ -84,8 +84,10 @@ export interface ConnectionOptions {
   validateUtf8?: (bytes: Uint8Array) => boolean;
   /**
    * Bytes for the wire, in order; an unmasked payload as its own chunk (never copied); a small client
-   * frame (4 KiB in all) as one chunk. `done` follows the last frame of a send. The array of a prepared
-   * message (`sendPrepared`) is shared by every connection it goes to: do not modify it.
+   * frame (4 KiB in all) as one chunk. `done` follows the last frame of a send. The chunks are
+   * read-only: a payload chunk is the sender's own buffer, and a server's small frame headers are
+   * shared by every connection. The array of a prepared message (`sendPrepared`) is shared by every
+   * connection it goes to: do not modify it either.
    */
   onWrite: (chunks: Uint8Array[], done?: (error?: Error) => void) => void;
   /** Events, in order. Exceptions thrown here are rethrown to the caller after the connection's state is consistent. */
@@ -482,8 +484,9 @@ export class Connection {
       this.onWrite.call(this.thisArg, encodeMaskedFrame(opcode, fin, rsv, payload, maskKeys.next(), this.allocate), done);
       return;
     }
-    const header = encodeFrameHeader(opcode, fin, rsv, payload.length);
-    this.onWrite.call(this.thisArg, payload.length === 0 ? [header] : [header, payload], done);
+    const length = payload.length;
+    const header = length < 126 ? shortFrameHeader(opcode, fin, rsv, length) : encodeFrameHeader(opcode, fin, rsv, length);
+    this.onWrite.call(this.thisArg, length === 0 ? [header] : [header, payload], done);
   }
 
   // ---- closing handshake: every change of `current` is made in this section ----------------------

@@ -69,6 +69,30 @@ export function encodeFrameHeader(opcode: number, fin: boolean, rsv: number, len
   return header;
 }
 
+/** Headers of unmasked frames under 126 bytes, made once each: index `(first byte << 7) | length`. */
+const shortHeaders = new Array<Uint8Array | undefined>(1 << 15);
+
+/**
+ * @internal The header of an unmasked frame of `length` < 126 bytes (no checks: the connection's own
+ * opcodes and lengths). WHY shared: a server's small frames all start with one of a few hundred
+ * two-byte headers, and a view of its own per frame was an allocation (and slab space) per message on
+ * the hottest path. Shared bytes are safe because chunks handed to `onWrite` are read-only (the
+ * payload chunk is the application's own buffer anyway); `encodeFrameHeader`, which returns a header
+ * for its caller to keep, never hands one of these out.
+ */
+export function shortFrameHeader(opcode: number, fin: boolean, rsv: number, length: number): Uint8Array {
+  const first = (fin ? 0x80 : 0) | (rsv << 4) | opcode;
+  const key = (first << 7) | length;
+  let header = shortHeaders[key];
+  if (header === undefined) {
+    header = new Uint8Array(2);
+    header[0] = first;
+    header[1] = length;
+    shortHeaders[key] = header;
+  }
+  return header;
+}
+
 /**
  * A client frame: header and masked copy of `payload` (the caller's bytes are never touched). Small
  * frames come as one chunk from the shared slab: one view to create and one buffer for the socket
