@@ -188,8 +188,8 @@ describe('WHATWG WebSocket message events', { timeout: 10_000 }, () => {
     const added = (): number => calls.push('added');
     ws.addEventListener('message', () => {
       calls.push('first');
-      ws.removeEventListener('message', later);
       ws.addEventListener('message', added);
+      ws.removeEventListener('message', later);
     });
     ws.addEventListener('message', later);
     await echoed(ws, 'a');
