@@ -159,6 +159,21 @@ describe('WHATWG WebSocket message events', { timeout: 10_000 }, () => {
     await close(ws);
   });
 
+  it('keeps currentTarget and eventPhase for every listener of the dispatch, as the DOM says', async () => {
+    const ws = await open();
+    const seen: unknown[] = [];
+    for (let i = 0; i < 3; i++)
+      ws.addEventListener('message', (event) => seen.push([event.currentTarget === ws, event.eventPhase]));
+    await echoed(ws, 'x');
+    // (Node's own EventTarget reports null and NONE from the second listener on.)
+    expect(seen).toEqual([
+      [true, 2],
+      [true, 2],
+      [true, 2],
+    ]);
+    await close(ws);
+  });
+
   it('runs a once listener once, and a listener with a signal until the signal aborts (never, if it already did)', async () => {
     const ws = await open();
     const calls: string[] = [];

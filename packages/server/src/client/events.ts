@@ -108,6 +108,9 @@ export let receivedEventDispatch: ReceivedEventDispatch;
  * its prototype is chained to Node's `MessageEvent.prototype` for `instanceof` and the constants.
  * The WebSocket fires it through its own listener table (see listeners.ts). Like the events Node's own
  * constructors make, it is not trusted (`isTrusted` is false: Node reserves true for its internals).
+ * Its dispatch state is its own: dispatched again on another EventTarget, it reaches that target's
+ * listeners but keeps reporting the socket as `target` (Node keeps an event's target in slots only its
+ * own constructor creates).
  */
 export class ReceivedMessageEvent<T = unknown> {
   #type: string;
