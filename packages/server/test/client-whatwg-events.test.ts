@@ -336,8 +336,9 @@ describe('WHATWG WebSocket message events', { timeout: 10_000 }, () => {
       }
     }
     // null and undefined listeners are ignored with the same warning.
-    const warnings: string[] = [];
-    const onWarning = (warning: Error): number => warnings.push(warning.name);
+    const warnings: unknown[] = [];
+    const onWarning = (warning: Error & { target?: unknown; type?: unknown }): number =>
+      warnings.push([warning.name, warning.target === ws || warning.target === reference, warning.type]);
     process.on('warning', onWarning);
     try {
       reference.addEventListener('message', null as unknown as () => void);
@@ -346,7 +347,10 @@ describe('WHATWG WebSocket message events', { timeout: 10_000 }, () => {
     } finally {
       process.removeListener('warning', onWarning);
     }
-    expect(warnings).toEqual(['AddEventListenerArgumentTypeWarning', 'AddEventListenerArgumentTypeWarning']);
+    expect(warnings).toEqual([
+      ['AddEventListenerArgumentTypeWarning', true, 'message'],
+      ['AddEventListenerArgumentTypeWarning', true, 'message'],
+    ]);
     await new Promise((resolve) => ws.addEventListener('open', resolve, { once: true }));
     await close(ws);
   });

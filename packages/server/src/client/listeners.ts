@@ -122,8 +122,11 @@ export class ListenerTable {
     const flat = flattenOptions(options);
     if (flat.signal?.aborted) return;
     if (!isListener(listener)) {
-      const warning = new Error(`addEventListener called with ${listener} which has no effect.`);
-      warning.name = 'AddEventListenerArgumentTypeWarning';
+      const warning = Object.assign(new Error(`addEventListener called with ${listener} which has no effect.`), {
+        name: 'AddEventListenerArgumentTypeWarning',
+        target: this.#target,
+        type,
+      });
       process.emitWarning(warning);
       return;
     }
