@@ -70,7 +70,9 @@ function clampUnsignedShort(value: unknown): number {
  * by no one else, since the class's connection is private. Anything else (a message inside a larger
  * read) is copied into a buffer of its own. WHY the typed-array constructor rather than
  * `ArrayBuffer.prototype.slice`: it allocates and copies without slice's generic species lookups, which
- * made up most of the cost of a small message.
+ * made up most of the cost of a small message. `new ArrayBuffer(n)` or `Buffer.allocUnsafeSlow(n)`
+ * followed by a `set` measured no cheaper: the cost left is the `ArrayBuffer` itself (a backing store
+ * from the C allocator, freed later by V8's sweeper thread; see docs/performance.md, "The clients").
  */
 function toArrayBuffer(data: Buffer): ArrayBuffer {
   const buffer = data.buffer;
