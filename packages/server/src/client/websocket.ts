@@ -4,8 +4,9 @@ import { ConnectionError } from '../errors.js';
 import type { WebSocketConnectionState } from '../connection-types.js';
 import type { WebSocketConnection } from '../websocket-connection.js';
 import { clientConnection } from './connect.js';
-import { CloseEvent, ErrorEvent, MessageEvent, type WebSocketMessageEvent } from './events.js';
+import { CloseEvent, ErrorEvent, ReceivedMessageEvent, type WebSocketMessageEvent } from './events.js';
 import { clientExtensionNegotiators } from './extensions-option.js';
+import { type EventListenerLike, ListenerTable, type ListenerOptions } from './listeners.js';
 import type { OpenedUpgrade } from './open-upgrade.js';
 import { openWebSocket } from './open-http2.js';
 import { resolveClientOptions, type ClientOptions } from './options.js';
@@ -69,7 +70,9 @@ function clampUnsignedShort(value: unknown): number {
  * by no one else, since the class's connection is private. Anything else (a message inside a larger
  * read) is copied into a buffer of its own. WHY the typed-array constructor rather than
  * `ArrayBuffer.prototype.slice`: it allocates and copies without slice's generic species lookups, which
- * made up most of the cost of a small message.
+ * made up most of the cost of a small message. `new ArrayBuffer(n)` or `Buffer.allocUnsafeSlow(n)`
+ * followed by a `set` measured no cheaper: the cost left is the `ArrayBuffer` itself (a backing store
+ * from the C allocator, freed later by V8's sweeper thread; see docs/performance.md, "The clients").
  */
 function toArrayBuffer(data: Buffer): ArrayBuffer {
   const buffer = data.buffer;
@@ -142,6 +145,15 @@ export class WebSocket extends EventTarget {
   #failed = false;
   #lastError: Error | undefined;
   readonly #handlers = new Map<string, { handler: WebSocketEventHandler<Event>; listener: (event: Event) => void }>();
+  /**
+   * The listeners, in a table of our own: a received message is dispatched through it without Node's
+   * `MessageEvent` constructor and `dispatchEvent` (see listeners.ts and `ReceivedMessageEvent`). Every
+   * listener is registered with the EventTarget underneath too, for events the program dispatches.
+   */
+  readonly #listeners = new ListenerTable(this, {
+    add: (type, listener, options) => super.addEventListener(type, listener, options),
+    remove: (type, listener, options) => super.removeEventListener(type, listener, options),
+  });
 
   /**
    * Starts connecting to `url`. Throws a `SyntaxError` DOMException for a URL whose scheme is not ws:,
@@ -306,6 +318,24 @@ export class WebSocket extends EventTarget {
     this.#connection?.close(closeCode, closeCode === undefined ? undefined : closeReason);
   }
 
+  /**
+   * Registers `listener` for `type`, as `EventTarget.addEventListener` does: in order, once per listener
+   * and capture flag, with `once`, `passive` and `signal`.
+   */
+  override addEventListener(
+    ...args: [type: string, listener: EventListenerLike | null, options?: ListenerOptions | boolean]
+  ): void {
+    // The count tells a missing listener (an error, as in Node) from an undefined one (ignored).
+    this.#listeners.add(args.length, args[0], args[1], args[2]);
+  }
+
+  /** Removes the listener registered with the same `listener` and capture flag, if any. */
+  override removeEventListener(
+    ...args: [type: string, listener: EventListenerLike | null, options?: Pick<ListenerOptions, 'capture'> | boolean]
+  ): void {
+    this.#listeners.remove(args.length, args[0], args[1], args[2]);
+  }
+
   // ---- connection lifecycle ----------------------------------------------------------------------
 
   #onUpgrade(upgrade: OpenedUpgrade, options: ClientOptions): void {
@@ -365,12 +395,15 @@ export class WebSocket extends EventTarget {
     // Messages that arrive once close() was called are dropped, as the standard says. (Not the getter:
     // a message whose inflate finished after the server's close frame was parsed still precedes it.)
     if (this.#readyState !== OPEN) return;
+    // Without a listener nothing can observe the message: no payload, no event.
+    const listeners = this.#listeners.listenersOf('message');
+    if (listeners === undefined) return;
     let payload: WebSocketMessageData;
     if (!isBinary) payload = data.toString('utf8');
     else if (this.#binaryType === 'nodebuffer') payload = data;
     else if (this.#binaryType === 'blob') payload = new Blob([data]);
     else payload = toArrayBuffer(data);
-    this.dispatchEvent(new MessageEvent('message', { data: payload, origin: this.#origin }));
+    this.#listeners.fire(listeners, new ReceivedMessageEvent('message', payload, this.#origin, this));
   }
 
   // ---- sending -----------------------------------------------------------------------------------
