@@ -3,13 +3,20 @@ import { formatSize } from '../report/units.js';
 
 /**
  * The clients measured: ours through `connect()`, our WHATWG `WebSocket` class, `ws` 8 with its
- * native add-ons (the bar), and undici's WHATWG `WebSocket`.
+ * native add-ons (the bar), undici's WHATWG `WebSocket`, and, receiving only, `ws` again with
+ * `binaryType = 'arraybuffer'`: what the WHATWG classes are held to (an `ArrayBuffer` of its own per
+ * binary message, which the standard requires and ws's default `Buffer` views skip).
  */
-export type ClientId = 'ours' | 'whatwg' | 'ws' | 'undici';
-export const CLIENT_IDS: readonly ClientId[] = ['ours', 'whatwg', 'ws', 'undici'];
+export type ClientId = 'ours' | 'whatwg' | 'ws' | 'undici' | 'ws-arraybuffer';
+export const CLIENT_IDS: readonly ClientId[] = ['ours', 'whatwg', 'ws', 'undici', 'ws-arraybuffer'];
 
 /** Receive: the client reads the firehose. Send: the client writes into the sink. */
 export type ClientDirection = 'receive' | 'send';
+
+/** The contenders of a direction: the binary type only matters to a client that receives. */
+export function clientsFor(direction: ClientDirection): readonly ClientId[] {
+  return direction === 'receive' ? CLIENT_IDS : CLIENT_IDS.filter((id) => id !== 'ws-arraybuffer');
+}
 
 export interface ClientCase {
   direction: ClientDirection;

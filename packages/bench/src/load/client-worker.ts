@@ -4,8 +4,9 @@
  * read with `process.cpuUsage()` (user + system, every thread of the process) at its edges, then a
  * clean close. Each contender is driven the way its documentation has a user drive it:
  *
- * - receive: a 'message' listener (`connect()`, ws) or a 'message' event listener with
- *   `binaryType = 'arraybuffer'` (the WHATWG classes); every message's type and size is checked.
+ * - receive: a 'message' listener (`connect()`, ws, and ws with `binaryType = 'arraybuffer'`) or a
+ *   'message' event listener with `binaryType = 'arraybuffer'` (the WHATWG classes); every message's
+ *   type and size is checked.
  * - send: as fast as the API allows without unbounded memory: `connect()` keeps `window` send promises
  *   in flight, ws `window` send callbacks; the WHATWG classes send while `bufferedAmount` is under
  *   `window` messages' worth. Each refills its window once per turn of the event loop (`setImmediate`;
@@ -190,10 +191,11 @@ function checkBufferutil(): void {
   }
 }
 
-async function ws(job: ClientJob, url: string, tally: Tally): Promise<Session> {
+async function ws(job: ClientJob, url: string, tally: Tally, arrayBuffers: boolean): Promise<Session> {
   const { WebSocket } = await import('ws');
   checkBufferutil();
   const socket = new WebSocket(url, { perMessageDeflate: false });
+  if (arrayBuffers) socket.binaryType = 'arraybuffer';
   const opened = deferred<void>();
   const closed = deferred<string>();
   const peerClosed = deferred<string>();
@@ -214,9 +216,11 @@ async function ws(job: ClientJob, url: string, tally: Tally): Promise<Session> {
   let sending = true;
   if (job.direction === 'receive') {
     const size = job.size;
-    socket.on('message', (data: Buffer, isBinary: boolean) => {
-      if (!isBinary || data.length !== size)
-        tally.error ??= wrongMessage(job, `${isBinary ? 'binary' : 'text'} of ${data.length}`);
+    // An ArrayBuffer, not a Buffer, with binaryType 'arraybuffer' (the types name only ws's default).
+    socket.on('message', (message: Buffer, isBinary: boolean) => {
+      const data = message as Buffer | ArrayBuffer;
+      if (!isBinary || data.byteLength !== size || data instanceof ArrayBuffer !== arrayBuffers)
+        tally.error ??= wrongMessage(job, `${isBinary ? 'binary' : 'text'} ${data.constructor.name} of ${data.byteLength}`);
       tally.messages++;
     });
   } else {
@@ -262,7 +266,9 @@ async function open(job: ClientJob, tally: Tally): Promise<Session> {
       return whatwg(WebSocket, job, url, tally);
     }
     case 'ws':
-      return ws(job, url, tally);
+      return ws(job, url, tally, false);
+    case 'ws-arraybuffer':
+      return ws(job, url, tally, true);
     case 'undici': {
       const { WebSocket } = await import('undici');
       return whatwg(WebSocket, job, url, tally);

@@ -25,6 +25,7 @@ export const CONTENDER_NAMES: Record<string, string> = {
   http1: 'HTTP/1.1',
   whatwg: 'ours (WHATWG)',
   undici: 'undici',
+  'ws-arraybuffer': 'ws (arraybuffer)',
 };
 
 function pad(cells: string[], widths: number[]): string {

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { forkWorker, nextMessage, reap } from '../load/fork-worker.js';
 import {
-  CLIENT_IDS,
+  clientsFor,
   clientCaseName,
   cpuMicrosPer,
   type ClientCase,
@@ -78,10 +78,11 @@ export async function runClientSuite(options: ClientSuiteOptions): Promise<Row[]
   try {
     for (let round = 0; round < options.rounds; round++) {
       // Rotate who goes first, so a slow start of the machine does not always land on one contender.
-      const order = CLIENT_IDS.map((_, i) => CLIENT_IDS[(i + round) % CLIENT_IDS.length]!);
       for (const c of options.cases) {
+        const contenders = clientsFor(c.direction);
+        const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]!);
         const name = clientCaseName(c);
-        const figures = runs.get(name) ?? { ours: [], whatwg: [], ws: [], undici: [] };
+        const figures = runs.get(name) ?? { ours: [], whatwg: [], ws: [], undici: [], 'ws-arraybuffer': [] };
         runs.set(name, figures);
         const failed = errors.get(name) ?? {};
         errors.set(name, failed);
@@ -123,12 +124,13 @@ export async function runClientSuite(options: ClientSuiteOptions): Promise<Row[]
     const error = Object.entries(failed)
       .map(([id, e]) => `${id}: ${e}`)
       .join('; ');
+    const contenders = clientsFor(c.direction);
     const pick = (f: (x: ClientFigures) => number): Record<string, number | null> =>
       Object.fromEntries(
-        CLIENT_IDS.map((id) => [id, failed[id] !== undefined || figures[id].length === 0 ? null : median(figures[id].map(f))]),
+        contenders.map((id) => [id, failed[id] !== undefined || figures[id].length === 0 ? null : median(figures[id].map(f))]),
       );
     const spread = (f: (x: ClientFigures) => number): Record<string, number[]> =>
-      Object.fromEntries(CLIENT_IDS.map((id) => [id, figures[id].map(f)]));
+      Object.fromEntries(contenders.map((id) => [id, figures[id].map(f)]));
     const common = {
       section: CLIENT_SECTION,
       case: name,

@@ -61,6 +61,8 @@ declare module 'ws' {
     ping(data?: Buffer | string): void;
     /** The extensions the server accepted, as in its Sec-WebSocket-Extensions header (client side). */
     readonly extensions: string;
+    /** What a binary message is handed out as: 'nodebuffer' (the default), 'arraybuffer' or 'fragments'. */
+    binaryType: 'nodebuffer' | 'arraybuffer' | 'fragments';
     close(code?: number, reason?: string): void;
     terminate(): void;
     on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): this;
