@@ -107,7 +107,9 @@ export class Outbox {
    */
   enqueue(chunks: readonly Uint8Array[], done: Done | undefined): boolean {
     const socket = this.socket;
-    if (socket.destroyed || !socket.writable) {
+    // `writable` is false once the socket is destroyed, ended or errored; `destroyed` would read the
+    // readable side's state as well, one more object per subscriber in a fan-out.
+    if (!socket.writable) {
       if (done !== undefined) done(new ConnectionError('ERR_SOCKET_CLOSED', 'the socket is closed'));
       return false;
     }
@@ -151,7 +153,7 @@ export class Outbox {
     const batch = this.batch!;
     const doneList = this.batchDone;
     const socket = this.socket;
-    if (socket.destroyed || !socket.writable) {
+    if (!socket.writable) {
       this.discard();
       return;
     }
