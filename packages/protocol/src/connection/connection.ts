@@ -17,7 +17,7 @@ import { type CloseStatus, decodeClosePayload, encodeClosePayload, truncateUtf8 
 import { FrameDecoder, Opcode, RSV1 } from '../frames/decoder.js';
 import { encodeFrameHeader, encodeMaskedFrame } from '../frames/encoder.js';
 import { giveBack, pooled, takeBuffer } from '../bytes/copy-pool.js';
-import { maskInto, maskKey } from '../bytes/mask.js';
+import { maskIntoReused, maskKey } from '../bytes/mask.js';
 import type { PreparedMessage } from '../frames/prepared.js';
 import { utf8Encoder } from '../text/encoding.js';
 import { MaskKeys } from './mask-keys.js';
@@ -520,7 +520,8 @@ export class Connection {
     const length = payload.length;
     const buffer = takeBuffer(length, this.allocate);
     const copy = buffer.length === length ? buffer : buffer.subarray(0, length);
-    maskInto(payload, copy, 0, maskKey(mask), 0);
+    // Usually a buffer written before, still in memory: the SIMD kernel's case (see maskIntoReused).
+    maskIntoReused(payload, copy, 0, maskKey(mask), 0);
     const header = encodeFrameHeader(opcode, fin, rsv, length, mask);
     this.onWrite.call(this.thisArg, [header, copy], (error) => {
       if (error === undefined) giveBack(buffer);
