@@ -111,6 +111,15 @@ describe('FrameDecoder', () => {
         expect(ends[1]!.buffer).not.toBe(input.buffer);
         expect(hex(ends[1]!)).toBe(hex(payload));
         expect(decoder.bufferedBytes).toBe(0);
+        // A first piece at the end of its own memory (a whole read) cannot be continued there: it is
+        // kept at once (here: its final buffer, over a quarter of the payload arrived).
+        if (!wantData) {
+          const third = frame({ opcode: 2, payload, mask }); // the input above was unmasked in place
+          decoder.push(third.slice(0, header + 1000), sink);
+          expect(sizes).toEqual([3000, 3000]);
+          decoder.push(third.slice(header + 1000), sink);
+          expect(hex(ends[2]!)).toBe(hex(payload));
+        }
       }
     }
   });

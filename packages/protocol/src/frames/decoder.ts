@@ -108,7 +108,7 @@ export class FrameDecoder {
   private target: Uint8Array | undefined = undefined;
   /**
    * The payload so far, as a view of the input, while it is one run of memory: its first piece ended
-   * its chunk. WHY: an adapter that cuts one read into slices (the Node adapter does, to bound what one
+   * its chunk but not the memory under it. WHY: an adapter that cuts one read into slices (the Node adapter does, to bound what one
    * turn delivers) hands over chunks that continue each other in the same buffer; a frame across a cut
    * is then widened to a view of both instead of assembled in a copy. A piece from elsewhere (the next
    * read) ends it: it is then kept like any first piece (see `store`). One view at a time: it pins at
@@ -235,9 +235,10 @@ export class FrameDecoder {
         }
         this.held = undefined;
         this.store(held, 0);
-      } else if (at === 0) {
-        // A first piece that ends its chunk: held as a view until the next piece shows whether it
-        // continues in the same memory (see `held`).
+      } else if (at === 0 && part.byteOffset + take < part.buffer.byteLength) {
+        // A first piece that ends its chunk but not its memory: held as a view until the next piece
+        // shows whether it continues there (see `held`). A piece at the end of its memory cannot be
+        // continued in it (a whole socket read, say): it is stored at once, while still in cache.
         this.held = part;
         continue;
       }
