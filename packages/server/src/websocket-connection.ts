@@ -496,8 +496,9 @@ export class WebSocketConnection<Data = unknown>
    * queued output passes `sendHighWaterMark` while the peer is behind on reading it (the kernel refused
    * bytes at the last flush); the rest waits in `held` until the next turn of the event loop or until
    * the output drains. So a read of tiny frames, each answered (an echo), queues a slice's answers, not
-   * a whole read's. Other reads go to the codec whole: a large frame is never cut into slices (that
-   * would cost a copy), and a read of large frames holds few messages anyway.
+   * a whole read's. A frame across a slice boundary costs no copy: the codec hands it out as one view
+   * of the read (slices of one buffer continue each other in memory). Other reads go to the codec
+   * whole: a read of large frames holds few messages anyway.
    */
   onData(chunk: Uint8Array): void {
     this.alive = true;

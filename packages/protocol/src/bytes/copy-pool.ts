@@ -56,6 +56,10 @@ export function takeBuffer(size: number, allocate: Allocate): Uint8Array {
 
 /** Gives back a buffer from {@link takeBuffer}: nothing may read or write it after this. */
 export function giveBack(buffer: Uint8Array): void {
-  const kept = classes[classOf(buffer.length)]!;
+  const index = classOf(buffer.length);
+  // Only a whole class-sized buffer: an allocator that returned some other length must not put a buffer
+  // too small for its class in the pool.
+  if (buffer.length !== 1 << (index + MIN_CLASS_BITS)) return;
+  const kept = classes[index]!;
   if (kept.length < MAX_KEPT) kept.push(new WeakRef(buffer));
 }
