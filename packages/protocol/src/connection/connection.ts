@@ -492,8 +492,8 @@ export class Connection {
   ): void {
     const maskKeys = this.maskKeys;
     if (maskKeys !== undefined) {
-      const length = payload.length;
-      if (done !== undefined && this.reuseAfterWrite && pooled(length)) {
+      // Small frames (the slab's) fail the first test: their path stays as short as it was.
+      if (pooled(payload.length) && this.reuseAfterWrite && done !== undefined) {
         this.writeMaskedPooled(opcode, fin, rsv, payload, maskKeys.next(), done);
         return;
       }
