@@ -60,11 +60,66 @@ describe('FrameDecoder', () => {
           frame({ opcode: 1, payload: 'x', mask: role === 'server' ? [9, 9, 9, 9] : null }),
         ]);
         decoder.push(input.subarray(0, header + first), sink);
+        expect(sizes).toEqual([]); // the first piece is held as a view until the next shows where it continues
+        decoder.push(rest.slice(0, 333), sink);
         expect(sizes.includes(1000)).toBe(first === 250); // below a quarter, memory follows the bytes received
-        for (let at = 0; at < rest.length; at += 333) decoder.push(rest.slice(at, at + 333), sink);
+        for (let at = 333; at < rest.length; at += 333) decoder.push(rest.slice(at, at + 333), sink);
         expect(ends.map(hex)).toEqual([hex(payload), '78']);
         if (first === 250) expect(sizes).toEqual([1000]);
         expect(decoder.bufferedBytes).toBe(0);
+      }
+    }
+  });
+
+  it('hands out a payload across slices of one buffer as a view of it, and copies once a piece comes from elsewhere', () => {
+    const payload = Uint8Array.from({ length: 3000 }, (_, i) => (i * 13 + 5) & 0xff);
+    for (const role of ['server', 'client'] as const) {
+      for (const wantData of [false, true]) {
+        const mask = role === 'server' ? [7, 1, 200, 33] : null;
+        const input = concatBytes([frame({ opcode: 2, payload, mask }), frame({ opcode: 2, payload, mask })]);
+        const header = input.length / 2 - payload.length;
+        const sizes: number[] = [];
+        const ends: Uint8Array[] = [];
+        const pieces: string[] = [];
+        const decoder = new FrameDecoder({
+          role,
+          allocate: (size) => {
+            sizes.push(size);
+            return new Uint8Array(size).fill(0xee);
+          },
+        });
+        const sink: FrameSink = {
+          frameStart: () => wantData,
+          frameData: (chunk) => pieces.push(hex(chunk)),
+          frameEnd: (p) => ends.push(p),
+        };
+        // The first frame in slices of 1000 bytes of the same buffer: one view, nothing allocated.
+        const firstEnd = header + payload.length;
+        for (let at = 0; at < firstEnd; at += 1000) decoder.push(input.subarray(at, Math.min(at + 1000, firstEnd)), sink);
+        expect(sizes).toEqual([]);
+        expect(ends[0]!.buffer).toBe(input.buffer);
+        expect(hex(ends[0]!)).toBe(hex(payload));
+        if (wantData) expect(pieces.join('')).toBe(hex(payload)); // every piece was seen, unmasked
+        // The second frame: two adjacent slices, then the rest from another buffer: one copy.
+        const second = input.subarray(firstEnd);
+        decoder.push(second.subarray(0, header + 600), sink);
+        decoder.push(second.subarray(header + 600, header + 1200), sink);
+        expect(sizes).toEqual([]);
+        expect(decoder.bufferedBytes).toBe(1200);
+        decoder.push(second.slice(header + 1200), sink);
+        expect(ends.length).toBe(2);
+        expect(ends[1]!.buffer).not.toBe(input.buffer);
+        expect(hex(ends[1]!)).toBe(hex(payload));
+        expect(decoder.bufferedBytes).toBe(0);
+        // A first piece at the end of its own memory (a whole read) cannot be continued there: it is
+        // kept at once (here: its final buffer, over a quarter of the payload arrived).
+        if (!wantData) {
+          const third = frame({ opcode: 2, payload, mask }); // the input above was unmasked in place
+          decoder.push(third.slice(0, header + 1000), sink);
+          expect(sizes).toEqual([3000, 3000]);
+          decoder.push(third.slice(header + 1000), sink);
+          expect(hex(ends[2]!)).toBe(hex(payload));
+        }
       }
     }
   });

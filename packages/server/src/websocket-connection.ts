@@ -177,6 +177,9 @@ export class WebSocketConnection<Data = unknown>
       allocate: Buffer.allocUnsafe, // buffers the codec overwrites completely: skip the zero-fill, as ws does
       validateUtf8: isUtf8, // whole unfragmented text messages: native simdutf, as ws does; fragments stay incremental
       onWrite: this.write,
+      // The outbox calls a send's `done` from the socket's write callback: a client's large masked copies
+      // may then be reused (a Duplex must be finished with a chunk when it calls back, as Node's are).
+      reuseAfterWrite: true,
       // A method of the prototype, called with this connection as `this`: no closure per connection.
       onEvent: this.onEvent,
       thisArg: this,
@@ -493,8 +496,9 @@ export class WebSocketConnection<Data = unknown>
    * queued output passes `sendHighWaterMark` while the peer is behind on reading it (the kernel refused
    * bytes at the last flush); the rest waits in `held` until the next turn of the event loop or until
    * the output drains. So a read of tiny frames, each answered (an echo), queues a slice's answers, not
-   * a whole read's. Other reads go to the codec whole: a large frame is never cut into slices (that
-   * would cost a copy), and a read of large frames holds few messages anyway.
+   * a whole read's. A frame across a slice boundary costs no copy: the codec hands it out as one view
+   * of the read (slices of one buffer continue each other in memory). Other reads go to the codec
+   * whole: a read of large frames holds few messages anyway.
    */
   onData(chunk: Uint8Array): void {
     this.alive = true;

@@ -38,6 +38,15 @@ function closeEvent(connection: WebSocketConnection): Promise<[number, string, b
   return new Promise((resolve) => connection.once('close', (...args) => resolve(args)));
 }
 
+/** Resolves once `done()` holds, polling; rejects after `ms`. */
+async function waitUntil(done: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`not done within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** Runs the common echo checks of `connect()` against any echo server. */
 async function echoChecks(url: string): Promise<void> {
   const connection = trackConnection(await connect(url));
@@ -149,6 +158,85 @@ describe('client frames on the wire', { timeout: 10_000 }, () => {
     expect(frames.every((frame) => frame.payload.equals(Buffer.from(data)))).toBe(true);
     // 20 independent 32-bit keys: a repeat would mean the key is not fresh per frame.
     expect(new Set(frames.map((frame) => frame.mask)).size).toBe(20);
+  });
+
+  it('large messages sent back to back (masked copies reused once written) reach ws intact', async () => {
+    // ws checks that every frame is masked; it keeps what arrives, in order.
+    const server = new WsServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    await once(server, 'listening');
+    const received: Buffer[] = [];
+    server.on('connection', (socket) => socket.on('message', (data: Buffer) => received.push(Buffer.from(data))));
+    const connection = trackConnection(await connect(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`));
+    const messageOf = (size: number, seed: number): Buffer => {
+      const bytes = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed * 7) & 0xff;
+      return bytes;
+    };
+    // Rounds of 64 in flight at once: the later rounds write into the buffers of the earlier ones
+    // (each class of size, 4 KiB + 1 to 1 MiB), so a buffer reused too early would show in the bytes.
+    const sizes = [65_536, 4097, 8192, 70_000, 1 << 20];
+    const sent: Buffer[] = [];
+    for (let round = 0; round < 4; round++) {
+      const sends: Promise<void>[] = [];
+      for (let i = 0; i < 64; i++) {
+        const message = messageOf(sizes[(i + round) % sizes.length]!, round * 64 + i);
+        const copy = Buffer.from(message);
+        sent.push(copy);
+        sends.push(connection.send(message));
+        expect(message.equals(copy)).toBe(true); // the caller's bytes are never touched
+      }
+      await Promise.all(sends);
+    }
+    await waitUntil(() => received.length === sent.length);
+    for (let i = 0; i < sent.length; i++) expect(received[i]!.equals(sent[i]!)).toBe(true);
+  });
+
+  it('masks large frames with a fresh key each while their buffers are reused', async () => {
+    const keys: string[] = [];
+    const payloads: Buffer[] = [];
+    const server = track(
+      await startRawServer((request) => {
+        request.socket.write(switchingProtocols(request));
+        let buffer: Buffer = request.rest;
+        const parse = (): void => {
+          for (;;) {
+            if (buffer.length < 2) return;
+            const second = buffer[1]!;
+            let length = second & 0x7f;
+            let at = 2;
+            if (length === 126) {
+              if (buffer.length < 4) return;
+              length = buffer.readUInt16BE(2);
+              at = 4;
+            } else if (length === 127) {
+              if (buffer.length < 10) return;
+              length = Number(buffer.readBigUInt64BE(2));
+              at = 10;
+            }
+            if ((second & 0x80) === 0) throw new Error('unmasked frame');
+            if (buffer.length < at + 4 + length) return;
+            const mask = buffer.subarray(at, at + 4);
+            const payload = Buffer.from(buffer.subarray(at + 4, at + 4 + length));
+            for (let i = 0; i < payload.length; i++) payload[i]! ^= mask[i % 4]!;
+            keys.push(mask.toString('hex'));
+            payloads.push(payload);
+            buffer = buffer.subarray(at + 4 + length);
+          }
+        };
+        request.socket.on('data', (chunk: Buffer) => {
+          buffer = Buffer.concat([buffer, chunk]);
+          parse();
+        });
+      }),
+    );
+    const connection = trackConnection(await connect(server.url));
+    const data = Buffer.alloc(20_000, 0x5a);
+    // One at a time: each send's buffer is back in the pool before the next send takes it.
+    for (let i = 0; i < 20; i++) await connection.send(data);
+    await waitUntil(() => payloads.length === 20);
+    expect(payloads.every((payload) => payload.equals(data))).toBe(true);
+    expect(new Set(keys).size).toBe(20);
   });
 
   it('fails the connection with 1002 when the server sends a masked frame, and the WHATWG class reports error then 1006', async () => {

@@ -163,6 +163,35 @@ describe.each([
     expect(clientCodes.filter((code) => code >= 4100).length).toBe(6);
   });
 
+  it('large messages sent back to back over a stream (masked copies reused once written) arrive intact', async () => {
+    // A server that only collects: an echo of this much in flight would stall on both sides' backpressure.
+    const { server, url } = await startH2(plain);
+    const received: Buffer[] = [];
+    server.removeAllListeners('connection');
+    server.on('connection', (connection) => connection.on('message', (data) => received.push(Buffer.from(data))));
+    // Without permessage-deflate: every message is masked at its full size.
+    const client = await connect(url, { ...h2Options(plain), perMessageDeflate: false });
+    cleanups.push(() => client.terminate());
+    const sent: Buffer[] = [];
+    // Rounds of 32 in flight: later rounds write into the buffers of earlier ones once the stream
+    // called back, so a buffer reused while HTTP/2 still held it would show in what arrives.
+    for (let round = 0; round < 3; round++) {
+      const sends: Promise<void>[] = [];
+      for (let i = 0; i < 32; i++) {
+        const size = i % 2 === 0 ? 65_536 : 70_000;
+        const message = Buffer.alloc(size);
+        for (let k = 0; k < size; k++) message[k] = (round * 32 + i + k * 7) & 0xff;
+        sent.push(Buffer.from(message));
+        sends.push(client.send(message));
+      }
+      await within(Promise.all(sends), 10_000, 'sends');
+    }
+    const deadline = Date.now() + 10_000;
+    while (received.length < sent.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(received.length).toBe(sent.length);
+    for (let i = 0; i < sent.length; i++) expect(received[i]!.equals(sent[i]!)).toBe(true);
+  });
+
   it('negotiates permessage-deflate over a stream', async () => {
     const { connections, url } = await startH2(plain);
     const client = await connect(url, { ...h2Options(plain), perMessageDeflate: true });

@@ -192,6 +192,16 @@ export function maskInto(source: Uint8Array, target: Uint8Array, at: number, key
   maskIntoScalar(source, target, at, key, offset);
 }
 
+/**
+ * {@link maskInto} for a target that is already in memory: a buffer written before and reused (a
+ * client's pooled masked copies, bytes/copy-pool.ts). There the SIMD kernel beats the copy-then-XOR
+ * from the in-place threshold up, unlike into fresh memory (see `wasmFrom.maskCopy`).
+ */
+export function maskIntoReused(source: Uint8Array, target: Uint8Array, at: number, key: number, offset: number): void {
+  if (source.length >= wasmFrom.mask && maskIntoWithWasm(source, target, at, key, offset)) return;
+  maskIntoScalar(source, target, at, key, offset);
+}
+
 /** {@link maskInto} in JavaScript only, at any size. Exported for the tests. */
 export function maskIntoScalar(source: Uint8Array, target: Uint8Array, at: number, key: number, offset: number): void {
   if (source.length < WORD_THRESHOLD) {

@@ -16,6 +16,8 @@ import { ExtensionPipeline, isPromise } from '../extensions/pipeline.js';
 import { type CloseStatus, decodeClosePayload, encodeClosePayload, truncateUtf8 } from '../frames/close.js';
 import { FrameDecoder, Opcode, RSV1 } from '../frames/decoder.js';
 import { encodeFrameHeader, encodeMaskedFrame, shortFrameHeader } from '../frames/encoder.js';
+import { giveBack, pooled, takeBuffer } from '../bytes/copy-pool.js';
+import { maskIntoReused, maskKey } from '../bytes/mask.js';
 import type { PreparedMessage } from '../frames/prepared.js';
 import { utf8Encoder } from '../text/encoding.js';
 import { MaskKeys } from './mask-keys.js';
@@ -90,6 +92,14 @@ export interface ConnectionOptions {
    * connection it goes to: do not modify it either.
    */
   onWrite: (chunks: Uint8Array[], done?: (error?: Error) => void) => void;
+  /**
+   * Client role: set when `done` (called without an error) means the transport is finished with the
+   * chunks, as the callback of Node's `socket.write` does. The masked copy of a large payload (over
+   * 4 KiB, up to 4 MiB) is then written into a buffer that earlier such copies used, once their `done`
+   * came, instead of fresh memory each time (see bytes/copy-pool.ts). Every frame still gets a fresh
+   * masking key. Default false.
+   */
+  reuseAfterWrite?: boolean;
   /** Events, in order. Exceptions thrown here are rethrown to the caller after the connection's state is consistent. */
   onEvent: (event: ConnectionEvent) => void;
   /**
@@ -136,6 +146,8 @@ export class Connection {
   private readonly fragmentSize: number;
   private readonly allocate: Allocate;
   private readonly onWrite: ConnectionOptions['onWrite'];
+  /** See `ConnectionOptions.reuseAfterWrite`. */
+  private readonly reuseAfterWrite: boolean;
   private readonly onEvent: ConnectionOptions['onEvent'];
   private readonly thisArg: unknown;
   private readonly decoder: FrameDecoder;
@@ -188,6 +200,7 @@ export class Connection {
       throw new TypeError('validateUtf8 must be a function');
     const validateUtf8 = options.validateUtf8;
     this.onWrite = options.onWrite;
+    this.reuseAfterWrite = options.reuseAfterWrite === true;
     this.onEvent = options.onEvent;
     this.thisArg = options.thisArg;
     let allowedRsv = 0;
@@ -481,12 +494,42 @@ export class Connection {
   ): void {
     const maskKeys = this.maskKeys;
     if (maskKeys !== undefined) {
+      // Small frames (the slab's) fail the first test: their path stays as short as it was.
+      if (pooled(payload.length) && this.reuseAfterWrite && done !== undefined) {
+        this.writeMaskedPooled(opcode, fin, rsv, payload, maskKeys.next(), done);
+        return;
+      }
       this.onWrite.call(this.thisArg, encodeMaskedFrame(opcode, fin, rsv, payload, maskKeys.next(), this.allocate), done);
       return;
     }
     const length = payload.length;
     const header = length < 126 ? shortFrameHeader(opcode, fin, rsv, length) : encodeFrameHeader(opcode, fin, rsv, length);
     this.onWrite.call(this.thisArg, length === 0 ? [header] : [header, payload], done);
+  }
+
+  /**
+   * A client frame whose masked copy goes into a pooled buffer, given back when `done` says the
+   * transport is finished with it (on an error it is left to the garbage collector: a failed write
+   * may not have let go of it).
+   */
+  private writeMaskedPooled(
+    opcode: number,
+    fin: boolean,
+    rsv: number,
+    payload: Uint8Array,
+    mask: Uint8Array,
+    done: (error?: Error) => void,
+  ): void {
+    const length = payload.length;
+    const buffer = takeBuffer(length, this.allocate);
+    const copy = buffer.length === length ? buffer : buffer.subarray(0, length);
+    // Usually a buffer written before, still in memory: the SIMD kernel's case (see maskIntoReused).
+    maskIntoReused(payload, copy, 0, maskKey(mask), 0);
+    const header = encodeFrameHeader(opcode, fin, rsv, length, mask);
+    this.onWrite.call(this.thisArg, [header, copy], (error) => {
+      if (error === undefined) giveBack(buffer);
+      done(error);
+    });
   }
 
   // ---- closing handshake: every change of `current` is made in this section ----------------------

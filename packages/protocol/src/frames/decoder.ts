@@ -37,7 +37,11 @@ export interface FrameSink {
   frameStart(fin: boolean, rsv: number, opcode: number, length: number): unknown;
   /** The next piece of the current frame's payload, already unmasked (not called for empty payloads). */
   frameData(chunk: Uint8Array): void;
-  /** The whole payload: a subarray of the input when it arrived in one chunk, else an assembled copy. */
+  /**
+   * The whole payload: a subarray of the input when it arrived in one chunk, a view spanning chunks
+   * that continue each other in the same memory (slices of one buffer, handed over in order), else an
+   * assembled copy.
+   */
   frameEnd(payload: Uint8Array): void;
 }
 
@@ -102,6 +106,15 @@ export class FrameDecoder {
   private parts: Pieces | undefined = undefined;
   /** The payload's final buffer when it is assembled in place (see PREALLOCATE_RATIO). */
   private target: Uint8Array | undefined = undefined;
+  /**
+   * The payload so far, as a view of the input, while it is one run of memory: its first piece ended
+   * its chunk but not the memory under it. WHY: an adapter that cuts one read into slices (the Node adapter does, to bound what one
+   * turn delivers) hands over chunks that continue each other in the same buffer; a frame across a cut
+   * is then widened to a view of both instead of assembled in a copy. A piece from elsewhere (the next
+   * read) ends it: it is then kept like any first piece (see `store`). One view at a time: it pins at
+   * most one chunk beyond the bytes received.
+   */
+  private held: Uint8Array | undefined = undefined;
   private readonly allocate: Allocate;
 
   constructor(options: FrameDecoderOptions) {
@@ -116,6 +129,7 @@ export class FrameDecoder {
     this.state = STOPPED;
     this.parts?.reset();
     this.target = undefined;
+    this.held = undefined;
   }
 
   /** Whether {@link stop} was called or a protocol error ended decoding. */
@@ -197,38 +211,70 @@ export class FrameDecoder {
       const take = Math.min(available, remaining);
       const part = chunk.subarray(pos, pos + take);
       pos += take;
-      if (
-        this.target !== undefined ||
-        (this.received === 0 && !this.wantData && take * PREALLOCATE_RATIO >= this.payloadLength)
-      ) {
-        // At least a quarter of the payload is here: assemble straight into its final buffer, unmasking
-        // while copying, as each piece arrives (still in cache), with no join pass at the end. Every read
-        // buffer is released at once instead of being held until the last piece. The ratio bounds what
-        // a peer can make us allocate ahead of the bytes it actually sent.
-        const target = (this.target ??= this.allocate(this.payloadLength));
-        if (this.masked) maskInto(part, target, this.received, this.maskKey, this.received);
-        else target.set(part, this.received);
-        this.received += take;
-        if (this.received === this.payloadLength) {
-          this.target = undefined;
+      const at = this.received;
+      this.received = at + take;
+      // Unmask now only when the sink looks at the pieces; otherwise once, while copying or at the end.
+      const deferUnmask = this.masked && !this.wantData;
+      if (this.masked && !deferUnmask) applyMaskKey(part, this.maskKey, at);
+      if (this.wantData) sink.frameData(part);
+      const held = this.held;
+      if (held !== undefined) {
+        if (part.buffer === held.buffer && part.byteOffset === held.byteOffset + held.length) {
+          // The next piece starts where the held one ends, in the same memory: the caller cut one read
+          // into slices. Widen the view instead of copying.
+          const joined = new Uint8Array(held.buffer, held.byteOffset, held.length + take);
+          if (this.received < this.payloadLength) {
+            this.held = joined;
+            continue;
+          }
+          this.held = undefined;
+          if (deferUnmask) applyMaskKey(joined, this.maskKey, 0);
           this.state = HEADER;
-          sink.frameEnd(target);
+          sink.frameEnd(joined);
+          continue;
         }
+        this.held = undefined;
+        this.store(held, 0);
+      } else if (at === 0 && part.byteOffset + take < part.buffer.byteLength) {
+        // A first piece that ends its chunk but not its memory: held as a view until the next piece
+        // shows whether it continues there (see `held`). A piece at the end of its memory cannot be
+        // continued in it (a whole socket read, say): it is stored at once, while still in cache.
+        this.held = part;
         continue;
       }
-      const parts = (this.parts ??= new Pieces(this.allocate));
-      // Unmask now only when the sink looks at the pieces; otherwise once, while joining.
-      const deferUnmask = this.masked && !this.wantData;
-      if (this.masked && !deferUnmask) applyMaskKey(part, this.maskKey, this.received);
-      parts.push(part, remaining);
-      this.received += take;
-      if (this.wantData) sink.frameData(part);
+      this.store(part, at);
       if (this.received === this.payloadLength) {
-        const payload = deferUnmask ? parts.joinUnmasking(this.maskKey) : parts.join();
+        const target = this.target;
+        let payload: Uint8Array;
+        if (target !== undefined) {
+          this.target = undefined;
+          payload = target;
+        } else {
+          payload = deferUnmask ? this.parts!.joinUnmasking(this.maskKey) : this.parts!.join();
+        }
         this.state = HEADER;
         sink.frameEnd(payload);
       }
     }
+  }
+
+  /**
+   * Keeps `part`, the payload's bytes from `at` on, until the payload is complete: copied into the
+   * payload's final buffer, or among the pieces joined at the end. It is still masked exactly when the
+   * unmasking is deferred (the sink wants no frameData).
+   */
+  private store(part: Uint8Array, at: number): void {
+    if (this.target !== undefined || (at === 0 && !this.wantData && part.length * PREALLOCATE_RATIO >= this.payloadLength)) {
+      // At least a quarter of the payload is here: assemble straight into its final buffer, unmasking
+      // while copying, as each piece arrives (still in cache), with no join pass at the end. Every read
+      // buffer is released at once instead of being held until the last piece. The ratio bounds what
+      // a peer can make us allocate ahead of the bytes it actually sent.
+      const target = (this.target ??= this.allocate(this.payloadLength));
+      if (this.masked) maskInto(part, target, at, this.maskKey, at);
+      else target.set(part, at);
+      return;
+    }
+    (this.parts ??= new Pieces(this.allocate)).push(part, this.payloadLength - at);
   }
 
   /** Rules decidable from the first byte alone: opcode, FIN on control frames, RSV bits. */

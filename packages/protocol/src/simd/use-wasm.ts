@@ -26,7 +26,9 @@ export const wasmFrom = {
    * copy): never. WHY: the target there is mostly a fresh buffer, whose pages the kernel maps in at
    * the first write; the SIMD path writes every byte twice more (into the module's memory and out of
    * it), and measured slower than the scalar copy-then-XOR in that use, while faster into a buffer
-   * already in memory. The kernel stays available here for the tests and the bench to force.
+   * already in memory: a client's pooled masked copies, written into again, use it (`maskIntoReused`
+   * in bytes/mask.ts, from `mask`'s threshold). The kernel stays available here for the tests and the
+   * bench to force.
    */
   maskCopy: Number.POSITIVE_INFINITY,
   utf8: USE_WASM_KERNELS ? 256 : Number.POSITIVE_INFINITY,
