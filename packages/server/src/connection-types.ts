@@ -42,7 +42,9 @@ export interface WebSocketConnectionOptions {
   /**
    * When more than this is queued for the peer (counted as for `maxBufferedAmount`), reading from the
    * peer stops until the queue has drained to half of it: input that would make more output waits in
-   * the kernel, and TCP slows the peer down. Default 1 MiB.
+   * the kernel, and TCP slows the peer down. Default 1 MiB for the server role; never (Infinity) for
+   * the client role, since two ends that both stop reading while their output waits can wait on each
+   * other forever.
    */
   sendHighWaterMark?: number | undefined;
   /**

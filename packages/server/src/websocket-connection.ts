@@ -158,7 +158,10 @@ export class WebSocketConnection<Data = unknown>
       socket,
       this,
       options.maxBufferedAmount ?? DEFAULTS.maxBufferedAmount,
-      options.sendHighWaterMark ?? DEFAULTS.sendHighWaterMark,
+      // WHY a client keeps reading by default: a server (ours among them) stops reading a peer that does
+      // not take its output, so a client doing the same could wait on that server forever, each side's
+      // output stuck behind the other's unread input. A client's memory is bounded by maxBufferedAmount.
+      options.sendHighWaterMark ?? (options.role === 'client' ? Number.POSITIVE_INFINITY : DEFAULTS.sendHighWaterMark),
     );
     this.messageTimeout = options.messageTimeout ?? DEFAULTS.messageTimeout;
     this.closeTimeout = options.closeTimeout ?? DEFAULTS.closeTimeout;

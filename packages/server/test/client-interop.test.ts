@@ -330,6 +330,31 @@ describe('against our own WebSocketServer', { timeout: 20_000 }, () => {
     await echoChecks(own.url);
   });
 
+  it('a client with far more in flight than either side buffers, echoed back, never deadlocks', async () => {
+    // Both ends ours: the server stops reading a peer that does not take its output, and if the client
+    // did the same while the server is not reading it, each would wait on the other forever.
+    const own = track(await startOwnEcho());
+    const client = trackConnection(await connect(own.url, { perMessageDeflate: false }));
+    const count = 256;
+    const size = 64 * 1024;
+    let received = 0;
+    let bytes = 0;
+    const all = new Promise<void>((resolve) => {
+      client.on('message', (data) => {
+        bytes += data.length;
+        if (data[0] !== received % 251 || data[size - 1] !== received % 251) throw new Error(`message ${received} out of order`);
+        if (++received === count) resolve();
+      });
+    });
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < count; i++) sends.push(client.send(Buffer.alloc(size, i % 251)));
+    await Promise.race([
+      Promise.all([all, ...sends]),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`stalled at ${received} of ${count} echoes`)), 15_000)),
+    ]);
+    expect(bytes).toBe(count * size);
+  });
+
   it('the server-side connection and the client-side connection are the same class', async () => {
     const own = track(await startOwnEcho());
     const serverSide = once(own.server, 'connection');

@@ -42,7 +42,12 @@ export interface ClientOptions {
    * write costs); past it the connection is dropped. Default 16 MiB.
    */
   maxBufferedAmount?: number;
-  /** Past this much queued for the server, we stop reading from it until half has drained. Default 1 MiB. */
+  /**
+   * Past this much queued for the server, we stop reading from it until half has drained. Default:
+   * never (Infinity). A server that does the same (ours does) could then wait on this client forever,
+   * each side's output stuck behind input the other does not read: set it only for a server known to
+   * keep reading.
+   */
   sendHighWaterMark?: number;
   /** Milliseconds one incoming message may take to arrive; past it, close with 1008. Default 60 s; 0 = off. */
   messageTimeout?: number;
