@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type WebSocketConnection, WebSocketConnection as Connection, type WebSocketServer } from '../src/index.js';
 import { startServer } from './helpers/servers.js';
+import { recordWrites } from './helpers/socket-writes.js';
 
 const servers: WebSocketServer[] = [];
 afterEach(async () => {
@@ -25,18 +26,6 @@ function message(i: number, size: number): Buffer {
   for (let j = 0; j < size; j++) bytes[j] = (i * 31 + j * 7) & 0xff;
   bytes.writeUInt32BE(i, 0);
   return bytes;
-}
-
-/** What a server-side socket is asked to write, recorded as the very objects it was given. */
-function recordWrites(connection: WebSocketConnection): Buffer[] {
-  const writes: Buffer[] = [];
-  const socket = connection.socket as Socket;
-  const write = socket.write.bind(socket) as (chunk: Buffer, ...rest: unknown[]) => boolean;
-  socket.write = ((chunk: Buffer, ...rest: unknown[]) => {
-    writes.push(chunk);
-    return write(chunk, ...rest);
-  }) as typeof socket.write;
-  return writes;
 }
 
 async function serverWithClients(count: number) {

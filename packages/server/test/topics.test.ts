@@ -19,6 +19,7 @@ import {
 } from '../src/index.js';
 import { parseServerFrames, rawRequest, upgradeRequest } from './helpers/raw.js';
 import { closeOf, startServer, within } from './helpers/servers.js';
+import { recordWrites } from './helpers/socket-writes.js';
 
 const servers: WebSocketServer[] = [];
 const cleanups: (() => void)[] = [];
@@ -101,16 +102,7 @@ describe('topics: the write per subscriber', () => {
       sides.push(await serverSide());
     }
     // What each server-side socket is asked to write (the socket still writes it).
-    const written = sides.map((side) => {
-      const writes: Buffer[] = [];
-      const socket = side.socket as Socket;
-      const write = socket.write.bind(socket) as (chunk: Buffer, ...rest: unknown[]) => boolean;
-      socket.write = ((chunk: Buffer, ...rest: unknown[]) => {
-        writes.push(chunk);
-        return write(chunk, ...rest);
-      }) as typeof socket.write;
-      return writes;
-    });
+    const written = sides.map(recordWrites);
     wss.publish('room', 'one');
     void sides[1]!.send('own');
     wss.publish('room', 'two');
