@@ -81,6 +81,35 @@ function refillOnce(pump: () => void, settle: () => void): () => void {
   };
 }
 
+/**
+ * The closing half of a {@link Session}, the same for every contender: `closedWith` goes in the
+ * contender's close listener; `session` builds the Session, whose `close` closes with 1000 and waits
+ * for that listener. A close that comes first from the peer resolves `peerClosed` too.
+ */
+function closeTracking(closeWith1000: () => void): {
+  closedWith(reason: string): void;
+  session(stop: () => void): Session;
+} {
+  const closed = deferred<string>();
+  const peerClosed = deferred<string>();
+  let closing = false;
+  return {
+    closedWith(reason) {
+      closed.resolve(reason);
+      if (!closing) peerClosed.resolve(reason);
+    },
+    session: (stop) => ({
+      stop,
+      close: () => {
+        closing = true;
+        closeWith1000();
+        return closed.promise;
+      },
+      peerClosed: peerClosed.promise,
+    }),
+  };
+}
+
 function payloadOf(size: number): Buffer {
   const payload = Buffer.alloc(size);
   for (let i = 0; i < size; i++) payload[i] = (i * 7 + 3) & 0xff;
@@ -90,14 +119,9 @@ function payloadOf(size: number): Buffer {
 async function ours(job: ClientJob, url: string, tally: Tally): Promise<Session> {
   const { connect } = await import('@wsts/server');
   const connection = await connect(url, { perMessageDeflate: false, handshakeTimeout: job.timeoutMs });
-  const closed = deferred<string>();
-  let closing = false;
-  const peerClosed = deferred<string>();
+  const ending = closeTracking(() => connection.close(1000));
   connection.on('error', (error) => (tally.error ??= error));
-  connection.on('close', (_code, reason) => {
-    closed.resolve(reason);
-    if (!closing) peerClosed.resolve(reason);
-  });
+  connection.on('close', (_code, reason) => ending.closedWith(reason));
   let sending = true;
   if (job.direction === 'receive') {
     const size = job.size;
@@ -122,33 +146,21 @@ async function ours(job: ClientJob, url: string, tally: Tally): Promise<Session>
     const sent = refillOnce(pump, () => inFlight--);
     pump();
   }
-  return {
-    stop: () => (sending = false),
-    close: () => {
-      closing = true;
-      connection.close(1000);
-      return closed.promise;
-    },
-    peerClosed: peerClosed.promise,
-  };
+  return ending.session(() => (sending = false));
 }
 
 async function whatwg(Socket: WhatwgConstructor, job: ClientJob, url: string, tally: Tally): Promise<Session> {
   const socket = new Socket(url);
   socket.binaryType = 'arraybuffer';
   const opened = deferred<void>();
-  const closed = deferred<string>();
-  const peerClosed = deferred<string>();
-  let closing = false;
+  const ending = closeTracking(() => socket.close(1000));
   socket.addEventListener('open', () => opened.resolve());
   socket.addEventListener('error', (event) => {
     tally.error ??= new Error(`${job.client}: ${(event as Event & { message?: string }).message ?? 'error event'}`);
     opened.resolve();
   });
   socket.addEventListener('close', (event) => {
-    const reason = (event as Event & { reason: string }).reason;
-    closed.resolve(reason);
-    if (!closing) peerClosed.resolve(reason);
+    ending.closedWith((event as Event & { reason: string }).reason);
     opened.resolve();
   });
   await opened.promise;
@@ -181,15 +193,7 @@ async function whatwg(Socket: WhatwgConstructor, job: ClientJob, url: string, ta
     };
     pump();
   }
-  return {
-    stop: () => (sending = false),
-    close: () => {
-      closing = true;
-      socket.close(1000);
-      return closed.promise;
-    },
-    peerClosed: peerClosed.promise,
-  };
+  return ending.session(() => (sending = false));
 }
 
 /** Throws unless ws masks and unmasks with bufferutil in this process: the bar is ws with its add-ons. */
@@ -207,18 +211,14 @@ async function ws(job: ClientJob, url: string, tally: Tally, arrayBuffers: boole
   const socket = new WebSocket(url, { perMessageDeflate: false });
   if (arrayBuffers) socket.binaryType = 'arraybuffer';
   const opened = deferred<void>();
-  const closed = deferred<string>();
-  const peerClosed = deferred<string>();
-  let closing = false;
+  const ending = closeTracking(() => socket.close(1000));
   socket.on('open', () => opened.resolve());
   socket.on('error', (error) => {
     tally.error ??= error as Error;
     opened.resolve();
   });
   socket.on('close', (_code, reason) => {
-    const text = String(reason);
-    closed.resolve(text);
-    if (!closing) peerClosed.resolve(text);
+    ending.closedWith(String(reason));
     opened.resolve();
   });
   await opened.promise;
@@ -255,15 +255,7 @@ async function ws(job: ClientJob, url: string, tally: Tally, arrayBuffers: boole
     };
     pump();
   }
-  return {
-    stop: () => (sending = false),
-    close: () => {
-      closing = true;
-      socket.close(1000);
-      return closed.promise;
-    },
-    peerClosed: peerClosed.promise,
-  };
+  return ending.session(() => (sending = false));
 }
 
 async function open(job: ClientJob, tally: Tally): Promise<Session> {
