@@ -80,12 +80,14 @@ export class Outbox {
   /** Write callbacks of this tick's frames, in order; undefined when none asked for one. */
   private batchDone: Done[] | undefined = undefined;
   /**
-   * Whether a write to this socket that leaves nothing queued is done with its bytes: true for a kernel
-   * socket (TCP, a pipe, TLS, which encrypts what it takes at once). Any other stream (an HTTP/2
-   * stream, an application's own duplex) may keep a reference to what it was given, so slab regions
-   * written to it are never reused (see `reuseSlab`).
+   * Whether this socket is done with a write's bytes once it has taken them (nothing left queued, or
+   * the write's callback came): true for a kernel socket (TCP, a pipe, TLS, which encrypts what it
+   * takes at once). Any other stream (an HTTP/2 stream, an application's own duplex, which may pass
+   * the very chunk on to a reader and call back at once) may still hold what it was given, so memory
+   * written to it is never reused: not the slab regions (see `reuseSlab`), nor a client's masked
+   * copies (the codec's `reuseAfterWrite`, which the connection sets from this).
    */
-  private readonly consumesWrites: boolean;
+  readonly consumesWrites: boolean;
 
   constructor(
     private readonly socket: Duplex,

@@ -181,8 +181,9 @@ export class WebSocketConnection<Data = unknown>
       validateUtf8: isUtf8, // whole unfragmented text messages: native simdutf, as ws does; fragments stay incremental
       onWrite: this.write,
       // The outbox calls a send's `done` from the socket's write callback: a client's large masked copies
-      // may then be reused (a Duplex must be finished with a chunk when it calls back, as Node's are).
-      reuseAfterWrite: true,
+      // may then be reused, where the socket is one that is finished with a chunk by then (see
+      // `Outbox.consumesWrites`).
+      reuseAfterWrite: this.output.consumesWrites,
       // A method of the prototype, called with this connection as `this`: no closure per connection.
       onEvent: this.onEvent,
       thisArg: this,

@@ -34,6 +34,24 @@ describe('WebSocketConnection over any Duplex', { timeout: 15_000 }, () => {
     expect(await within(clientClosed, 5000, 'client close')).toEqual([1000, '', true]);
   });
 
+  it("a client's large frames stay intact in a duplex that keeps what it is given after calling back", async () => {
+    // The pair calls back at once and hands the very chunk to the other end, where it waits unread:
+    // memory such a stream was given is never written into again (no reuse of masked copies).
+    const [a, b] = duplexPair();
+    const client = new WebSocketConnection(b, undefined, { role: 'client' });
+    const sent = Array.from({ length: 8 }, (_, i) => Buffer.alloc(64 * 1024, i + 1));
+    for (const message of sent) await client.send(message);
+    const server = new WebSocketConnection(a, undefined, { role: 'server' });
+    const got: Buffer[] = [];
+    server.on('message', (data) => got.push(Buffer.from(data)));
+    while (got.length < sent.length) await new Promise((r) => setTimeout(r, 5));
+    // Compared as first bytes and equality flags: a diff of 64 KiB buffers would take the runner minutes.
+    expect(got.map((m) => m[0])).toEqual(sent.map((m) => m[0]));
+    expect(got.map((m, i) => m.equals(sent[i]!))).toEqual(sent.map(() => true));
+    server.terminate();
+    client.terminate();
+  });
+
   it('head bytes are processed before later data and after listeners are attached', async () => {
     const [a, b] = duplexPair();
     const client = new WebSocketConnection(b, undefined, { role: 'client' });
