@@ -11,11 +11,18 @@ export interface HeartbeatMember {
 
 /** A set of connections pinged together every `interval` milliseconds. */
 export class HeartbeatGroup {
-  private readonly members = new Set<HeartbeatMember>();
   private timer: NodeJS.Timeout | undefined;
 
-  /** @param interval milliseconds between pings; 0 or less disables the group. */
-  constructor(readonly interval: number) {}
+  /**
+   * @param interval milliseconds between pings; 0 or less disables the group.
+   * @param members the set the members are kept in: a server passes its `clients` set, which holds
+   *   the very same connections. WHY: a second set of every connection costs each idle connection a
+   *   hash-table entry; `add` and `delete` are no-ops for a member the owner already added or deleted.
+   */
+  constructor(
+    readonly interval: number,
+    private readonly members: Set<HeartbeatMember> = new Set<HeartbeatMember>(),
+  ) {}
 
   add(member: HeartbeatMember): void {
     if (this.interval <= 0) return;

@@ -16,8 +16,8 @@
  * @module
  */
 import { Buffer } from 'node:buffer';
-import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { ConnectionLimits } from './connection-settings.js';
 import { ConnectionError } from './errors.js';
 import { toBuffer } from './message-data.js';
 import type { WebSocketConnectionState } from './connection-types.js';
@@ -79,26 +79,12 @@ export class Outbox {
   private batchBytes = 0;
   /** Write callbacks of this tick's frames, in order; undefined when none asked for one. */
   private batchDone: Done[] | undefined = undefined;
-  /**
-   * Whether this socket is done with a write's bytes once it has taken them (nothing left queued, or
-   * the write's callback came): true for a kernel socket (TCP, a pipe, TLS, which encrypts what it
-   * takes at once). Any other stream (an HTTP/2 stream, an application's own duplex, which may pass
-   * the very chunk on to a reader and call back at once) may still hold what it was given, so memory
-   * written to it is never reused: not the slab regions (see `reuseSlab`), nor a client's masked
-   * copies (the codec's `reuseAfterWrite`, which the connection sets from this).
-   */
-  readonly consumesWrites: boolean;
-
   constructor(
     private readonly socket: Duplex,
     private readonly owner: OutboxOwner,
-    /** See `WebSocketConnectionOptions.maxBufferedAmount`. */
-    readonly maxBufferedAmount: number,
-    /** See `WebSocketConnectionOptions.sendHighWaterMark`. */
-    readonly sendHighWaterMark: number,
-  ) {
-    this.consumesWrites = socket instanceof Socket;
-  }
+    /** `maxBufferedAmount`, `sendHighWaterMark`, and whether the socket is done with what it took (`consumesWrites`). */
+    readonly limits: ConnectionLimits,
+  ) {}
 
   // ---- the batch --------------------------------------------------------------------------------
 
@@ -181,7 +167,7 @@ export class Outbox {
     }
     // The socket may still hold what was copied from the slab: keep those regions (see `reuseSlab`).
     const fromSlab = shared !== undefined || slabUsed !== carvedBefore || slab !== slabBefore;
-    if (fromSlab && (!this.consumesWrites || socket.writableLength > 0)) keepSlab();
+    if (fromSlab && (!this.limits.consumesWrites || socket.writableLength > 0)) keepSlab();
     if (recent !== undefined && shared === undefined && buffer !== undefined) {
       // A batch written as one buffer may be met again (the next subscribers); the cache recycles it.
       recent.remember(batch, buffer);
@@ -214,7 +200,7 @@ export class Outbox {
    */
   admits(size: number): boolean {
     const queued = this.stalled ? this.outgoingBytes() : this.pending;
-    return !(queued > 0 && queued + size + (this.stalled ? SEND_COST + WRITE_COST : 0) > this.maxBufferedAmount);
+    return !(queued > 0 && queued + size + (this.stalled ? SEND_COST + WRITE_COST : 0) > this.limits.maxBufferedAmount);
   }
 
   /** A send of `size` payload bytes was handed to the codec. */
@@ -245,18 +231,18 @@ export class Outbox {
   overflowError(size: number): ConnectionError {
     return new ConnectionError(
       'ERR_BUFFER_OVERFLOW',
-      `the peer is not reading: ${this.pending + this.socket.writableLength + this.batchBytes + size} bytes would be buffered, cap is ${this.maxBufferedAmount}`,
+      `the peer is not reading: ${this.pending + this.socket.writableLength + this.batchBytes + size} bytes would be buffered, cap is ${this.limits.maxBufferedAmount}`,
     );
   }
 
   /** Whether what waits on a peer that does not read has passed `maxBufferedAmount`. */
   overCap(): boolean {
-    return this.stalled && this.outgoingBytes() > this.maxBufferedAmount;
+    return this.stalled && this.outgoingBytes() > this.limits.maxBufferedAmount;
   }
 
   /** Whether what waits on a peer that does not read has passed `sendHighWaterMark` (stop reading it). */
   overHighWaterMark(): boolean {
-    return this.stalled && this.outgoingBytes() > this.sendHighWaterMark;
+    return this.stalled && this.outgoingBytes() > this.limits.sendHighWaterMark;
   }
 
   /**

@@ -6,11 +6,13 @@ import {
   type CloseStatus,
   Connection,
   type ConnectionEvent,
+  type ConnectionOptions,
   type Extension,
   type PreparedMessage,
   type ProtocolError,
 } from '@wsts/protocol';
 import { ConnectionTimers, type TimerOwner } from './connection-timers.js';
+import { type ConnectionLimits, connectionSettings } from './connection-settings.js';
 import { checkLimits, DEFAULTS } from './defaults.js';
 import { ConnectionError } from './errors.js';
 import { FlowControl } from './flow-control.js';
@@ -38,6 +40,9 @@ import type {
 } from './connection-types.js';
 
 function noop(): void {}
+
+/** The bits of `WebSocketConnection.flags`. */
+const Flag = { Charged: 1, Released: 2, ManySmall: 4, Alive: 8, Finished: 16 } as const;
 
 /**
  * Bytes of a read fed to the codec at a time when the read may hold many messages (see `onData`): small
@@ -88,8 +93,6 @@ export class WebSocketConnection<Data = unknown>
   readonly protocol: string;
   /** The negotiated `Sec-WebSocket-Extensions` value, or '' when none. */
   readonly extensions: string;
-  /** Which side of the connection we are. */
-  readonly role: 'server' | 'client';
   /**
    * What the server's `authorize` accepted this connection with (`{ data }`), typed by the server's
    * `Data`; undefined when it accepted without data, and for a client. Yours to replace as the
@@ -100,17 +103,16 @@ export class WebSocketConnection<Data = unknown>
   private readonly codec: Connection;
   /** What is queued for the peer and what it costs (the tick's batch, bytes, writes, sends, the flush marker). */
   private readonly output: Outbox;
-  private readonly messageTimeout: number;
-  private readonly closeTimeout: number;
   /** The extensions that hold incoming data of their own (inflate output), or undefined. */
   private readonly holders: readonly ByteHolder[] | undefined;
   /** The server's clients set, heartbeat and memory budget, or a heartbeat of its own; often none. */
   private readonly membership: Membership | undefined;
 
-  /** Whether the memory budget holds a charge for this connection. */
-  private charged = false;
-  /** Closed by the memory budget: nothing it holds counts any more. */
-  private released = false;
+  /**
+   * The connection's yes-or-no state, one bit each (see `Flag`) behind the accessors of the same names:
+   * one field instead of five for every idle connection.
+   */
+  private flags: number = Flag.Alive;
   /** The peer's unread bytes at the last heartbeat: less now means it reads (see `heartbeat`). */
   private unreadAtHeartbeat = 0;
   /** Heartbeat pings sent since the last pong: two means the peer does not read (see `heartbeat`). */
@@ -119,12 +121,8 @@ export class WebSocketConnection<Data = unknown>
   private held: Uint8Array | undefined;
   /** Messages delivered so far (wraps harmlessly): a read counts its own from it. */
   private delivered = 0;
-  /** The last read held many messages: the peer sends small frames, so its next large read goes in slices. */
-  private manySmall = false;
   /** Why reading is stopped, if it ever was (see `FlowControl`). */
   private flow: FlowControl | undefined;
-  private alive = true;
-  private finished = false;
   /** The close and message timers, made when the first is armed. */
   private timers: ConnectionTimers | undefined;
   /** The peer's close frame (the codec's 'close' event), once it came: one field for its code and reason. */
@@ -151,25 +149,31 @@ export class WebSocketConnection<Data = unknown>
     // The server opens its connections with options it built itself: only yours are checked here.
     if (membership === undefined) checkConnectionOptionNames(options);
     checkLimits(options);
-    this.role = options.role;
     this.protocol = options.protocol ?? '';
     this.extensions = options.extensionsHeader ?? '';
-    this.output = new Outbox(
-      socket,
-      this,
-      options.maxBufferedAmount ?? DEFAULTS.maxBufferedAmount,
-      // WHY a client keeps reading by default: a server (ours among them) stops reading a peer that does
-      // not take its output, so a client doing the same could wait on that server forever, each side's
-      // output stuck behind the other's unread input. A client's memory is bounded by maxBufferedAmount.
-      options.sendHighWaterMark ?? (options.role === 'client' ? Number.POSITIVE_INFINITY : DEFAULTS.sendHighWaterMark),
-    );
-    this.messageTimeout = options.messageTimeout ?? DEFAULTS.messageTimeout;
-    this.closeTimeout = options.closeTimeout ?? DEFAULTS.closeTimeout;
+    const settings = connectionSettings(socket, options, membership, WebSocketConnection.codecOptions);
+    this.output = new Outbox(socket, this, settings.limits);
     const holders = (options.extensions ?? []).filter(holdsBytes);
     this.holders = holders.length > 0 ? holders : undefined;
     // An inflate on the thread pool grows without a read: the budget hears of it as it grows.
     if (membership?.budget !== undefined) for (const holder of holders) holder.watch?.(this);
-    this.codec = new Connection({
+    // This connection is the `this` of the codec's callbacks, methods of the prototype: no closure per connection.
+    this.codec = new Connection(settings.codec, this);
+
+    // A server's membership brings its heartbeat; a connection without one may have its own.
+    this.membership = membership ?? Membership.ofBareConnection(options.heartbeatInterval ?? DEFAULTS.clientHeartbeatInterval);
+    this.publishPath = this.membership?.topics === undefined ? undefined : publishPathOf(options.extensions);
+    this.membership?.join(this);
+
+    bindSocket(socket, this, head);
+  }
+
+  /**
+   * The codec's options for a connection: its limits, the callbacks (methods of the prototype, called with
+   * the connection as `this`) and the Node-specific helpers.
+   */
+  private static codecOptions(options: WebSocketConnectionOptions, limits: ConnectionLimits): ConnectionOptions {
+    return {
       role: options.role,
       maxMessageSize: options.maxMessageSize ?? DEFAULTS.maxMessageSize,
       maxFragments: options.maxFragments ?? DEFAULTS.maxFragments,
@@ -179,22 +183,54 @@ export class WebSocketConnection<Data = unknown>
       random: options.role === 'client' ? (options.random ?? secureRandom) : undefined,
       allocate: Buffer.allocUnsafe, // buffers the codec overwrites completely: skip the zero-fill, as ws does
       validateUtf8: isUtf8, // whole unfragmented text messages: native simdutf, as ws does; fragments stay incremental
-      onWrite: this.write,
+      onWrite: WebSocketConnection.prototype.write,
       // The outbox calls a send's `done` from the socket's write callback: a client's large masked copies
       // may then be reused, where the socket is one that is finished with a chunk by then (see
-      // `Outbox.consumesWrites`).
-      reuseAfterWrite: this.output.consumesWrites,
-      // A method of the prototype, called with this connection as `this`: no closure per connection.
-      onEvent: this.onEvent,
-      thisArg: this,
-    });
+      // `ConnectionLimits.consumesWrites`).
+      reuseAfterWrite: limits.consumesWrites,
+      onEvent: WebSocketConnection.prototype.onEvent,
+    };
+  }
 
-    // A server's membership brings its heartbeat; a connection without one may have its own.
-    this.membership = membership ?? Membership.ofBareConnection(options.heartbeatInterval ?? DEFAULTS.clientHeartbeatInterval);
-    this.publishPath = this.membership?.topics === undefined ? undefined : publishPathOf(options.extensions);
-    this.membership?.join(this);
+  /** Which side of the connection we are. */
+  get role(): 'server' | 'client' {
+    return this.codec.role;
+  }
 
-    bindSocket(socket, this, head);
+  /** Whether the memory budget holds a charge for this connection. */
+  private get charged(): boolean {
+    return (this.flags & Flag.Charged) !== 0;
+  }
+  private set charged(on: boolean) {
+    this.flags = on ? this.flags | Flag.Charged : this.flags & ~Flag.Charged;
+  }
+  /** Closed by the memory budget: nothing it holds counts any more. */
+  private get released(): boolean {
+    return (this.flags & Flag.Released) !== 0;
+  }
+  private set released(on: boolean) {
+    this.flags = on ? this.flags | Flag.Released : this.flags & ~Flag.Released;
+  }
+  /** The last read held many messages: the peer sends small frames, so its next large read goes in slices. */
+  private get manySmall(): boolean {
+    return (this.flags & Flag.ManySmall) !== 0;
+  }
+  private set manySmall(on: boolean) {
+    this.flags = on ? this.flags | Flag.ManySmall : this.flags & ~Flag.ManySmall;
+  }
+  /** The peer showed it reads since the last heartbeat (see `heartbeat`). */
+  private get alive(): boolean {
+    return (this.flags & Flag.Alive) !== 0;
+  }
+  private set alive(on: boolean) {
+    this.flags = on ? this.flags | Flag.Alive : this.flags & ~Flag.Alive;
+  }
+  /** The socket is gone and 'close' was emitted: nothing happens any more. */
+  private get finished(): boolean {
+    return (this.flags & Flag.Finished) !== 0;
+  }
+  private set finished(on: boolean) {
+    this.flags = on ? this.flags | Flag.Finished : this.flags & ~Flag.Finished;
   }
 
   // ---- the public API ---------------------------------------------------------------------------
@@ -516,7 +552,8 @@ export class WebSocketConnection<Data = unknown>
     this.manySmall = this.held !== undefined || this.delivered - before >= MANY_MESSAGES;
     if (codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming) this.updateFlow();
     // Armed at the first read that leaves a message unfinished, cleared at the read that ends it.
-    if (this.messageTimeout > 0 && codec.receivingMessage !== (this.timers?.messageArmed === true)) this.updateMessageTimer();
+    if (this.output.limits.messageTimeout > 0 && codec.receivingMessage !== (this.timers?.messageArmed === true))
+      this.updateMessageTimer();
     if (this.membership?.budget !== undefined && (this.charged || codec.bufferedBytes > 0)) this.reportMemory();
   }
 
@@ -639,7 +676,7 @@ export class WebSocketConnection<Data = unknown>
     if (this.membership?.budget !== undefined) this.reportMemory();
     const flow = this.flow;
     if (flow === undefined) return;
-    if (flow.output && queued <= this.output.sendHighWaterMark / 2) {
+    if (flow.output && queued <= this.output.limits.sendHighWaterMark / 2) {
       flow.output = false;
       this.updateFlow();
     } else if (flow.output || (flow.budget && queued > 0)) {
@@ -660,7 +697,7 @@ export class WebSocketConnection<Data = unknown>
     }
     if (!flow.update(decodeBacklog, iteratorLag, this.released)) return;
     // Time spent not reading is ours, not the peer's: the message timer stops and restarts with reading.
-    if (this.messageTimeout > 0) this.updateMessageTimer();
+    if (this.output.limits.messageTimeout > 0) this.updateMessageTimer();
     // Reading again: what a sliced read left over comes before anything the socket reads next (its
     // 'data' events resume on a later tick).
     const held = this.held;
@@ -678,15 +715,19 @@ export class WebSocketConnection<Data = unknown>
 
   /** Arms the message timer while a message is partly received and we are reading; clears it otherwise. */
   private updateMessageTimer(): void {
-    const wanted = this.messageTimeout > 0 && !this.finished && this.flow?.paused !== true && this.codec.receivingMessage;
-    if (wanted) (this.timers ??= new ConnectionTimers(this)).setMessage(true, this.messageTimeout);
-    else this.timers?.setMessage(false, this.messageTimeout);
+    const wanted =
+      this.output.limits.messageTimeout > 0 && !this.finished && this.flow?.paused !== true && this.codec.receivingMessage;
+    if (wanted) (this.timers ??= new ConnectionTimers(this)).setMessage(true, this.output.limits.messageTimeout);
+    else this.timers?.setMessage(false, this.output.limits.messageTimeout);
   }
 
   /** @internal The message timer fired: close with 1008. */
   messageTimedOut(): void {
     if (this.state !== 'open') return;
-    const error = new ConnectionError('ERR_MESSAGE_TIMEOUT', `a message took longer than ${this.messageTimeout} ms to arrive`);
+    const error = new ConnectionError(
+      'ERR_MESSAGE_TIMEOUT',
+      `a message took longer than ${this.output.limits.messageTimeout} ms to arrive`,
+    );
     if (this.failure === undefined) this.failure = error;
     this.emitError(error);
     this.codec.close(1008, 'message timeout');
@@ -699,13 +740,16 @@ export class WebSocketConnection<Data = unknown>
   /** Bounds the closing handshake by `closeTimeout` (armed once; see `ConnectionTimers`). */
   private armCloseTimer(): void {
     if (this.finished) return;
-    (this.timers ??= new ConnectionTimers(this)).armClose(this.closeTimeout);
+    (this.timers ??= new ConnectionTimers(this)).armClose(this.output.limits.closeTimeout);
   }
 
   /** @internal The close timer fired before the socket was gone: destroy it. */
   closeTimedOut(): void {
     if (this.failure === undefined) {
-      this.failure = new ConnectionError('ERR_CLOSE_TIMEOUT', `closing handshake not completed within ${this.closeTimeout} ms`);
+      this.failure = new ConnectionError(
+        'ERR_CLOSE_TIMEOUT',
+        `closing handshake not completed within ${this.output.limits.closeTimeout} ms`,
+      );
       this.emitError(this.failure);
     }
     this.socket.destroy();
@@ -777,7 +821,7 @@ export class WebSocketConnection<Data = unknown>
     const error = new ConnectionError('ERR_MEMORY_BUDGET', 'closed to keep the server within its memory budget');
     if (this.failure === undefined) this.failure = error;
     this.emitError(error);
-    if (this.output.outgoingBytes() > this.output.sendHighWaterMark) {
+    if (this.output.outgoingBytes() > this.output.limits.sendHighWaterMark) {
       // The peer is not reading what we queued: a close frame behind it would never arrive.
       this.socket.destroy();
       return;

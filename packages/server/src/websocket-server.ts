@@ -252,7 +252,11 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     this.options = options;
     this.path = options.path;
     const handshakeTimeout = options.handshakeTimeout ?? DEFAULTS.handshakeTimeout;
-    this.heartbeatGroup = new HeartbeatGroup(options.heartbeatInterval ?? DEFAULTS.heartbeatInterval);
+    // With client tracking the group pings the members of `clients`: one set of the connections, not two.
+    this.heartbeatGroup = new HeartbeatGroup(
+      options.heartbeatInterval ?? DEFAULTS.heartbeatInterval,
+      options.clientTracking === false ? undefined : this.clients,
+    );
     this.budget = new MemoryBudget(options.memoryBudget ?? defaultMemoryBudget());
     this.topicRegistry = new Topics({
       publishHighWaterMark: options.publishHighWaterMark ?? DEFAULTS.publishHighWaterMark,

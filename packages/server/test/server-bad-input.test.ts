@@ -252,20 +252,24 @@ describe('bad input', { timeout: 20_000 }, () => {
     socket.destroy();
   });
 
-  it('heartbeat: a client that does not answer pings is terminated', async () => {
-    const started = await startServer({ heartbeatInterval: 200 });
-    wss = started.wss;
-    const serverSide = once(wss, 'connection') as Promise<[WebSocketConnection]>;
-    const client = new WebSocket(started.url, { autoPong: false });
-    await within(once(client, 'open'), 5000, 'open');
-    const [connection] = await serverSide;
-    const errors: Error[] = [];
-    connection.on('error', (e) => errors.push(e));
-    const [code] = await within(closeOf(connection), 5000, 'heartbeat termination');
-    expect(code).toBe(1006);
-    expect(errors.some((e) => e instanceof ConnectionError && e.code === 'ERR_HEARTBEAT_TIMEOUT')).toBe(true);
-    client.terminate();
-  });
+  // With client tracking the heartbeat walks the `clients` set; without it, a set of its own.
+  it.each([true, false])(
+    'heartbeat: a client that does not answer pings is terminated (clientTracking: %s)',
+    async (clientTracking) => {
+      const started = await startServer({ heartbeatInterval: 200, clientTracking });
+      wss = started.wss;
+      const serverSide = once(wss, 'connection') as Promise<[WebSocketConnection]>;
+      const client = new WebSocket(started.url, { autoPong: false });
+      await within(once(client, 'open'), 5000, 'open');
+      const [connection] = await serverSide;
+      const errors: Error[] = [];
+      connection.on('error', (e) => errors.push(e));
+      const [code] = await within(closeOf(connection), 5000, 'heartbeat termination');
+      expect(code).toBe(1006);
+      expect(errors.some((e) => e instanceof ConnectionError && e.code === 'ERR_HEARTBEAT_TIMEOUT')).toBe(true);
+      client.terminate();
+    },
+  );
 
   it('heartbeat: a client that answers pings stays connected', async () => {
     const started = await startServer({ heartbeatInterval: 100 });

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type Allocate, allocateZeroed, EMPTY_BYTES } from '../bytes/buffers.js';
+import { EMPTY_BYTES } from '../bytes/buffers.js';
 import { CloseCode, closeCodeFor, notOpenError, ProtocolError } from '../errors.js';
 import { disposeExtensions, type Extension } from '../extensions/extension.js';
 import { ExtensionPipeline, isPromise } from '../extensions/pipeline.js';
@@ -22,7 +22,10 @@ import type { PreparedMessage } from '../frames/prepared.js';
 import { utf8Encoder } from '../text/encoding.js';
 import { MaskKeys } from './mask-keys.js';
 import { Receiver } from './receiver.js';
+import { type ConnectionSettings, NO_EXTENSIONS, settingsOf } from './settings.js';
 import { type ConnectionState, publicState, State } from './state.js';
+
+export { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_MESSAGE_SIZE } from './settings.js';
 
 export type { ConnectionState } from './state.js';
 
@@ -42,7 +45,12 @@ export type ConnectionEvent =
   /** Both close frames exchanged: a server ends TCP now; a client waits for the server's FIN (with a timeout). */
   | { type: 'closed' };
 
-/** Options for {@link Connection}. */
+/**
+ * Options for {@link Connection}. A frozen options object (`Object.freeze`) is read once: every
+ * connection made with it shares the resolved settings instead of holding its own copy of some twenty
+ * fields, which is what an adapter with many connections wants. Pass the per-connection `thisArg` as
+ * the constructor's second argument then.
+ */
 export interface ConnectionOptions {
   role: 'server' | 'client';
   /** Largest message accepted, checked from frame headers before buffering (1009). Default 64 MiB. */
@@ -104,26 +112,18 @@ export interface ConnectionOptions {
   onEvent: (event: ConnectionEvent) => void;
   /**
    * The `this` of `onWrite` and `onEvent` calls (as `thisArg` of `Array.prototype.forEach`). Default
-   * undefined. An adapter that makes many connections can pass its connection object here and methods
-   * of its prototype as the callbacks: no closure per connection.
+   * undefined. An adapter that makes many connections can pass its connection object here, or as the
+   * constructor's second argument, and methods of its prototype as the callbacks: no closure per
+   * connection.
    */
   thisArg?: unknown;
 }
-
-/** 64 MiB. */
-export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
-
-/** Frames per data message. */
-export const DEFAULT_MAX_FRAGMENTS = 131_072;
 
 /** Pings one `receive` call answers one by one before it coalesces the rest (see `autoPong`). */
 export const PONGS_PER_RECEIVE = 32;
 
 /** What `userError` holds while no exception from onEvent waits to be rethrown. */
 const NO_ERROR: unique symbol = Symbol('no error');
-
-/** Shared by every connection without extensions (no empty array per connection). */
-const NO_EXTENSIONS: readonly Extension[] = Object.freeze([]);
 
 function toBytes(data: Uint8Array | string | undefined): Uint8Array {
   if (data === undefined) return EMPTY_BYTES;
@@ -136,20 +136,15 @@ function toBytes(data: Uint8Array | string | undefined): Uint8Array {
  * caller mistakes only.
  */
 export class Connection {
-  /** Which side of the connection this is. */
-  readonly role: 'server' | 'client';
-
-  private readonly autoPong: boolean;
-  private readonly extensions: readonly Extension[];
+  /**
+   * The options, checked and resolved (see settings.ts): shared by every connection made with the same
+   * frozen options object.
+   */
+  private readonly settings: ConnectionSettings;
+  /** The `this` of onWrite and onEvent calls. */
+  private readonly thisArg: unknown;
   /** Client role only: a server's frames are not masked. */
   private readonly maskKeys: MaskKeys | undefined;
-  private readonly fragmentSize: number;
-  private readonly allocate: Allocate;
-  private readonly onWrite: ConnectionOptions['onWrite'];
-  /** See `ConnectionOptions.reuseAfterWrite`. */
-  private readonly reuseAfterWrite: boolean;
-  private readonly onEvent: ConnectionOptions['onEvent'];
-  private readonly thisArg: unknown;
   private readonly decoder: FrameDecoder;
   /** The decoder's sink: assembles messages from frames. */
   private readonly receiver: Receiver;
@@ -158,8 +153,6 @@ export class Connection {
    * has extensions, or without them by the first prepared message still being prepared (outbound only).
    */
   private pipeline: ExtensionPipeline | undefined;
-  /** Whether a negotiated extension claims RSV1 (a prepared message with RSV1 needs one). */
-  private readonly rsv1Allowed: boolean;
 
   /** The current State (see state.ts); changed only in the "closing handshake" section below. */
   private current: State = State.Open;
@@ -177,42 +170,34 @@ export class Connection {
   // NO_ERROR rather than a flag beside it: anything may be thrown, undefined too.
   private userError: unknown = NO_ERROR;
 
-  constructor(options: ConnectionOptions) {
-    this.role = options.role;
-    if (options.role !== 'server' && options.role !== 'client') throw new TypeError(`Invalid role ${String(options.role)}`);
-    if (options.role === 'client' && typeof options.random !== 'function') {
-      throw new TypeError('A client connection needs a random source for masking keys');
-    }
-    const max = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-    if (!(max >= 0)) throw new RangeError(`Invalid maxMessageSize ${max}`);
-    const maxFragments = options.maxFragments ?? DEFAULT_MAX_FRAGMENTS;
-    if (!(maxFragments >= 1)) throw new RangeError(`Invalid maxFragments ${maxFragments}`);
-    const fragmentSize = options.fragmentSize ?? Infinity;
-    if (!(fragmentSize >= 1)) throw new RangeError(`Invalid fragmentSize ${fragmentSize}`);
-    this.autoPong = options.autoPong ?? true;
-    this.extensions = options.extensions !== undefined && options.extensions.length > 0 ? options.extensions : NO_EXTENSIONS;
-    this.maskKeys = options.role === 'client' && options.random !== undefined ? new MaskKeys(options.random) : undefined;
-    this.fragmentSize = fragmentSize;
-    const allocate = options.allocate ?? allocateZeroed;
-    if (typeof allocate !== 'function') throw new TypeError('allocate must be a function');
-    this.allocate = allocate;
-    if (options.validateUtf8 !== undefined && typeof options.validateUtf8 !== 'function')
-      throw new TypeError('validateUtf8 must be a function');
-    const validateUtf8 = options.validateUtf8;
-    this.onWrite = options.onWrite;
-    this.reuseAfterWrite = options.reuseAfterWrite === true;
-    this.onEvent = options.onEvent;
-    this.thisArg = options.thisArg;
-    let allowedRsv = 0;
-    for (const extension of this.extensions) if (extension.rsv1) allowedRsv |= RSV1;
-    this.rsv1Allowed = allowedRsv !== 0;
-    this.decoder = new FrameDecoder({ role: options.role, allowedRsv, allocate });
+  /**
+   * Throws TypeError/RangeError for invalid options. `thisArg` is the `this` of `onWrite` and
+   * `onEvent` (default: `options.thisArg`): passing it here lets one frozen options object serve many
+   * connections, which then share its resolved settings instead of holding a copy each.
+   */
+  constructor(options: ConnectionOptions, thisArg: unknown = options.thisArg) {
+    const settings = settingsOf(options);
+    this.settings = settings;
+    this.thisArg = thisArg;
+    this.maskKeys = settings.role === 'client' ? new MaskKeys(options.random!) : undefined;
+    this.decoder = new FrameDecoder(settings.decoder);
+    const extensions = settings.extensions;
     const pipeline =
-      this.extensions.length === 0
+      extensions.length === 0
         ? undefined
-        : new ExtensionPipeline(this, { extensions: this.extensions, maxMessageSize: max, allocate, validateUtf8 });
+        : new ExtensionPipeline(this, {
+            extensions,
+            maxMessageSize: settings.maxMessageSize,
+            allocate: settings.allocate,
+            validateUtf8: settings.validateUtf8,
+          });
     this.pipeline = pipeline;
-    this.receiver = new Receiver(this, { maxMessageSize: max, maxFragments, allocate, validateUtf8, pipeline });
+    this.receiver = new Receiver(this, settings.receiver, pipeline);
+  }
+
+  /** Which side of the connection this is. */
+  get role(): 'server' | 'client' {
+    return this.settings.role;
   }
 
   /** `'open'`, `'closing'` (a close frame sent or received), or `'closed'`. */
@@ -322,7 +307,7 @@ export class Connection {
       pipeline = this.pipeline = new ExtensionPipeline(this, {
         extensions: NO_EXTENSIONS,
         maxMessageSize: 0,
-        allocate: this.allocate,
+        allocate: this.settings.allocate,
         validateUtf8: undefined,
       });
     } else if (!isPromise(message)) {
@@ -381,7 +366,7 @@ export class Connection {
   /** @internal A control frame from the receiver: answered, reported, or the start of the end. */
   receivedControl(opcode: number, payload: Uint8Array): void {
     if (opcode === Opcode.PING) {
-      if (this.autoPong && this.current === State.Open) {
+      if (this.settings.autoPong && this.current === State.Open) {
         if (this.pongsWritten < PONGS_PER_RECEIVE) {
           this.pongsWritten++;
           this.writeFrame(Opcode.PONG, true, 0, payload, undefined);
@@ -414,7 +399,7 @@ export class Connection {
   /** @internal Hands an event to the application (also called by the pipeline for events it held). */
   deliver(event: ConnectionEvent): void {
     try {
-      this.onEvent.call(this.thisArg, event);
+      this.settings.onEvent.call(this.thisArg, event);
     } catch (error) {
       if (this.userError === NO_ERROR) {
         this.userError = error;
@@ -450,7 +435,7 @@ export class Connection {
   /** @internal A data message for the wire, split into frames of at most `fragmentSize`. */
   writeMessage(opcode: number, payload: Uint8Array, rsv1: boolean, done: ((error?: Error) => void) | undefined): void {
     const rsv = rsv1 ? RSV1 : 0;
-    const size = this.fragmentSize;
+    const size = this.settings.fragmentSize;
     if (payload.length <= size) {
       this.writeFrame(opcode, true, rsv, payload, done);
       return;
@@ -476,11 +461,11 @@ export class Connection {
   writePrepared(message: PreparedMessage, done: ((error?: Error) => void) | undefined): void {
     this.checkPrepared(message);
     // The codec never modifies a chunks array it hands out; adapters are told not to either.
-    this.onWrite.call(this.thisArg, message.chunks as Uint8Array[], done);
+    this.settings.onWrite.call(this.thisArg, message.chunks as Uint8Array[], done);
   }
 
   private checkPrepared(message: PreparedMessage): void {
-    if (message.rsv1 && !this.rsv1Allowed) {
+    if (message.rsv1 && !this.settings.rsv1Allowed) {
       throw new TypeError('A prepared message with RSV1 (compressed) needs an extension that claims RSV1');
     }
   }
@@ -495,16 +480,20 @@ export class Connection {
     const maskKeys = this.maskKeys;
     if (maskKeys !== undefined) {
       // Small frames (the slab's) fail the first test: their path stays as short as it was.
-      if (pooled(payload.length) && this.reuseAfterWrite && done !== undefined) {
+      if (pooled(payload.length) && this.settings.reuseAfterWrite && done !== undefined) {
         this.writeMaskedPooled(opcode, fin, rsv, payload, maskKeys.next(), done);
         return;
       }
-      this.onWrite.call(this.thisArg, encodeMaskedFrame(opcode, fin, rsv, payload, maskKeys.next(), this.allocate), done);
+      this.settings.onWrite.call(
+        this.thisArg,
+        encodeMaskedFrame(opcode, fin, rsv, payload, maskKeys.next(), this.settings.allocate),
+        done,
+      );
       return;
     }
     const length = payload.length;
     const header = length < 126 ? shortFrameHeader(opcode, fin, rsv, length) : encodeFrameHeader(opcode, fin, rsv, length);
-    this.onWrite.call(this.thisArg, length === 0 ? [header] : [header, payload], done);
+    this.settings.onWrite.call(this.thisArg, length === 0 ? [header] : [header, payload], done);
   }
 
   /**
@@ -521,12 +510,12 @@ export class Connection {
     done: (error?: Error) => void,
   ): void {
     const length = payload.length;
-    const buffer = takeBuffer(length, this.allocate);
+    const buffer = takeBuffer(length, this.settings.allocate);
     const copy = buffer.length === length ? buffer : buffer.subarray(0, length);
     // Usually a buffer written before, still in memory: the SIMD kernel's case (see maskIntoReused).
     maskIntoReused(payload, copy, 0, maskKey(mask), 0);
     const header = encodeFrameHeader(opcode, fin, rsv, length, mask);
-    this.onWrite.call(this.thisArg, [header, copy], (error) => {
+    this.settings.onWrite.call(this.thisArg, [header, copy], (error) => {
       if (error === undefined) giveBack(buffer);
       done(error);
     });
@@ -586,7 +575,7 @@ export class Connection {
   private finish(): void {
     this.current = State.Closed;
     this.deliver({ type: 'closed' });
-    disposeExtensions(this.extensions);
+    disposeExtensions(this.settings.extensions);
   }
 
   /** @internal Fails the connection: a close frame with the error's code unless ours is on the wire, then `fail`. */
@@ -610,7 +599,7 @@ export class Connection {
     if (writeClose) {
       this.writeFrame(Opcode.CLOSE, true, 0, encodeClosePayload(closeCodeFor(error), truncateUtf8(error.message)), undefined);
     }
-    disposeExtensions(this.extensions);
+    disposeExtensions(this.settings.extensions);
     this.deliver({ type: 'fail', error });
   }
 
@@ -622,7 +611,7 @@ export class Connection {
     this.decoder.stop();
     this.dropQueues();
     // Closed released the extensions with its 'closed' event.
-    if (previous !== State.Closed) disposeExtensions(this.extensions);
+    if (previous !== State.Closed) disposeExtensions(this.settings.extensions);
   }
 
   /** Drops what the connection holds for messages that will now never complete. */

@@ -14,14 +14,15 @@ import { type FrameSink, Opcode, RSV1 } from '../frames/decoder.js';
 import { Utf8Validator } from '../text/utf8.js';
 import type { Connection } from './connection.js';
 
-/** Options for {@link Receiver}, taken from the connection's. */
-export interface ReceiverOptions {
-  maxMessageSize: number;
-  maxFragments: number;
-  allocate: Allocate;
-  validateUtf8: ((bytes: Uint8Array) => boolean) | undefined;
-  /** Where data messages go when extensions were negotiated: they decode them (undefined: none). */
-  pipeline: ExtensionPipeline | undefined;
+/**
+ * What a {@link Receiver} checks messages against, taken from the connection's settings: one frozen
+ * object shared by every connection made with the same options.
+ */
+export interface ReceiverLimits {
+  readonly maxMessageSize: number;
+  readonly maxFragments: number;
+  readonly allocate: Allocate;
+  readonly validateUtf8: ((bytes: Uint8Array) => boolean) | undefined;
 }
 
 /**
@@ -38,10 +39,6 @@ function transformedLimit(max: number): number {
  * to be decoded first); control frames go to the connection as they arrive, between fragments too.
  */
 export class Receiver implements FrameSink {
-  private readonly maxMessageSize: number;
-  private readonly maxFragments: number;
-  private readonly allocate: Allocate;
-  private readonly validateUtf8: ((bytes: Uint8Array) => boolean) | undefined;
   /**
    * Undefined when no extension was negotiated, and then text is validated frame by frame as it
    * arrives; with one, payloads may be transformed, so text is validated once decoded. That choice is
@@ -68,13 +65,10 @@ export class Receiver implements FrameSink {
 
   constructor(
     private readonly connection: Connection,
-    options: ReceiverOptions,
+    private readonly limits: ReceiverLimits,
+    pipeline: ExtensionPipeline | undefined,
   ) {
-    this.maxMessageSize = options.maxMessageSize;
-    this.maxFragments = options.maxFragments;
-    this.allocate = options.allocate;
-    this.validateUtf8 = options.validateUtf8;
-    this.pipeline = options.pipeline;
+    this.pipeline = pipeline;
   }
 
   /** Bytes of the earlier fragments of the message in progress. */
@@ -101,8 +95,8 @@ export class Receiver implements FrameSink {
     if (opcode === Opcode.CONTINUATION) {
       if (this.messageOpcode === 0) throw protocolViolation('Continuation frame without a message in progress');
       if ((rsv & RSV1) !== 0) throw protocolViolation('RSV1 set on a continuation frame');
-      if (++this.messageFrames > this.maxFragments)
-        throw policyViolation(`Message arrives in more than ${this.maxFragments} frames`);
+      if (++this.messageFrames > this.limits.maxFragments)
+        throw policyViolation(`Message arrives in more than ${this.limits.maxFragments} frames`);
     } else {
       if (this.messageOpcode !== 0) throw protocolViolation('New data frame while a fragmented message is in progress');
       this.messageOpcode = opcode;
@@ -111,16 +105,16 @@ export class Receiver implements FrameSink {
       this.messageFrames = 1;
       if (opcode === Opcode.TEXT && this.pipeline === undefined) (this.utf8 ??= new Utf8Validator()).reset();
     }
-    const limit = this.messageRsv1 ? transformedLimit(this.maxMessageSize) : this.maxMessageSize;
+    const limit = this.messageRsv1 ? transformedLimit(this.limits.maxMessageSize) : this.limits.maxMessageSize;
     if (this.messageSize + length > limit) {
-      throw messageTooBig(`Message exceeds the ${this.maxMessageSize}-byte limit`);
+      throw messageTooBig(`Message exceeds the ${this.limits.maxMessageSize}-byte limit`);
     }
     return this.messageOpcode === Opcode.TEXT && this.pipeline === undefined;
   }
 
   frameData(chunk: Uint8Array): void {
     if (this.frameOpcode >= 8 || this.messageOpcode !== Opcode.TEXT || this.pipeline !== undefined) return;
-    const whole = this.validateUtf8;
+    const whole = this.limits.validateUtf8;
     if (whole !== undefined && this.frameOpcode === Opcode.TEXT && this.frameFin && chunk.length === this.frameLength) {
       // The whole message in one piece: nothing to fail early on, so the (native) whole-buffer check.
       if (!whole(chunk)) throw invalidPayload('Invalid UTF-8 in a text message');
@@ -137,7 +131,7 @@ export class Receiver implements FrameSink {
     }
     this.messageSize += payload.length;
     if (!this.frameFin) {
-      (this.fragments ??= new Pieces(this.allocate)).push(payload);
+      (this.fragments ??= new Pieces(this.limits.allocate)).push(payload);
       return;
     }
     const binary = this.messageOpcode === Opcode.BINARY;

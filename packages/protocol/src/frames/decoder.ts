@@ -70,6 +70,34 @@ const STOPPED = 2;
  */
 const PREALLOCATE_RATIO = 4;
 
+/** {@link FrameDecoderOptions} with their defaults applied. */
+interface DecoderConfig {
+  readonly expectMasked: boolean;
+  readonly allowedRsv: number;
+  readonly maxPayload: number;
+  readonly allocate: Allocate;
+}
+
+const configs = new WeakMap<FrameDecoderOptions, DecoderConfig>();
+
+/**
+ * The resolved options. WHY shared: a server's decoders all have the same options, and each field a
+ * decoder holds costs every idle connection 8 bytes; a frozen options object cannot change, so its
+ * resolution is kept and reused.
+ */
+function configOf(options: FrameDecoderOptions): DecoderConfig {
+  const known = configs.get(options);
+  if (known !== undefined) return known;
+  const config: DecoderConfig = {
+    expectMasked: options.role === 'server',
+    allowedRsv: options.allowedRsv ?? 0,
+    maxPayload: options.maxPayload ?? Number.MAX_SAFE_INTEGER,
+    allocate: options.allocate ?? allocateZeroed,
+  };
+  if (Object.isFrozen(options)) configs.set(options, config);
+  return config;
+}
+
 /** Header size implied by the second header byte. */
 function headerSize(b1: number): number {
   const len7 = b1 & 0x7f;
@@ -81,9 +109,8 @@ function headerSize(b1: number): number {
  * are handed out as subarrays, so the caller gives up ownership of each chunk passed to {@link push}.
  */
 export class FrameDecoder {
-  private readonly expectMasked: boolean;
-  private readonly allowedRsv: number;
-  private readonly maxPayload: number;
+  /** The options, resolved: shared by every decoder made with the same frozen options object. */
+  private readonly config: DecoderConfig;
 
   private state = HEADER;
   /** Header bytes gathered so far when a header straddles chunks (created the first time one does). */
@@ -115,13 +142,10 @@ export class FrameDecoder {
    * most one chunk beyond the bytes received.
    */
   private held: Uint8Array | undefined = undefined;
-  private readonly allocate: Allocate;
 
+  /** A frozen `options` object is resolved once for every decoder made with it (see {@link configOf}). */
   constructor(options: FrameDecoderOptions) {
-    this.allocate = options.allocate ?? allocateZeroed;
-    this.expectMasked = options.role === 'server';
-    this.allowedRsv = options.allowedRsv ?? 0;
-    this.maxPayload = options.maxPayload ?? Number.MAX_SAFE_INTEGER;
+    this.config = configOf(options);
   }
 
   /** Stops decoding: later input, and the rest of the current chunk, are ignored. */
@@ -269,12 +293,12 @@ export class FrameDecoder {
       // while copying, as each piece arrives (still in cache), with no join pass at the end. Every read
       // buffer is released at once instead of being held until the last piece. The ratio bounds what
       // a peer can make us allocate ahead of the bytes it actually sent.
-      const target = (this.target ??= this.allocate(this.payloadLength));
+      const target = (this.target ??= this.config.allocate(this.payloadLength));
       if (this.masked) maskInto(part, target, at, this.maskKey, at);
       else target.set(part, at);
       return;
     }
-    (this.parts ??= new Pieces(this.allocate)).push(part, this.payloadLength - at);
+    (this.parts ??= new Pieces(this.config.allocate)).push(part, this.payloadLength - at);
   }
 
   /** Rules decidable from the first byte alone: opcode, FIN on control frames, RSV bits. */
@@ -287,7 +311,7 @@ export class FrameDecoder {
     if (opcode >= 8) {
       if ((b0 & 0x80) === 0) throw protocolViolation('Fragmented control frame');
       if (rsv !== 0) throw protocolViolation('RSV bits set on a control frame');
-    } else if ((rsv & ~this.allowedRsv) !== 0) {
+    } else if ((rsv & ~this.config.allowedRsv) !== 0) {
       throw protocolViolation(`RSV bits 0x${rsv.toString(16)} set without a negotiated extension`);
     }
   }
@@ -297,8 +321,8 @@ export class FrameDecoder {
     this.checkFirstByte(b0);
     if ((b0 & 0x0f) >= 8 && (b1 & 0x7f) > 125) throw protocolViolation('Control frame payload longer than 125 bytes');
     if ((b1 & 0x80) === 0) {
-      if (this.expectMasked) throw protocolViolation('Unmasked frame from a client');
-    } else if (!this.expectMasked) {
+      if (this.config.expectMasked) throw protocolViolation('Unmasked frame from a client');
+    } else if (!this.config.expectMasked) {
       throw protocolViolation('Masked frame from a server');
     }
   }
@@ -320,8 +344,8 @@ export class FrameDecoder {
       length = high * 0x100000000 + low;
       next += 8;
     }
-    if (length > this.maxPayload)
-      throw messageTooBig(`Frame payload of ${length} bytes exceeds the ${this.maxPayload}-byte limit`);
+    if (length > this.config.maxPayload)
+      throw messageTooBig(`Frame payload of ${length} bytes exceeds the ${this.config.maxPayload}-byte limit`);
     this.masked = (b1 & 0x80) !== 0;
     if (this.masked) this.maskKey = (bytes[next]! << 24) | (bytes[next + 1]! << 16) | (bytes[next + 2]! << 8) | bytes[next + 3]!;
     this.payloadLength = length;
