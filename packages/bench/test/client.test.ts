@@ -66,6 +66,32 @@ describe('the frame walker', () => {
     const sevens = Array.from({ length: Math.floor((stream.length - 1) / 7) }, (_, i) => (i + 1) * 7);
     expect(walk(sevens)).toEqual(expected);
   });
+
+  it('hears each frame end once its whole payload has passed, and counts the ends it is told to per read', () => {
+    // Ends are logged with how many stream bytes had been pushed by then: a frame's end may only be heard
+    // once its last payload byte is in, and the frames whose FIN bit is set are the ones counted.
+    const ends: number[] = [];
+    let pushed = 0;
+    let fin = false;
+    const walker = new FrameWalker(
+      (first) => (fin = (first & 0x80) !== 0),
+      () => {
+        ends.push(pushed);
+        return fin;
+      },
+    );
+    const frameEnds = frames.map((_, k) => frames.slice(0, k + 1).reduce((n, f) => n + f.length, 0));
+    const counted: number[] = [];
+    for (let at = 0; at < stream.length; at += 1000) {
+      const read = stream.subarray(at, at + 1000);
+      pushed = at + read.length;
+      counted.push(walker.push(read));
+    }
+    expect(ends).toEqual(frameEnds.map((end) => Math.min(stream.length, Math.ceil(end / 1000) * 1000)));
+    const finEnds = frameEnds.filter((_, k) => k % 2 === 0 || (k >> 1) % 2 === 0);
+    expect(counted).toEqual(counted.map((_, r) => finEnds.filter((end) => end > r * 1000 && end <= (r + 1) * 1000).length));
+    expect(counted.reduce((a, b) => a + b, 0)).toBe(finEnds.length);
+  });
 });
 
 describe('the client peers, with ws as the client', () => {
