@@ -12,7 +12,7 @@ import { fairness, percentileSorted } from '../report/stats.js';
 import { openMany, openWebSocket } from '../wire/handshake.js';
 import { FrameWalker } from '../wire/frame-walker.js';
 import { asciiPayload, BENCH_MASK, buildFrame, OPCODE_BINARY, OPCODE_TEXT, textPayload } from '../wire/frames.js';
-import type { EchoJob, EchoResult, EchoWorkerMessage } from './echo-job.js';
+import { type EchoJob, type EchoResult, type EchoWorkerMessage, emptyEchoResult } from './echo-job.js';
 
 /** Latencies kept for percentiles; past this, reservoir sampling keeps a uniform sample. */
 const MAX_SAMPLES = 400_000;
@@ -177,19 +177,7 @@ export async function runEchoJob(job: EchoJob): Promise<EchoResult> {
   const batchCount = frame.length * job.window <= 1024 * 1024 ? job.window : 1;
   const batch = Buffer.concat(Array.from({ length: batchCount }, () => frame));
   const sockets: Socket[] = [];
-  const result: EchoResult = {
-    ok: false,
-    messages: 0,
-    seconds: 0,
-    msgPerSec: 0,
-    mbPerSec: 0,
-    p50Ms: Number.NaN,
-    p99Ms: Number.NaN,
-    window: job.window,
-    connectMs: 0,
-    deflateNegotiated: job.deflate,
-    generatorCpu: 0,
-  };
+  const result = emptyEchoResult(job.window, job.deflate);
   const shared: Shared = {
     warmSockets: 0,
     measuring: false,

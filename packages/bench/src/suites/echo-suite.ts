@@ -1,5 +1,5 @@
 import { forkWorker, nextMessage, reap } from '../load/fork-worker.js';
-import { windowFor, type EchoJob, type EchoResult, type EchoWorkerMessage } from '../load/echo-job.js';
+import { emptyEchoResult, windowFor, type EchoJob, type EchoResult, type EchoWorkerMessage } from '../load/echo-job.js';
 import { PEAK_RSS } from '../report/bar.js';
 import { metricRow, type RoundFigures } from '../report/round-figures.js';
 import type { Row } from '../report/row.js';
@@ -105,20 +105,7 @@ export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
             connectTimeoutMs: 30_000,
           };
           const result = await runJob(job, server.pid).catch(
-            (error: Error): EchoResult => ({
-              ok: false,
-              error: error.message,
-              messages: 0,
-              seconds: 0,
-              msgPerSec: 0,
-              mbPerSec: 0,
-              p50Ms: Number.NaN,
-              p99Ms: Number.NaN,
-              window,
-              connectMs: 0,
-              deflateNegotiated: false,
-              generatorCpu: 0,
-            }),
+            (error: Error): EchoResult => ({ ...emptyEchoResult(window, false), error: error.message }),
           );
           results[server.kind.id]!.push(result);
           options.log(
