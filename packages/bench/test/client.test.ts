@@ -3,11 +3,9 @@
  * independent implementation), the header walker under awkward splits, each contender's worker end to
  * end on a tiny job, and how the rows are reported. Nothing here times anything.
  */
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo, Server } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { Receiver } from 'ws';
 import { parseArgs } from '../src/config.js';
@@ -29,8 +27,7 @@ import { closeFrame, createClientPeer, firehoseUrl, parseSinkReason, sinkUrl } f
 import { FrameWalker } from '../src/wire/frame-walker.js';
 import { BENCH_MASK, buildFrame, OPCODE_BINARY, OPCODE_TEXT } from '../src/wire/frames.js';
 import { openWebSocket } from '../src/wire/handshake.js';
-
-const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+import { buildBench, packageDir } from './helpers/built-bench.js';
 
 describe('the frame walker', () => {
   const sizes = [0, 1, 125, 126, 127, 65535, 65536, 70_000];
@@ -212,10 +209,7 @@ describe('each contender in its worker', () => {
 
   beforeAll(async () => {
     // The workers run from dist/, as the orchestrator forks them.
-    execFileSync(process.execPath, [join(packageDir, '../../node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], {
-      cwd: packageDir,
-      stdio: 'inherit',
-    });
+    buildBench();
     fork = (await import(join(packageDir, 'dist/load/fork-worker.js'))) as typeof fork;
     server = createClientPeer();
     server.listen(0, '127.0.0.1');
