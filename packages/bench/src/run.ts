@@ -9,7 +9,7 @@ import { killChildrenOnSignals } from './children.js';
 import { parseArgs, USAGE, type BenchConfig } from './config.js';
 import { loadKernelPaths, loadOurProtocol } from './ours.js';
 import { cpuBusy, machineInfo } from './report/machine.js';
-import type { Row } from './report/row.js';
+import { failedRow, type Row } from './report/row.js';
 import { checkBar, checkGoals, renderBar } from './report/bar.js';
 import { chartInfo, chartPath, renderChart } from './report/chart.js';
 import { renderTables } from './report/table.js';
@@ -30,19 +30,9 @@ const log = (line: string): void => {
   process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
 };
 
-/** A failed suite becomes one incomplete row, so the rest of the run still reports. */
+/** A failed suite becomes one incomplete row, with the stack to find where, so the rest of the run still reports. */
 function failedSuite(section: string, error: unknown): Row {
-  return {
-    section,
-    case: 'suite',
-    metric: '-',
-    better: 'higher',
-    values: {},
-    bar: 'ws',
-    ratio: null,
-    completed: false,
-    error: (error as Error).stack ?? String(error),
-  };
+  return failedRow(section, 'suite', (error as Error).stack ?? String(error));
 }
 
 async function main(config: BenchConfig): Promise<number> {

@@ -3,11 +3,9 @@
  * independent implementation), the header walker under awkward splits, each contender's worker end to
  * end on a tiny job, and how the rows are reported. Nothing here times anything.
  */
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo, Server } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { Receiver } from 'ws';
 import { parseArgs } from '../src/config.js';
@@ -29,8 +27,7 @@ import { closeFrame, createClientPeer, firehoseUrl, parseSinkReason, sinkUrl } f
 import { FrameWalker } from '../src/wire/frame-walker.js';
 import { BENCH_MASK, buildFrame, OPCODE_BINARY, OPCODE_TEXT } from '../src/wire/frames.js';
 import { openWebSocket } from '../src/wire/handshake.js';
-
-const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+import { buildBench, packageDir } from './helpers/built-bench.js';
 
 describe('the frame walker', () => {
   const sizes = [0, 1, 125, 126, 127, 65535, 65536, 70_000];
@@ -65,6 +62,32 @@ describe('the frame walker', () => {
     for (let cut = 1; cut < head; cut++) expect(walk([cut])).toEqual(expected);
     const sevens = Array.from({ length: Math.floor((stream.length - 1) / 7) }, (_, i) => (i + 1) * 7);
     expect(walk(sevens)).toEqual(expected);
+  });
+
+  it('hears each frame end once its whole payload has passed, and counts the ends it is told to per read', () => {
+    // Ends are logged with how many stream bytes had been pushed by then: a frame's end may only be heard
+    // once its last payload byte is in, and the frames whose FIN bit is set are the ones counted.
+    const ends: number[] = [];
+    let pushed = 0;
+    let fin = false;
+    const walker = new FrameWalker(
+      (first) => (fin = (first & 0x80) !== 0),
+      () => {
+        ends.push(pushed);
+        return fin;
+      },
+    );
+    const frameEnds = frames.map((_, k) => frames.slice(0, k + 1).reduce((n, f) => n + f.length, 0));
+    const counted: number[] = [];
+    for (let at = 0; at < stream.length; at += 1000) {
+      const read = stream.subarray(at, at + 1000);
+      pushed = at + read.length;
+      counted.push(walker.push(read));
+    }
+    expect(ends).toEqual(frameEnds.map((end) => Math.min(stream.length, Math.ceil(end / 1000) * 1000)));
+    const finEnds = frameEnds.filter((_, k) => k % 2 === 0 || (k >> 1) % 2 === 0);
+    expect(counted).toEqual(counted.map((_, r) => finEnds.filter((end) => end > r * 1000 && end <= (r + 1) * 1000).length));
+    expect(counted.reduce((a, b) => a + b, 0)).toBe(finEnds.length);
   });
 });
 
@@ -186,10 +209,7 @@ describe('each contender in its worker', () => {
 
   beforeAll(async () => {
     // The workers run from dist/, as the orchestrator forks them.
-    execFileSync(process.execPath, [join(packageDir, '../../node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], {
-      cwd: packageDir,
-      stdio: 'inherit',
-    });
+    buildBench();
     fork = (await import(join(packageDir, 'dist/load/fork-worker.js'))) as typeof fork;
     server = createClientPeer();
     server.listen(0, '127.0.0.1');

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../src/config.js';
 import {
@@ -20,8 +19,7 @@ import { renderTables } from '../src/report/table.js';
 import { haveRedisServer, startRedis } from '../src/servers/redis-process.js';
 import { fanoutMessages } from '../src/suites/fanout-suite.js';
 import { encodeCommand, parseInfoCpu, parseReply } from '../src/wire/resp.js';
-
-const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+import { buildBench, packageDir } from './helpers/built-bench.js';
 
 describe('spreading a fan-out job', () => {
   it('uses one generator per 2,500 subscribers, four at most', () => {
@@ -241,10 +239,7 @@ describe('the fan-out suite, end to end on tiny numbers', () => {
   let rows: Row[];
   const log: string[] = [];
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(packageDir, '../../node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], {
-      cwd: packageDir,
-      stdio: 'inherit',
-    });
+    buildBench();
     const { runFanoutSuite } = (await import(
       join(packageDir, 'dist/suites/fanout-suite.js')
     )) as typeof import('../src/suites/fanout-suite.js');

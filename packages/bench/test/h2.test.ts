@@ -1,8 +1,6 @@
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../src/config.js';
 import { cpuMicrosPerMessage, h2Window, kibPerSocket } from '../src/load/h2-job.js';
@@ -10,8 +8,7 @@ import { makeRow, type Row } from '../src/report/row.js';
 import { renderTables } from '../src/report/table.js';
 import { checkBar } from '../src/report/bar.js';
 import { H2_SECTION } from '../src/suites/h2-suite.js';
-
-const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+import { buildBench, runBench } from './helpers/built-bench.js';
 
 describe('h2 arithmetic', () => {
   it('divides RSS growth over the sockets in KiB, never below zero', () => {
@@ -76,19 +73,9 @@ describe('pnpm bench --only h2 (tiny)', () => {
   const BUDGET_MS = 60_000;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(packageDir, '../../node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], {
-      cwd: packageDir,
-      stdio: 'inherit',
-    });
-    const args = ['bin/bench.sh', '--quick', '--only', 'h2', '--h2-sockets', '20', '--h2-duration', '300', '--out', out];
-    const child = spawn('sh', args, { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const killer = setTimeout(() => child.kill('SIGTERM'), BUDGET_MS);
-    const hardKiller = setTimeout(() => child.kill('SIGKILL'), BUDGET_MS + 10_000);
-    exitCode = await new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    clearTimeout(killer);
-    clearTimeout(hardKiller);
+    buildBench();
+    const args = ['--quick', '--only', 'h2', '--h2-sockets', '20', '--h2-duration', '300', '--out', out];
+    ({ exitCode, output } = await runBench(args, BUDGET_MS));
     rows = (JSON.parse(readFileSync(out, 'utf8')) as { rows: Row[] }).rows;
   }, BUDGET_MS + 60_000);
 

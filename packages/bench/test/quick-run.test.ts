@@ -1,12 +1,11 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Row } from '../src/report/row.js';
+import { buildBench, runBench } from './helpers/built-bench.js';
 
-const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RUN_BUDGET_MS = 150_000;
 
 interface Report {
@@ -28,19 +27,8 @@ describe('pnpm bench --quick', () => {
   let report: Report;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(packageDir, '../../node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], {
-      cwd: packageDir,
-      stdio: 'inherit',
-    });
-    const child = spawn('sh', ['bin/bench.sh', '--quick', '--out', out], { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    // SIGTERM first: the run then takes its servers and load generators down with it.
-    const killer = setTimeout(() => child.kill('SIGTERM'), RUN_BUDGET_MS);
-    const hardKiller = setTimeout(() => child.kill('SIGKILL'), RUN_BUDGET_MS + 10_000);
-    exitCode = await new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    clearTimeout(killer);
-    clearTimeout(hardKiller);
+    buildBench();
+    ({ exitCode, output } = await runBench(['--quick', '--out', out], RUN_BUDGET_MS));
     report = JSON.parse(readFileSync(out, 'utf8')) as Report;
   }, RUN_BUDGET_MS + 60_000);
 

@@ -4,15 +4,13 @@
  * starts it (startServer, GC hook preloaded) and driven by `ws` as an independent peer, or by raw frames
  * cut at awkward places and decoded with ws's Receiver. Builds dist/ first: the servers run from there.
  */
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { Receiver } from 'ws';
+import { buildBench, packageDir } from './helpers/built-bench.js';
 
-const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Loaded after the build, from dist/, exactly as the orchestrator runs them.
 type ServerProcess = typeof import('../src/servers/server-process.js');
 type Kinds = typeof import('../src/servers/server-kinds.js');
@@ -25,10 +23,7 @@ let bun: BunBinary;
 const bunExpected = process.platform === 'linux' && process.arch === 'x64';
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [join(packageDir, '../../node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], {
-    cwd: packageDir,
-    stdio: 'inherit',
-  });
+  buildBench();
   processes = (await import(join(packageDir, 'dist/servers/server-process.js'))) as ServerProcess;
   kinds = (await import(join(packageDir, 'dist/servers/server-kinds.js'))) as Kinds;
   bun = (await import(join(packageDir, 'dist/servers/bun-binary.js'))) as BunBinary;

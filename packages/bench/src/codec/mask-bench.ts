@@ -1,21 +1,12 @@
 import type { OurProtocol } from '../ours.js';
-import { makeRow, type Row } from '../report/row.js';
+import type { Row } from '../report/row.js';
 import { formatSize } from '../report/units.js';
-import { asciiPayload, BENCH_MASK, headerLength } from '../wire/frames.js';
+import { BENCH_MASK } from '../wire/frames.js';
 import { storeCeiling } from './ceiling.js';
-import { measure, type Contender, scaledRates } from './measure.js';
+import { gbpsRow } from './gbps-row.js';
+import { placedPayload } from './inputs.js';
+import { unmaskContender } from './loop-contenders.js';
 import { bufferutil, wsPureJsUnmask } from './vendors.js';
-
-/**
- * A payload placed where it sits in a real masked frame: right after its header, so at an offset that is
- * usually not a multiple of 4. Word-at-a-time unmasking has to cope with that, and so does this bench.
- */
-function placedPayload(size: number): Buffer {
-  const offset = headerLength(size, true);
-  const backing = Buffer.alloc(offset + size);
-  backing.set(asciiPayload(size), offset);
-  return backing.subarray(offset);
-}
 
 export interface MaskBenchOptions {
   sizes: readonly number[];
@@ -32,58 +23,19 @@ export function runMaskBenches(protocol: Partial<OurProtocol>, options: MaskBenc
   const mask = Buffer.from(BENCH_MASK);
   const ourMask = protocol.applyMask;
   for (const size of options.sizes) {
-    // Unmasking twice restores the input, so the same buffer serves every iteration.
-    const contenders: Contender[] = [
-      {
-        id: 'ours',
-        run: (() => {
-          const data = placedPayload(size);
-          if (ourMask) {
-            return (n: number) => {
-              for (let i = 0; i < n; i++) ourMask(data, mask);
-              return data[0]!;
-            };
-          }
-          return (n: number) => {
-            for (let i = 0; i < n; i++) bufferutil.unmask(data, mask);
-            return data[0]!;
-          };
-        })(),
-      },
-      {
-        id: 'bufferutil',
-        run: (() => {
-          const data = placedPayload(size);
-          return (n: number) => {
-            for (let i = 0; i < n; i++) bufferutil.unmask(data, mask);
-            return data[0]!;
-          };
-        })(),
-      },
-      {
-        id: 'ws-js-unmask',
-        run: (() => {
-          const data = placedPayload(size);
-          return (n: number) => {
-            for (let i = 0; i < n; i++) wsPureJsUnmask(data, mask);
-            return data[0]!;
-          };
-        })(),
-      },
+    // Without our codec built, bufferutil stands in for ours (the row is then marked a placeholder).
+    const contenders = [
+      unmaskContender('ours', size, ourMask ?? bufferutil.unmask, mask),
+      unmaskContender('bufferutil', size, bufferutil.unmask, mask),
+      unmaskContender('ws-js-unmask', size, wsPureJsUnmask, mask),
       storeCeiling(placedPayload(size)),
     ];
     if (ourMask) checkSameResult(ourMask, size, mask);
-    const result = measure(contenders, { rounds: options.rounds, roundMs: options.roundMs, unitsPerIteration: size });
-    const { values, samples } = scaledRates(result, 1e9);
     rows.push(
-      makeRow({
+      gbpsRow(contenders, size, options, {
         section: 'codec: unmask (payload at its real, unaligned offset)',
         case: formatSize(size),
-        metric: 'GB/s',
-        better: 'higher',
         bar: 'bufferutil',
-        values,
-        samples,
         placeholder: !ourMask,
       }),
     );

@@ -1,9 +1,12 @@
 import type { KernelPaths, OurProtocol } from '../ours.js';
-import { makeRow, type Row } from '../report/row.js';
+import type { Row } from '../report/row.js';
 import { formatSize } from '../report/units.js';
-import { asciiPayload, BENCH_MASK, headerLength, mixedUtf8Payload } from '../wire/frames.js';
+import { asciiPayload, BENCH_MASK, mixedUtf8Payload } from '../wire/frames.js';
 import { loadCeiling, storeCeiling } from './ceiling.js';
-import { type Contender, measure, scaledRates } from './measure.js';
+import { gbpsRow } from './gbps-row.js';
+import { distinctInputs, placedPayload } from './inputs.js';
+import { unmaskContender, validateContender } from './loop-contenders.js';
+import type { Contender } from './measure.js';
 
 /** Section of these rows in the tables. */
 export const WASM_SECTION = 'codec: WebAssembly SIMD kernels (copies in and out included) vs scalar JS';
@@ -16,41 +19,6 @@ export interface WasmBenchOptions {
   sizes: readonly number[];
   rounds: number;
   roundMs: number;
-}
-
-/** A payload right after its masked frame header, as the codec unmasks it (usually not 4-byte aligned). */
-function placedPayload(size: number): Buffer {
-  const offset = headerLength(size, true);
-  const backing = Buffer.alloc(offset + size);
-  backing.set(asciiPayload(size), offset);
-  return backing.subarray(offset);
-}
-
-/** Distinct inputs of at least this many bytes in all, cycled, so no validator learns one input by heart. */
-const DISTINCT_BYTES = 256 * 1024;
-
-function unmaskContender(id: string, size: number, unmask: (data: Uint8Array, mask: Uint8Array) => void): Contender {
-  const data = placedPayload(size);
-  return {
-    id,
-    run(n) {
-      // Unmasking twice restores the input, so one buffer serves every iteration.
-      for (let i = 0; i < n; i++) unmask(data, BENCH_MASK);
-      return data[0]!;
-    },
-  };
-}
-
-function validateContender(id: string, inputs: readonly Uint8Array[], validate: (bytes: Uint8Array) => boolean): Contender {
-  const count = inputs.length;
-  return {
-    id,
-    run(n) {
-      let ok = 0;
-      for (let i = 0; i < n; i++) if (validate(inputs[i % count]!)) ok++;
-      return ok;
-    },
-  };
 }
 
 /**
@@ -69,19 +37,7 @@ export function runWasmBenches(protocol: Partial<OurProtocol>, paths: KernelPath
   const { wasmPath, scalarPath } = paths;
   const rows: Row[] = [];
   const row = (kind: string, size: number, contenders: Contender[]): void => {
-    const result = measure(contenders, { rounds: options.rounds, roundMs: options.roundMs, unitsPerIteration: size });
-    const { values, samples } = scaledRates(result, 1e9);
-    rows.push(
-      makeRow({
-        section: WASM_SECTION,
-        case: `${kind} ${formatSize(size)}`,
-        metric: 'GB/s',
-        better: 'higher',
-        bar: SCALAR_ID,
-        values,
-        samples,
-      }),
-    );
+    rows.push(gbpsRow(contenders, size, options, { section: WASM_SECTION, case: `${kind} ${formatSize(size)}`, bar: SCALAR_ID }));
   };
 
   for (const size of options.sizes) {
@@ -91,9 +47,9 @@ export function runWasmBenches(protocol: Partial<OurProtocol>, paths: KernelPath
     scalarPath.applyMask(b, BENCH_MASK);
     if (!a.equals(b)) throw new Error(`unmask ${formatSize(size)}: the kernel and the scalar loop disagree`);
     row('unmask', size, [
-      unmaskContender('ours', size, ourMask),
-      unmaskContender(WASM_ID, size, wasmPath.applyMask),
-      unmaskContender(SCALAR_ID, size, scalarPath.applyMask),
+      unmaskContender('ours', size, ourMask, BENCH_MASK),
+      unmaskContender(WASM_ID, size, wasmPath.applyMask, BENCH_MASK),
+      unmaskContender(SCALAR_ID, size, scalarPath.applyMask, BENCH_MASK),
       storeCeiling(placedPayload(size)),
     ]);
   }
@@ -103,7 +59,7 @@ export function runWasmBenches(protocol: Partial<OurProtocol>, paths: KernelPath
     ['UTF-8 mixed', mixedUtf8Payload],
   ] as const) {
     for (const size of options.sizes) {
-      const inputs = Array.from({ length: Math.max(1, Math.ceil(DISTINCT_BYTES / size)) }, (_, k) => make(size, 100 + k));
+      const inputs = distinctInputs(size, make);
       for (const [id, validate] of [
         ['ours', ourValidate],
         [WASM_ID, wasmPath.isValidUtf8],

@@ -53,6 +53,26 @@ export interface EchoResult {
   fairness?: Fairness;
 }
 
+/**
+ * A result with nothing measured: what the worker fills in as the job goes, and what stands for a job
+ * whose worker never reported (so a failed round has every field a measured one has).
+ */
+export function emptyEchoResult(window: number, deflateNegotiated: boolean): EchoResult {
+  return {
+    ok: false,
+    messages: 0,
+    seconds: 0,
+    msgPerSec: 0,
+    mbPerSec: 0,
+    p50Ms: Number.NaN,
+    p99Ms: Number.NaN,
+    window,
+    connectMs: 0,
+    deflateNegotiated,
+    generatorCpu: 0,
+  };
+}
+
 /** What the load generator process sends back: phase marks (so the orchestrator can read the server's
  * CPU counters at the edges of the measured phase), then the result. */
 export type EchoWorkerMessage = { type: 'phase'; phase: 'start' | 'end' } | { type: 'result'; result: EchoResult };

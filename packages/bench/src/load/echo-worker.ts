@@ -10,17 +10,9 @@ import { performance } from 'node:perf_hooks';
 import { constants, deflateRawSync } from 'node:zlib';
 import { fairness, percentileSorted } from '../report/stats.js';
 import { openMany, openWebSocket } from '../wire/handshake.js';
-import {
-  asciiPayload,
-  BENCH_MASK,
-  buildFrame,
-  headerLengthOf,
-  OPCODE_BINARY,
-  OPCODE_TEXT,
-  payloadLengthOf,
-  textPayload,
-} from '../wire/frames.js';
-import type { EchoJob, EchoResult, EchoWorkerMessage } from './echo-job.js';
+import { FrameWalker } from '../wire/frame-walker.js';
+import { asciiPayload, BENCH_MASK, buildFrame, OPCODE_BINARY, OPCODE_TEXT, textPayload } from '../wire/frames.js';
+import { type EchoJob, type EchoResult, type EchoWorkerMessage, emptyEchoResult } from './echo-job.js';
 
 /** Latencies kept for percentiles; past this, reservoir sampling keeps a uniform sample. */
 const MAX_SAMPLES = 400_000;
@@ -58,10 +50,10 @@ interface Shared {
 
 /** One client socket: sends pre-built frames, counts whole reply messages. */
 class EchoClient {
-  private readonly header = new Uint8Array(14);
-  private headerLen = 0;
-  private headerNeed = 2;
-  private payloadLeft = 0;
+  private readonly frames = new FrameWalker(
+    (first, _second, length) => this.frameStarted(first, length),
+    () => this.frameEnded(),
+  );
   private opcode = 0;
   private fin = false;
   /** Opcode of the first frame of the reply being received, and its payload bytes so far. */
@@ -119,37 +111,7 @@ class EchoClient {
 
   private onData(chunk: Buffer): void {
     const shared = this.shared;
-    let replies = 0;
-    let i = 0;
-    const len = chunk.length;
-    while (i < len) {
-      if (this.payloadLeft > 0) {
-        const take = Math.min(this.payloadLeft, len - i);
-        i += take;
-        this.payloadLeft -= take;
-        if (this.payloadLeft === 0 && this.frameEnded()) replies++;
-        continue;
-      }
-      this.header[this.headerLen++] = chunk[i++]!;
-      if (this.headerLen === 2) this.headerNeed = headerLengthOf(this.header[1]!);
-      if (this.headerLen >= 2 && this.headerLen === this.headerNeed) {
-        const h = this.header;
-        this.opcode = h[0]! & 0x0f;
-        this.fin = (h[0]! & 0x80) !== 0;
-        const payload = payloadLengthOf(h);
-        this.headerLen = 0;
-        this.headerNeed = 2;
-        this.payloadLeft = payload;
-        if (this.opcode < 0x8) {
-          if (this.opcode !== 0) {
-            this.messageOpcode = this.opcode;
-            this.messageBytes = 0;
-          }
-          this.messageBytes += payload;
-        }
-        if (payload === 0 && this.frameEnded()) replies++;
-      }
-    }
+    const replies = this.frames.push(chunk);
     if (replies > 0) {
       const now = performance.now();
       for (let r = 0; r < replies; r++) {
@@ -165,6 +127,19 @@ class EchoClient {
       shared.inFlight -= replies;
       if (shared.sending) this.send(replies);
       else if (shared.inFlight === 0) shared.onDrained?.();
+    }
+  }
+
+  /** A frame's header is in: what the reply check needs of it. */
+  private frameStarted(first: number, payload: number): void {
+    this.opcode = first & 0x0f;
+    this.fin = (first & 0x80) !== 0;
+    if (this.opcode < 0x8) {
+      if (this.opcode !== 0) {
+        this.messageOpcode = this.opcode;
+        this.messageBytes = 0;
+      }
+      this.messageBytes += payload;
     }
   }
 
@@ -202,19 +177,7 @@ export async function runEchoJob(job: EchoJob): Promise<EchoResult> {
   const batchCount = frame.length * job.window <= 1024 * 1024 ? job.window : 1;
   const batch = Buffer.concat(Array.from({ length: batchCount }, () => frame));
   const sockets: Socket[] = [];
-  const result: EchoResult = {
-    ok: false,
-    messages: 0,
-    seconds: 0,
-    msgPerSec: 0,
-    mbPerSec: 0,
-    p50Ms: Number.NaN,
-    p99Ms: Number.NaN,
-    window: job.window,
-    connectMs: 0,
-    deflateNegotiated: job.deflate,
-    generatorCpu: 0,
-  };
+  const result = emptyEchoResult(job.window, job.deflate);
   const shared: Shared = {
     warmSockets: 0,
     measuring: false,

@@ -18,7 +18,8 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { openMany, openWebSocket, sourceAddress } from '../wire/handshake.js';
-import { asciiPayload, BENCH_MASK, buildFrame, headerLengthOf, OPCODE_BINARY, payloadLengthOf } from '../wire/frames.js';
+import { FrameWalker } from '../wire/frame-walker.js';
+import { asciiPayload, BENCH_MASK, buildFrame, OPCODE_BINARY } from '../wire/frames.js';
 import type { FanoutJob, FanoutPhase, FanoutRequest, FanoutWorkerMessage } from './fanout-job.js';
 import { serverFor } from './fanout-plan.js';
 
@@ -54,10 +55,14 @@ function fail(shard: Shard, error: Error): void {
 
 /** Counts whole data messages on one subscriber socket, from frame headers alone. */
 class Subscriber {
-  private readonly header = new Uint8Array(14);
-  private headerLen = 0;
-  private headerNeed = 2;
-  private payloadLeft = 0;
+  private readonly frames = new FrameWalker(
+    (first, _second, length) => this.frameStarted(first, length),
+    () => {
+      this.frameEnded();
+      // Counted per message in the shard, not per read: the walker's tally is not needed.
+      return false;
+    },
+  );
   private opcode = 0;
   private fin = false;
   private bytes = 0;
@@ -72,30 +77,13 @@ class Subscriber {
   }
 
   onData(chunk: Buffer): void {
-    let i = 0;
-    const len = chunk.length;
-    while (i < len) {
-      if (this.payloadLeft > 0) {
-        const take = Math.min(this.payloadLeft, len - i);
-        i += take;
-        this.payloadLeft -= take;
-        if (this.payloadLeft === 0) this.frameEnded();
-        continue;
-      }
-      this.header[this.headerLen++] = chunk[i++]!;
-      if (this.headerLen === 2) this.headerNeed = headerLengthOf(this.header[1]!);
-      if (this.headerLen >= 2 && this.headerLen === this.headerNeed) {
-        const h = this.header;
-        this.opcode = h[0]! & 0x0f;
-        this.fin = (h[0]! & 0x80) !== 0;
-        const payload = payloadLengthOf(h);
-        this.headerLen = 0;
-        this.headerNeed = 2;
-        this.payloadLeft = payload;
-        if (this.opcode < 0x8) this.bytes += payload;
-        if (payload === 0) this.frameEnded();
-      }
-    }
+    this.frames.push(chunk);
+  }
+
+  private frameStarted(first: number, payload: number): void {
+    this.opcode = first & 0x0f;
+    this.fin = (first & 0x80) !== 0;
+    if (this.opcode < 0x8) this.bytes += payload;
   }
 
   private frameEnded(): void {

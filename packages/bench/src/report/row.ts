@@ -59,6 +59,21 @@ export function makeRow(fields: Omit<Row, 'ratio' | 'completed'> & { completed?:
   };
 }
 
+/** The one incomplete row that stands for a suite or bench that threw, so the rest of the run still reports. */
+export function failedRow(section: string, caseName: string, error: string): Row {
+  return {
+    section,
+    case: caseName,
+    metric: '-',
+    better: 'higher',
+    values: {},
+    bar: 'ws',
+    ratio: null,
+    completed: false,
+    error,
+  };
+}
+
 /**
  * Ours against the bar contender round by round: one ratio per round, oriented like {@link Row.ratio}.
  * Rounds are paired (every suite interleaves the contenders within a round), so a round's ratio compares

@@ -10,10 +10,10 @@
  * - `perMessageDeflate` only with `--deflate` (Bun's default is off), and then replies are sent with
  *   `compress` set, which is how Bun's documentation says to compress a message.
  */
-const args = process.argv.slice(2);
-const portIndex = args.indexOf('--port');
-const port = portIndex >= 0 ? Number(args[portIndex + 1]) : 0;
-const deflate = args.includes('--deflate');
+import { announceListening, exitOnSignals, hasFlag, numberFlag } from './server-cli.js';
+
+const port = numberFlag('--port', 0);
+const deflate = hasFlag('--deflate');
 
 const server = Bun.serve<undefined>({
   hostname: '127.0.0.1',
@@ -32,5 +32,5 @@ const server = Bun.serve<undefined>({
     sendPings: false,
   },
 });
-process.stdout.write(`listening on ws://127.0.0.1:${server.port}\n`);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
+announceListening(server.port);
+exitOnSignals();

@@ -5,6 +5,8 @@
  * own pub/sub. Run by the bun binary: `bun dist/servers/bun-fanout.js`. No compression, no pings, no idle
  * timeout (as ws and ours), payload limit 64 MiB as ws's.
  */
+import { announceListening, exitOnSignals } from './server-cli.js';
+
 interface Role {
   publisher: boolean;
 }
@@ -30,5 +32,5 @@ const server = Bun.serve<Role>({
     sendPings: false,
   },
 });
-process.stdout.write(`listening on ws://127.0.0.1:${server.port}\n`);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
+announceListening(server.port);
+exitOnSignals();

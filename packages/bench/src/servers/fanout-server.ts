@@ -12,6 +12,7 @@
 import { redisBroker } from '@wsts/redis';
 import { WebSocketServer as OurServer } from '@wsts/server';
 import { WebSocketServer as WsServer } from 'ws';
+import { announceListening, exitOnSignals, portOf } from './server-cli.js';
 
 /** ws's `WebSocket.OPEN`. */
 const OPEN = 1;
@@ -19,9 +20,6 @@ const OPEN = 1;
 const args = process.argv.slice(2);
 const impl = args[args.indexOf('--impl') + 1];
 const redisUrl = args.includes('--redis') ? args[args.indexOf('--redis') + 1] : undefined;
-const listening = (port: number | undefined): void => {
-  process.stdout.write(`listening on ws://127.0.0.1:${port}\n`);
-};
 
 if (impl === 'ours') {
   const broker = redisUrl === undefined ? undefined : redisBroker({ url: redisUrl });
@@ -40,12 +38,12 @@ if (impl === 'ours') {
     }
   });
   server.on('listening', () => {
-    if (broker === undefined) return listening(server.port);
+    if (broker === undefined) return announceListening(server.port);
     const deadline = Date.now() + 10_000;
     const poll = setInterval(() => {
       if (broker.stats.connected) {
         clearInterval(poll);
-        listening(server.port);
+        announceListening(server.port);
       } else if (Date.now() > deadline) {
         process.stderr.write(`the Redis broker did not connect to ${redisUrl} within 10 s\n`);
         process.exit(1);
@@ -63,12 +61,9 @@ if (impl === 'ours') {
       }
     });
   });
-  server.on('listening', () => {
-    const address = server.address();
-    listening(typeof address === 'string' ? undefined : address.port);
-  });
+  server.on('listening', () => announceListening(portOf(server.address())));
 } else {
   process.stderr.write('usage: fanout-server --impl ours [--redis URL] | --impl ws\n');
   process.exit(2);
 }
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
+exitOnSignals();

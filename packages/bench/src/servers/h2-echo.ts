@@ -5,16 +5,12 @@
  * the two rows differ only in the transport. No compression, as in the other echo rows.
  */
 import { WebSocketServer } from '@wsts/server';
+import { announceListening, exitOnSignals, hasFlag, numberFlag, portOf } from './server-cli.js';
 
-const args = process.argv.slice(2);
-function flag(name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-}
-const port = flag('--port', 0);
+const port = numberFlag('--port', 0);
 // WHY a flag: the server's default cap (100 WebSockets per HTTP/2 connection) is below what the rows open.
-const maxWebSocketsPerSession = flag('--max-per-session', 100);
-const http2 = args.includes('--http2') ? { maxWebSocketsPerSession } : false;
+const maxWebSocketsPerSession = numberFlag('--max-per-session', 100);
+const http2 = hasFlag('--http2') ? { maxWebSocketsPerSession } : false;
 
 const server = new WebSocketServer({ host: '127.0.0.1', port, http2, perMessageDeflate: false });
 server.on('connection', (connection) => {
@@ -23,9 +19,5 @@ server.on('connection', (connection) => {
   });
   connection.on('error', () => {});
 });
-server.on('listening', () => {
-  const address = server.address();
-  const actual = typeof address === 'string' || address === null ? address : address.port;
-  process.stdout.write(`listening on ws://127.0.0.1:${actual}\n`);
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
+server.on('listening', () => announceListening(portOf(server.address())));
+exitOnSignals();

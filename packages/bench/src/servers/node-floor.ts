@@ -22,6 +22,7 @@
 import { createServer, type Socket } from 'node:net';
 import { endianness } from 'node:os';
 import { acceptUpgrade, readUpgradeHead, refuseUpgrade } from './raw-upgrade.js';
+import { announceListening, exitOnSignals, hasFlag, numberFlag, portOf } from './server-cli.js';
 
 if (endianness() !== 'LE') {
   // The word-wise unmask below builds its 32-bit key for a little-endian machine.
@@ -228,13 +229,8 @@ function publish(reply: Buffer): void {
   for (const subscriber of subscribers) subscriber.write(reply);
 }
 
-const args = process.argv.slice(2);
-const fanout = args.includes('--fanout');
+const fanout = hasFlag('--fanout');
 const subscribers = new Set<Socket>();
-const portIndex = args.indexOf('--port');
 const server = createServer(onConnection);
-server.listen(portIndex >= 0 ? Number(args[portIndex + 1]) : 0, '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(`listening on ws://127.0.0.1:${typeof address === 'object' && address ? address.port : ''}\n`);
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
+server.listen(numberFlag('--port', 0), '127.0.0.1', () => announceListening(portOf(server.address())));
+exitOnSignals();

@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { WebSocketServer } from 'ws';
+import { announceListening, exitOnSignals, hasFlag, numberFlag, portOf } from './server-cli.js';
 
 // Report which masking code ws picked in this process, so the orchestrator can check that "with
 // add-ons" really runs bufferutil and "without" really does not (ws decides once, at load time).
@@ -16,20 +17,13 @@ const bufferUtil = require(join(dirname(require.resolve('ws')), 'lib/buffer-util
 };
 process.stdout.write(`ws-addons bufferutil=${String(bufferUtil.unmask).includes('bufferUtil') ? 'on' : 'off'}\n`);
 
-const args = process.argv.slice(2);
-const portIndex = args.indexOf('--port');
-const port = portIndex >= 0 ? Number(args[portIndex + 1]) : 0;
-const deflate = args.includes('--deflate');
+const port = numberFlag('--port', 0);
+const deflate = hasFlag('--deflate');
 
 const server = new WebSocketServer({ host: '127.0.0.1', port, perMessageDeflate: deflate, maxPayload: 64 * 1024 * 1024 });
 server.on('connection', (socket) => {
   socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
   socket.on('error', () => {});
 });
-server.on('listening', () => {
-  const address = server.address();
-  // @types/ws types address() as AddressInfo | string | null (null before listening and once closed).
-  const actual = typeof address === 'string' || address === null ? address : address.port;
-  process.stdout.write(`listening on ws://127.0.0.1:${actual}\n`);
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
+server.on('listening', () => announceListening(portOf(server.address())));
+exitOnSignals();

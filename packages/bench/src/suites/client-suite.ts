@@ -9,9 +9,9 @@ import {
   type ClientJob,
   type ClientReply,
 } from '../load/client-job.js';
-import { makeRow, type Row } from '../report/row.js';
+import { medians, metricRow, type RoundFigures } from '../report/round-figures.js';
+import type { Row } from '../report/row.js';
 import { CLIENT_SECTION } from '../report/sections.js';
-import { median } from '../report/stats.js';
 import { formatNumber } from '../report/units.js';
 import { startServer } from '../servers/server-process.js';
 import type { ServerKind } from '../servers/server-kinds.js';
@@ -119,41 +119,26 @@ export async function runClientSuite(options: ClientSuiteOptions): Promise<Row[]
   const rows: Row[] = [];
   for (const c of options.cases) {
     const name = clientCaseName(c);
-    const figures = runs.get(name)!;
+    const byClient = runs.get(name)!;
     const failed = errors.get(name)!;
     const error = Object.entries(failed)
       .map(([id, e]) => `${id}: ${e}`)
       .join('; ');
-    const contenders = clientsFor(c.direction);
-    const pick = (f: (x: ClientFigures) => number): Record<string, number | null> =>
-      Object.fromEntries(
-        contenders.map((id) => [id, failed[id] !== undefined || figures[id].length === 0 ? null : median(figures[id].map(f))]),
-      );
-    const spread = (f: (x: ClientFigures) => number): Record<string, number[]> =>
-      Object.fromEntries(contenders.map((id) => [id, figures[id].map(f)]));
+    const figures: RoundFigures<ClientFigures, ClientId> = {
+      runs: clientsFor(c.direction).map((id) => [id, byClient[id]]),
+      failed: (id) => failed[id] !== undefined,
+    };
     const common = {
       section: CLIENT_SECTION,
       case: name,
       bar: 'ws',
       ratiosAgainstBar: true,
-      details: { busy: pick((x) => x.busy), window: options.window },
+      details: { busy: medians(figures, (x) => x.busy), window: options.window },
       ...(error ? { error } : {}),
     };
     rows.push(
-      makeRow({
-        ...common,
-        metric: 'client CPU µs/msg',
-        better: 'lower',
-        values: pick((x) => x.cpuMicros),
-        samples: spread((x) => x.cpuMicros),
-      }),
-      makeRow({
-        ...common,
-        metric: 'msg/s',
-        better: 'higher',
-        values: pick((x) => x.msgPerSec),
-        samples: spread((x) => x.msgPerSec),
-      }),
+      metricRow(common, figures, 'client CPU µs/msg', 'lower', (x) => x.cpuMicros),
+      metricRow(common, figures, 'msg/s', 'higher', (x) => x.msgPerSec),
     );
   }
   return rows;

@@ -3,7 +3,7 @@ import { runMaskBenches } from '../codec/mask-bench.js';
 import { runUtf8Benches } from '../codec/utf8-bench.js';
 import { runWasmBenches, WASM_SECTION } from '../codec/wasm-bench.js';
 import type { KernelPaths, OurProtocol } from '../ours.js';
-import type { Row } from '../report/row.js';
+import { failedRow, type Row } from '../report/row.js';
 
 export interface CodecSuiteOptions {
   frameSizes: readonly number[];
@@ -23,19 +23,7 @@ function guarded(section: string, run: () => Row[]): Row[] {
   try {
     return run();
   } catch (error) {
-    return [
-      {
-        section,
-        case: 'all',
-        metric: '-',
-        better: 'higher',
-        values: {},
-        bar: 'ws',
-        ratio: null,
-        completed: false,
-        error: (error as Error).message,
-      },
-    ];
+    return [failedRow(section, 'all', (error as Error).message)];
   }
 }
 

@@ -1,8 +1,8 @@
 import { forkWorker, nextMessage, reap } from '../load/fork-worker.js';
-import { windowFor, type EchoJob, type EchoResult, type EchoWorkerMessage } from '../load/echo-job.js';
+import { emptyEchoResult, windowFor, type EchoJob, type EchoResult, type EchoWorkerMessage } from '../load/echo-job.js';
 import { PEAK_RSS } from '../report/bar.js';
-import { makeRow, type Row } from '../report/row.js';
-import { median } from '../report/stats.js';
+import { metricRow, type RoundFigures } from '../report/round-figures.js';
+import type { Row } from '../report/row.js';
 import { formatSize } from '../report/units.js';
 import { peakRss, processCpuSeconds, resetPeakRss, startServer, type RunningServer } from '../servers/server-process.js';
 import { checkAddons, serverKinds } from '../servers/server-kinds.js';
@@ -105,20 +105,7 @@ export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
             connectTimeoutMs: 30_000,
           };
           const result = await runJob(job, server.pid).catch(
-            (error: Error): EchoResult => ({
-              ok: false,
-              error: error.message,
-              messages: 0,
-              seconds: 0,
-              msgPerSec: 0,
-              mbPerSec: 0,
-              p50Ms: Number.NaN,
-              p99Ms: Number.NaN,
-              window,
-              connectMs: 0,
-              deflateNegotiated: false,
-              generatorCpu: 0,
-            }),
+            (error: Error): EchoResult => ({ ...emptyEchoResult(window, false), error: error.message }),
           );
           results[server.kind.id]!.push(result);
           options.log(
@@ -135,13 +122,11 @@ export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
         }
       }
       const errors = Object.entries(results).flatMap(([id, list]) => list.filter((r) => !r.ok).map((r) => `${id}: ${r.error}`));
-      /** Median over the rounds; null when any round of that server failed (the row is then incomplete). */
-      const pick = (f: (r: EchoResult) => number): Record<string, number | null> =>
-        Object.fromEntries(
-          Object.entries(results).map(([id, list]) => [id, list.every((r) => r.ok) ? median(list.map(f)) : null]),
-        );
-      const spread = (f: (r: EchoResult) => number): Record<string, number[]> =>
-        Object.fromEntries(Object.entries(results).map(([id, list]) => [id, list.filter((r) => r.ok).map(f)]));
+      // The rounds that failed are left out of the samples; their server gets null (the row is then incomplete).
+      const figures: RoundFigures<EchoResult> = {
+        runs: Object.entries(results).map(([id, list]) => [id, list.filter((r) => r.ok)]),
+        failed: (id) => !results[id]!.every((r) => r.ok),
+      };
       const common = {
         section,
         case: `${formatSize(size)}${text ? ' text' : ''} x ${connections} conn${connections === 1 ? '' : 's'}`,
@@ -151,34 +136,15 @@ export async function runEchoSuite(options: EchoSuiteOptions): Promise<Row[]> {
       };
       const perServerCpu = (r: EchoResult): number => r.msgPerServerCpuSec ?? Number.NaN;
       rows.push(
-        makeRow({
-          ...common,
-          metric: 'msg/s',
-          better: 'higher',
-          values: pick((r) => r.msgPerSec),
-          samples: spread((r) => r.msgPerSec),
-          details: results,
-        }),
-        makeRow({
-          ...common,
-          metric: 'msg/server-CPU-s',
-          better: 'higher',
-          values: pick(perServerCpu),
-          samples: spread(perServerCpu),
-        }),
-        makeRow({
-          ...common,
-          metric: 'MB/s',
-          better: 'higher',
-          values: pick((r) => r.mbPerSec),
-          samples: spread((r) => r.mbPerSec),
-        }),
-        makeRow({ ...common, metric: 'p50 ms', better: 'lower', values: pick((r) => r.p50Ms), samples: spread((r) => r.p50Ms) }),
-        makeRow({ ...common, metric: 'p99 ms', better: 'lower', values: pick((r) => r.p99Ms), samples: spread((r) => r.p99Ms) }),
+        metricRow(common, figures, 'msg/s', 'higher', (r) => r.msgPerSec, { details: results }),
+        metricRow(common, figures, 'msg/server-CPU-s', 'higher', perServerCpu),
+        metricRow(common, figures, 'MB/s', 'higher', (r) => r.mbPerSec),
+        metricRow(common, figures, 'p50 ms', 'lower', (r) => r.p50Ms),
+        metricRow(common, figures, 'p99 ms', 'lower', (r) => r.p99Ms),
       );
       const peakMb = (r: EchoResult): number => (r.peakRss === undefined ? Number.NaN : r.peakRss / 1e6);
       if (Object.values(results).some((list) => list.some((r) => r.peakRss !== undefined))) {
-        rows.push(makeRow({ ...common, metric: PEAK_RSS, better: 'lower', values: pick(peakMb), samples: spread(peakMb) }));
+        rows.push(metricRow(common, figures, PEAK_RSS, 'lower', peakMb));
       }
     }
   } finally {

@@ -5,7 +5,8 @@ import { performance } from 'node:perf_hooks';
 import type { FanoutJob } from '../load/fanout-job.js';
 import { FanoutGenerators } from '../load/fanout-generators.js';
 import { filesNeeded, generatorCount, lastArrivalLatencies, parseOpenFileLimit, shardSubscribers } from '../load/fanout-plan.js';
-import { makeRow, type Row } from '../report/row.js';
+import { metricRow, type RoundFigures } from '../report/round-figures.js';
+import type { Row } from '../report/row.js';
 import { FANOUT_REDIS_SECTION, FANOUT_SECTION, redisContender } from '../report/sections.js';
 import { median, percentileSorted } from '../report/stats.js';
 import { formatSize } from '../report/units.js';
@@ -349,12 +350,8 @@ async function runSection(
     };
     for (const m of metrics) {
       const measured = deployments.filter((d) => !m.redisOnly || d.redis);
-      const list = (id: string): number[] => runs[id]!.map((x) => m.figure(x) ?? Number.NaN);
-      const values = Object.fromEntries(
-        measured.map((d) => [d.id, failed(d.id) || runs[d.id]!.length === 0 ? null : median(list(d.id))]),
-      );
-      const samples = Object.fromEntries(measured.map((d) => [d.id, list(d.id)]));
-      rows.push(makeRow({ ...common, metric: m.metric, better: m.better, values, samples }));
+      const figures: RoundFigures<FanoutFigures> = { runs: measured.map((d) => [d.id, runs[d.id]!]), failed };
+      rows.push(metricRow(common, figures, m.metric, m.better, (x) => m.figure(x) ?? Number.NaN));
     }
   }
   return rows;

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { forkWorker, nextMessage, reap } from '../load/fork-worker.js';
 import { cpuMicrosPerMessage, h2Window, kibPerSocket, type H2Mode, type H2Reply, type H2Request } from '../load/h2-job.js';
-import { makeRow, type Row } from '../report/row.js';
-import { median } from '../report/stats.js';
+import { metricRow, type RoundFigures } from '../report/round-figures.js';
+import type { Row } from '../report/row.js';
 import { formatSize } from '../report/units.js';
 import { processCpuSeconds, startServer } from '../servers/server-process.js';
 import type { ServerKind } from '../servers/server-kinds.js';
@@ -155,14 +155,11 @@ export async function runH2Suite(options: H2SuiteOptions): Promise<Row[]> {
     }
   }
   const failed = (mode: H2Mode): boolean => errors.some((e) => e.startsWith(`${mode}:`));
-  const pick = (f: (x: H2Figures) => number): Record<string, number | null> =>
-    Object.fromEntries(modes.map((m) => [m, failed(m) || runs[m].length === 0 ? null : median(runs[m].map(f))]));
-  const spread = (f: (x: H2Figures) => number): Record<string, number[]> =>
-    Object.fromEntries(modes.map((m) => [m, runs[m].map(f)]));
+  const figures: RoundFigures<H2Figures, H2Mode> = { runs: modes.map((m) => [m, runs[m]]), failed };
   const sockets = `${options.sockets.toLocaleString('en-US')} WebSockets`;
   const common = { section: H2_SECTION, bar: 'http1', subject: 'h2', ...(errors.length ? { error: errors.join('; ') } : {}) };
   const row = (caseName: string, metric: string, better: 'higher' | 'lower', f: (x: H2Figures) => number): Row =>
-    makeRow({ ...common, case: caseName, metric, better, values: pick(f), samples: spread(f) });
+    metricRow({ ...common, case: caseName }, figures, metric, better, f);
   const echo = `${formatSize(options.size)} echo x ${sockets}`;
   return [
     row(sockets, 'set-up ms (all open)', 'lower', (x) => x.setupMs),

@@ -1,9 +1,9 @@
 import { forkWorker, nextMessage, reap } from '../load/fork-worker.js';
 import type { ScaleReply, ScaleRequest } from '../load/scale-job.js';
-import { makeRow, type Row } from '../report/row.js';
+import { metricRow, type RoundFigures } from '../report/round-figures.js';
+import type { Row } from '../report/row.js';
 import { processCpuSeconds, startServer } from '../servers/server-process.js';
 import { checkAddons, serverKinds } from '../servers/server-kinds.js';
-import { median } from '../report/stats.js';
 import { nextAddressBlock } from '../wire/handshake.js';
 
 export interface ScaleSuiteOptions {
@@ -98,13 +98,7 @@ export async function runScaleSuite(options: ScaleSuiteOptions): Promise<Row[]> 
       }
     }
   }
-  /** Median over the rounds; null when any round of that server failed (the row is then incomplete). */
-  const pick = (f: (x: ScaleFigures) => number): Record<string, number | null> =>
-    Object.fromEntries(
-      Object.entries(runs).map(([id, list]) => [id, failed(id) || list.length === 0 ? null : median(list.map(f))]),
-    );
-  const spread = (f: (x: ScaleFigures) => number): Record<string, number[]> =>
-    Object.fromEntries(Object.entries(runs).map(([id, list]) => [id, list.map(f)]));
+  const figures: RoundFigures<ScaleFigures> = { runs: Object.entries(runs), failed };
   const section = options.deflate ? 'scale, permessage-deflate negotiated' : 'scale (idle connections)';
   const common = {
     section,
@@ -118,9 +112,9 @@ export async function runScaleSuite(options: ScaleSuiteOptions): Promise<Row[]> 
   const rate = (x: ScaleFigures): number => x.handshakesPerSec;
   const perCpu = (x: ScaleFigures): number => x.handshakesPerServerCpuSec ?? Number.NaN;
   return [
-    makeRow({ ...common, metric: 'RSS/conn KiB', better: 'lower', values: pick(rss), samples: spread(rss) }),
-    makeRow({ ...common, metric: 'ΔRSS/conn KiB', better: 'lower', values: pick(delta), samples: spread(delta) }),
-    makeRow({ ...common, metric: 'handshakes/s', better: 'higher', values: pick(rate), samples: spread(rate) }),
-    makeRow({ ...common, metric: 'handshakes/server-CPU-s', better: 'higher', values: pick(perCpu), samples: spread(perCpu) }),
+    metricRow(common, figures, 'RSS/conn KiB', 'lower', rss),
+    metricRow(common, figures, 'ΔRSS/conn KiB', 'lower', delta),
+    metricRow(common, figures, 'handshakes/s', 'higher', rate),
+    metricRow(common, figures, 'handshakes/server-CPU-s', 'higher', perCpu),
   ];
 }

@@ -7,9 +7,16 @@ import { headerLengthOf, payloadLengthOf } from './frames.js';
 export type FrameHeaderListener = (first: number, second: number, length: number) => void;
 
 /**
+ * Hears of each frame once its whole payload has passed (at once, for an empty payload); true when the
+ * frame is one the caller counts. The load generators count whole replies this way, one tally per read.
+ */
+export type FrameEndListener = () => boolean;
+
+/**
  * Walks the frame headers of a byte stream across reads and skips the payloads without reading them:
- * how the client rows' peers count what a client sends without decoding it. Headers split anywhere
- * across reads are gathered; a payload is only counted off.
+ * how the client rows' peers count what a client sends, and the echo and fan-out load generators what a
+ * server sends back, without decoding it. Headers split anywhere across reads are gathered; a payload is
+ * only counted off.
  */
 export class FrameWalker {
   private readonly header = new Uint8Array(14);
@@ -19,16 +26,22 @@ export class FrameWalker {
   /** Payload bytes of the current frame still to skip. */
   private skip = 0;
 
-  constructor(private readonly onHeader: FrameHeaderListener) {}
+  constructor(
+    private readonly onHeader: FrameHeaderListener,
+    private readonly onEnd?: FrameEndListener,
+  ) {}
 
-  push(chunk: Uint8Array): void {
+  /** Walks one read; returns how many frames ended in it for which `onEnd` returned true. */
+  push(chunk: Uint8Array): number {
     const n = chunk.length;
     let i = 0;
+    let counted = 0;
     while (i < n) {
       if (this.skip > 0) {
         const take = Math.min(this.skip, n - i);
         this.skip -= take;
         i += take;
+        if (this.skip === 0 && this.onEnd?.()) counted++;
         continue;
       }
       const header = this.header;
@@ -40,6 +53,8 @@ export class FrameWalker {
       this.need = 2;
       this.skip = length;
       this.onHeader(header[0]!, header[1]!, length);
+      if (length === 0 && this.onEnd?.()) counted++;
     }
+    return counted;
   }
 }
