@@ -1,7 +1,8 @@
 /**
  * `pnpm --filter @wsts/bench readme [results/FILE.json]`: puts the tables of a run (the newest full run
  * under results/ by default) into this package's README between the bench markers, with the machine it
- * ran on and the bar check, so the README always shows a table the JSON beside it backs up.
+ * ran on and the bar check, so the README always shows a table the JSON beside it backs up; and its chart
+ * into the repository's README (between the bench-chart markers).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -16,6 +17,8 @@ const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const readme = resolve(packageDir, 'README.md');
 const START = '<!-- bench:start -->';
 const END = '<!-- bench:end -->';
+const CHART_START = '<!-- bench-chart:start -->';
+const CHART_END = '<!-- bench-chart:end -->';
 
 interface Report {
   date: string;
@@ -74,9 +77,29 @@ const body = [
   '',
   END,
 ].join('\n');
-const text = readFileSync(readme, 'utf8');
-const a = text.indexOf(START);
-const b = text.indexOf(END);
-if (a < 0 || b < a) throw new Error(`${readme} has no ${START} ... ${END} section`);
-writeFileSync(readme, text.slice(0, a) + body + text.slice(b + END.length));
+replaceSection(readme, START, END, body);
 console.log(`${readme}: benchmark section updated from ${file}`);
+
+// The repository's README shows the same chart, so a reader sees the ratios without opening this package.
+const rootReadme = resolve(packageDir, '..', '..', 'README.md');
+const chartName = chart.split('/').pop();
+replaceSection(
+  rootReadme,
+  CHART_START,
+  CHART_END,
+  [
+    CHART_START,
+    `![ours vs ws, Bun and the Node floor, per row of the run of ${report.date.slice(0, 10)}](packages/bench/results/${chartName})`,
+    CHART_END,
+  ].join('\n'),
+);
+console.log(`${rootReadme}: chart updated`);
+
+/** Replaces `start` ... `end` (markers included) in `path` with `body`, which carries the markers again. */
+function replaceSection(path: string, start: string, end: string, body: string): void {
+  const text = readFileSync(path, 'utf8');
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`${path} has no ${start} ... ${end} section`);
+  writeFileSync(path, text.slice(0, a) + body + text.slice(b + end.length));
+}

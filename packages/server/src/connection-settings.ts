@@ -1,9 +1,9 @@
 /**
  * What a connection reads from its options and never changes: its limits and the codec's options,
- * resolved once and shared by every connection of a server. WHY: a server holds thousands of idle
- * connections, and each field one of them holds costs it 8 bytes; a server gives all its connections
- * the same options, so one frozen copy per server serves them all. A connection without a server (a
- * client) resolves its own.
+ * resolved once and shared by every connection made with the same values. WHY: a server holds
+ * thousands of idle connections, and each field one of them holds costs it 8 bytes; a server gives all
+ * its connections the same options, so one frozen copy serves them all (a server's, ws-compatible or
+ * not, and a process's clients alike).
  * @module
  */
 import { Socket } from 'node:net';
@@ -11,7 +11,6 @@ import type { Duplex } from 'node:stream';
 import type { ConnectionOptions } from '@wsts/protocol';
 import type { WebSocketConnectionOptions } from './connection-types.js';
 import { DEFAULTS } from './defaults.js';
-import type { Membership } from './membership.js';
 
 /** A connection's limits with their defaults applied, and what its socket does with written bytes. */
 export interface ConnectionLimits {
@@ -37,41 +36,51 @@ export interface ConnectionLimits {
 /** What a connection is made with: its limits, and the codec's options. */
 export interface ConnectionSettings {
   readonly limits: ConnectionLimits;
-  /** Frozen when shared (no extensions): the codec then resolves it once for every connection too. */
+  /** Frozen when shared: the codec then resolves it once for every connection too. */
   readonly codec: ConnectionOptions;
 }
 
-/** One server's settings for each kind of socket (see `consumesWrites`), made by its first connection of that kind. */
-interface ServerSettings {
-  kernel: ConnectionSettings | undefined;
-  other: ConnectionSettings | undefined;
-}
-
-const byServer = new WeakMap<Membership, ServerSettings>();
+/**
+ * Settings made so far, by what they were made from (see `keyOf`). Bounded: a process has a handful of
+ * configurations (one per server, one for its clients); past this many, a connection keeps its own.
+ */
+const known = new Map<string, ConnectionSettings>();
+const MAX_KNOWN = 64;
 
 /**
- * The settings of a connection over `socket`: a server's connections without extensions share their
- * server's (`membership`), made from the first one's options; any other connection gets its own.
- * `codecOptions` makes the codec's options (the connection's callbacks and Node's helpers).
+ * The settings of a connection over `socket`: shared with every earlier connection made with the same
+ * values, when it has no extensions of its own (each has its own compression state) and no random
+ * source of its own. `codecOptions` makes the codec's options (the connection's callbacks and Node's
+ * helpers), the same for every connection.
  */
 export function connectionSettings(
   socket: Duplex,
   options: WebSocketConnectionOptions,
-  membership: Membership | undefined,
   codecOptions: (options: WebSocketConnectionOptions, limits: ConnectionLimits) => ConnectionOptions,
 ): ConnectionSettings {
   const consumesWrites = socket instanceof Socket;
-  const shareable = membership !== undefined && (options.extensions === undefined || options.extensions.length === 0);
+  const shareable =
+    (options.extensions === undefined || options.extensions.length === 0) &&
+    options.random === undefined &&
+    // The limits checkLimits does not see are keyed only when they are what they should be.
+    (options.fragmentSize === undefined || typeof options.fragmentSize === 'number') &&
+    (options.autoPong === undefined || typeof options.autoPong === 'boolean');
   if (!shareable) return resolve(options, consumesWrites, codecOptions);
-  let server = byServer.get(membership);
-  if (server === undefined) byServer.set(membership, (server = { kernel: undefined, other: undefined }));
-  const known = consumesWrites ? server.kernel : server.other;
-  if (known !== undefined) return known;
+  const key = keyOf(options, consumesWrites);
+  const found = known.get(key);
+  if (found !== undefined) return found;
   const made = resolve(options, consumesWrites, codecOptions);
   const shared: ConnectionSettings = { limits: made.limits, codec: Object.freeze(made.codec) };
-  if (consumesWrites) server.kernel = shared;
-  else server.other = shared;
+  if (known.size < MAX_KNOWN) known.set(key, shared);
   return shared;
+}
+
+/**
+ * Every value the settings are made from, as given (a default is the same for every connection):
+ * equal keys make equal settings. Options that checkLimits accepted are numbers, booleans or absent.
+ */
+function keyOf(options: WebSocketConnectionOptions, consumesWrites: boolean): string {
+  return `${options.role} ${consumesWrites} ${options.maxMessageSize} ${options.maxFragments} ${options.autoPong} ${options.fragmentSize} ${options.maxBufferedAmount} ${options.sendHighWaterMark} ${options.messageTimeout} ${options.closeTimeout}`;
 }
 
 function resolve(

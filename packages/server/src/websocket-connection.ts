@@ -151,7 +151,7 @@ export class WebSocketConnection<Data = unknown>
     checkLimits(options);
     this.protocol = options.protocol ?? '';
     this.extensions = options.extensionsHeader ?? '';
-    const settings = connectionSettings(socket, options, membership, WebSocketConnection.codecOptions);
+    const settings = connectionSettings(socket, options, WebSocketConnection.codecOptions);
     this.output = new Outbox(socket, this, settings.limits);
     const holders = (options.extensions ?? []).filter(holdsBytes);
     this.holders = holders.length > 0 ? holders : undefined;

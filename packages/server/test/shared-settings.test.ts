@@ -67,3 +67,28 @@ describe("settings shared by a server's connections", () => {
     expect(inside(a!).codec.settings).not.toBe(inside(b!).codec.settings);
   });
 });
+
+describe('settings shared by clients made with the same values', () => {
+  it('two connect() clients with the same options share; one with another limit has its own', async () => {
+    const { connect } = await import('../src/index.js');
+    const started = await startServer();
+    wss = started.wss;
+    // Without compression: an extension is per connection, and so are the settings of one that has it.
+    const a = await connect(started.url, { perMessageDeflate: false });
+    const b = await connect(started.url, { perMessageDeflate: false });
+    const own = await connect(started.url, { perMessageDeflate: false, maxMessageSize: 1000 });
+    try {
+      expect(inside(a).codec.settings).toBe(inside(b).codec.settings);
+      expect(inside(a).output.limits).toBe(inside(b).output.limits);
+      expect(inside(own).codec.settings).not.toBe(inside(a).codec.settings);
+      // Each still masks and talks on its own.
+      wss.on('connection', () => {});
+      const echoed = new Promise<string>((resolve) => own.once('message', (data) => resolve(String(data))));
+      for (const c of wss.clients) c.on('message', (data, isBinary) => void c.send(data, { binary: isBinary }));
+      await own.send('mine');
+      expect(await within(echoed, 5000, 'echo')).toBe('mine');
+    } finally {
+      for (const c of [a, b, own]) c.terminate();
+    }
+  });
+});

@@ -157,8 +157,13 @@ const RUNNING = 0;
 const CLOSING = 1;
 const CLOSED = 2;
 
-/** Sockets a WebSocket was made of: a second `handleUpgrade` on one is a bug worth an exception. */
-const upgraded = new WeakSet<Duplex>();
+/**
+ * Marks a socket a WebSocket was made of: a second `handleUpgrade` on one is a bug worth an exception.
+ * WHY a property rather than a WeakSet: an entry in a weak set costs every idle connection a slot of an
+ * ephemeron table, more than a property of the socket it lives as long as.
+ */
+const kUpgraded = Symbol('wsts-ws.upgraded');
+type MarkedSocket = Duplex & { [kUpgraded]?: true };
 
 function destroySocket(this: Duplex): void {
   this.destroy();
@@ -434,7 +439,7 @@ export class WebSocketServer<
       socket.destroy();
       return;
     }
-    if (upgraded.has(socket)) {
+    if ((socket as MarkedSocket)[kUpgraded] === true) {
       throw new Error(
         'server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration',
       );
@@ -484,7 +489,7 @@ export class WebSocketServer<
     const safe = lines.filter((line) => !/[\r\n\0]/.test(line));
     socket.write(safe.concat('\r\n').join('\r\n'));
     socket.removeListener('error', destroySocket);
-    upgraded.add(socket);
+    (socket as MarkedSocket)[kUpgraded] = true;
 
     const Class = this.options.WebSocket ?? WebSocket;
     const ws = new Class(null) as InstanceType<T>;

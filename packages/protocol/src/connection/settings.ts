@@ -38,7 +38,7 @@ export interface ConnectionSettings {
   readonly onEvent: ConnectionOptions['onEvent'];
   readonly reuseAfterWrite: boolean;
   readonly thisArg: unknown;
-  /** What the connection's FrameDecoder is made with: frozen, so decoders share its resolution too. */
+  /** What the connection's FrameDecoder is made with: frozen and complete, so the decoder uses it as it is. */
   readonly decoder: Readonly<FrameDecoderOptions>;
   /** What the connection's Receiver checks messages against. */
   readonly receiver: ReceiverLimits;
@@ -90,7 +90,7 @@ function resolve(options: ConnectionOptions): ConnectionSettings {
     onEvent: options.onEvent,
     reuseAfterWrite: options.reuseAfterWrite === true,
     thisArg: options.thisArg,
-    decoder: Object.freeze({ role, allowedRsv, allocate }),
+    decoder: Object.freeze({ role, allowedRsv, maxPayload: Number.MAX_SAFE_INTEGER, allocate }),
     receiver: Object.freeze({ maxMessageSize, maxFragments, allocate, validateUtf8 }),
   });
 }

@@ -71,30 +71,30 @@ const STOPPED = 2;
 const PREALLOCATE_RATIO = 4;
 
 /** {@link FrameDecoderOptions} with their defaults applied. */
-interface DecoderConfig {
-  readonly expectMasked: boolean;
-  readonly allowedRsv: number;
-  readonly maxPayload: number;
-  readonly allocate: Allocate;
-}
+type DecoderConfig = Readonly<Required<FrameDecoderOptions>>;
 
 const configs = new WeakMap<FrameDecoderOptions, DecoderConfig>();
 
 /**
- * The resolved options. WHY shared: a server's decoders all have the same options, and each field a
- * decoder holds costs every idle connection 8 bytes; a frozen options object cannot change, so its
- * resolution is kept and reused.
+ * The options with their defaults applied. WHY shared: a server's decoders all have the same options,
+ * and each field a decoder holds costs every idle connection 8 bytes. A frozen options object cannot
+ * change: one that gives every option is used as it is (a Connection's settings make theirs that way),
+ * and the resolution of one that leaves some out is kept and reused.
  */
 function configOf(options: FrameDecoderOptions): DecoderConfig {
+  const frozen = Object.isFrozen(options);
+  if (frozen && options.allowedRsv !== undefined && options.maxPayload !== undefined && options.allocate !== undefined) {
+    return options as DecoderConfig;
+  }
   const known = configs.get(options);
   if (known !== undefined) return known;
   const config: DecoderConfig = {
-    expectMasked: options.role === 'server',
+    role: options.role,
     allowedRsv: options.allowedRsv ?? 0,
     maxPayload: options.maxPayload ?? Number.MAX_SAFE_INTEGER,
     allocate: options.allocate ?? allocateZeroed,
   };
-  if (Object.isFrozen(options)) configs.set(options, config);
+  if (frozen) configs.set(options, config);
   return config;
 }
 
@@ -321,8 +321,8 @@ export class FrameDecoder {
     this.checkFirstByte(b0);
     if ((b0 & 0x0f) >= 8 && (b1 & 0x7f) > 125) throw protocolViolation('Control frame payload longer than 125 bytes');
     if ((b1 & 0x80) === 0) {
-      if (this.config.expectMasked) throw protocolViolation('Unmasked frame from a client');
-    } else if (!this.config.expectMasked) {
+      if (this.config.role === 'server') throw protocolViolation('Unmasked frame from a client');
+    } else if (this.config.role !== 'server') {
       throw protocolViolation('Masked frame from a server');
     }
   }
