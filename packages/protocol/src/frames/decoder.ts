@@ -7,7 +7,7 @@
 
 import { messageTooBig, protocolViolation } from '../errors.js';
 import { applyMaskKey, maskInto } from '../bytes/mask.js';
-import { type Allocate, allocateZeroed, EMPTY_BYTES } from '../bytes/buffers.js';
+import { allocateZeroed, EMPTY_BYTES } from '../bytes/buffers.js';
 import { Pieces } from '../bytes/pieces.js';
 
 /** Frame opcodes (RFC 6455 section 5.2). */
