@@ -89,7 +89,7 @@ replaceSection(
   CHART_END,
   [
     CHART_START,
-    `![ours vs ws, Bun and the Node floor, per row of the run of ${report.date.slice(0, 10)}](packages/bench/results/${chartName})`,
+    `![ours vs ws, Bun and the Node floor, per row](packages/bench/results/${chartName})`,
     CHART_END,
   ].join('\n'),
 );
