@@ -87,11 +87,7 @@ replaceSection(
   rootReadme,
   CHART_START,
   CHART_END,
-  [
-    CHART_START,
-    `![ours vs ws, Bun and the Node floor, per row](packages/bench/results/${chartName})`,
-    CHART_END,
-  ].join('\n'),
+  [CHART_START, `![ours vs ws, Bun and the Node floor, per row](packages/bench/results/${chartName})`, CHART_END].join('\n'),
 );
 console.log(`${rootReadme}: chart updated`);
 
