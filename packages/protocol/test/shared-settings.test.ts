@@ -33,8 +33,8 @@ describe('settings shared by a frozen options object', () => {
     // An unfrozen object may change between connections, and its next connection sees the change.
     const first = settingsOf(open);
     open.maxMessageSize = 20;
-    expect(first.maxMessageSize).toBe(10);
-    expect(settingsOf(open).maxMessageSize).toBe(20);
+    expect(first.receiver.maxMessageSize).toBe(10);
+    expect(settingsOf(open).receiver.maxMessageSize).toBe(20);
   });
 
   it('still checks a frozen object, every time', () => {

@@ -70,9 +70,9 @@ export function connectionSettings(
   const found = known.get(key);
   if (found !== undefined) return found;
   const made = resolve(options, consumesWrites, codecOptions);
-  const shared: ConnectionSettings = { limits: made.limits, codec: Object.freeze(made.codec) };
-  if (known.size < MAX_KNOWN) known.set(key, shared);
-  return shared;
+  Object.freeze(made.codec);
+  if (known.size < MAX_KNOWN) known.set(key, made);
+  return made;
 }
 
 /**

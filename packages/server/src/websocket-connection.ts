@@ -192,6 +192,11 @@ export class WebSocketConnection<Data = unknown>
     };
   }
 
+  /** The connection's limits, shared with its outbox (see connection-settings.ts). */
+  private get limits(): ConnectionLimits {
+    return this.output.limits;
+  }
+
   /** Which side of the connection we are. */
   get role(): 'server' | 'client' {
     return this.codec.role;
@@ -552,7 +557,7 @@ export class WebSocketConnection<Data = unknown>
     this.manySmall = this.held !== undefined || this.delivered - before >= MANY_MESSAGES;
     if (codec.bufferedIncoming > DEFAULTS.maxBufferedIncoming) this.updateFlow();
     // Armed at the first read that leaves a message unfinished, cleared at the read that ends it.
-    if (this.output.limits.messageTimeout > 0 && codec.receivingMessage !== (this.timers?.messageArmed === true))
+    if (this.limits.messageTimeout > 0 && codec.receivingMessage !== (this.timers?.messageArmed === true))
       this.updateMessageTimer();
     if (this.membership?.budget !== undefined && (this.charged || codec.bufferedBytes > 0)) this.reportMemory();
   }
@@ -676,7 +681,7 @@ export class WebSocketConnection<Data = unknown>
     if (this.membership?.budget !== undefined) this.reportMemory();
     const flow = this.flow;
     if (flow === undefined) return;
-    if (flow.output && queued <= this.output.limits.sendHighWaterMark / 2) {
+    if (flow.output && queued <= this.limits.sendHighWaterMark / 2) {
       flow.output = false;
       this.updateFlow();
     } else if (flow.output || (flow.budget && queued > 0)) {
@@ -697,7 +702,7 @@ export class WebSocketConnection<Data = unknown>
     }
     if (!flow.update(decodeBacklog, iteratorLag, this.released)) return;
     // Time spent not reading is ours, not the peer's: the message timer stops and restarts with reading.
-    if (this.output.limits.messageTimeout > 0) this.updateMessageTimer();
+    if (this.limits.messageTimeout > 0) this.updateMessageTimer();
     // Reading again: what a sliced read left over comes before anything the socket reads next (its
     // 'data' events resume on a later tick).
     const held = this.held;
@@ -715,10 +720,10 @@ export class WebSocketConnection<Data = unknown>
 
   /** Arms the message timer while a message is partly received and we are reading; clears it otherwise. */
   private updateMessageTimer(): void {
-    const wanted =
-      this.output.limits.messageTimeout > 0 && !this.finished && this.flow?.paused !== true && this.codec.receivingMessage;
-    if (wanted) (this.timers ??= new ConnectionTimers(this)).setMessage(true, this.output.limits.messageTimeout);
-    else this.timers?.setMessage(false, this.output.limits.messageTimeout);
+    const timeout = this.limits.messageTimeout;
+    const wanted = timeout > 0 && !this.finished && this.flow?.paused !== true && this.codec.receivingMessage;
+    if (wanted) (this.timers ??= new ConnectionTimers(this)).setMessage(true, timeout);
+    else this.timers?.setMessage(false, timeout);
   }
 
   /** @internal The message timer fired: close with 1008. */
@@ -726,7 +731,7 @@ export class WebSocketConnection<Data = unknown>
     if (this.state !== 'open') return;
     const error = new ConnectionError(
       'ERR_MESSAGE_TIMEOUT',
-      `a message took longer than ${this.output.limits.messageTimeout} ms to arrive`,
+      `a message took longer than ${this.limits.messageTimeout} ms to arrive`,
     );
     if (this.failure === undefined) this.failure = error;
     this.emitError(error);
@@ -740,7 +745,7 @@ export class WebSocketConnection<Data = unknown>
   /** Bounds the closing handshake by `closeTimeout` (armed once; see `ConnectionTimers`). */
   private armCloseTimer(): void {
     if (this.finished) return;
-    (this.timers ??= new ConnectionTimers(this)).armClose(this.output.limits.closeTimeout);
+    (this.timers ??= new ConnectionTimers(this)).armClose(this.limits.closeTimeout);
   }
 
   /** @internal The close timer fired before the socket was gone: destroy it. */
@@ -748,7 +753,7 @@ export class WebSocketConnection<Data = unknown>
     if (this.failure === undefined) {
       this.failure = new ConnectionError(
         'ERR_CLOSE_TIMEOUT',
-        `closing handshake not completed within ${this.output.limits.closeTimeout} ms`,
+        `closing handshake not completed within ${this.limits.closeTimeout} ms`,
       );
       this.emitError(this.failure);
     }
@@ -821,7 +826,7 @@ export class WebSocketConnection<Data = unknown>
     const error = new ConnectionError('ERR_MEMORY_BUDGET', 'closed to keep the server within its memory budget');
     if (this.failure === undefined) this.failure = error;
     this.emitError(error);
-    if (this.output.outgoingBytes() > this.output.limits.sendHighWaterMark) {
+    if (this.output.outgoingBytes() > this.limits.sendHighWaterMark) {
       // The peer is not reading what we queued: a close frame behind it would never arrive.
       this.socket.destroy();
       return;

@@ -182,17 +182,18 @@ export class Connection {
     this.maskKeys = settings.role === 'client' ? new MaskKeys(options.random!) : undefined;
     this.decoder = new FrameDecoder(settings.decoder);
     const extensions = settings.extensions;
+    const limits = settings.receiver;
     const pipeline =
       extensions.length === 0
         ? undefined
         : new ExtensionPipeline(this, {
             extensions,
-            maxMessageSize: settings.maxMessageSize,
-            allocate: settings.allocate,
-            validateUtf8: settings.validateUtf8,
+            maxMessageSize: limits.maxMessageSize,
+            allocate: limits.allocate,
+            validateUtf8: limits.validateUtf8,
           });
     this.pipeline = pipeline;
-    this.receiver = new Receiver(this, settings.receiver, pipeline);
+    this.receiver = new Receiver(this, limits, pipeline);
   }
 
   /** Which side of the connection this is. */

@@ -31,16 +31,13 @@ export interface ConnectionSettings {
   /** Whether a negotiated extension claims RSV1 (a prepared message with RSV1 needs one). */
   readonly rsv1Allowed: boolean;
   readonly fragmentSize: number;
-  readonly maxMessageSize: number;
   readonly allocate: Allocate;
-  readonly validateUtf8: ((bytes: Uint8Array) => boolean) | undefined;
   readonly onWrite: ConnectionOptions['onWrite'];
   readonly onEvent: ConnectionOptions['onEvent'];
   readonly reuseAfterWrite: boolean;
-  readonly thisArg: unknown;
   /** What the connection's FrameDecoder is made with: frozen and complete, so the decoder uses it as it is. */
   readonly decoder: Readonly<FrameDecoderOptions>;
-  /** What the connection's Receiver checks messages against. */
+  /** What the connection's Receiver checks messages against (also what its extensions' decoding is held to). */
   readonly receiver: ReceiverLimits;
 }
 
@@ -83,13 +80,10 @@ function resolve(options: ConnectionOptions): ConnectionSettings {
     extensions,
     rsv1Allowed: allowedRsv !== 0,
     fragmentSize,
-    maxMessageSize,
     allocate,
-    validateUtf8,
     onWrite: options.onWrite,
     onEvent: options.onEvent,
     reuseAfterWrite: options.reuseAfterWrite === true,
-    thisArg: options.thisArg,
     decoder: Object.freeze({ role, allowedRsv, maxPayload: Number.MAX_SAFE_INTEGER, allocate }),
     receiver: Object.freeze({ maxMessageSize, maxFragments, allocate, validateUtf8 }),
   });
